@@ -1,0 +1,3 @@
+"""Switchboard: a self-hosted Telegram assistant platform."""
+
+__version__ = "0.1.0"

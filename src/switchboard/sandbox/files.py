@@ -1,0 +1,113 @@
+"""Files in the sandbox: ids as Telegram issues them, paths for getFile, and size limits."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import secrets
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+MB = 1024 * 1024
+DOWNLOAD_LIMIT = 20 * MB  # getFile refuses bigger files: "file is too big"
+PHOTO_UPLOAD_LIMIT = 10 * MB
+UPLOAD_LIMIT = 50 * MB
+
+_FOLDERS = {
+    "photo": ("photos", ".jpg"),
+    "voice": ("voice", ".oga"),
+    "audio": ("music", ".mp3"),
+    "document": ("documents", ""),
+    "video": ("videos", ".mp4"),
+    "video_note": ("video_notes", ".mp4"),
+    "animation": ("animations", ".mp4"),
+    "sticker": ("stickers", ".webp"),
+}
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    kind: str
+    data: bytes
+    mime_type: str
+    file_name: str | None
+    file_path: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def base(self) -> dict[str, Any]:
+        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": self.size}
+
+
+class FileStore:
+    def __init__(self) -> None:
+        self.by_id: dict[str, StoredFile] = {}
+        self._by_digest: dict[tuple[str, str], StoredFile] = {}
+        self._counter = 0
+
+    def add(self, kind: str, data: bytes, file_name: str | None, mime_type: str | None) -> StoredFile:
+        digest = hashlib.sha256(data).hexdigest()
+        known = self._by_digest.get((kind, digest))
+        if known is not None:
+            return known
+        folder, default_ext = _FOLDERS.get(kind, ("documents", ""))
+        guessed = mimetypes.guess_type(file_name or "")[0]
+        mime = mime_type or guessed or "application/octet-stream"
+        if kind == "voice" and mime == "application/octet-stream":
+            mime = "audio/ogg"
+        ext = default_ext
+        if file_name and "." in file_name and kind in {"document", "audio"}:
+            ext = "." + file_name.rsplit(".", 1)[1]
+        path = f"{folder}/file_{self._counter}{ext}"
+        self._counter += 1
+        stored = StoredFile(
+            file_id=_new_file_id(kind),
+            file_unique_id="AQAD" + digest[:12],
+            kind=kind,
+            data=data,
+            mime_type=mime,
+            file_name=file_name,
+            file_path=path,
+        )
+        self.by_id[stored.file_id] = stored
+        self._by_digest[(kind, digest)] = stored
+        return stored
+
+    def by_path(self, path: str) -> StoredFile | None:
+        for stored in self.by_id.values():
+            if stored.file_path == path:
+                return stored
+        return None
+
+
+def _new_file_id(kind: str) -> str:
+    prefix = {"photo": "AgACAgIAAxkB", "voice": "AwACAgIAAxkB", "document": "BQACAgIAAxkB"}
+    return prefix.get(kind, "CQACAgIAAxkB") + secrets.token_urlsafe(36)
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, GIF or JPEG, read from its header; (0, 0) if unknown."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return width, height
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return width, height
+    if data[:2] == b"\xff\xd8":
+        index = 2
+        while index + 9 < len(data):
+            if data[index] != 0xFF:
+                index += 1
+                continue
+            marker = data[index + 1]
+            length = struct.unpack(">H", data[index + 2 : index + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2):
+                height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+                return width, height
+            index += 2 + length
+    return 0, 0

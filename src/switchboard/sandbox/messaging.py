@@ -1,0 +1,142 @@
+"""How a message is made, stored and delivered: to the bots that see it, and to the user side."""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from typing import Any
+
+from .model import Account, Chat, Json
+from .world import BotState, World
+
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?")
+
+
+def build_message(
+    world: World,
+    chat: Chat,
+    sender: Account | None,
+    content: Json,
+    *,
+    thread_id: int | None = None,
+    reply_to: int | None = None,
+    reply_markup: Json | None = None,
+) -> Json:
+    message: Json = {
+        "message_id": chat.take_message_id(),
+        "date": int(time.time()),
+        "chat": world.chat_json(chat),
+    }
+    if chat.type == "channel":
+        message["sender_chat"] = world.chat_json(chat)
+    elif sender is not None:
+        message["from"] = sender.as_user()
+    if thread_id is not None:
+        message["message_thread_id"] = thread_id
+        if chat.is_forum:
+            message["is_topic_message"] = True
+            if reply_to is None and thread_id in chat.messages:
+                # Telegram presents a topic message as a reply to the topic's first message.
+                message["reply_to_message"] = _without_reply(chat.messages[thread_id])
+    if reply_to is not None and reply_to in chat.messages:
+        message["reply_to_message"] = _without_reply(chat.messages[reply_to])
+    message.update(content)
+    if reply_markup is not None and "inline_keyboard" in reply_markup:
+        message["reply_markup"] = reply_markup
+    return message
+
+
+def _without_reply(message: Json) -> Json:
+    reply = copy.copy(message)
+    reply.pop("reply_to_message", None)
+    return reply
+
+
+def store(world: World, chat: Chat, message: Json, keyboard: Json | None = None) -> None:
+    chat.messages[message["message_id"]] = message
+    extra: dict[str, Any] = {}
+    if keyboard is not None:
+        extra["keyboard"] = keyboard
+    world.events.emit("message", chat_id=chat.id, bot_id=chat.bot_id, message=message, **extra)
+
+
+def bots_seeing(world: World, chat: Chat, message: Json) -> list[BotState]:
+    """The bots that get an update for a user's message in this chat."""
+    if chat.type == "private":
+        assert chat.bot_id is not None and chat.user_id is not None
+        bot = world.bots[chat.bot_id]
+        return [] if chat.user_id in bot.blocked_by else [bot]
+    seeing = []
+    for member in chat.members.values():
+        bot = world.bots.get(member.account_id)
+        if bot is None or not member.present:
+            continue
+        if chat.type == "channel":
+            if member.is_admin:
+                seeing.append(bot)
+            continue
+        if _sees_in_group(bot, member.is_admin, message):
+            seeing.append(bot)
+    return seeing
+
+
+def _sees_in_group(bot: BotState, is_admin: bool, message: Json) -> bool:
+    if bot.can_read_all_group_messages or is_admin:
+        return True
+    if not ("text" in message or "caption" in message):
+        return True  # service messages and media without captions' context reach every bot
+    text = message.get("text") or message.get("caption") or ""
+    command = _COMMAND.match(text)
+    if command:
+        addressed = command.group(1)
+        return addressed is None or addressed.lower() == (bot.account.username or "").lower()
+    reply = message.get("reply_to_message")
+    if reply and reply.get("from", {}).get("id") == bot.id and not message.get("is_topic_message"):
+        return True
+    username = bot.account.username or ""
+    return bool(username) and f"@{username.lower()}" in text.lower()
+
+
+def deliver(world: World, chat: Chat, message: Json, kind: str | None = None) -> None:
+    """Push a user's new or edited message to every bot that sees it."""
+    if kind is None:
+        kind = "channel_post" if chat.type == "channel" else "message"
+    for bot in bots_seeing(world, chat, message):
+        if kind in {"message", "edited_message"} and chat.type == "private":
+            assert chat.user_id is not None
+            bot.started_by.add(chat.user_id)
+        world.push_update(bot, kind, message, chat.id)
+
+
+def post_from_user(
+    world: World,
+    chat: Chat,
+    user: Account,
+    content: Json,
+    *,
+    thread_id: int | None = None,
+    reply_to: int | None = None,
+) -> Json:
+    if chat.type != "private":
+        member = chat.members.get(user.id)
+        if member is None or not member.present:
+            raise PermissionError(f"user {user.id} is not a member of chat {chat.id}")
+        if chat.type == "channel" and not member.can("can_post_messages"):
+            raise PermissionError("only channel admins may post")
+    if thread_id is not None and chat.is_forum:
+        if thread_id not in chat.topics:
+            raise LookupError(f"no topic {thread_id} in chat {chat.id}")
+    message = build_message(world, chat, user, content, thread_id=thread_id, reply_to=reply_to)
+    store(world, chat, message)
+    deliver(world, chat, message)
+    return message
+
+
+def service_message(world: World, chat: Chat, actor: Account, content: Json, thread_id: int | None = None) -> Json:
+    message = build_message(world, chat, actor, content, thread_id=thread_id)
+    if thread_id is not None and "forum_topic_created" in content:
+        message.pop("reply_to_message", None)
+    store(world, chat, message)
+    deliver(world, chat, message)
+    return message

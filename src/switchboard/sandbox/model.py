@@ -1,0 +1,131 @@
+"""The things the sandbox world is made of: accounts, chats, members, topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Json = dict[str, Any]
+
+ADMIN_RIGHTS = (
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_manage_direct_messages",
+)
+
+
+@dataclass
+class Account:
+    """A user or a bot."""
+
+    id: int
+    is_bot: bool
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_premium: bool = False
+
+    def as_user(self) -> Json:
+        user: Json = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        if self.last_name:
+            user["last_name"] = self.last_name
+        if self.username:
+            user["username"] = self.username
+        if self.language_code and not self.is_bot:
+            user["language_code"] = self.language_code
+        if self.is_premium:
+            user["is_premium"] = True
+        return user
+
+
+@dataclass
+class Member:
+    account_id: int
+    status: str  # creator | administrator | member | restricted | left | kicked
+    rights: dict[str, bool] = field(default_factory=dict)
+    custom_title: str | None = None
+    until_date: int = 0
+
+    @property
+    def present(self) -> bool:
+        return self.status in {"creator", "administrator", "member", "restricted"}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.status in {"creator", "administrator"}
+
+    def can(self, right: str) -> bool:
+        return self.status == "creator" or (self.status == "administrator" and self.rights.get(right, False))
+
+
+@dataclass
+class Topic:
+    message_thread_id: int
+    name: str
+    icon_color: int = 7322096
+    icon_custom_emoji_id: str | None = None
+    is_closed: bool = False
+
+    def as_forum_topic(self) -> Json:
+        topic: Json = {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            topic["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return topic
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str  # private | group | supergroup | channel
+    title: str | None = None
+    username: str | None = None
+    is_forum: bool = False
+    description: str | None = None
+    bot_id: int | None = None  # private chats: the bot side
+    user_id: int | None = None  # private chats: the user side
+    members: dict[int, Member] = field(default_factory=dict)
+    topics: dict[int, Topic] = field(default_factory=dict)
+    messages: dict[int, Json] = field(default_factory=dict)
+    next_message_id: int = 1
+    pinned: list[int] = field(default_factory=list)
+    general_closed: bool = False
+    general_hidden: bool = False
+    migrated_to: int | None = None
+
+    def take_message_id(self) -> int:
+        message_id = self.next_message_id
+        self.next_message_id += 1
+        return message_id
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in {"group", "supergroup"}
+
+
+@dataclass
+class PendingCallback:
+    id: str
+    bot_id: int
+    user_id: int
+    chat_key: tuple[int, int]
+    message_id: int
+    created: float
+    answered: bool = False

@@ -1,0 +1,79 @@
+"""The sandbox's ASGI app: the Bot API, the user API, and the web chat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .bot_api import bot_endpoint, call_method, execute, file_endpoint
+from .state import StateFile
+from .user_api import ROUTES as USER_ROUTES
+from .webhooks import WebhookDispatcher
+from .world import World
+
+WEBCHAT = Path(__file__).parent / "webchat"
+
+
+async def _index(request: Request) -> Response:
+    index = WEBCHAT / "index.html"
+    if not index.exists():
+        return JSONResponse({"ok": False, "error": "the web chat is not built into this install"}, status_code=404)
+    return FileResponse(index)
+
+
+async def _not_found(request: Request) -> Response:
+    return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+
+
+def create_app(
+    world: World | None = None,
+    *,
+    state_file: Path | None = None,
+    webhook_retry_base: float = 1.0,
+) -> Starlette:
+    """The sandbox as an ASGI app. `world` defaults to a fresh one with Telegram-like limits."""
+    world = world or World()
+    store = StateFile(state_file) if state_file else None
+    if store is not None:
+        store.load(world)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        dispatcher = WebhookDispatcher(world, execute, retry_base=webhook_retry_base)
+        app.state.webhooks = dispatcher
+        for bot in world.bots.values():
+            if bot.webhook is not None:
+                dispatcher.wake(bot)
+        saver = asyncio.create_task(store.autosave(world)) if store else None
+        try:
+            yield
+        finally:
+            if saver is not None:
+                saver.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await saver
+                store.save(world)  # type: ignore[union-attr]
+            await dispatcher.close()
+
+    routes = [
+        Route("/bot{token}/{method}", bot_endpoint, methods=["GET", "POST"]),
+        Route("/file/bot{token}/{path:path}", file_endpoint, methods=["GET"]),
+        *USER_ROUTES,
+        Route("/", _index),
+        Mount("/webchat", app=StaticFiles(directory=WEBCHAT, check_dir=False), name="webchat"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.world = world
+    app.add_exception_handler(404, lambda request, exc: _not_found(request))  # type: ignore[arg-type, return-value]
+    return app
+
+
+__all__ = ["call_method", "create_app"]

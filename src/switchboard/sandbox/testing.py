@@ -1,0 +1,264 @@
+"""A test client for bots, in the spirit of `starlette.testclient`.
+
+    with SandboxServer() as sandbox:            # a real HTTP server on a free port
+        bot_url = sandbox.url                    # point any bot framework at it
+        async with sandbox.client() as tg:       # act as users, watch what bots do
+            alice = await tg.create_user("Alice")
+            await tg.send_text(alice, bot_id, "/start")
+            reply = await tg.expect_message(chat_id=alice["id"], bot_id=bot_id)
+
+The server runs in its own thread and event loop, so it serves sync and async tests alike, and
+bots under test talk to it over real HTTP exactly as they talk to Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+
+from .server import create_app
+from .world import World
+
+Json = dict[str, Any]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SandboxServer:
+    """Starts the sandbox on 127.0.0.1:<free port> in a background thread."""
+
+    def __init__(
+        self,
+        *,
+        flood: str = "telegram",
+        port: int | None = None,
+        state_file: Path | None = None,
+        webhook_retry_base: float = 0.2,
+        auto_register: bool = True,
+    ) -> None:
+        self.world = World(flood_profile=flood, auto_register=auto_register)
+        self.port = port or free_port()
+        self.app = create_app(self.world, state_file=state_file, webhook_retry_base=webhook_retry_base)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def bot_api_url(self, token: str) -> str:
+        return f"{self.url}/bot{token}"
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(target=self._server.run, name="sandbox", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the sandbox did not start on port {self.port}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def client(self, timeout: float = 5.0) -> SandboxClient:
+        return SandboxClient(self.url, timeout=timeout)
+
+
+class SandboxTimeout(AssertionError):
+    """What the test waited for did not happen; the message says what did."""
+
+
+class SandboxClient:
+    """Acts as Telegram users over the sandbox's user API and awaits what bots do."""
+
+    def __init__(self, url: str, timeout: float = 5.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.http = httpx.AsyncClient(base_url=self.url, timeout=60.0)
+        self.cursor = 0
+
+    async def __aenter__(self) -> SandboxClient:
+        state = await self.http.get("/sandbox/api/events", params={"after": 1 << 62})
+        self.cursor = int(state.json()["last"])
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.http.aclose()
+
+    async def _post(self, path: str, **body: Any) -> Json:
+        body = {key: value for key, value in body.items() if value is not None}
+        response = await self.http.post(f"/sandbox/api/{path}", json=body)
+        return self._check(response)
+
+    @staticmethod
+    def _check(response: httpx.Response) -> Json:
+        data: Json = response.json()
+        if response.status_code >= 400:
+            raise AssertionError(f"sandbox refused {response.request.url.path}: {data.get('error')}")
+        return data
+
+    # the world -------------------------------------------------------------------------------
+
+    async def state(self) -> Json:
+        return self._check(await self.http.get("/sandbox/api/state"))
+
+    async def create_bot(self, token: str, **fields: Any) -> Json:
+        return await self._post("bots", token=token, **fields)
+
+    async def create_user(self, first_name: str, **fields: Any) -> Json:
+        return await self._post("users", first_name=first_name, **fields)
+
+    async def create_group(self, user: Json, title: str, *, kind: str = "supergroup", forum: bool = False) -> Json:
+        return await self._post("groups", user_id=user["id"], title=title, type=kind, is_forum=forum)
+
+    async def add_member(self, chat: Json, actor: Json, member_id: int, *, status: str = "member", rights: Json | None = None) -> Json:
+        return await self._post(f"chats/{chat['id']}/members", user_id=actor["id"], member_id=member_id, status=status, rights=rights)
+
+    async def create_topic(self, chat: Json, user: Json, name: str) -> Json:
+        return await self._post(f"chats/{chat['id']}/topics", user_id=user["id"], name=name)
+
+    async def messages(self, chat_id: int, bot_id: int | None = None, thread_id: int | None = None) -> list[Json]:
+        params = {k: v for k, v in {"bot_id": bot_id, "thread_id": thread_id}.items() if v is not None}
+        data = self._check(await self.http.get(f"/sandbox/api/chats/{chat_id}/messages", params=params))
+        return list(data["messages"])
+
+    async def download(self, file_id: str) -> bytes:
+        response = await self.http.get(f"/sandbox/api/files/{file_id}")
+        response.raise_for_status()
+        return response.content
+
+    # acting as a user ------------------------------------------------------------------------
+
+    async def send_text(self, user: Json, text: str, *, bot_id: int | None = None, chat_id: int | None = None, thread_id: int | None = None, reply_to: int | None = None) -> Json:
+        data = await self._post("send", user_id=user["id"], bot_id=bot_id, chat_id=chat_id, text=text, message_thread_id=thread_id, reply_to_message_id=reply_to)
+        return dict(data["message"])
+
+    async def send_media(self, user: Json, kind: str, content: bytes, *, filename: str = "file", mime_type: str = "application/octet-stream", bot_id: int | None = None, chat_id: int | None = None, caption: str | None = None, duration: int | None = None, thread_id: int | None = None) -> Json:
+        fields = {"user_id": user["id"], "bot_id": bot_id, "chat_id": chat_id, "kind": kind, "caption": caption, "duration": duration, "message_thread_id": thread_id}
+        form = {k: str(v) for k, v in fields.items() if v is not None}
+        response = await self.http.post("/sandbox/api/send_media", data=form, files={"file": (filename, content, mime_type)})
+        return dict(self._check(response)["message"])
+
+    async def send_location(self, user: Json, latitude: float, longitude: float, *, bot_id: int | None = None, chat_id: int | None = None) -> Json:
+        data = await self._post("send_location", user_id=user["id"], bot_id=bot_id, chat_id=chat_id, latitude=latitude, longitude=longitude)
+        return dict(data["message"])
+
+    async def press(self, user: Json, message: Json, callback_data: str, *, bot_id: int | None = None) -> str:
+        chat_id = message["chat"]["id"]
+        data = await self._post("press", user_id=user["id"], bot_id=bot_id, chat_id=chat_id if chat_id < 0 else None, message_id=message["message_id"], callback_data=callback_data)
+        return str(data["callback_query_id"])
+
+    async def webapp(self, user: Json, bot_id: int, url: str | None = None) -> Json:
+        return await self._post("webapp", user_id=user["id"], bot_id=bot_id, url=url)
+
+    # waiting for bots ------------------------------------------------------------------------
+
+    async def expect(self, predicate: Callable[[Json], bool], what: str, timeout: float | None = None) -> Json:
+        """The next event (after the last one awaited) that matches, or a readable failure."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        seen: list[Json] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SandboxTimeout(_describe_miss(what, timeout or self.timeout, seen))
+            response = await self.http.get("/sandbox/api/events", params={"after": self.cursor, "timeout": min(remaining, 50)})
+            for event in response.json()["events"]:
+                self.cursor = max(self.cursor, int(event["seq"]))
+                if predicate(event):
+                    return event
+                seen.append(event)
+
+    async def expect_message(self, *, chat_id: int, bot_id: int | None = None, text: str | None = None, contains: str | None = None, thread_id: int | None = None, timeout: float | None = None) -> Json:
+        """The next message a bot posts in the chat (matching `text` or `contains` if given)."""
+
+        def matches(event: Json) -> bool:
+            if event["type"] != "message" or event["chat_id"] != chat_id:
+                return False
+            message = event["message"]
+            if "from" in message and not message["from"]["is_bot"]:
+                return False
+            if bot_id is not None and event.get("bot_id") not in (None, bot_id):
+                return False
+            if thread_id is not None and message.get("message_thread_id") != thread_id:
+                return False
+            body = message.get("text") or message.get("caption") or ""
+            return (text is None or body == text) and (contains is None or contains in body)
+
+        wanted = f"a bot message in chat {chat_id}" + (f" saying {text!r}" if text else "") + (f" containing {contains!r}" if contains else "")
+        event = await self.expect(matches, wanted, timeout)
+        return dict(event["message"])
+
+    async def expect_edit(self, *, chat_id: int, message_id: int, timeout: float | None = None) -> Json:
+        event = await self.expect(
+            lambda e: e["type"] == "edited" and e["chat_id"] == chat_id and e["message"]["message_id"] == message_id,
+            f"an edit of message {message_id} in chat {chat_id}",
+            timeout,
+        )
+        return dict(event["message"])
+
+    async def expect_callback_answer(self, query_id: str, timeout: float | None = None) -> Json:
+        return await self.expect(
+            lambda e: e["type"] == "callback_answer" and e["callback_query_id"] == query_id,
+            f"an answer to callback query {query_id}",
+            timeout,
+        )
+
+
+def _describe_miss(what: str, timeout: float, seen: list[Json]) -> str:
+    lines = [f"waited {timeout:.1f}s for {what}; it did not come."]
+    if not seen:
+        lines.append("Nothing happened in the sandbox meanwhile (is the bot polling this sandbox?).")
+    else:
+        lines.append(f"What happened meanwhile ({len(seen)} events, last 15):")
+        for event in seen[-15:]:
+            lines.append("  " + _short(event))
+    return "\n".join(lines)
+
+
+def _short(event: Json) -> str:
+    if event["type"] in {"message", "edited"}:
+        message = event["message"]
+        sender = message.get("from", {}).get("username") or message.get("from", {}).get("first_name")
+        body = message.get("text") or message.get("caption") or "<" + ",".join(k for k in message if k not in {"message_id", "date", "chat", "from"}) + ">"
+        return f"{event['type']} in chat {event['chat_id']} from {sender}: {body[:80]!r}"
+    if event["type"] == "api_call" and not event.get("ok"):
+        return f"bot {event['bot_id']} called {event['method']} -> {event['error_code']} {event['description']}"
+    return json.dumps({k: v for k, v in event.items() if k != "chat"})[:160]
+
+
+def run_forever(host: str, port: int, world: World, state_file: Path | None = None) -> None:
+    """Serve the sandbox until interrupted (used by `switchboard sandbox`)."""
+    app = create_app(world, state_file=state_file)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+__all__ = ["SandboxClient", "SandboxServer", "SandboxTimeout", "free_port", "run_forever"]
+
+_ = asyncio  # the client is asyncio-based; tests use it under pytest-asyncio

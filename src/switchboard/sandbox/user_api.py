@@ -1,0 +1,363 @@
+"""The user side of the sandbox: act as Telegram users and watch what bots do.
+
+The contract is `docs/sandbox-user-api.md`. Every mistake answers 4xx with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from . import user_actions as actions
+from .files import UPLOAD_LIMIT
+from .media import MEDIA_KINDS
+from .world import World
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class UserApiError(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _world(request: Request) -> World:
+    world: World = request.app.state.world
+    return world
+
+
+def endpoint(handler: Callable[[Request, World], Awaitable[Any]]) -> Endpoint:
+    async def wrapped(request: Request) -> Response:
+        try:
+            result = await handler(request, _world(request))
+        except UserApiError as error:
+            return JSONResponse({"ok": False, "error": error.reason}, status_code=error.status)
+        except (LookupError, KeyError) as error:
+            return JSONResponse({"ok": False, "error": _reason(error)}, status_code=404)
+        except (ValueError, TypeError, PermissionError) as error:
+            return JSONResponse({"ok": False, "error": _reason(error)}, status_code=400)
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(result)
+
+    return wrapped
+
+
+def _reason(error: Exception) -> str:
+    return str(error.args[0]) if error.args else type(error).__name__
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise UserApiError(400, "the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise UserApiError(400, "the body must be a JSON object")
+    return data
+
+
+def _int(data: dict[str, Any], name: str, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise UserApiError(400, f"{name} is required")
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserApiError(400, f"{name} must be an integer") from None
+
+
+def _str(data: dict[str, Any], name: str, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise UserApiError(400, f"{name} is required")
+        return None
+    return str(value)
+
+
+def _chat_ref(world: World, data: dict[str, Any]) -> actions.ChatRef:
+    user_id = _int(data, "user_id")
+    assert user_id is not None
+    bot_id = _int(data, "bot_id", required=False)
+    chat_id = _int(data, "chat_id", required=False)
+    if bot_id is None and chat_id is None:
+        raise UserApiError(400, "bot_id (private chat) or chat_id is required")
+    return actions.ChatRef(world, user_id, chat_id, bot_id)
+
+
+@endpoint
+async def state(request: Request, world: World) -> Any:
+    return {
+        "bots": [world.bot_summary(bot) for bot in world.bots.values()],
+        "users": [a.as_user() for a in world.accounts.values() if not a.is_bot],
+        "chats": [world.chat_summary(c) for c in [*world.private.values(), *world.chats.values()]],
+    }
+
+
+@endpoint
+async def messages(request: Request, world: World) -> Any:
+    chat_id = int(request.path_params["chat_id"])
+    query = request.query_params
+    bot_id = int(query["bot_id"]) if query.get("bot_id") else None
+    chat = world.find_chat(chat_id, bot_id)
+    thread = query.get("thread_id")
+    limit = int(query.get("limit") or 200)
+    found = [
+        m
+        for m in chat.messages.values()
+        if thread is None or str(m.get("message_thread_id", "")) == thread or (thread == "0" and "message_thread_id" not in m)
+    ]
+    return {"messages": found[-limit:]}
+
+
+@endpoint
+async def file_download(request: Request, world: World) -> Any:
+    stored = world.files.by_id.get(request.path_params["file_id"])
+    if stored is None:
+        raise UserApiError(404, "no such file")
+    return Response(stored.data, media_type=stored.mime_type)
+
+
+@endpoint
+async def events(request: Request, world: World) -> Any:
+    after = int(request.query_params.get("after") or 0)
+    timeout = min(float(request.query_params.get("timeout") or 0), 50.0)
+    found = await world.events.wait_after(after, timeout)
+    return {"events": found, "last": world.events.last}
+
+
+async def stream(request: Request) -> Response:
+    world = _world(request)
+    queue = world.events.subscribe()
+
+    async def feed() -> AsyncIterator[str]:
+        try:
+            yield f"retry: 1000\ndata: {json.dumps({'type': 'hello', 'seq': world.events.last})}\n\n"
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), 15.0)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"id: {event['seq']}\ndata: {json.dumps(event)}\n\n"
+        finally:
+            world.events.unsubscribe(queue)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(feed(), media_type="text/event-stream", headers=headers)
+
+
+@endpoint
+async def create_bot(request: Request, world: World) -> Any:
+    data = await _body(request)
+    token = _str(data, "token")
+    assert token is not None
+    bot = world.register_bot(token, _str(data, "first_name", False), _str(data, "username", False))
+    if "can_read_all_group_messages" in data:
+        bot.can_read_all_group_messages = bool(data["can_read_all_group_messages"])
+    return world.bot_summary(bot)
+
+
+@endpoint
+async def create_user(request: Request, world: World) -> Any:
+    data = await _body(request)
+    first_name = _str(data, "first_name")
+    assert first_name is not None
+    account = world.create_user(
+        first_name,
+        _str(data, "last_name", False),
+        _str(data, "username", False),
+        _str(data, "language_code", False) or "en",
+        _int(data, "id", required=False),
+        bool(data.get("is_premium", False)),
+    )
+    return account.as_user()
+
+
+@endpoint
+async def send(request: Request, world: World) -> Any:
+    data = await _body(request)
+    text = _str(data, "text")
+    assert text is not None
+    ref = _chat_ref(world, data)
+    return {"message": actions.send_text(ref, text, _int(data, "message_thread_id", False), _int(data, "reply_to_message_id", False))}
+
+
+@endpoint
+async def send_media(request: Request, world: World) -> Any:
+    form = await request.form(max_part_size=UPLOAD_LIMIT)
+    data = {key: value for key, value in form.items() if not isinstance(value, UploadFile)}
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise UserApiError(400, "file is required (a multipart part named 'file')")
+    kind = _str(data, "kind")
+    if kind not in MEDIA_KINDS:
+        raise UserApiError(400, f"kind must be one of {', '.join(MEDIA_KINDS)}")
+    content = await upload.read()
+    if not content:
+        raise UserApiError(400, "the file is empty")
+    ref = _chat_ref(world, data)
+    message = actions.send_media(
+        ref,
+        kind,
+        content,
+        upload.filename,
+        upload.content_type,
+        caption=_str(data, "caption", False),
+        duration=_int(data, "duration", False),
+        thread_id=_int(data, "message_thread_id", False),
+        media_group_id=_str(data, "media_group_id", False),
+    )
+    return {"message": message}
+
+
+@endpoint
+async def send_location(request: Request, world: World) -> Any:
+    data = await _body(request)
+    try:
+        latitude, longitude = float(data["latitude"]), float(data["longitude"])
+    except (KeyError, TypeError, ValueError):
+        raise UserApiError(400, "latitude and longitude must be numbers") from None
+    ref = _chat_ref(world, data)
+    return {"message": actions.send_location(ref, latitude, longitude, _int(data, "message_thread_id", False))}
+
+
+@endpoint
+async def send_contact(request: Request, world: World) -> Any:
+    data = await _body(request)
+    phone, first = _str(data, "phone_number"), _str(data, "first_name")
+    assert phone is not None and first is not None
+    ref = _chat_ref(world, data)
+    return {"message": actions.send_contact(ref, phone, first, _str(data, "last_name", False))}
+
+
+@endpoint
+async def press(request: Request, world: World) -> Any:
+    data = await _body(request)
+    ref = _chat_ref(world, data)
+    message_id = _int(data, "message_id")
+    callback_data = _str(data, "callback_data")
+    assert message_id is not None and callback_data is not None
+    return {"callback_query_id": actions.press_button(ref, message_id, callback_data)}
+
+
+@endpoint
+async def forward(request: Request, world: World) -> Any:
+    data = await _body(request)
+    ref = _chat_ref(world, data)
+    from_chat = _int(data, "from_chat_id")
+    message_id = _int(data, "message_id")
+    assert from_chat is not None and message_id is not None
+    return {"message": actions.forward(ref, from_chat, _int(data, "from_bot_id", False), message_id)}
+
+
+@endpoint
+async def edit(request: Request, world: World) -> Any:
+    data = await _body(request)
+    ref = _chat_ref(world, data)
+    message_id, text = _int(data, "message_id"), _str(data, "text")
+    assert message_id is not None and text is not None
+    return {"message": actions.edit_text(ref, message_id, text)}
+
+
+@endpoint
+async def delete(request: Request, world: World) -> Any:
+    data = await _body(request)
+    ref = _chat_ref(world, data)
+    message_id = _int(data, "message_id")
+    assert message_id is not None
+    actions.delete(ref, message_id)
+    return {"ok": True}
+
+
+@endpoint
+async def create_group(request: Request, world: World) -> Any:
+    data = await _body(request)
+    user_id, title = _int(data, "user_id"), _str(data, "title")
+    assert user_id is not None and title is not None
+    chat = world.create_group(user_id, title, _str(data, "type", False) or "supergroup", bool(data.get("is_forum")))
+    if data.get("username"):
+        chat.username = str(data["username"]).lstrip("@")
+    return world.chat_summary(chat)
+
+
+@endpoint
+async def set_member(request: Request, world: World) -> Any:
+    data = await _body(request)
+    chat = world.find_chat(int(request.path_params["chat_id"]))
+    actor, member = _int(data, "user_id"), _int(data, "member_id")
+    assert actor is not None and member is not None
+    rights = data.get("rights")
+    if rights is not None and not isinstance(rights, dict):
+        raise UserApiError(400, "rights must be an object of ChatAdministratorRights fields")
+    actions.set_member(world, chat, actor, member, _str(data, "status", False) or "member", rights)
+    return world.chat_summary(chat)
+
+
+@endpoint
+async def create_topic(request: Request, world: World) -> Any:
+    data = await _body(request)
+    chat = world.find_chat(int(request.path_params["chat_id"]))
+    user_id, name = _int(data, "user_id"), _str(data, "name")
+    assert user_id is not None and name is not None
+    return actions.create_topic(world, chat, user_id, name, _int(data, "icon_color", False))
+
+
+@endpoint
+async def webapp(request: Request, world: World) -> Any:
+    data = await _body(request)
+    user_id, bot_id = _int(data, "user_id"), _int(data, "bot_id")
+    assert user_id is not None and bot_id is not None
+    return actions.open_web_app(world, user_id, bot_id, _str(data, "url", False), _str(data, "start_param", False))
+
+
+@endpoint
+async def block(request: Request, world: World) -> Any:
+    data = await _body(request)
+    user_id, bot_id = _int(data, "user_id"), _int(data, "bot_id")
+    assert user_id is not None and bot_id is not None
+    actions.block(world, user_id, bot_id, bool(data.get("blocked", True)))
+    return {"ok": True}
+
+
+@endpoint
+async def reset(request: Request, world: World) -> Any:
+    world.reset()
+    return {"ok": True}
+
+
+ROUTES = [
+    Route("/sandbox/api/state", state),
+    Route("/sandbox/api/chats/{chat_id}/messages", messages),
+    Route("/sandbox/api/files/{file_id}", file_download),
+    Route("/sandbox/api/events", events),
+    Route("/sandbox/api/stream", stream),
+    Route("/sandbox/api/bots", create_bot, methods=["POST"]),
+    Route("/sandbox/api/users", create_user, methods=["POST"]),
+    Route("/sandbox/api/send", send, methods=["POST"]),
+    Route("/sandbox/api/send_media", send_media, methods=["POST"]),
+    Route("/sandbox/api/send_location", send_location, methods=["POST"]),
+    Route("/sandbox/api/send_contact", send_contact, methods=["POST"]),
+    Route("/sandbox/api/press", press, methods=["POST"]),
+    Route("/sandbox/api/forward", forward, methods=["POST"]),
+    Route("/sandbox/api/edit", edit, methods=["POST"]),
+    Route("/sandbox/api/delete", delete, methods=["POST"]),
+    Route("/sandbox/api/groups", create_group, methods=["POST"]),
+    Route("/sandbox/api/chats/{chat_id}/members", set_member, methods=["POST"]),
+    Route("/sandbox/api/chats/{chat_id}/topics", create_topic, methods=["POST"]),
+    Route("/sandbox/api/webapp", webapp, methods=["POST"]),
+    Route("/sandbox/api/block", block, methods=["POST"]),
+    Route("/sandbox/api/reset", reset, methods=["POST"]),
+]

@@ -1,0 +1,199 @@
+// The open conversation: header, message list (updated in place by events) and context menu.
+import { api } from "./api.js";
+import * as actions from "./actions.js";
+import { attempt } from "./dialogs.js";
+import { avatar, h } from "./dom.js";
+import { messageNode } from "./messages.js";
+import { openWebApp } from "./miniapp.js";
+import {
+  botById, chatTitle, convKey, emit, messagesOf, on, sortedMessages, store, topicOf,
+} from "./store.js";
+
+const list = () => document.getElementById("messages");
+const header = () => document.getElementById("chat-header");
+
+/** Whether `m` shows in the open view (forum topics filter their chat's messages). */
+function visible(m) {
+  const { chat, threadId } = store.open;
+  if (!chat.is_forum) return true;
+  return topicOf(m) === (threadId ?? null);
+}
+
+const isOpen = (key) => store.open && convKey(store.open.chat) === key;
+
+function context() {
+  const chat = store.open.chat;
+  return {
+    userId: store.userId,
+    showSender: chat.type !== "private",
+    onCommand: (cmd) => actions.sendText(cmd),
+    onHashtag: (tag) => emit("composer", { focus: true, text: tag + " " }),
+    onPress: (m, button, kind, el) => pressButton(m, button, kind, el),
+    onJump: jumpTo,
+    onMenu: showMenu,
+    onReply: actions.startReply,
+  };
+}
+
+function pressButton(m, button, kind, el) {
+  switch (kind) {
+    case "callback_data":
+      return actions.press(m, button, el);
+    case "url":
+    case "login_url":
+      return window.open(button.url ?? button.login_url.url, "_blank", "noopener");
+    case "web_app":
+      return openWebApp({ url: button.web_app.url, botId: m.from?.id, title: button.text });
+    case "copy_text":
+      return actions.copyText(button.copy_text.text);
+    case "switch_inline_query_current_chat":
+      return emit("composer", { focus: true, text: `@${m.from?.username ?? ""} ${button.switch_inline_query_current_chat}` });
+    default:
+      return actions.sendText(button.text);
+  }
+}
+
+function jumpTo(messageId) {
+  const node = list().querySelector(`.msg[data-id="${messageId}"]`);
+  if (!node) return;
+  node.scrollIntoView({ block: "center", behavior: "smooth" });
+  node.classList.add("flash");
+  setTimeout(() => node.classList.remove("flash"), 1200);
+}
+
+function dayLabel(unix) {
+  const d = new Date(unix * 1000);
+  const today = new Date();
+  if (d.toDateString() === today.toDateString()) return "Today";
+  return d.toLocaleDateString([], { month: "long", day: "numeric", year: d.getFullYear() === today.getFullYear() ? undefined : "numeric" });
+}
+
+function renderList() {
+  const key = convKey(store.open.chat);
+  const ctx = context();
+  const nodes = [];
+  let day = null;
+  for (const m of sortedMessages(key).filter(visible)) {
+    const label = dayLabel(m.date);
+    if (label !== day) nodes.push(h("div.day", {}, h("span", {}, (day = label))));
+    nodes.push(messageNode(m, ctx));
+  }
+  if (!nodes.length) {
+    nodes.push(h("div.empty", {}, h("div.empty-card", {},
+      h("strong", {}, "No messages here yet"),
+      h("span", {}, store.open.chat.type === "private" ? "Press START or say hello to the bot." : "Send the first message."))));
+  }
+  list().replaceChildren(...nodes);
+  list().scrollTop = list().scrollHeight;
+}
+
+function nearBottom() {
+  const el = list();
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 120;
+}
+
+function upsert(message) {
+  const el = list();
+  const existing = el.querySelector(`.msg[data-id="${message.message_id}"]`);
+  if (!visible(message)) return existing?.remove();
+  const node = messageNode(message, context());
+  if (existing) return existing.replaceWith(node);
+  const stick = nearBottom();
+  el.querySelector(".empty")?.remove();
+  const later = [...el.querySelectorAll(".msg")].find((n) => Number(n.dataset.id) > message.message_id);
+  if (later) return later.before(node);
+  const lastDay = [...el.querySelectorAll(".day")].pop()?.textContent;
+  if (dayLabel(message.date) !== lastDay) el.append(h("div.day", {}, h("span", {}, dayLabel(message.date))));
+  el.append(node);
+  if (stick || message.from?.id === store.userId) el.scrollTop = el.scrollHeight;
+}
+
+function subtitle(chat, key) {
+  const typing = store.typing.get(key);
+  if (typing && typing.until > Date.now() && (!chat.is_forum || typing.threadId === store.open.threadId)) {
+    return h("span.typing", {}, chat.type === "private" ? typing.label : `${typing.name} ${typing.label}`);
+  }
+  if (chat.type === "private") {
+    const bot = botById(chat.bot_id);
+    return bot?.username ? `@${bot.username} · bot` : "bot";
+  }
+  const members = (chat.members ?? []).filter((m) => !["left", "kicked"].includes(m.status)).length;
+  const kind = chat.type === "channel" ? "subscribers" : "members";
+  return `${members} ${kind}${chat.is_forum ? " · forum" : ""}`;
+}
+
+function menuButton(chat) {
+  if (chat.type !== "private") return null;
+  const bot = botById(chat.bot_id);
+  const menu = bot?.menu_button;
+  if (menu?.type !== "web_app") return null;
+  return h("button.btn.primary.small", {
+    type: "button",
+    onclick: () => openWebApp({ url: menu.web_app.url, botId: bot.id, title: menu.text }),
+  }, menu.text || "Open app");
+}
+
+export function renderHeader() {
+  if (!store.open) return header().replaceChildren();
+  const { chat, threadId } = store.open;
+  const key = convKey(chat);
+  const topic = chat.topics?.find((t) => t.message_thread_id === threadId);
+  const title = chatTitle(chat) + (chat.is_forum ? ` › ${topic?.name ?? "General"}` : "");
+  header().replaceChildren(
+    avatar(chatTitle(chat), chat.type === "private" ? chat.bot_id : chat.id),
+    h("div.header-info", {}, h("div.header-title", {}, title), h("div.header-sub", {}, subtitle(chat, key))),
+    h("div.header-actions", {},
+      menuButton(chat),
+      chat.is_forum ? h("button.icon-btn", { type: "button", title: "New topic", onclick: () => emit("new-topic", chat) }, "＃+") : null,
+      chat.type !== "private" ? h("button.icon-btn", { type: "button", title: "Members", onclick: () => emit("members", chat) }, "👥") : null),
+  );
+}
+
+function showMenu(m, event) {
+  document.querySelector(".context-menu")?.remove();
+  const own = m.from?.id === store.userId;
+  const text = m.text ?? m.caption;
+  const items = [
+    ["Reply", () => actions.startReply(m)],
+    text ? ["Copy text", () => actions.copyText(text)] : null,
+    own && m.text !== undefined ? ["Edit", () => actions.startEdit(m)] : null,
+    ["Delete", () => actions.deleteMessage(m), "danger"],
+  ].filter(Boolean);
+  const menu = h("div.context-menu", { style: { left: `${event.clientX}px`, top: `${event.clientY}px` } },
+    items.map(([label, fn, kind]) => h(`button${kind ? `.${kind}` : ""}`, { type: "button", onclick: () => { menu.remove(); fn(); } }, label)));
+  document.body.append(menu);
+  const close = (e) => { if (!menu.contains(e.target)) { menu.remove(); document.removeEventListener("mousedown", close); } };
+  setTimeout(() => document.addEventListener("mousedown", close));
+}
+
+/** Opens a conversation: fetches its history once, then renders. */
+export async function openChat(chat, threadId = null) {
+  const key = convKey(chat);
+  store.open = { key, chat, threadId };
+  store.replyTo = null;
+  store.editing = null;
+  store.unread.delete(key);
+  document.body.classList.add("has-chat");
+  renderHeader();
+  emit("opened", store.open);
+  if (!store.loaded.has(key) && !chat.virtual) {
+    list().replaceChildren(h("div.loading", {}, "Loading…"));
+    const result = await attempt(() => api.messages(chat, store.userId));
+    if (result) {
+      for (const m of result.messages) messagesOf(key).set(m.message_id, m);
+      store.loaded.add(key);
+    }
+    if (!isOpen(key)) return;
+  }
+  renderList();
+}
+
+on("message", ({ key, message }) => isOpen(key) && upsert(message));
+on("edited", ({ key, message }) => isOpen(key) && upsert(message));
+on("deleted", ({ key, ids }) => {
+  if (!isOpen(key)) return;
+  for (const id of ids) list().querySelector(`.msg[data-id="${id}"]`)?.remove();
+});
+on("typing", ({ key }) => isOpen(key) && renderHeader());
+on("chat", () => store.open && renderHeader());
+on("state", () => store.open && renderHeader());

@@ -1,0 +1,106 @@
+"""Deployment settings, read from the environment and `.env`.
+
+Every setting is documented in `.env.example`. A wrong value stops start-up with one line naming
+the variable and what it expects (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FloodProfile(StrEnum):
+    """How strictly the sandbox applies Telegram's flood limits."""
+
+    TELEGRAM = "telegram"
+    OFF = "off"
+    STRICT = "strict"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./switchboard.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://…",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db; enables Redis FSM and shared limits"
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API server base URL; the sandbox's URL in demos and tests",
+    )
+    webhook_base_url: str | None = Field(
+        default=None, description="public https base URL that Telegram posts updates to"
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="secret token checked on every webhook request"
+    )
+    web_host: str = "127.0.0.1"
+    web_port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    owner_ids: list[int] = Field(
+        default_factory=list, description="Telegram user ids allowed /stats and /broadcast"
+    )
+    log_level: str = "INFO"
+    log_json: bool = False
+    in_process_worker: bool = True
+    sandbox_flood: FloodProfile = FloodProfile.TELEGRAM
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return upper
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message is one line fit to print at start-up."""
+
+
+def _looks_secret(name: str) -> bool:
+    # URLs can carry passwords; tokens and keys are secrets. Never echo their values.
+    return any(word in name for word in ("TOKEN", "SECRET", "KEY", "PASSWORD", "URL"))
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn pydantic's report into one line: VARIABLE: what is expected."""
+    parts = []
+    for item in error.errors():
+        name = "_".join(str(p) for p in item["loc"]).upper() or "SETTINGS"
+        shown = "" if _looks_secret(name) else f" (got {item.get('input')!r})"
+        parts.append(f"{name}: {item['msg']}{shown}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
