@@ -76,6 +76,7 @@ export const api = {
   sendContact: (body) => post("/send_contact", body),
   press: (body) => post("/press", body),
   edit: (body) => post("/edit", body),
+  forward: (body) => post("/forward", body),
   remove: (body) => post("/delete", body),
   createGroup: (body) => post("/groups", body),
   setMember: (chatId, body) => post(`/chats/${chatId}/members`, body),

@@ -1,16 +1,18 @@
 // Start-up and wiring: load the sandbox state, act as a user, apply live events to the store.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
-import { openChat, renderHeader } from "./chatview.js";
+import { openChat, renderHeader, setupChatView, showWelcome } from "./chatview.js";
 import { renderComposer, setupComposer } from "./composer.js";
-import { attempt, showError } from "./dialogs.js";
+import { attempt, showError, toast } from "./dialogs.js";
 import { membersDialog, newGroupDialog, newTopicDialog, newUserDialog } from "./groups.js";
 import { closeWebApp, setupMiniAppPanel } from "./miniapp.js";
 import { expandForum, conversations, renderSidebar } from "./sidebar.js";
 import {
   botById, convKey, displayName, emit, eventKey, messagesOf, on, store, upsertChat,
 } from "./store.js";
-import { connectStream } from "./stream.js";
+import { fillIcons } from "./icons.js";
+import { forgetKeyboards, recoverKeyboards, rememberKeyboard } from "./keyboard-memory.js";
+import { connectStream, lastSeen } from "./stream.js";
 
 const ACTIONS = {
   typing: "is typing…",
@@ -76,7 +78,7 @@ async function switchUser(userId) {
   closeWebApp(true);
   renderHeader();
   renderComposer();
-  document.getElementById("messages").replaceChildren();
+  showWelcome();
   emit("state");
   await loadHistories();
 }
@@ -84,10 +86,7 @@ async function switchUser(userId) {
 function onMessage(event, key, edited) {
   const m = event.message;
   messagesOf(key).set(m.message_id, m);
-  if (event.keyboard) {
-    if (!store.keyboards.has(key)) store.keyboards.set(key, new Map());
-    store.keyboards.get(key).set(m.message_id, event.keyboard);
-  }
+  if (event.keyboard) rememberKeyboard(key, m.message_id, event.keyboard);
   const known = store.chats.some((c) => convKey(c) === key);
   if (!known || (event.bot_id && !botById(event.bot_id))) refreshSoon();
   const typing = store.typing.get(key);
@@ -105,12 +104,20 @@ function onMessage(event, key, edited) {
 
 const concernsUser = (event) => (event.chat_id > 0 ? event.chat_id === store.userId : true);
 
+/** Which bot acts: group events carry no bot_id, so a group with one bot member means that one. */
+function actingBot(event) {
+  if (event.bot_id) return botById(event.bot_id);
+  const chat = store.chats.find((c) => c.id === event.chat_id);
+  const bots = (chat?.members ?? []).filter((m) => m.user.is_bot && !["left", "kicked"].includes(m.status));
+  return bots.length === 1 ? botById(bots[0].user.id) ?? bots[0].user : null;
+}
+
 function onChatAction(event, key) {
-  const bot = botById(event.bot_id);
+  const bot = actingBot(event);
   const until = Date.now() + 5000;
   store.typing.set(key, {
     until,
-    fromId: event.bot_id,
+    fromId: bot?.id ?? event.bot_id,
     name: bot ? displayName(bot) : "bot",
     label: ACTIONS[event.action] ?? `is busy (${event.action})…`,
     threadId: event.message_thread_id ?? null,
@@ -122,6 +129,20 @@ function onChatAction(event, key) {
       emit("typing", { key });
     }
   }, 5100);
+}
+
+/** A failed Bot API call of a bot in the open chat: shown, since the bot may stay silent. */
+let lastFailure = 0;
+function reportBotFailure(event) {
+  const chat = store.open?.chat;
+  if (!chat || String(event.method).toLowerCase() === "getupdates") return;
+  const involved = chat.type === "private"
+    ? chat.bot_id === event.bot_id
+    : (chat.members ?? []).some((m) => m.user.id === event.bot_id);
+  if (!involved || Date.now() - lastFailure < 1500) return;
+  lastFailure = Date.now();
+  const bot = botById(event.bot_id);
+  toast(`${bot ? displayName(bot) : "The bot"}: ${event.method} failed — ${event.error_code} ${event.description ?? ""}`, "warn", 6000);
 }
 
 function applyEvent(event) {
@@ -154,6 +175,7 @@ function applyEvent(event) {
       return reloadAll();
     case "api_call":
       if (STATE_METHODS.has(String(event.method).toLowerCase())) refreshSoon();
+      if (event.ok === false) reportBotFailure(event);
       return undefined;
     default:
       return undefined;
@@ -163,18 +185,26 @@ function applyEvent(event) {
 async function reloadAll() {
   store.loaded.clear();
   store.messages.clear();
-  store.keyboards.clear();
+  forgetKeyboards();
   if (!(await refreshState())) return;
   if (!store.users.some((u) => u.id === store.userId)) {
     if (store.users.length) return switchUser(store.users[0].id);
     store.userId = null;
     store.open = null;
+    document.body.classList.remove("has-chat");
+    showWelcome();
     renderHeader();
     renderComposer();
     return emit("state");
   }
   await loadHistories();
   if (store.open) openChat(store.open.chat, store.open.threadId);
+}
+
+/** After a reconnect: a restarted sandbox may have forgotten the user we act as. */
+async function checkAfterReconnect() {
+  if (!(await refreshState())) return;
+  if (store.userId !== null && !store.users.some((u) => u.id === store.userId)) reloadAll();
 }
 
 function wire() {
@@ -192,15 +222,23 @@ function wire() {
 }
 
 async function boot() {
+  fillIcons();
   wire();
+  setupChatView();
   setupComposer();
   setupMiniAppPanel();
-  await connectStream(applyEvent, reloadAll);
-  if (!(await refreshState())) return;
+  await connectStream(applyEvent, reloadAll, checkAfterReconnect);
+  await recoverKeyboards(lastSeen());
+  if (!(await refreshState())) {
+    // The sandbox is not up (the reason was shown): start over once it answers.
+    const retry = setInterval(() => api.state().then(() => location.reload(), () => {}), 3000);
+    return retry;
+  }
   const wanted = Number(new URLSearchParams(location.search).get("user") ?? localStorage.getItem("switchboard.webchat.user"));
   const user = store.users.some((u) => u.id === wanted) ? wanted : store.users[0]?.id;
   if (user === undefined) {
     renderSidebar();
+    showWelcome();
     return newUserDialog();
   }
   await switchUser(user);

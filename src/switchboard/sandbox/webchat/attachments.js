@@ -63,7 +63,7 @@ export async function askLocation() {
         locate.disabled = false;
       }
     },
-  }, "📍 Use my location");
+  }, "Use my location");
   const answer = await modal({
     title: "Send location",
     body: [h("div.row", {}, latLabel, lonLabel), locate],

@@ -1,8 +1,10 @@
 // The open conversation: header, message list (updated in place by events) and context menu.
 import { api } from "./api.js";
 import * as actions from "./actions.js";
-import { attempt } from "./dialogs.js";
+import { attempt, toast } from "./dialogs.js";
 import { avatar, h } from "./dom.js";
+import { icon } from "./icons.js";
+import { forwardDialog } from "./forward.js";
 import { messageNode } from "./messages.js";
 import { openWebApp } from "./miniapp.js";
 import {
@@ -49,7 +51,7 @@ function pressButton(m, button, kind, el) {
     case "switch_inline_query_current_chat":
       return emit("composer", { focus: true, text: `@${m.from?.username ?? ""} ${button.switch_inline_query_current_chat}` });
     default:
-      return actions.sendText(button.text);
+      return toast(`“${kind}” buttons are not emulated by the sandbox web chat`, "warn");
   }
 }
 
@@ -85,6 +87,7 @@ function renderList() {
   }
   list().replaceChildren(...nodes);
   list().scrollTop = list().scrollHeight;
+  pinned = true;
 }
 
 function nearBottom() {
@@ -105,7 +108,10 @@ function upsert(message) {
   const lastDay = [...el.querySelectorAll(".day")].pop()?.textContent;
   if (dayLabel(message.date) !== lastDay) el.append(h("div.day", {}, h("span", {}, dayLabel(message.date))));
   el.append(node);
-  if (stick || message.from?.id === store.userId) el.scrollTop = el.scrollHeight;
+  if (stick || message.from?.id === store.userId) {
+    el.scrollTop = el.scrollHeight;
+    pinned = true;
+  }
 }
 
 function subtitle(chat, key) {
@@ -144,8 +150,8 @@ export function renderHeader() {
     h("div.header-info", {}, h("div.header-title", {}, title), h("div.header-sub", {}, subtitle(chat, key))),
     h("div.header-actions", {},
       menuButton(chat),
-      chat.is_forum ? h("button.icon-btn", { type: "button", title: "New topic", onclick: () => emit("new-topic", chat) }, "＃+") : null,
-      chat.type !== "private" ? h("button.icon-btn", { type: "button", title: "Members", onclick: () => emit("members", chat) }, "👥") : null),
+      chat.is_forum ? h("button.icon-btn", { type: "button", title: "New topic", "aria-label": "New topic", onclick: () => emit("new-topic", chat) }, icon("hash")) : null,
+      chat.type !== "private" ? h("button.icon-btn", { type: "button", title: "Members", "aria-label": "Members", onclick: () => emit("members", chat) }, icon("members")) : null),
   );
 }
 
@@ -156,6 +162,7 @@ function showMenu(m, event) {
   const items = [
     ["Reply", () => actions.startReply(m)],
     text ? ["Copy text", () => actions.copyText(text)] : null,
+    ["Forward…", () => forwardDialog(m)],
     own && m.text !== undefined ? ["Edit", () => actions.startEdit(m)] : null,
     ["Delete", () => actions.deleteMessage(m), "danger"],
   ].filter(Boolean);
@@ -164,6 +171,16 @@ function showMenu(m, event) {
   document.body.append(menu);
   const close = (e) => { if (!menu.contains(e.target)) { menu.remove(); document.removeEventListener("mousedown", close); } };
   setTimeout(() => document.addEventListener("mousedown", close));
+}
+
+/** The empty state when no conversation is open. */
+export function showWelcome() {
+  list().replaceChildren(h("div.welcome", {}, h("div.welcome-card", {},
+    h("div.welcome-logo", {}, icon("share", 44)),
+    h("h1", {}, "Switchboard sandbox"),
+    h("p", {}, store.userId === null
+      ? "Create a user to start: you act as Telegram users here, bots answer over the real Bot API."
+      : "Pick a chat on the left to talk to a bot as the selected user."))));
 }
 
 /** Opens a conversation: fetches its history once, then renders. */
@@ -186,6 +203,17 @@ export async function openChat(chat, threadId = null) {
     if (!isOpen(key)) return;
   }
   renderList();
+}
+
+// Media grow the list as they load: keep the view pinned to the bottom when it was there.
+let pinned = true;
+export function setupChatView() {
+  const el = list();
+  el.addEventListener("scroll", () => { pinned = nearBottom(); });
+  const keep = () => { if (pinned) el.scrollTop = el.scrollHeight; };
+  el.addEventListener("load", keep, true);
+  el.addEventListener("loadedmetadata", keep, true);
+  new ResizeObserver(keep).observe(el); // the composer grew (reply bar, keyboard)
 }
 
 on("message", ({ key, message }) => isOpen(key) && upsert(message));

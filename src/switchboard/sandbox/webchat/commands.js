@@ -43,7 +43,7 @@ export function commandList(prefix, onPick) {
     { role: "listbox" },
     commands.map((c) =>
       h(
-        "button.command",
+        "button.command-item",
         { type: "button", role: "option", onmousedown: (e) => e.preventDefault(), onclick: () => onPick(c.send) },
         h("span.command-name", {}, `/${c.command}`),
         h("span.command-desc", {}, c.description ?? ""),

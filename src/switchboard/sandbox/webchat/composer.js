@@ -3,6 +3,7 @@
 import * as actions from "./actions.js";
 import { commandList, availableCommands } from "./commands.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { on, store } from "./store.js";
 import { chooseFile, askLocation, askContact, sendFiles } from "./attachments.js";
 import { VoiceRecorder } from "./recorder.js";
@@ -16,7 +17,8 @@ const recorder = new VoiceRecorder();
 function resize() {
   const text = $("text");
   text.style.height = "auto";
-  text.style.height = `${Math.min(text.scrollHeight, 180)}px`;
+  // A hidden textarea measures 0: leave it to CSS until it is shown again.
+  if (text.scrollHeight) text.style.height = `${Math.min(text.scrollHeight, 180)}px`;
 }
 
 function syncSendButton() {
@@ -62,7 +64,7 @@ function renderBar() {
   if (!m) return bar.replaceChildren();
   const title = store.editing ? "Edit message" : `Reply to ${displayName(m.from)}`;
   bar.replaceChildren(
-    h("span.bar-icon", {}, store.editing ? "✎" : "↩"),
+    h("span.bar-icon", {}, icon(store.editing ? "edit" : "reply")),
     h("div.bar-text", {}, h("div.bar-title", {}, title), h("div.bar-preview", {}, preview(m))),
     h("button.icon-btn", {
       type: "button",
@@ -74,7 +76,7 @@ function renderBar() {
         renderBar();
         syncSendButton();
       },
-    }, "✕"),
+    }, icon("close", 20)),
   );
 }
 
@@ -93,6 +95,7 @@ export function renderComposer() {
   renderBar();
   renderReplyKeyboard(currentReplyKeyboard());
   syncSendButton();
+  resize();
 }
 
 export function setupComposer() {

@@ -77,7 +77,7 @@ function element(entity, text, ctx) {
       return span;
     }
     case "bot_command":
-      return action("command", () => ctx.onCommand?.(text));
+      return action("bot-command", () => ctx.onCommand?.(text));
     case "hashtag":
     case "cashtag":
       return action("hashtag", () => ctx.onHashtag?.(text));
@@ -99,7 +99,16 @@ function element(entity, text, ctx) {
   }
 }
 
+const BLOCKS = new Set(["pre", "blockquote", "expandable_blockquote"]);
 const end = (e) => e.offset + e.length;
+
+/** Appends plain text; a block (pre, quote) already breaks the line, so its own newline goes. */
+function appendText(parent, text, beforeBlock, afterBlock) {
+  let t = text;
+  if (afterBlock && t.startsWith("\n")) t = t.slice(1);
+  if (beforeBlock && t.endsWith("\n")) t = t.slice(0, -1);
+  if (t) parent.append(t);
+}
 const order = (a, b) => a.offset - b.offset || b.length - a.length;
 
 /**
@@ -108,6 +117,7 @@ const order = (a, b) => a.offset - b.offset || b.length - a.length;
  */
 function fill(parent, text, entities, from, to, ctx) {
   let pos = from;
+  let afterBlock = false;
   let pending = entities.filter((e) => e.length > 0 && e.offset < to && end(e) > from);
   pending.sort(order);
   while (pending.length) {
@@ -115,7 +125,8 @@ function fill(parent, text, entities, from, to, ctx) {
     const start = Math.max(entity.offset, pos);
     const stop = Math.min(end(entity), to);
     if (start >= stop) continue;
-    if (start > pos) parent.append(text.slice(pos, start));
+    const block = BLOCKS.has(entity.type);
+    if (start > pos) appendText(parent, text.slice(pos, start), block, afterBlock);
     const inner = [];
     const rest = [];
     for (const e of pending) {
@@ -128,10 +139,11 @@ function fill(parent, text, entities, from, to, ctx) {
     const el = element(entity, text.slice(entity.offset, end(entity)), ctx);
     fill(el, text, inner, start, stop, ctx);
     parent.append(el);
+    afterBlock = block;
     pos = stop;
     pending = rest.sort(order);
   }
-  if (pos < to) parent.append(text.slice(pos, to));
+  if (pos < to) appendText(parent, text.slice(pos, to), false, afterBlock);
 }
 
 /** A fragment holding `text` formatted by `entities`. */

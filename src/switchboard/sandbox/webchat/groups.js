@@ -35,7 +35,7 @@ function rightsPicker(current = null) {
 /** A row per candidate member: include? admin? */
 function memberRows(candidates) {
   return candidates.map((who) => {
-    const [incLabel, include] = check("include", `${displayName(who)}${who.is_bot ? " 🤖" : ""}`, who.is_bot);
+    const [incLabel, include] = check("include", `${displayName(who)}${who.is_bot ? " (bot)" : ""}`, who.is_bot);
     const [adminLabel, admin] = check("admin", "admin", who.is_bot);
     return { who, include, admin, node: h("div.member-row", {}, incLabel, adminLabel) };
   });
@@ -91,9 +91,15 @@ export async function newGroupDialog() {
 export async function membersDialog(chat) {
   const memberIds = new Set((chat.members ?? []).filter((m) => !["left", "kicked"].includes(m.status)).map((m) => m.user.id));
   const statusSelect = (value) => h("select", {}, ["member", "administrator", "left", "kicked"].map((s) => h("option", { value: s, selected: s === value }, s)));
+  const editable = ["member", "administrator", "left", "kicked"];
   const current = (chat.members ?? []).map((m) => {
+    const name = h("span.member-name", {}, `${displayName(m.user)}${m.user.is_bot ? " (bot)" : ""}`);
+    // The owner (and statuses this dialog does not set, like restricted) are shown, not offered.
+    if (!editable.includes(m.status)) {
+      return { id: m.user.id, before: m.status, node: h("div.member-row", {}, name, h("span.muted", {}, m.status === "creator" ? "owner" : m.status)) };
+    }
     const select = statusSelect(m.status);
-    return { id: m.user.id, before: m.status, select, node: h("div.member-row", {}, h("span.member-name", {}, `${displayName(m.user)}${m.user.is_bot ? " 🤖" : ""}`), select) };
+    return { id: m.user.id, before: m.status, select, node: h("div.member-row", {}, name, select) };
   });
   const others = [...store.bots, ...store.users].filter((u) => !memberIds.has(u.id) && !current.some((c) => c.id === u.id));
   const addWho = h("select", {}, h("option", { value: "" }, "— add someone —"), others.map((u) => h("option", { value: u.id }, `${displayName(u)}${store.bots.includes(u) ? " (bot)" : ""}`)));
@@ -105,7 +111,7 @@ export async function membersDialog(chat) {
     buttons: [{ id: "cancel", text: "Close" }, { id: "apply", text: "Apply", kind: "primary" }],
   });
   if (answer !== "apply") return;
-  const changes = current.filter((c) => c.select.value !== c.before).map((c) => [c.id, c.select.value]);
+  const changes = current.filter((c) => c.select && c.select.value !== c.before).map((c) => [c.id, c.select.value]);
   if (addWho.value) changes.push([Number(addWho.value), addStatus.value]);
   let latest = null;
   for (const [memberId, status] of changes) {

@@ -1,16 +1,17 @@
 // Inline keyboards (under a bot's message) and reply keyboards (under the composer).
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 
 const ICONS = {
-  url: "↗",
-  login_url: "↗",
-  web_app: "⧉",
-  switch_inline_query: "↪",
-  switch_inline_query_current_chat: "↪",
-  switch_inline_query_chosen_chat: "↪",
-  copy_text: "⎘",
-  request_location: "📍",
-  request_contact: "📞",
+  url: "external",
+  login_url: "external",
+  web_app: "app",
+  switch_inline_query: "share",
+  switch_inline_query_current_chat: "share",
+  switch_inline_query_chosen_chat: "share",
+  copy_text: "copy",
+  request_location: "pin",
+  request_contact: "person",
 };
 
 /** What kind of button this is: the first action field it carries. */
@@ -39,7 +40,7 @@ export function buttonKind(button) {
 
 function buttonNode(button, className, onPress) {
   const kind = buttonKind(button);
-  const icon = ICONS[kind];
+  const glyph = ICONS[kind];
   return h(
     `button.${className}`,
     {
@@ -52,7 +53,7 @@ function buttonNode(button, className, onPress) {
       },
     },
     h("span.kb-text", {}, button.text),
-    icon ? h("span.kb-icon", {}, icon) : null,
+    glyph ? h("span.kb-icon", {}, icon(glyph, 12)) : null,
   );
 }
 

@@ -3,6 +3,7 @@
 import { fileUrl } from "./api.js";
 import { avatar, duration, h, humanSize, time } from "./dom.js";
 import { renderEntities } from "./entities.js";
+import { icon } from "./icons.js";
 import { inlineKeyboard } from "./keyboards.js";
 import { displayName } from "./store.js";
 
@@ -19,19 +20,19 @@ export function preview(m) {
   if (!m) return "";
   if (m.text) return m.text;
   const kinds = [
-    ["photo", "🖼 Photo"],
-    ["voice", "🎤 Voice message"],
-    ["audio", "🎵 Audio"],
-    ["video", "🎬 Video"],
-    ["video_note", "⏺ Video message"],
+    ["photo", "Photo"],
+    ["voice", "Voice message"],
+    ["audio", "Audio"],
+    ["video", "Video"],
+    ["video_note", "Video message"],
     ["animation", "GIF"],
-    ["document", "📄 " + (m.document?.file_name || "File")],
-    ["sticker", (m.sticker?.emoji || "") + " Sticker"],
-    ["location", "📍 Location"],
-    ["venue", "📍 " + (m.venue?.title || "Venue")],
-    ["contact", "👤 Contact"],
-    ["poll", "📊 " + (m.poll?.question || "Poll")],
-    ["dice", m.dice?.emoji || "🎲"],
+    ["document", m.document?.file_name || "File"],
+    ["sticker", `${m.sticker?.emoji || ""} Sticker`.trim()],
+    ["location", "Location"],
+    ["venue", m.venue?.title || "Venue"],
+    ["contact", `Contact: ${[m.contact?.first_name, m.contact?.last_name].filter(Boolean).join(" ")}`],
+    ["poll", `Poll: ${m.poll?.question ?? ""}`],
+    ["dice", `${m.dice?.emoji ?? ""} ${m.dice?.value ?? ""}`],
   ];
   for (const [key, label] of kinds) {
     if (m[key]) return m.caption ? `${label}, ${m.caption}` : label;
@@ -75,17 +76,17 @@ function mediaNode(m) {
     const p = largest(m.photo);
     const url = fileUrl(p.file_id);
     const img = h("img.photo", { src: url, alt: "photo", loading: "lazy" });
-    img.addEventListener("error", () => img.replaceWith(h("div.media-missing", {}, "🖼 photo unavailable")));
+    img.addEventListener("error", () => img.replaceWith(h("div.media-missing", {}, "photo unavailable")));
     return h("a.media", { href: url, target: "_blank", rel: "noopener" }, img);
   }
   if (m.sticker) {
     if (m.sticker.is_animated || m.sticker.is_video) return h("div.sticker-emoji", {}, m.sticker.emoji || "🙂");
     return h("img.sticker", { src: fileUrl(m.sticker.file_id), alt: m.sticker.emoji || "sticker" });
   }
-  if (m.voice) return audioNode(m.voice, "🎤", "Voice message");
+  if (m.voice) return audioNode(m.voice, "mic", "Voice message");
   if (m.audio) {
     const title = [m.audio.performer, m.audio.title].filter(Boolean).join(" — ") || m.audio.file_name || "Audio";
-    return audioNode(m.audio, "🎵", title);
+    return audioNode(m.audio, "music", title);
   }
   if (m.video || m.animation || m.video_note) {
     const v = m.video || m.animation || m.video_note;
@@ -115,7 +116,7 @@ function mediaNode(m) {
     return h(
       "a.location",
       { href: osm, target: "_blank", rel: "noopener" },
-      h("span.pin", {}, "📍"),
+      h("span.pin", {}, icon("pin", 26)),
       h("span.loc-info", {},
         h("span.loc-title", {}, m.venue?.title || (loc.live_period ? "Live location" : "Location")),
         h("span.loc-coords", {}, m.venue?.address || `${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}`)),
@@ -135,11 +136,11 @@ function mediaNode(m) {
   return null;
 }
 
-function audioNode(file, icon, title) {
+function audioNode(file, glyph, title) {
   return h(
     "div.audio",
     {},
-    h("span.audio-icon", {}, icon),
+    h("span.audio-icon", {}, icon(glyph)),
     h("div.audio-body", {},
       h("span.audio-title", {}, title, file.duration ? ` · ${duration(file.duration)}` : ""),
       h("audio", { src: fileUrl(file.file_id), controls: true, preload: "metadata" })),
@@ -166,7 +167,7 @@ function forwardLine(origin) {
 /** A message's row: `ctx` = {userId, showSender, onCommand, onPress, onJump, onMenu}. */
 export function messageNode(m, ctx) {
   const service = serviceText(m);
-  if (service && !m.text && !mediaNode(m)) {
+  if (service && m.text === undefined && m.caption === undefined) {
     return h("div.msg.service", { dataset: { id: m.message_id } }, h("span", {}, service));
   }
   const out = m.from?.id === ctx.userId && !m.sender_chat;
@@ -174,15 +175,22 @@ export function messageNode(m, ctx) {
   const text = m.text ?? m.caption;
   const entities = m.text !== undefined ? m.entities : m.caption_entities;
   const media = mediaNode(m);
+  const visual = media && !text && (m.photo || m.sticker || m.video || m.animation || m.video_note);
+  const metaParts = () => [
+    m.edit_date ? h("span.edited", {}, "edited ") : null,
+    time(m.date),
+    out ? h("span.check", {}, " ✓✓") : null,
+  ];
   const bubble = h(
-    `div.bubble${media && !text ? ".media-only" : ""}`,
+    `div.bubble${visual ? ".media-only" : ""}${text ? ".has-text" : ""}`,
     {},
     ctx.showSender && !out ? h("div.sender", { style: { color: nameColor(s.id) } }, s.name, m.from?.is_bot ? h("span.bot-tag", {}, "bot") : null) : null,
     m.forward_origin ? forwardLine(m.forward_origin) : null,
     m.reply_to_message && !m.reply_to_message.forum_topic_created ? replyQuote(m.reply_to_message, ctx) : null,
     media,
-    text ? h("div.text", {}, renderEntities(text, entities, ctx)) : null,
-    h("span.meta", {}, m.edit_date ? h("span.edited", {}, "edited ") : null, time(m.date), out ? h("span.check", {}, " ✓✓") : null),
+    // The spacer keeps room for the time on the text's last line, where the real one floats.
+    text ? h("div.text", {}, renderEntities(text, entities, ctx), h("span.meta-spacer", { "aria-hidden": "true" }, metaParts())) : null,
+    h("span.meta", {}, metaParts()),
   );
   const row = h(
     `div.msg.${out ? "out" : "in"}`,

@@ -31,7 +31,9 @@ let app = null; // { botId, frame, fromKeyboard, closingConfirmation, expanded }
 const $ = (id) => document.getElementById(id);
 
 function post(eventType, eventData = {}) {
-  app?.frame.contentWindow?.postMessage(JSON.stringify({ eventType, eventData }), "*");
+  if (!app?.frame.contentWindow) return;
+  log("→", eventType, eventData);
+  app.frame.contentWindow.postMessage(JSON.stringify({ eventType, eventData }), "*");
 }
 
 function log(direction, type, data) {
@@ -158,6 +160,10 @@ const handlers = {
   web_app_biometry_get_info: () => post("biometry_info_received", { available: false }),
   web_app_check_home_screen: () => post("home_screen_checked", { status: "unsupported" }),
   web_app_invoke_custom_method: (d) => post("custom_method_invoked", cloudStorage(app.botId, d)),
+  web_app_request_safe_area: () => post("safe_area_changed", { top: 0, bottom: 0, left: 0, right: 0 }),
+  web_app_request_content_safe_area: () => post("content_safe_area_changed", { top: 0, bottom: 0, left: 0, right: 0 }),
+  web_app_request_fullscreen: () => post("fullscreen_failed", { error: "UNSUPPORTED" }),
+  web_app_set_background_color: (d) => { $("miniapp-frame").style.background = d.color || ""; },
   web_app_switch_inline_query: (d) => toast(`switchInlineQuery("${d.query}") is not emulated`, "warn"),
 };
 

@@ -1,6 +1,7 @@
 // The left column: who we are acting as, and the chats of that user with their last message.
 // Forums expand into their topics.
 import { avatar, h, time } from "./dom.js";
+import { icon } from "./icons.js";
 import { preview } from "./messages.js";
 import {
   chatTitle, convKey, currentUser, displayName, emit, groupChats, lastMessage, messagesOf, on,
@@ -23,6 +24,10 @@ function isActive(chat, threadId) {
 }
 
 function previewLine(chat, m) {
+  const typing = store.typing.get(convKey(chat));
+  if (typing && typing.until > Date.now()) {
+    return h("span.preview.typing", {}, chat.type === "private" ? typing.label : `${typing.name} ${typing.label}`);
+  }
   if (!m) return h("span.preview.muted", {}, chat.type === "private" ? "Start the bot" : "No messages yet");
   const who =
     chat.type === "private" ? (m.from?.id === store.userId ? "You: " : "")
@@ -30,7 +35,7 @@ function previewLine(chat, m) {
   return h("span.preview", {}, who ? h("span.preview-who", {}, who) : null, preview(m).replace(/\s+/g, " "));
 }
 
-function item(chat, { threadId, title, last, unread, indent, toggle }) {
+function item(chat, { threadId, title, last, unread, indent, toggle, closed }) {
   const key = convKey(chat);
   const forumRow = chat.is_forum && threadId === undefined;
   return h(
@@ -39,24 +44,30 @@ function item(chat, { threadId, title, last, unread, indent, toggle }) {
       role: "button",
       tabIndex: 0,
       dataset: { key, thread: threadId ?? "", title },
-      onclick: () => (forumRow ? toggle() : emit("open", { chat, threadId: threadId ?? null })),
+      // A forum opens on General with its topics shown; its chevron only folds them.
+      onclick: () => emit("open", { chat, threadId: threadId ?? null }),
       onkeydown: (e) => e.key === "Enter" && e.currentTarget.click(),
     },
     indent
-      ? h("div.topic-icon", { style: { background: topicColor(chat, threadId) } }, "#")
+      ? h("div.topic-icon", { style: { background: topicColor(chat, threadId) } }, icon("hash", 18))
       : avatar(title, chat.type === "private" ? chat.bot_id : chat.id),
     h("div.chat-text", {},
       h("div.chat-line", {},
-        h("span.chat-title", {}, chat.type !== "private" && !indent ? typeIcon(chat) : null, title),
+        h("span.chat-title", {}, chat.type !== "private" && !indent ? typeIcon(chat) : null, title, closed ? icon("lock", 14) : null),
         h("span.chat-time", {}, last ? time(last.date) : "")),
       h("div.chat-line", {},
         previewLine(chat, last),
         unread ? h("span.badge", {}, String(unread)) : null,
-        forumRow ? h("span.chevron", {}, expanded.has(chat.id) ? "▾" : "▸") : null)),
+        forumRow ? h("button.chevron", {
+          type: "button",
+          title: expanded.has(chat.id) ? "Hide topics" : "Show topics",
+          onclick: (e) => { e.stopPropagation(); toggle(); },
+        }, expanded.has(chat.id) ? "▾" : "▸") : null)),
   );
 }
 
-const typeIcon = (chat) => h("span.type-icon", { title: chat.type }, chat.type === "channel" ? "📢 " : chat.is_forum ? "🗂 " : "👥 ");
+const typeIcon = (chat) =>
+  h("span.type-icon", { title: chat.is_forum ? "forum" : chat.type }, icon(chat.type === "channel" ? "channel" : chat.is_forum ? "forum" : "group", 16));
 
 function topicColor(chat, threadId) {
   const topic = chat.topics?.find((t) => t.message_thread_id === threadId);
@@ -76,7 +87,8 @@ function forumRows(chat, key) {
   for (const t of chat.topics ?? []) {
     rows.push(item(chat, {
       threadId: t.message_thread_id,
-      title: `${t.name}${t.is_closed ? " 🔒" : ""}`,
+      title: t.name,
+      closed: t.is_closed,
       last: lastOfTopic(key, t.message_thread_id),
       indent: true,
     }));
@@ -101,7 +113,7 @@ function userSwitcher() {
         avatar(displayName(u), u.id, "small"), h("span", {}, displayName(u)),
         u.username ? h("span.muted", {}, ` @${u.username}`) : null)),
     h("button.user-option.new-user", { type: "button", onclick: () => { menu.hidden = true; emit("new-user"); } },
-      h("span.plus", {}, "+"), "New user…"));
+      h("span.plus", {}, icon("plus", 20)), "New user…"));
   const button = h("button.user-current", {
     type: "button",
     title: "Switch user",
@@ -123,7 +135,7 @@ export function renderSidebar() {
     scheduled = false;
     document.getElementById("user-bar").replaceChildren(
       userSwitcher(),
-      h("button.icon-btn", { type: "button", title: "New group or forum", onclick: () => emit("new-group") }, "✎"),
+      h("button.icon-btn", { type: "button", title: "New group or forum", "aria-label": "New group", onclick: () => emit("new-group") }, icon("edit", 22)),
     );
     const rows = [];
     for (const chat of conversations()) {
@@ -148,4 +160,4 @@ document.addEventListener("click", (e) => {
   if (menu && !e.target.closest(".user-switcher")) menu.hidden = true;
 });
 
-for (const name of ["message", "edited", "deleted", "chat", "opened", "state", "unread"]) on(name, renderSidebar);
+for (const name of ["message", "edited", "deleted", "chat", "opened", "state", "typing"]) on(name, renderSidebar);

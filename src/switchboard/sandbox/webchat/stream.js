@@ -43,9 +43,10 @@ async function catchUp(apply, onGap) {
 
 /**
  * Starts the stream; resolves once connected (or after 3 s, so start-up never hangs).
- * `apply(event)` handles each event; `onGap()` reloads everything when the sandbox restarted.
+ * `apply(event)` handles each event; `onGap()` reloads everything when the sandbox restarted;
+ * `onReconnect()` runs on every later connection (a restart may not show in the numbering).
  */
-export function connectStream(apply, onGap) {
+export function connectStream(apply, onGap, onReconnect = () => {}) {
   return new Promise((resolve) => {
     setTimeout(resolve, 3000);
     setStatus("connecting");
@@ -55,7 +56,7 @@ export function connectStream(apply, onGap) {
       // EventSource retries by itself, except after an error status: then it is CLOSED for good.
       if (es.readyState !== EventSource.CLOSED) return setStatus("reconnecting");
       setStatus("offline");
-      setTimeout(() => connectStream(apply, onGap), 3000);
+      setTimeout(() => connectStream(apply, onGap, onReconnect), 3000);
     });
     es.addEventListener("message", (e) => {
       let event;
@@ -70,11 +71,19 @@ export function connectStream(apply, onGap) {
         return;
       }
       resolve();
-      if (lastSeq === null) lastSeq = event.seq;
-      else if (event.seq < lastSeq) {
+      if (lastSeq === null) {
+        lastSeq = event.seq;
+        return;
+      }
+      if (event.seq < lastSeq) {
         lastSeq = event.seq; // a restarted sandbox numbers from scratch
-        onGap();
-      } else if (event.seq > lastSeq) catchUp(apply, onGap);
+        return onGap();
+      }
+      if (event.seq > lastSeq) catchUp(apply, onGap);
+      onReconnect();
     });
   });
 }
+
+/** The newest event seq applied (or announced by the stream), null before the first hello. */
+export const lastSeen = () => lastSeq;

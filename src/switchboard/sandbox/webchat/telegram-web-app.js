@@ -65,12 +65,12 @@
   var initData = initParams.tgWebAppData || "";
   var initDataUnsafe = {};
   var raw = parseParams(initData);
+  // As Telegram's script does: JSON-looking values (user, receiver, chat) are parsed, the rest
+  // (auth_date included) stay strings.
   Object.keys(raw).forEach(function (key) {
     var value = raw[key];
-    if (key === "user" || key === "receiver" || key === "chat") {
+    if (/^\{.*\}$|^\[.*\]$/.test(value)) {
       try { value = JSON.parse(value); } catch (e) { /* keep the string */ }
-    } else if (key === "auth_date" || key === "can_send_after") {
-      value = Number(value);
     }
     initDataUnsafe[key] = value;
   });

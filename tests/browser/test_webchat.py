@@ -1,0 +1,243 @@
+"""The web chat in a real browser: users talk to an aiogram bot running on the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import html
+import http.server
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import Command, CommandStart
+from aiogram.types import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    WebAppInfo,
+)
+from playwright.async_api import Browser, Page, expect
+
+from switchboard.sandbox.testing import SandboxServer, free_port
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "424242:AAEchoBotTokenForTheWebChatBrowserTest"
+MINI_APP = """<!doctype html>
+<html><head><meta charset="utf-8">
+<script src="{sandbox}/webchat/telegram-web-app.js"></script></head>
+<body><h1 id="hello"></h1><p id="clicks">0</p><button id="close">close</button>
+<script>
+  const app = Telegram.WebApp;
+  app.ready();
+  document.getElementById("hello").textContent = "Hello, " + app.initDataUnsafe.user.first_name;
+  let clicks = 0;
+  app.MainButton.setText("Order").show().onClick(() => {{
+    document.getElementById("clicks").textContent = String(++clicks);
+  }});
+  document.getElementById("close").onclick = () => app.close();
+</script></body></html>
+"""
+
+
+def echo_dispatcher(app_url: str) -> Dispatcher:
+    """Replies to text with the same text and a button; the button answers with a toast and
+    edits the message. Coroutine handlers only (see DESIGN.md on aiogram's sync filters)."""
+    dp = Dispatcher()
+    button = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Press me", callback_data="pressed")]]
+    )
+
+    @dp.message(CommandStart())
+    async def start(message: Message) -> None:
+        await message.answer("Hi! I am the <b>echo bot</b>. Send me anything.")
+
+    @dp.message(Command("app"))
+    async def app(message: Message) -> None:
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text="Open shop", web_app=WebAppInfo(url=app_url))]
+            ]
+        )
+        await message.answer("Our shop:", reply_markup=markup)
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        if message.text is None:
+            return
+        assert message.bot is not None
+        await message.bot.send_chat_action(
+            message.chat.id, "typing", message_thread_id=message.message_thread_id
+        )
+        await message.answer(html.escape(message.text), reply_markup=button)
+
+    @dp.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer("Button pressed!")
+        if isinstance(query.message, Message) and query.message.text is not None:
+            await query.message.edit_text(f"{html.escape(query.message.text)} <i>(pressed)</i>")
+
+    return dp
+
+
+@contextlib.asynccontextmanager
+async def running_bot(sandbox_url: str, app_url: str) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(sandbox_url))
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    await bot.set_my_commands([BotCommand(command="start", description="Say hello")])
+    dp = echo_dispatcher(app_url)
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    try:
+        yield bot
+    finally:
+        await dp.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, 10)
+        await session.close()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(flood="off") as server:
+        yield server
+
+
+@pytest.fixture
+def mini_app(sandbox: SandboxServer, tmp_path: Path) -> Iterator[str]:
+    """A Mini App on its own origin (as real ones are), loading the sandbox's script."""
+    (tmp_path / "app.html").write_text(MINI_APP.format(sandbox=sandbox.url))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/app.html"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+async def setup_world(sandbox: SandboxServer) -> tuple[dict, dict]:
+    async with httpx.AsyncClient(base_url=sandbox.url) as http_client:
+        bot = await http_client.post(
+            "/sandbox/api/bots",
+            json={"token": TOKEN, "first_name": "Echo Bot", "username": "echo_test_bot"},
+        )
+        alice = await http_client.post(
+            "/sandbox/api/users", json={"first_name": "Alice", "last_name": "Liddell"}
+        )
+    return bot.json(), alice.json()
+
+
+async def open_web_chat(
+    browser: Browser, sandbox: SandboxServer, user: dict, problems: list[str]
+) -> Page:
+    page = await browser.new_page(viewport={"width": 1200, "height": 760})
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+    await page.goto(f"{sandbox.url}/?user={user['id']}")
+    await expect(page.locator(".user-current")).to_contain_text(user["first_name"])
+    return page
+
+
+async def send(page: Page, text: str) -> None:
+    composer = page.get_by_role("textbox", name="Message")
+    await composer.fill(text)
+    await composer.press("Enter")
+
+
+async def test_user_chats_with_echo_bot_and_presses_inline_button(
+    sandbox: SandboxServer, mini_app: str, browser: Browser, artifacts: Path
+) -> None:
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with running_bot(sandbox.url, mini_app):
+        page = await open_web_chat(browser, sandbox, alice, problems)
+        await page.locator(".chat-item", has_text="Echo Bot").click()
+        await expect(page.locator(".header-title")).to_have_text("Echo Bot")
+
+        # An empty bot chat offers START, as Telegram does; the bot greets with formatting.
+        await page.get_by_role("button", name="START", exact=True).click()
+        greeting = page.locator(".msg.in", has_text="Send me anything")
+        await expect(greeting).to_be_visible()
+        await expect(greeting.locator("strong")).to_have_text("echo bot")
+
+        await send(page, "Hello from the web chat!")
+        await expect(page.locator(".msg.out", has_text="Hello from the web chat!")).to_be_visible()
+        reply = page.locator(".msg.in", has_text="Hello from the web chat!")
+        await expect(reply).to_be_visible()
+        await reply.get_by_role("button", name="Press me").click()
+
+        await expect(page.locator(".toast", has_text="Button pressed!")).to_be_visible()
+        edited = page.locator(".msg.in", has_text="(pressed)")
+        await expect(edited).to_be_visible()
+        await expect(edited.locator(".meta .edited")).to_be_visible()
+        await expect(edited.locator("em")).to_have_text("(pressed)")
+        await expect(edited.get_by_role("button", name="Press me")).to_have_count(0)
+
+        await page.screenshot(path=str(artifacts / "webchat.png"))
+    assert problems == []
+
+
+async def test_mini_app_opens_in_panel_with_webapp_emulated(
+    sandbox: SandboxServer, mini_app: str, browser: Browser
+) -> None:
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with running_bot(sandbox.url, mini_app):
+        page = await open_web_chat(browser, sandbox, alice, problems)
+        await page.locator(".chat-item", has_text="Echo Bot").click()
+        await page.get_by_role("button", name="START", exact=True).click()
+        await send(page, "/app")
+        await (
+            page.locator(".msg.in", has_text="Our shop")
+            .get_by_role("button", name="Open shop")
+            .click()
+        )
+
+        app = page.frame_locator("#miniapp-frame iframe")
+        await expect(app.locator("#hello")).to_have_text("Hello, Alice")  # initData from /webapp
+        main_button = page.locator("#miniapp-main")
+        await expect(main_button).to_have_text("Order")
+        await main_button.click()
+        await expect(app.locator("#clicks")).to_have_text("1")
+        await app.locator("#close").click()
+        await expect(page.locator("#miniapp")).to_be_hidden()
+    assert problems == []
+
+
+async def test_forum_created_in_dialog_with_bot_admin_answers_in_topic(
+    sandbox: SandboxServer, mini_app: str, browser: Browser
+) -> None:
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with running_bot(sandbox.url, mini_app):
+        page = await open_web_chat(browser, sandbox, alice, problems)
+        await page.get_by_role("button", name="New group").click()
+        await page.get_by_label("Title").fill("Team")
+        await page.get_by_role("button", name="Create", exact=True).click()  # a forum, bot admin
+        await expect(page.locator(".header-title")).to_have_text("Team › General")
+        await expect(page.locator(".msg.service", has_text="added Echo Bot")).to_be_visible()
+
+        await page.get_by_role("button", name="New topic").first.click()
+        await page.get_by_label("Topic name").fill("Ideas")
+        await page.get_by_role("button", name="Create", exact=True).click()
+        await expect(page.locator(".header-title")).to_have_text("Team › Ideas")
+
+        await send(page, "an idea")  # admins see every message, so the bot echoes it here
+        answer = page.locator(".msg.in", has_text="an idea")
+        await expect(answer).to_be_visible()
+        await expect(answer.locator(".sender")).to_contain_text("Echo Bot")
+        await page.locator(".chat-item.topic", has_text="General").click()
+        await expect(page.locator(".msg", has_text="an idea")).to_have_count(0)
+    assert problems == []
