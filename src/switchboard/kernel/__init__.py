@@ -1,0 +1,1 @@
+"""What every app stands on: bots, pipeline, sender, jobs, i18n, telemetry."""
