@@ -1,0 +1,81 @@
+"""The outbound flood limiter: a send waits here until every Telegram limit allows it.
+
+One `FloodLimiter` serves any number of bots: each bot id has its own windows (in the backend)
+and its own queue of waiting sends (`BotSendQueue`), so bots never wait for one another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .backend import FloodBackend, SendTarget
+from .clock import Clock, LoopClock
+from .limits import DEFAULT_SAFETY_MARGIN, TELEGRAM_LIMITS, FloodLimits
+from .memory import InMemoryFloodBackend
+from .metrics import FLOOD_WAIT_SECONDS
+from .priority import Priority, send_priority
+from .send_queue import BotSendQueue
+
+__all__ = ["FloodLimiter", "SendPermit"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendPermit:
+    """Permission for one counted send, granted by `FloodLimiter.acquire`."""
+
+    # The backend's time the send was recorded at (the limiter clock's scale for the in-memory
+    # backend; Redis's clock for a Redis backend on the server clock).
+    granted_at: float
+    # Seconds the send waited, on the limiter's clock.
+    waited: float
+    priority: Priority
+
+
+class FloodLimiter:
+    def __init__(
+        self,
+        backend: FloodBackend | None = None,
+        *,
+        clock: Clock | None = None,
+        limits: FloodLimits = TELEGRAM_LIMITS,
+        safety_margin: float = DEFAULT_SAFETY_MARGIN,
+    ) -> None:
+        """`limits` are the server's; the limiter enforces them widened by `safety_margin`
+        seconds (see `FloodLimits.with_margin`)."""
+        self.backend: FloodBackend = backend if backend is not None else InMemoryFloodBackend()
+        self.clock: Clock = clock if clock is not None else LoopClock()
+        self.limits = limits
+        self.enforced_limits = limits.with_margin(safety_margin)
+        self.safety_margin = safety_margin
+        self._queues: dict[int, BotSendQueue] = {}
+
+    def _queue(self, bot_id: int) -> BotSendQueue:
+        queue = self._queues.get(bot_id)
+        if queue is None:
+            queue = BotSendQueue(bot_id, self.backend, self.clock, self.enforced_limits)
+            self._queues[bot_id] = queue
+        return queue
+
+    async def acquire(
+        self, bot_id: int, chat_id: int | str | None, priority: Priority | None = None
+    ) -> SendPermit:
+        """Wait until bot `bot_id` may post to `chat_id` (None: a counted call with no chat, held
+        to the bot-wide limit only), and record the send. `priority` defaults to the context's
+        `send_priority`."""
+        priority = priority if priority is not None else send_priority.get()
+        target = SendTarget.of(chat_id) if chat_id is not None else None
+        started = self.clock.now()
+        granted_at = await self._queue(bot_id).acquire(target, priority)
+        waited = self.clock.now() - started
+        FLOOD_WAIT_SECONDS.labels(lane=priority.value).observe(waited)
+        return SendPermit(granted_at, waited, priority)
+
+    async def pause(self, bot_id: int, seconds: float) -> None:
+        """Hold every send of the bot, in every lane, for `seconds` (plus the safety margin):
+        Telegram answered 429 with this `retry_after`."""
+        held = seconds + self.safety_margin
+        await self.backend.pause(bot_id, held, self.clock.now())
+        self._queue(bot_id).hold(held)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
