@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +20,10 @@ class FloodProfile(StrEnum):
     TELEGRAM = "telegram"
     OFF = "off"
     STRICT = "strict"
+
+
+AiProvider = Literal["local", "openai", "gemini"]
+SttProvider = Literal["none", "openai", "gemini", "local"]
 
 
 class Settings(BaseSettings):
@@ -44,9 +48,6 @@ class Settings(BaseSettings):
     webhook_base_url: str | None = Field(
         default=None, description="public https base URL that Telegram posts updates to"
     )
-    webhook_secret: SecretStr | None = Field(
-        default=None, description="secret token checked on every webhook request"
-    )
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 8080
     owner_ids: list[int] = Field(
@@ -56,6 +57,29 @@ class Settings(BaseSettings):
     log_json: bool = False
     in_process_worker: bool = True
     sandbox_flood: FloodProfile = FloodProfile.TELEGRAM
+
+    # notes: classification, transcription, link previews
+    notes_ai_provider: AiProvider = Field(
+        default="local",
+        description="local (offline, default), openai (any compatible API) or gemini",
+    )
+    notes_ai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1"
+    )
+    notes_ai_api_key: SecretStr | None = None
+    notes_ai_model: str | None = None
+    notes_ai_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    notes_stt_provider: SttProvider = Field(
+        default="none", description="none, openai (or a local Whisper server), gemini or local"
+    )
+    notes_stt_base_url: str | None = None
+    notes_stt_api_key: SecretStr | None = None
+    notes_stt_model: str | None = None
+    notes_allow_private_links: bool = Field(
+        default=False, description="let link previews fetch private addresses (tests only)"
+    )
+    notes_confirm_timeout: Annotated[int, Field(ge=10, le=7 * 24 * 3600)] = 600
+    notes_auto_file_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,1 @@
+"""Apps a bot can enable: core (always), notes, calendar, repost, match."""

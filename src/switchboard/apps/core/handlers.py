@@ -1,0 +1,219 @@
+"""Core commands: /start /help /language /settings /privacy, and /stats /broadcast for owners.
+
+Thin: each handler reads the update and calls `service`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel.filters import HasLocation, HasText
+from switchboard.kernel.i18n import Translate
+from switchboard.kernel.models import UserRecord
+
+from . import service
+from .keyboards import (
+    LANGUAGES,
+    LanguageChoice,
+    PrivacyAction,
+    confirm_delete_keyboard,
+    language_keyboard,
+    privacy_keyboard,
+)
+
+
+class SettingsFlow(StatesGroup):
+    timezone = State()
+
+
+def make_router() -> Router:
+    router = Router(name="core")
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(language, Command("language"))
+    router.callback_query.register(language_chosen, LanguageChoice.filter())
+    router.message.register(settings, Command("settings"))
+    router.message.register(
+        timezone_from_location, StateFilter(SettingsFlow.timezone), HasLocation()
+    )
+    router.message.register(timezone_from_text, StateFilter(SettingsFlow.timezone), HasText())
+    router.message.register(privacy, Command("privacy"))
+    router.callback_query.register(privacy_action, PrivacyAction.filter())
+    router.message.register(stats, Command("stats"))
+    router.message.register(broadcast, Command("broadcast"))
+    return router
+
+
+async def start(message: Message, command: CommandObject, bot: Bot, _: Translate) -> None:
+    me = await bot.me()
+    name = message.from_user.first_name if message.from_user else ""
+    text = _("core.start.welcome", name=name, bot=me.first_name)
+    if command.args:
+        text += "\n\n" + _("core.start.payload", payload=command.args)
+    await message.answer(text, parse_mode=None)
+
+
+async def help_command(message: Message, bot: Bot, platform: Any, _: Translate) -> None:
+    lines = [_("core.help.title")]
+    for name in platform.enabled.of(bot.id):
+        app = platform.apps.get(name)
+        if app is None or not app.commands:
+            continue
+        lines.append("")
+        lines.append(_("core.help.app", app=_(app.title)))
+        owner = message.from_user is not None and message.from_user.id in platform.owners(bot.id)
+        for command in app.commands:
+            if command.owner_only and not owner:
+                continue
+            lines.append(f"/{command.name} — {_(command.description)}")
+    await message.answer("\n".join(lines), parse_mode=None)
+
+
+async def language(message: Message, _: Translate) -> None:
+    await message.answer(_("core.language.choose"), reply_markup=language_keyboard())
+
+
+async def language_chosen(
+    query: CallbackQuery, callback_data: LanguageChoice, session: AsyncSession, translator: Any
+) -> None:
+    if callback_data.code not in LANGUAGES:
+        await query.answer()
+        return
+    await service.set_language(session, query.from_user.id, callback_data.code)
+    text = translator.t(
+        "core.language.set", callback_data.code, language=LANGUAGES[callback_data.code]
+    )
+    await query.answer(text)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text)
+
+
+async def settings(
+    message: Message, state: FSMContext, user_record: UserRecord | None, _: Translate
+) -> None:
+    zone = (user_record.timezone if user_record else None) or "UTC"
+    await state.set_state(SettingsFlow.timezone)
+    await message.answer(
+        _("core.settings.title")
+        + "\n"
+        + _("core.settings.timezone", timezone=zone)
+        + "\n\n"
+        + _("core.settings.timezone_prompt"),
+        parse_mode=None,
+    )
+
+
+async def timezone_from_text(
+    message: Message, state: FSMContext, session: AsyncSession, _: Translate
+) -> None:
+    text = (message.text or "").strip()
+    if text.startswith("/"):
+        await state.clear()
+        return
+    zone = service.parse_timezone(text)
+    if zone is None:
+        await message.answer(_("core.settings.timezone_unknown", value=text[:64]), parse_mode=None)
+        return
+    assert message.from_user is not None
+    await service.set_timezone(session, message.from_user.id, zone)
+    await state.clear()
+    await message.answer(_("core.settings.timezone_set", timezone=zone), parse_mode=None)
+
+
+async def timezone_from_location(
+    message: Message, state: FSMContext, session: AsyncSession, _: Translate
+) -> None:
+    assert message.location is not None and message.from_user is not None
+    zone = service.timezone_at(message.location.latitude, message.location.longitude)
+    if zone is None:
+        await message.answer(
+            _(
+                "core.settings.timezone_unknown",
+                value=f"{message.location.latitude:.3f}, {message.location.longitude:.3f}",
+            ),
+            parse_mode=None,
+        )
+        return
+    await service.set_timezone(session, message.from_user.id, zone)
+    await state.clear()
+    await message.answer(_("core.settings.timezone_set", timezone=zone), parse_mode=None)
+
+
+async def privacy(message: Message, _: Translate) -> None:
+    await message.answer(
+        _("core.privacy.summary"), reply_markup=privacy_keyboard(_), parse_mode=None
+    )
+
+
+async def privacy_action(
+    query: CallbackQuery,
+    callback_data: PrivacyAction,
+    session: AsyncSession,
+    platform: Any,
+    bot: Bot,
+    _: Translate,
+) -> None:
+    user_id = query.from_user.id
+    apps = [platform.apps[name] for name in platform.enabled.of(bot.id) if name in platform.apps]
+    message = query.message if isinstance(query.message, Message) else None
+    if callback_data.action == "export":
+        document = await service.export_user(session, user_id, apps)
+        await query.answer()
+        await bot.send_document(
+            user_id,
+            BufferedInputFile(document, filename="switchboard-my-data.json"),
+            caption=_("core.privacy.export_ready"),
+        )
+    elif callback_data.action == "delete":
+        await query.answer()
+        if message:
+            await message.edit_text(
+                _("core.privacy.delete_confirm"), reply_markup=confirm_delete_keyboard(_)
+            )
+    elif callback_data.action == "confirm":
+        await service.delete_user(session, user_id, apps, platform.dispatcher.storage)
+        await query.answer()
+        if message:
+            await message.edit_text(_("core.privacy.deleted"))
+    else:
+        await query.answer()
+        if message:
+            await message.edit_text(_("core.privacy.cancelled"))
+
+
+async def stats(
+    message: Message, session: AsyncSession, platform: Any, bot: Bot, _: Translate
+) -> None:
+    if message.from_user is None or message.from_user.id not in platform.owners(bot.id):
+        await message.answer(_("core.owner_only"))
+        return
+    figures = await service.stats(session, bot.id)
+    await message.answer(_("core.stats", **figures), parse_mode=None)
+
+
+async def broadcast(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    platform: Any,
+    bot: Bot,
+    _: Translate,
+) -> None:
+    if message.from_user is None or message.from_user.id not in platform.owners(bot.id):
+        await message.answer(_("core.owner_only"))
+        return
+    if not command.args or not command.args.strip():
+        await message.answer(_("core.broadcast.usage"), parse_mode=None)
+        return
+    record = await service.start_broadcast(
+        session, bot.id, message.from_user.id, command.args.strip(), message.chat.id
+    )
+    status = await message.answer(_("core.broadcast.started", total=record.total))
+    record.status_message_id = status.message_id

@@ -1,0 +1,96 @@
+"""The broadcast job: sends in the bulk lane, reports progress, resumes after a restart.
+
+Progress is committed after every message, so a worker that dies mid-way is followed by one
+that continues from the next recipient (the one message in flight may go twice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
+from switchboard.kernel.apps import PlatformServices
+from switchboard.kernel.jobs import JobContext, JobRegistry, PermanentFailure
+from switchboard.kernel.models import BroadcastRecord, UserRecord
+from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.sender import bulk_sends
+
+from .service import BROADCAST_JOB
+
+log = structlog.get_logger("switchboard.core.broadcast")
+PROGRESS_EVERY = 25
+
+
+def register(registry: JobRegistry, services: PlatformServices) -> None:
+    async def broadcast(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await run_broadcast(ctx, payload, services)
+
+    registry.register(BROADCAST_JOB, broadcast)
+
+
+async def run_broadcast(
+    ctx: JobContext, payload: dict[str, Any], services: PlatformServices
+) -> None:
+    async with ctx.session_factory() as session:
+        record = await session.get(BroadcastRecord, int(payload["broadcast_id"]))
+        if record is None:
+            raise PermanentFailure(f"no broadcast {payload['broadcast_id']}")
+        owner = await session.get(UserRecord, record.owner_id)
+    locale = (owner.language or owner.telegram_language or "en") if owner else "en"
+    locale = "ru" if locale.startswith("ru") else "en"
+    bot = services.bot(record.bot_id)
+    position = record.sent + record.failed
+    with bulk_sends():
+        for index in range(position, record.total):
+            chat_id = int(record.recipients[index])
+            delivered = True
+            try:
+                await bot.send_message(chat_id, record.text)
+            except (TelegramForbiddenError, TelegramBadRequest) as error:
+                delivered = False
+                log.info("broadcast recipient unreachable", chat_id=chat_id, error=error.message)
+            async with ctx.session_factory() as session, session.begin():
+                current = await session.get(BroadcastRecord, record.id)
+                assert current is not None
+                if delivered:
+                    current.sent += 1
+                else:
+                    current.failed += 1
+                    await mark_chat_inactive(session, record.bot_id, chat_id)
+                record.sent, record.failed = current.sent, current.failed
+            done = record.sent + record.failed
+            if done % PROGRESS_EVERY == 0 and done < record.total:
+                await _report(
+                    bot,
+                    record,
+                    services.translate(
+                        "core.broadcast.progress",
+                        locale,
+                        sent=record.sent,
+                        failed=record.failed,
+                        total=record.total,
+                    ),
+                )
+    async with ctx.session_factory() as session, session.begin():
+        current = await session.get(BroadcastRecord, record.id)
+        assert current is not None
+        current.state = "done"
+    await _report(
+        bot,
+        record,
+        services.translate("core.broadcast.done", locale, sent=record.sent, failed=record.failed),
+    )
+
+
+async def _report(bot: Any, record: BroadcastRecord, text: str) -> None:
+    try:
+        if record.status_message_id:
+            await bot.edit_message_text(
+                text=text, chat_id=record.status_chat_id, message_id=record.status_message_id
+            )
+        else:
+            await bot.send_message(record.status_chat_id, text)
+    except TelegramBadRequest as error:  # "message is not modified" and the like
+        log.info("broadcast progress not shown", error=error.message)

@@ -1,0 +1,61 @@
+"""Inline keyboards of the core app; callback data is namespaced `core:…`."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from switchboard.kernel.i18n import Translate
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+class LanguageChoice(CallbackData, prefix="core-lang"):
+    code: str
+
+
+class PrivacyAction(CallbackData, prefix="core-privacy"):
+    action: str  # export | delete | confirm | cancel
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=name, callback_data=LanguageChoice(code=code).pack())
+        for code, name in LANGUAGES.items()
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+
+
+def privacy_keyboard(_: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("core.button.export"),
+                    callback_data=PrivacyAction(action="export").pack(),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    text=_("core.button.delete"),
+                    callback_data=PrivacyAction(action="delete").pack(),
+                )
+            ],
+        ]
+    )
+
+
+def confirm_delete_keyboard(_: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("core.button.yes"), callback_data=PrivacyAction(action="confirm").pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("core.button.cancel"),
+                    callback_data=PrivacyAction(action="cancel").pack(),
+                ),
+            ]
+        ]
+    )

@@ -1,0 +1,163 @@
+"""The core app's domain logic: settings, privacy export and delete, stats, broadcasts.
+
+No Telegram types here; handlers translate updates into these calls.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel.apps import App
+from switchboard.kernel.fsm import DatabaseStorage, forget_user
+from switchboard.kernel.fsm_models import FsmState
+from switchboard.kernel.jobs import JobState, count_jobs_by_state, enqueue
+from switchboard.kernel.models import BroadcastRecord, ChatRecord, ProcessedUpdate, UserRecord
+
+BROADCAST_JOB = "core.broadcast"
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_timezone(value: str) -> str | None:
+    """An IANA zone from what a user typed ('europe/berlin', 'Europe/Berlin', 'UTC')."""
+    cleaned = value.strip().replace(" ", "_")
+    name = _zones_by_lower_name().get(cleaned.lower())
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        return None
+    return name
+
+
+@cache
+def _timezone_finder() -> Any:
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def timezone_at(latitude: float, longitude: float) -> str | None:
+    zone: str | None = _timezone_finder().timezone_at(lng=longitude, lat=latitude)
+    return zone
+
+
+async def set_timezone(session: AsyncSession, user_id: int, zone: str) -> None:
+    user = await session.get(UserRecord, user_id)
+    if user is not None:
+        user.timezone = zone
+
+
+async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
+    user = await session.get(UserRecord, user_id)
+    if user is not None:
+        user.language = language
+
+
+def _row(record: Any) -> dict[str, Any]:
+    data = {column.key: getattr(record, column.key) for column in record.__mapper__.column_attrs}
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+async def export_user(session: AsyncSession, user_id: int, apps: list[App]) -> bytes:
+    """Everything stored about a user, as a JSON document."""
+    user = await session.get(UserRecord, user_id)
+    document: dict[str, Any] = {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "user": _row(user) if user is not None else None,
+        "private_chats": [
+            _row(chat)
+            for chat in await session.scalars(select(ChatRecord).where(ChatRecord.id == user_id))
+        ],
+    }
+    for app in apps:
+        if app.export_user_data is not None:
+            document[app.name] = await app.export_user_data(session, user_id)
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
+
+
+async def delete_user(
+    session: AsyncSession, user_id: int, apps: list[App], fsm: BaseStorage | None = None
+) -> int:
+    """Forget a user everywhere (Redis FSM keys too); returns how many rows went."""
+    removed = 0
+    if fsm is not None and not isinstance(fsm, DatabaseStorage):
+        removed += await forget_user(fsm, user_id)
+    for app in apps:
+        if app.delete_user_data is not None:
+            removed += await app.delete_user_data(session, user_id)
+    for statement in (
+        delete(FsmState).where(FsmState.user_id == user_id),
+        delete(ChatRecord).where(ChatRecord.id == user_id),
+        delete(UserRecord).where(UserRecord.id == user_id),
+    ):
+        result = await session.execute(statement)
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
+
+
+async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
+    users = await session.scalar(
+        select(func.count())
+        .select_from(ChatRecord)
+        .where(ChatRecord.bot_id == bot_id, ChatRecord.type == "private")
+    )
+    chats = await session.scalar(
+        select(func.count())
+        .select_from(ChatRecord)
+        .where(ChatRecord.bot_id == bot_id, ChatRecord.type != "private")
+    )
+    updates = await session.scalar(
+        select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.bot_id == bot_id)
+    )
+    jobs = await count_jobs_by_state(session)
+    return {
+        "users": int(users or 0),
+        "chats": int(chats or 0),
+        "updates": int(updates or 0),
+        "jobs_queued": jobs[JobState.QUEUED],
+        "jobs_dead": jobs[JobState.DEAD],
+    }
+
+
+async def start_broadcast(
+    session: AsyncSession, bot_id: int, owner_id: int, text: str, status_chat_id: int
+) -> BroadcastRecord:
+    """Create a broadcast to every active private chat of the bot and enqueue its job."""
+    recipients = list(
+        await session.scalars(
+            select(ChatRecord.id)
+            .where(
+                ChatRecord.bot_id == bot_id,
+                ChatRecord.type == "private",
+                ChatRecord.active.is_(True),
+            )
+            .order_by(ChatRecord.id)
+        )
+    )
+    record = BroadcastRecord(
+        bot_id=bot_id, owner_id=owner_id, text=text, status_chat_id=status_chat_id,
+        total=len(recipients), recipients=recipients, sent=0, failed=0, state="running",
+    )  # fmt: skip
+    session.add(record)
+    await session.flush()
+    await enqueue(
+        session,
+        BROADCAST_JOB,
+        {"broadcast_id": record.id},
+        unique_key=f"broadcast:{record.id}",
+        max_attempts=20,
+    )
+    return record

@@ -1,0 +1,112 @@
+"""The App contract, and the registry of apps this installation has.
+
+An app is a router of handlers plus what the kernel needs to know about it: its commands (for
+/help and the per-language command menus) and its jobs. One dispatcher serves every bot; an
+app's router only sees updates of bots that enabled it (`AppEnabled`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any, Protocol
+
+from aiogram import Bot, Router
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel.jobs import JobRegistry
+
+
+@dataclass(frozen=True)
+class AppCommand:
+    """A slash command an app offers; `description` is an i18n key."""
+
+    name: str
+    description: str
+    owner_only: bool = False
+
+
+class PlatformServices(Protocol):
+    """What app jobs may use of the running platform."""
+
+    def bot(self, bot_id: int) -> Bot: ...
+
+    def translate(self, key: str, locale: str, **params: Any) -> str: ...
+
+
+UserDataExport = Callable[[AsyncSession, int], Awaitable[dict[str, Any]]]
+UserDataDelete = Callable[[AsyncSession, int], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    title: str  # i18n key of the app's name, shown by /help
+    make_router: Callable[[], Router]
+    commands: Sequence[AppCommand] = ()
+    register_jobs: Callable[[JobRegistry, PlatformServices], None] | None = None
+    always_enabled: bool = False
+    # /privacy: what the app stores about a user, and how to forget it (rows deleted).
+    export_user_data: UserDataExport | None = None
+    delete_user_data: UserDataDelete | None = None
+    summary: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Every app this installation ships, by module. Apps are added here as they are written.
+_APP_MODULES = ("switchboard.apps.core",)
+
+
+def installed_apps() -> dict[str, App]:
+    apps: dict[str, App] = {}
+    for module_name in _APP_MODULES:
+        app: App = import_module(module_name).APP
+        apps[app.name] = app
+    return apps
+
+
+def resolve_app_names(names: Sequence[str]) -> list[str]:
+    """Validate app names typed by an operator; `all` means every installed app."""
+    installed = installed_apps()
+    wanted = list(installed) if "all" in names else list(dict.fromkeys(names))
+    unknown = [name for name in wanted if name not in installed]
+    if unknown:
+        raise ValueError(f"unknown app(s) {', '.join(unknown)}; installed: {', '.join(installed)}")
+    for name, app in installed.items():
+        if app.always_enabled and name not in wanted:
+            wanted.insert(0, name)
+    return wanted
+
+
+class EnabledApps:
+    """Which apps each bot runs; refreshed when the bot table changes."""
+
+    def __init__(self) -> None:
+        self._by_bot: dict[int, frozenset[str]] = {}
+
+    def set(self, bot_id: int, apps: Sequence[str]) -> None:
+        self._by_bot[bot_id] = frozenset(apps)
+
+    def forget(self, bot_id: int) -> None:
+        self._by_bot.pop(bot_id, None)
+
+    def of(self, bot_id: int) -> frozenset[str]:
+        return self._by_bot.get(bot_id, frozenset())
+
+    def enabled(self, bot_id: int, app: str) -> bool:
+        return app in self._by_bot.get(bot_id, frozenset())
+
+
+class AppEnabled(Filter):
+    """Router filter: let an update through only if the receiving bot enabled this app."""
+
+    def __init__(self, app: str, registry: EnabledApps) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, event: TelegramObject, **data: Any) -> bool:
+        bot = data.get("bot")
+        return bot is not None and self.registry.enabled(bot.id, self.app)

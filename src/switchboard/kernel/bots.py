@@ -1,0 +1,85 @@
+"""The bot registry: bots are rows, each with its token and enabled apps.
+
+Used by `switchboard bots …` and by the runtime; no aiogram types here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel.apps import resolve_app_names
+from switchboard.kernel.models import BotRecord
+
+TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{20,}$")
+
+
+class BotRegistryError(ValueError):
+    """An operator's mistake about bots, worded for the command line."""
+
+
+def bot_id_of(token: str) -> int:
+    match = TOKEN.match(token.strip())
+    if not match:
+        raise BotRegistryError(
+            "a bot token looks like 123456789:AA… (digits, a colon, 20+ characters)"
+        )
+    return int(match.group(1))
+
+
+def mask_token(token: str) -> str:
+    """What may be shown of a token: the bot id only."""
+    return token.split(":", 1)[0] + ":…"
+
+
+async def add_bot(
+    session: AsyncSession, token: str, apps: Sequence[str], owner_ids: Sequence[int] = ()
+) -> BotRecord:
+    bot_id = bot_id_of(token)
+    try:
+        names = resolve_app_names(apps or ["all"])
+    except ValueError as error:
+        raise BotRegistryError(str(error)) from None
+    existing = await session.get(BotRecord, bot_id)
+    if existing is not None:
+        existing.token = token.strip()
+        existing.apps = names
+        if owner_ids:
+            existing.owner_ids = list(owner_ids)
+        existing.enabled = True
+        return existing
+    record = BotRecord(
+        id=bot_id,
+        token=token.strip(),
+        apps=names,
+        owner_ids=list(owner_ids),
+        webhook_secret=secrets.token_urlsafe(32),
+        enabled=True,
+    )
+    session.add(record)
+    return record
+
+
+async def list_bots(session: AsyncSession) -> list[BotRecord]:
+    return list((await session.scalars(select(BotRecord).order_by(BotRecord.id))).all())
+
+
+async def remove_bot(session: AsyncSession, bot_id: int) -> None:
+    result = await session.execute(delete(BotRecord).where(BotRecord.id == bot_id))
+    if not getattr(result, "rowcount", 0):
+        raise BotRegistryError(f"no bot {bot_id}")
+
+
+async def set_apps(session: AsyncSession, bot_id: int, apps: Sequence[str]) -> BotRecord:
+    record = await session.get(BotRecord, bot_id)
+    if record is None:
+        raise BotRegistryError(f"no bot {bot_id}")
+    try:
+        record.apps = resolve_app_names(apps)
+    except ValueError as error:
+        raise BotRegistryError(str(error)) from None
+    return record

@@ -1,0 +1,181 @@
+"""The running platform: every bot on one dispatcher, one HTTP session and one limiter.
+
+`Platform.start()` opens the database (migrating it), builds the dispatcher from the installed
+apps, and makes an aiogram `Bot` per enabled bot row; polling (`PollingSupervisor`) and the
+webhook route (`switchboard.web`) both hand updates to `Platform.process`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Any
+
+import structlog
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from switchboard.db import create_engine, session_factory
+from switchboard.db.migrate import upgrade
+from switchboard.kernel import telemetry
+from switchboard.kernel.apps import App, AppEnabled, EnabledApps, installed_apps
+from switchboard.kernel.bots import list_bots
+from switchboard.kernel.command_menus import publish_command_menus
+from switchboard.kernel.fallback import make_fallback_router
+from switchboard.kernel.fsm import make_fsm_storage
+from switchboard.kernel.i18n import Translator
+from switchboard.kernel.jobs import JobRegistry, Worker
+from switchboard.kernel.models import BotRecord
+from switchboard.kernel.pipeline import handler_name
+from switchboard.kernel.pipeline.processor import UpdateProcessor
+from switchboard.kernel.sender import (
+    FloodLimiter,
+    InMemoryFloodBackend,
+    RedisFloodBackend,
+    install_flood_control,
+)
+from switchboard.kernel.throttle import InboundThrottle
+from switchboard.settings import Settings
+
+log = structlog.get_logger("switchboard.runtime")
+
+
+class Platform:
+    def __init__(self, settings: Settings, apps: dict[str, App] | None = None) -> None:
+        self.settings = settings
+        self.apps = apps if apps is not None else installed_apps()
+        self.enabled = EnabledApps()
+        self.bots: dict[int, Bot] = {}
+        self.records: dict[int, BotRecord] = {}
+        self.jobs = JobRegistry()
+        self.engine: AsyncEngine | None = None
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self.worker: Worker | None = None
+        self._worker_task: asyncio.Task[None] | None = None
+        self.redis: Redis | None = (
+            Redis.from_url(settings.redis_url) if settings.redis_url else None
+        )
+        self.http = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        backend = (
+            RedisFloodBackend(self.redis) if self.redis is not None else InMemoryFloodBackend()
+        )
+        self.limiter = FloodLimiter(backend)
+        self.translator = Translator()
+        self.dispatcher = Dispatcher()
+        self.processor: UpdateProcessor | None = None
+
+    @property
+    def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        if self.sessions is None:
+            raise RuntimeError("the platform is not started")
+        return self.sessions
+
+    async def start(self, *, with_worker: bool | None = None) -> None:
+        await upgrade(self.settings.database_url)
+        self.engine = create_engine(self.settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.dispatcher = Dispatcher(
+            storage=make_fsm_storage(self.settings.redis_url, self.sessions)
+        )
+        for app in self.apps.values():
+            self.dispatcher.include_router(self._gated_router(app))
+            if app.register_jobs is not None:
+                app.register_jobs(self.jobs, self)
+        fallback = make_fallback_router()
+        handler_name.install(fallback)
+        self.dispatcher.include_router(fallback)  # last: unknown commands
+        throttle = InboundThrottle.from_url(self.settings.redis_url)
+        self.processor = UpdateProcessor(
+            self.dispatcher,
+            self.sessions,
+            self.translator,
+            throttle,
+            extra_data={"platform": self, "translator": self.translator},
+            on_committed=self.notify_jobs,
+        )
+        await self.reload_bots()
+        run_worker = self.settings.in_process_worker if with_worker is None else with_worker
+        if run_worker:
+            self.worker = Worker(self.sessions, self.jobs, worker_id=f"inproc-{id(self)}")
+            self._worker_task = asyncio.create_task(self.worker.run())
+        gc.collect()
+        gc.freeze()  # aiogram's models make full collections slow; freeze what start-up built
+
+    def _gated_router(self, app: App) -> Router:
+        router = app.make_router()
+        gate = AppEnabled(app.name, self.enabled)
+        for observer in router.observers.values():
+            observer.filter(gate)
+        handler_name.install(router)
+        return router
+
+    def bot(self, bot_id: int) -> Bot:
+        bot = self.bots.get(bot_id)
+        if bot is None:
+            raise LookupError(f"bot {bot_id} is not running here")
+        return bot
+
+    def translate(self, key: str, locale: str, **params: Any) -> str:
+        return self.translator.t(key, locale, **params)
+
+    def owners(self, bot_id: int) -> set[int]:
+        record = self.records.get(bot_id)
+        return set(self.settings.owner_ids) | set(record.owner_ids if record else [])
+
+    async def reload_bots(self) -> None:
+        """Read the bot table: start new bots, apply app changes, forget removed ones."""
+        async with self.session_factory() as session:
+            records = [r for r in await list_bots(session) if r.enabled]
+        seen = set()
+        for record in records:
+            seen.add(record.id)
+            self.records[record.id] = record
+            self.enabled.set(record.id, record.apps)
+            if record.id not in self.bots:
+                bot = Bot(
+                    record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
+                )
+                install_flood_control(bot, self.limiter)
+                self.bots[record.id] = bot
+                telemetry.BOT_INFO.labels(
+                    bot=telemetry.bot_label(record.id), username=record.username or ""
+                ).set(1)
+                try:
+                    await publish_command_menus(
+                        bot, [self.apps[a] for a in record.apps if a in self.apps], self.translator
+                    )
+                except Exception:
+                    log.warning("could not publish command menus", bot_id=record.id, exc_info=True)
+        for bot_id in list(self.bots):
+            if bot_id not in seen:
+                self.bots.pop(bot_id)
+                self.records.pop(bot_id, None)
+                self.enabled.forget(bot_id)
+
+    async def process(self, bot_id: int, update: dict[str, Any]) -> None:
+        if self.processor is None:
+            raise RuntimeError("the platform is not started")
+        bot = self.bots.get(bot_id)
+        if bot is None:
+            raise LookupError(f"no running bot {bot_id}")
+        await self.processor.process(bot, update)
+
+    def notify_jobs(self) -> None:
+        if self.worker is not None:
+            self.worker.notify()
+
+    async def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        if self._worker_task is not None:
+            await asyncio.gather(self._worker_task, return_exceptions=True)
+        await self.dispatcher.storage.close()
+        await self.http.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.engine is not None:
+            await self.engine.dispose()

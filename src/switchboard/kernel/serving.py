@@ -1,0 +1,101 @@
+"""How the platform runs: polling (`run`), webhook + web (`serve`), jobs only (`worker`),
+and everything in one process for a first look (`demo`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Iterator
+
+import structlog
+import uvicorn
+
+from switchboard.kernel.polling import PollingSupervisor
+from switchboard.kernel.runtime import Platform
+from switchboard.kernel.webhooks import ensure_webhooks
+from switchboard.settings import Settings
+from switchboard.web import create_web_app
+
+log = structlog.get_logger("switchboard.serving")
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to us: it runs beside pollers and workers that
+    must stop together, so SIGINT/SIGTERM set our stop event instead of uvicorn's flag."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def running_platform(
+    settings: Settings, *, with_worker: bool | None = None
+) -> AsyncIterator[Platform]:
+    platform = Platform(settings)
+    await platform.start(with_worker=with_worker)
+    try:
+        yield platform
+    finally:
+        await platform.stop()
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+
+
+async def _until(stop: asyncio.Event, *tasks: asyncio.Task[None]) -> None:
+    waiter = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (waiter, *tasks):
+        task.cancel()
+    await asyncio.gather(waiter, *tasks, return_exceptions=True)
+    for task in done:
+        if task is not waiter and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+def _web_server(platform: Platform, settings: Settings) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_web_app(platform), host=settings.web_host, port=settings.web_port,
+        log_level="warning", access_log=False, lifespan="off", log_config=None,
+    )  # fmt: skip
+    return EmbeddedServer(config)
+
+
+async def run_polling(
+    settings: Settings, stop: asyncio.Event | None = None, *, web: bool = True
+) -> None:
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    async with running_platform(settings) as platform:
+        tasks = [asyncio.create_task(PollingSupervisor(platform).run())]
+        if web:
+            tasks.append(asyncio.create_task(_web_server(platform, settings).serve()))
+        log.info("polling", bots=len(platform.bots))
+        await _until(stop, *tasks)
+
+
+async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    if not settings.webhook_base_url:
+        raise SystemExit(
+            "WEBHOOK_BASE_URL is required for `switchboard serve` (the public https URL)"
+        )
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    async with running_platform(settings) as platform:
+        await ensure_webhooks(platform, settings.webhook_base_url)
+        server = asyncio.create_task(_web_server(platform, settings).serve())
+        log.info("serving webhooks", bots=len(platform.bots), port=settings.web_port)
+        await _until(stop, server)
+
+
+async def run_worker_only(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    async with running_platform(settings, with_worker=True):
+        await stop.wait()

@@ -1,0 +1,5 @@
+"""The platform's web side: webhook route, health, metrics."""
+
+from switchboard.web.app import create_web_app
+
+__all__ = ["create_web_app"]

@@ -1,0 +1,16 @@
+"""The FastAPI app: webhook, health, metrics (and, as apps grow, their APIs and pages)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from switchboard.kernel.runtime import Platform
+from switchboard.web import health, webhook
+
+
+def create_web_app(platform: Platform) -> FastAPI:
+    app = FastAPI(title="Switchboard", docs_url=None, redoc_url=None)
+    app.state.platform = platform
+    app.include_router(webhook.router)
+    app.include_router(health.router)
+    return app

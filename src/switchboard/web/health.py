@@ -1,0 +1,43 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from switchboard.db.migrate import is_current
+from switchboard.kernel.runtime import Platform
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> Response:
+    platform: Platform = request.app.state.platform
+    problems = []
+    try:
+        async with platform.session_factory() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as error:
+        problems.append(f"database unreachable: {type(error).__name__}")
+    else:
+        try:
+            if not await is_current(platform.settings.database_url):
+                problems.append("database migrations are not current")
+        except Exception as error:
+            problems.append(f"cannot read the migration state: {type(error).__name__}")
+    if problems:
+        return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ready", "bots": len(platform.bots)})
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

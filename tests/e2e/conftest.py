@@ -1,0 +1,64 @@
+"""The platform running against the sandbox over real HTTP, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from switchboard.db import create_engine, session_factory
+from switchboard.db.migrate import upgrade
+from switchboard.kernel.bots import add_bot
+from switchboard.kernel.serving import run_polling
+from switchboard.sandbox.testing import SandboxClient, SandboxServer
+from switchboard.settings import load_settings
+
+BOT_TOKEN = "5550001:e2e-switchboard-token-abcdefghijk"
+BOT_ID = 5550001
+OWNER_ID = 100_000_777
+
+
+@dataclass
+class RunningPlatform:
+    sandbox: SandboxServer
+    tg: SandboxClient
+    database_url: str
+    bot_id: int
+    user: dict[str, Any]
+    owner: dict[str, Any]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(flood="off") as server:
+        yield server
+
+
+async def register_bot(
+    database_url: str, token: str = BOT_TOKEN, owners: list[int] | None = None
+) -> None:
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await add_bot(session, token, ["all"], owner_ids=owners or [OWNER_ID])
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def platform(sandbox: SandboxServer, database_url: str) -> AsyncIterator[RunningPlatform]:
+    sandbox.world.register_bot(BOT_TOKEN, first_name="E2E Bot", username="e2e_bot")
+    await register_bot(database_url)
+    settings = load_settings(database_url=database_url, telegram_api_url=sandbox.url, web_port=1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(settings, stop, web=False))
+    async with sandbox.client(timeout=10) as tg:
+        user = await tg.create_user("Alice", username="alice", language_code="en")
+        owner = await tg.create_user("Olga", username="olga", language_code="ru", id=OWNER_ID)
+        yield RunningPlatform(sandbox, tg, database_url, BOT_ID, user, owner)
+    stop.set()
+    await asyncio.wait_for(task, 20)
