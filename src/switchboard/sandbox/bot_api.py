@@ -91,7 +91,9 @@ def _envelope(answer: methods.Answer) -> dict[str, Any]:
     return body
 
 
-async def call_method(world: World, bot: BotState, name: str, params: Params) -> tuple[int, dict[str, Any], dict[str, str]]:
+async def call_method(
+    world: World, bot: BotState, name: str, params: Params
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Run one method call; (status, body, headers) exactly as Telegram would answer."""
     try:
         answer = await execute(world, bot, name, params)
@@ -100,7 +102,9 @@ async def call_method(world: World, bot: BotState, name: str, params: Params) ->
         status, body, headers = error.code, error.payload(), error.headers()
     except Exception as error:
         log.exception("sandbox failed in %s", name)
-        failure = bad_request(f"the sandbox could not handle {name}: {type(error).__name__}: {error}")
+        failure = bad_request(
+            f"the sandbox could not handle {name}: {type(error).__name__}: {error}"
+        )
         status, body, headers = failure.code, failure.payload(), {}
     if name.lower() not in _QUIET:
         world.events.emit(
@@ -133,5 +137,7 @@ async def file_endpoint(request: Request) -> Response:
         return JSONResponse(error.payload(), status_code=error.code)
     stored = world.files.by_path(request.path_params["path"])
     if stored is None or stored.size > DOWNLOAD_LIMIT:
-        return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+        return JSONResponse(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404
+        )
     return Response(stored.data, media_type=stored.mime_type)

@@ -24,9 +24,17 @@ class EventLog:
     def last(self) -> int:
         return self._seq
 
-    def emit(self, kind: str, chat_id: int | None = None, bot_id: int | None = None, **fields: Any) -> Event:
+    def emit(
+        self, kind: str, chat_id: int | None = None, bot_id: int | None = None, **fields: Any
+    ) -> Event:
         self._seq += 1
-        event: Event = {"seq": self._seq, "type": kind, "chat_id": chat_id, "bot_id": bot_id, **fields}
+        event: Event = {
+            "seq": self._seq,
+            "type": kind,
+            "chat_id": chat_id,
+            "bot_id": bot_id,
+            **fields,
+        }
         self._events.append(event)
         for queue in self._subscribers:
             queue.put_nowait(event)
@@ -39,13 +47,14 @@ class EventLog:
             return []
         return [event for event in self._events if event["seq"] > seq]
 
-    async def wait_after(self, seq: int, timeout: float) -> list[Event]:
+    async def wait_after(self, seq: int, wait: float) -> list[Event]:
+        """The events after `seq`, waiting up to `wait` seconds for one if there are none yet."""
         events = self.after(seq)
-        if events or timeout <= 0:
+        if events or wait <= 0:
             return events
         changed = self._changed
         try:
-            await asyncio.wait_for(changed.wait(), timeout)
+            await asyncio.wait_for(changed.wait(), wait)
         except TimeoutError:
             return []
         return self.after(seq)

@@ -41,7 +41,11 @@ class StoredFile:
         return len(self.data)
 
     def base(self) -> dict[str, Any]:
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": self.size}
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+        }
 
 
 class FileStore:
@@ -50,7 +54,9 @@ class FileStore:
         self._by_digest: dict[tuple[str, str], StoredFile] = {}
         self._counter = 0
 
-    def add(self, kind: str, data: bytes, file_name: str | None, mime_type: str | None) -> StoredFile:
+    def add(
+        self, kind: str, data: bytes, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
         digest = hashlib.sha256(data).hexdigest()
         known = self._by_digest.get((kind, digest))
         if known is not None:

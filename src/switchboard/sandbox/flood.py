@@ -95,7 +95,10 @@ class FloodControl:
             return
         bucket = self._buckets.get((bot_id, chat_id))
         if bucket is not None:
-            self._buckets[(bot_id, chat_id)] = (min(self.limits.chat_burst, bucket[0] + 1.0), bucket[1])
+            self._buckets[(bot_id, chat_id)] = (
+                min(self.limits.chat_burst, bucket[0] + 1.0),
+                bucket[1],
+            )
         group_calls = self._group_calls.get((bot_id, chat_id))
         if group_calls:
             group_calls.pop()

@@ -40,9 +40,18 @@ _SIMPLE_TAGS = {
 }
 
 
+def _link(url: str) -> Entity:
+    """A link entity; `tg://user?id=N` mentions that user (resolved to a User by the caller)."""
+    match = re.fullmatch(r"tg://user\?id=(\d+)", url)
+    if match:
+        return {"type": "text_mention", "user": {"id": int(match.group(1))}}
+    return {"type": "text_link", "url": url}
+
+
 class _HtmlEntities(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.source = source
         self.parts: list[str] = []
         self.length = 0
         self.stack: list[tuple[str, int, Entity]] = []
@@ -59,11 +68,7 @@ class _HtmlEntities(HTMLParser):
         elif tag == "span" and attributes.get("class") == "tg-spoiler":
             entity = {"type": "spoiler"}
         elif tag == "a":
-            href = attributes.get("href") or ""
-            entity = {"type": "text_link", "url": href}
-            match = re.fullmatch(r"tg://user\?id=(\d+)", href)
-            if match:
-                entity = {"type": "text_mention", "user": {"id": int(match.group(1))}}
+            entity = _link(attributes.get("href") or "")
         elif tag == "tg-emoji":
             entity = {"type": "custom_emoji", "custom_emoji_id": attributes.get("emoji-id", "")}
         else:
@@ -90,7 +95,11 @@ class _HtmlEntities(HTMLParser):
         self.length += utf16_len(data)
 
     def _offset(self) -> int:
-        return len("".join(self.parts).encode())
+        """The byte offset in the input of the tag being handled (as the server reports it)."""
+        line, column = self.getpos()
+        lines = self.source.split("\n")
+        index = sum(len(text) + 1 for text in lines[: line - 1]) + column
+        return len(self.source[:index].encode())
 
     def finish(self) -> tuple[str, list[Entity]]:
         self.close()
@@ -103,7 +112,7 @@ class _HtmlEntities(HTMLParser):
 
 
 def parse_html(text: str) -> tuple[str, list[Entity]]:
-    parser = _HtmlEntities()
+    parser = _HtmlEntities(text)
     parser.feed(text)
     return parser.finish()
 
@@ -117,7 +126,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
     out: list[str] = []
     length = 0
     entities: list[Entity] = []
-    open_marks: list[tuple[str, int, Entity]] = []
+    open_marks: list[tuple[str, int, Entity, int]] = []  # marker, start, entity, byte offset
     i = 0
     at_line_start = True
 
@@ -167,9 +176,11 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
             for item in inner_entities:
                 entities.append({**item, "offset": item["offset"] + start})
             emit(inner)
-            if entities and entities[-1].get("type") == "blockquote" and entities[-1].get(
-                "_open_until"
-            ) == start - 1:
+            if (
+                entities
+                and entities[-1].get("type") == "blockquote"
+                and entities[-1].get("_open_until") == start - 1
+            ):
                 entities[-1]["length"] = length - entities[-1]["offset"]
             else:
                 entities.append({"offset": start, "length": length - start, "type": "blockquote"})
@@ -181,7 +192,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
             paren = text.find(")", close) if close >= 0 else -1
             if close < 0 or paren < 0:
                 raise _parse_error(
-                    f"Character '[' is reserved and must be escaped with the preceding '\\'"
+                    "Character '[' is reserved and must be escaped with the preceding '\\'"
                 )
             inner, inner_entities = parse_markdown_v2(text[i + 1 : close])
             start = length
@@ -189,18 +200,18 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
                 entities.append({**item, "offset": item["offset"] + start})
             emit(inner)
             url = text[close + 2 : paren].replace("\\)", ")").replace("\\\\", "\\")
-            entities.append({"offset": start, "length": length - start, "type": "text_link", "url": url})
+            entities.append({"offset": start, "length": length - start, **_link(url)})
             i = paren + 1
             continue
         matched = False
         for marker, kind in _MDV2_MARKERS:
             if text.startswith(marker, i):
                 if open_marks and open_marks[-1][0] == marker:
-                    _, start, entity = open_marks.pop()
+                    _, start, entity, _ = open_marks.pop()
                     if length > start:
                         entities.append({"offset": start, "length": length - start, **entity})
                 else:
-                    open_marks.append((marker, length, {"type": kind}))
+                    open_marks.append((marker, length, {"type": kind}, len(text[:i].encode())))
                 i += len(marker)
                 matched = True
                 break
@@ -215,9 +226,9 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
         at_line_start = char == "\n"
         i += 1
     if open_marks:
-        kind = open_marks[-1][2]["type"]
-        name = {"bold": "Bold", "italic": "Italic", "underline": "Underline"}.get(kind, kind)
-        raise _parse_error(f"Can't find end of {name} entity at byte offset {len(text.encode())}")
+        _, _, entity, at = open_marks[-1]
+        name = entity["type"].capitalize()  # Bold, Italic, Underline, Strikethrough, Spoiler
+        raise _parse_error(f"Can't find end of {name} entity at byte offset {at}")
     for entity in entities:
         entity.pop("_open_until", None)
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
@@ -228,7 +239,9 @@ def parse_markdown_legacy(text: str) -> tuple[str, list[Entity]]:
     out: list[str] = []
     length = 0
     entities: list[Entity] = []
-    pattern = re.compile(r"\*(.+?)\*|_(.+?)_|```(?:(\w+)\n)?(.+?)```|`(.+?)`|\[(.+?)\]\((.+?)\)", re.S)
+    pattern = re.compile(
+        r"\*(.+?)\*|_(.+?)_|```(?:(\w+)\n)?(.+?)```|`(.+?)`|\[(.+?)\]\((.+?)\)", re.S
+    )
     position = 0
     for match in pattern.finditer(text):
         plain = text[position : match.start()]
@@ -262,7 +275,10 @@ _AUTO_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("mention", re.compile(r"(?<![\w@])@[A-Za-z0-9_]{4,32}\b")),
     ("hashtag", re.compile(r"(?<![\w#])#\w*[^\W\d]\w*")),
     ("cashtag", re.compile(r"(?<![\w$])\$[A-Z]{3,8}\b")),
-    ("url", re.compile(r"(?<![\w@/.])(?:[a-z0-9-]+\.)+(?:com|org|net|io|ru|dev|me|app)(?:/[^\s]*)?\b")),
+    (
+        "url",
+        re.compile(r"(?<![\w@/.])(?:[a-z0-9-]+\.)+(?:com|org|net|io|ru|dev|me|app)(?:/[^\s]*)?\b"),
+    ),
 ]
 _NO_AUTO_INSIDE = {"code", "pre", "text_link", "url", "email", "bot_command", "mention"}
 
@@ -285,12 +301,73 @@ def detect_entities(text: str, entities: list[Entity]) -> list[Entity]:
     return found
 
 
+ENTITY_TYPES = {
+    "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold",
+    "italic", "underline", "strikethrough", "spoiler", "blockquote", "expandable_blockquote",
+    "code", "pre", "text_link", "text_mention", "custom_emoji", "date_time",
+}  # fmt: skip
+_ENTITY_EXTRAS = {
+    "text_link": ("url", True),
+    "text_mention": ("user", True),
+    "custom_emoji": ("custom_emoji_id", True),
+    "pre": ("language", False),
+}
+
+
+def input_entities(items: list[Any], text: str) -> list[Entity]:
+    """Explicit `entities` as the server reads them: each checked (`Can't parse MessageEntity:
+    …`), then cut to the text and dropped when empty, as Telegram fixes them."""
+    total = utf16_len(text)
+    found: list[Entity] = []
+    for item in items:
+        problem = _entity_problem(item)
+        if problem is not None:
+            raise bad_request(f"Can't parse MessageEntity: {problem}")
+        start = max(0, item["offset"])
+        end = min(total, item["offset"] + item["length"])
+        if end <= start:
+            continue
+        entity: Entity = {"offset": start, "length": end - start, "type": item["type"]}
+        extra = _ENTITY_EXTRAS.get(item["type"])
+        if extra is not None and extra[0] in item:
+            entity[extra[0]] = item[extra[0]]
+        if item["type"] == "date_time":
+            entity.update({k: item[k] for k in ("unix_time", "date_time_format") if k in item})
+        found.append(entity)
+    return found
+
+
+def _entity_problem(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return "expected an Object"
+    for name in ("offset", "length"):
+        if name not in item:
+            return f'Can\'t find field "{name}"'
+        if isinstance(item[name], bool) or not isinstance(item[name], int):
+            return f'Field "{name}" must be a valid Number'
+    if "type" not in item:
+        return 'Can\'t find field "type"'
+    if not isinstance(item["type"], str):
+        return 'Field "type" must be of type String'
+    if item["type"] not in ENTITY_TYPES:
+        return "Unsupported type specified"
+    name, required = _ENTITY_EXTRAS.get(item["type"], ("", False))
+    if required and name not in item:
+        return f'Can\'t find field "{name}"'
+    if name == "user" and not isinstance(item["user"], dict):
+        return 'Field "user" must be of type Object'
+    textual = name in {"url", "custom_emoji_id", "language"}
+    if textual and name in item and not isinstance(item[name], str):
+        return f'Field "{name}" must be of type String'
+    return None
+
+
 def format_text(
     text: str, parse_mode: str | None, entities: list[Entity] | None
 ) -> tuple[str, list[Entity]]:
     """Plain text and entities for a message, from parse_mode or explicit entities."""
     if entities is not None:
-        plain, parsed = text, [dict(e) for e in entities]
+        plain, parsed = text, input_entities(entities, text)
     elif parse_mode is None or parse_mode == "":
         plain, parsed = text, []
     else:

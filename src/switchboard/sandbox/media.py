@@ -31,7 +31,9 @@ def media_content(stored: StoredFile, kind: str, extra: dict[str, Any] | None = 
             audio["file_name"] = stored.file_name
         return {"audio": audio}
     if kind == "video_note":
-        return {"video_note": {**base, "length": int(extra.get("length") or 240), "duration": duration}}
+        return {
+            "video_note": {**base, "length": int(extra.get("length") or 240), "duration": duration}
+        }
     if kind == "sticker":
         return {
             "sticker": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from .messaging import service_message
-from .model import ADMIN_RIGHTS, Account, Chat, Json, Member
+from .model import ADMIN_RIGHTS, MEMBER_PERMISSIONS, Account, Chat, Json, Member
 from .world import World
 
 STATUSES = {"creator", "administrator", "member", "restricted", "left", "kicked"}
@@ -18,7 +18,9 @@ def change_member(
     account_id: int,
     status: str,
     rights: dict[str, bool] | None = None,
+    until_date: int = 0,
 ) -> Member:
+    """Set a member's status; `rights` are admin rights, or a restricted member's permissions."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {sorted(STATUSES)}")
     account = world.accounts.get(account_id)
@@ -26,10 +28,14 @@ def change_member(
         raise LookupError(f"no user or bot {account_id}")
     old = world.member_of(chat, account_id)
     old_json = world.member_json(chat, old)
-    new_rights = {key: bool(value) for key, value in (rights or {}).items() if key in ADMIN_RIGHTS}
-    if status == "administrator" and not new_rights:
-        new_rights = {key: True for key in ADMIN_RIGHTS if key != "is_anonymous"}
-    new = Member(account_id, status, new_rights if status == "administrator" else {})
+    new_rights: dict[str, bool] = {}
+    if status == "administrator":
+        new_rights = {k: bool(v) for k, v in (rights or {}).items() if k in ADMIN_RIGHTS}
+        new_rights = new_rights or {key: True for key in ADMIN_RIGHTS if key != "is_anonymous"}
+    elif status == "restricted":
+        new_rights = {k: bool(v) for k, v in (rights or {}).items() if k in MEMBER_PERMISSIONS}
+    kept_until = until_date if status in {"restricted", "kicked"} else 0
+    new = Member(account_id, status, new_rights, until_date=kept_until)
     chat.members[account_id] = new
     new_json = world.member_json(chat, new)
     change: Json = {
@@ -50,7 +56,9 @@ def change_member(
     left = old.present and not new.present
     if chat.type != "channel" and (joined or left):
         content: Json = (
-            {"new_chat_members": [account.as_user()]} if joined else {"left_chat_member": account.as_user()}
+            {"new_chat_members": [account.as_user()]}
+            if joined
+            else {"left_chat_member": account.as_user()}
         )
         service_message(world, chat, actor, content)
     world.emit_chat(chat)

@@ -65,8 +65,8 @@ def bots_seeing(world: World, chat: Chat, message: Json) -> list[BotState]:
     """The bots that get an update for a user's message in this chat."""
     if chat.type == "private":
         assert chat.bot_id is not None and chat.user_id is not None
-        bot = world.bots[chat.bot_id]
-        return [] if chat.user_id in bot.blocked_by else [bot]
+        partner = world.bots[chat.bot_id]
+        return [] if chat.user_id in partner.blocked_by else [partner]
     seeing = []
     for member in chat.members.values():
         bot = world.bots.get(member.account_id)
@@ -124,16 +124,17 @@ def post_from_user(
             raise PermissionError(f"user {user.id} is not a member of chat {chat.id}")
         if chat.type == "channel" and not member.can("can_post_messages"):
             raise PermissionError("only channel admins may post")
-    if thread_id is not None and chat.is_forum:
-        if thread_id not in chat.topics:
-            raise LookupError(f"no topic {thread_id} in chat {chat.id}")
+    if thread_id is not None and chat.is_forum and thread_id not in chat.topics:
+        raise LookupError(f"no topic {thread_id} in chat {chat.id}")
     message = build_message(world, chat, user, content, thread_id=thread_id, reply_to=reply_to)
     store(world, chat, message)
     deliver(world, chat, message)
     return message
 
 
-def service_message(world: World, chat: Chat, actor: Account, content: Json, thread_id: int | None = None) -> Json:
+def service_message(
+    world: World, chat: Chat, actor: Account, content: Json, thread_id: int | None = None
+) -> Json:
     message = build_message(world, chat, actor, content, thread_id=thread_id)
     if thread_id is not None and "forum_topic_created" in content:
         message.pop("reply_to_message", None)

@@ -19,11 +19,35 @@ ADMIN_RIGHTS = (
     "can_post_stories",
     "can_edit_stories",
     "can_delete_stories",
+    # Bot API 10.3 made this a required field of ChatMemberAdministrator/ChatAdministratorRights;
+    # Telegram sends it, and aiogram 3.31 refuses an administrator (and so a whole getUpdates
+    # batch holding one) without it.
+    "can_send_welcome_messages",
     "can_post_messages",
     "can_edit_messages",
     "can_pin_messages",
     "can_manage_topics",
     "can_manage_direct_messages",
+)
+
+# ChatPermissions, as a restricted member carries them (every one of them, all required there).
+MEMBER_PERMISSIONS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
 )
 
 
@@ -56,7 +80,8 @@ class Account:
 class Member:
     account_id: int
     status: str  # creator | administrator | member | restricted | left | kicked
-    rights: dict[str, bool] = field(default_factory=dict)
+    rights: dict[str, bool] = field(default_factory=dict)  # admin rights, or a restricted
+    # member's permissions
     custom_title: str | None = None
     until_date: int = 0
 
@@ -69,7 +94,9 @@ class Member:
         return self.status in {"creator", "administrator"}
 
     def can(self, right: str) -> bool:
-        return self.status == "creator" or (self.status == "administrator" and self.rights.get(right, False))
+        return self.status == "creator" or (
+            self.status == "administrator" and self.rights.get(right, False)
+        )
 
 
 @dataclass

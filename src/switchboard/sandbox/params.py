@@ -7,11 +7,31 @@ over all of them; a value of the wrong shape raises the server's own error.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import bad_request
+
+
+def to_integer(value: Any) -> int:
+    """An integer as the server reads one: garbage (and anything not a number) becomes 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        if isinstance(value, float):
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                return int(float(value))
+    except (ValueError, OverflowError):  # "abc", "nan", "1e999"
+        return 0
+    return 0
 
 
 @dataclass
@@ -28,14 +48,14 @@ class Params:
     values: dict[str, Any]
     files: dict[str, UploadedFile] = field(default_factory=dict)
 
-    def has(self, name: str) -> bool:
+    def has(self, name: builtins.str) -> builtins.bool:
         value = self.values.get(name)
         return value is not None and value != ""
 
-    def raw(self, name: str) -> Any:
+    def raw(self, name: builtins.str) -> Any:
         return self.values.get(name)
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str | None:
         value = self.values.get(name)
         if value is None:
             return default
@@ -47,28 +67,14 @@ class Params:
             return str(value)
         return json.dumps(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: builtins.str, default: builtins.int | None = None) -> builtins.int | None:
         """Integers as the server reads them: garbage becomes 0, like td::to_integer."""
         value = self.values.get(name)
         if value is None or value == "":
             return default
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                try:
-                    return int(float(value))
-                except ValueError:
-                    return 0
-        return 0
+        return to_integer(value)
 
-    def float(self, name: str) -> float | None:
+    def float(self, name: builtins.str) -> builtins.float | None:
         value = self.values.get(name)
         if value is None or value == "":
             return None
@@ -79,7 +85,7 @@ class Params:
         except ValueError:
             return 0.0
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -89,7 +95,7 @@ class Params:
             return value != 0
         return str(value).strip().lower() in {"true", "1"}
 
-    def json(self, name: str, what: str) -> Any:
+    def json(self, name: builtins.str, what: builtins.str) -> Any:
         """A JSON-serialized parameter; `what` names it in the server's error message."""
         value = self.values.get(name)
         if value is None or value == "":
@@ -101,22 +107,26 @@ class Params:
                 raise bad_request(f"Can't parse {what} JSON object") from None
         return value
 
-    def object(self, name: str, what: str) -> dict[str, Any] | None:
+    def object(
+        self, name: builtins.str, what: builtins.str, not_object: builtins.str | None = None
+    ) -> dict[builtins.str, Any] | None:
+        """A JSON object parameter: `Can't parse {what} JSON object` if it is not JSON, and
+        `not_object` (default `Object expected as {what}`) if it is JSON but not an object."""
         value = self.json(name, what)
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise bad_request(f"Object expected as {what}")
+            raise bad_request(not_object or f"Object expected as {what}")
         return value
 
-    def array(self, name: str, expected: str) -> list[Any] | None:
-        value = self.json(name, expected)
+    def array(
+        self, name: builtins.str, expected: builtins.str, parsing: builtins.str | None = None
+    ) -> list[Any] | None:
+        """A JSON array parameter: `Can't parse {parsing} JSON object` if it is not JSON (the
+        server names some parameters differently there), `Expected an Array of {expected}`."""
+        value = self.json(name, parsing or expected)
         if value is None:
             return None
         if not isinstance(value, list):
             raise bad_request(f"Expected an Array of {expected}")
         return value
-
-
-def parse_query_values(items: list[tuple[str, str]]) -> dict[str, Any]:
-    return {key: value for key, value in items}

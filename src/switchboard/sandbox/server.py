@@ -25,12 +25,16 @@ WEBCHAT = Path(__file__).parent / "webchat"
 async def _index(request: Request) -> Response:
     index = WEBCHAT / "index.html"
     if not index.exists():
-        return JSONResponse({"ok": False, "error": "the web chat is not built into this install"}, status_code=404)
+        return JSONResponse(
+            {"ok": False, "error": "the web chat is not built into this install"}, status_code=404
+        )
     return FileResponse(index)
 
 
-async def _not_found(request: Request) -> Response:
-    return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404
+    )
 
 
 def create_app(
@@ -72,7 +76,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.world = world
-    app.add_exception_handler(404, lambda request, exc: _not_found(request))  # type: ignore[arg-type, return-value]
+    app.add_exception_handler(404, _not_found)
     return app
 
 

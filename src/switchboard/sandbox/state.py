@@ -80,6 +80,8 @@ def dump(world: World) -> dict[str, Any]:
                     "commands": bot.commands,
                     "menu_buttons": {str(k): v for k, v in bot.menu_buttons.items()},
                     "texts": bot.texts,
+                    "default_admin_rights": bot.default_admin_rights,
+                    "supports_inline_queries": bot.supports_inline_queries,
                     "blocked_by": sorted(bot.blocked_by),
                     "started_by": sorted(bot.started_by),
                 },
@@ -92,7 +94,10 @@ def dump(world: World) -> dict[str, Any]:
         ],
         "chats": [_chat_dump(c) for c in [*world.private.values(), *world.chats.values()]],
         "files": [
-            {**{k: v for k, v in dataclasses.asdict(f).items() if k != "data"}, "data": base64.b64encode(f.data).decode()}
+            {
+                **{k: v for k, v in dataclasses.asdict(f).items() if k != "data"},
+                "data": base64.b64encode(f.data).decode(),
+            }
             for f in world.files.by_id.values()
         ],
         "next_user_id": world.next_user_id,
@@ -112,6 +117,8 @@ def restore(world: World, data: dict[str, Any]) -> None:
         bot.commands = settings["commands"]
         bot.menu_buttons = {int(k): v for k, v in settings["menu_buttons"].items()}
         bot.texts = settings["texts"]
+        bot.default_admin_rights = settings.get("default_admin_rights", {})
+        bot.supports_inline_queries = settings.get("supports_inline_queries", False)
         bot.blocked_by = set(settings["blocked_by"])
         bot.started_by = set(settings["started_by"])
         bot.webhook = WebhookConfig(**item["webhook"]) if item["webhook"] else None
@@ -132,7 +139,7 @@ def restore(world: World, data: dict[str, Any]) -> None:
         item["data"] = base64.b64decode(item["data"])
         stored = StoredFile(**item)
         files.by_id[stored.file_id] = stored
-    files._counter = len(files.by_id)  # noqa: SLF001 - restoring the store's own counter
+    files._counter = len(files.by_id)
     world.files = files
     world.next_user_id = data["next_user_id"]
     world.next_group_id = data["next_group_id"]

@@ -52,8 +52,12 @@ class SandboxServer:
     ) -> None:
         self.world = World(flood_profile=flood, auto_register=auto_register)
         self.port = port or free_port()
-        self.app = create_app(self.world, state_file=state_file, webhook_retry_base=webhook_retry_base)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.app = create_app(
+            self.world, state_file=state_file, webhook_retry_base=webhook_retry_base
+        )
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
@@ -108,7 +112,10 @@ class SandboxClient:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.http.aclose()
 
@@ -119,9 +126,13 @@ class SandboxClient:
 
     @staticmethod
     def _check(response: httpx.Response) -> Json:
-        data: Json = response.json()
+        data = response.json()
+        if not isinstance(data, dict):
+            raise AssertionError(f"sandbox answered {response.request.url.path} with {data!r}")
         if response.status_code >= 400:
-            raise AssertionError(f"sandbox refused {response.request.url.path}: {data.get('error')}")
+            raise AssertionError(
+                f"sandbox refused {response.request.url.path}: {data.get('error')}"
+            )
         return data
 
     # the world -------------------------------------------------------------------------------
@@ -135,18 +146,42 @@ class SandboxClient:
     async def create_user(self, first_name: str, **fields: Any) -> Json:
         return await self._post("users", first_name=first_name, **fields)
 
-    async def create_group(self, user: Json, title: str, *, kind: str = "supergroup", forum: bool = False) -> Json:
-        return await self._post("groups", user_id=user["id"], title=title, type=kind, is_forum=forum)
+    async def create_group(
+        self, user: Json, title: str, *, kind: str = "supergroup", forum: bool = False
+    ) -> Json:
+        return await self._post(
+            "groups", user_id=user["id"], title=title, type=kind, is_forum=forum
+        )
 
-    async def add_member(self, chat: Json, actor: Json, member_id: int, *, status: str = "member", rights: Json | None = None) -> Json:
-        return await self._post(f"chats/{chat['id']}/members", user_id=actor["id"], member_id=member_id, status=status, rights=rights)
+    async def add_member(
+        self,
+        chat: Json,
+        actor: Json,
+        member_id: int,
+        *,
+        status: str = "member",
+        rights: Json | None = None,
+    ) -> Json:
+        return await self._post(
+            f"chats/{chat['id']}/members",
+            user_id=actor["id"],
+            member_id=member_id,
+            status=status,
+            rights=rights,
+        )
 
     async def create_topic(self, chat: Json, user: Json, name: str) -> Json:
         return await self._post(f"chats/{chat['id']}/topics", user_id=user["id"], name=name)
 
-    async def messages(self, chat_id: int, bot_id: int | None = None, thread_id: int | None = None) -> list[Json]:
-        params = {k: v for k, v in {"bot_id": bot_id, "thread_id": thread_id}.items() if v is not None}
-        data = self._check(await self.http.get(f"/sandbox/api/chats/{chat_id}/messages", params=params))
+    async def messages(
+        self, chat_id: int, bot_id: int | None = None, thread_id: int | None = None
+    ) -> list[Json]:
+        params = {
+            k: v for k, v in {"bot_id": bot_id, "thread_id": thread_id}.items() if v is not None
+        }
+        data = self._check(
+            await self.http.get(f"/sandbox/api/chats/{chat_id}/messages", params=params)
+        )
         return list(data["messages"])
 
     async def download(self, file_id: str) -> bytes:
@@ -156,23 +191,87 @@ class SandboxClient:
 
     # acting as a user ------------------------------------------------------------------------
 
-    async def send_text(self, user: Json, text: str, *, bot_id: int | None = None, chat_id: int | None = None, thread_id: int | None = None, reply_to: int | None = None) -> Json:
-        data = await self._post("send", user_id=user["id"], bot_id=bot_id, chat_id=chat_id, text=text, message_thread_id=thread_id, reply_to_message_id=reply_to)
+    async def send_text(
+        self,
+        user: Json,
+        text: str,
+        *,
+        bot_id: int | None = None,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
+        data = await self._post(
+            "send",
+            user_id=user["id"],
+            bot_id=bot_id,
+            chat_id=chat_id,
+            text=text,
+            message_thread_id=thread_id,
+            reply_to_message_id=reply_to,
+        )
         return dict(data["message"])
 
-    async def send_media(self, user: Json, kind: str, content: bytes, *, filename: str = "file", mime_type: str = "application/octet-stream", bot_id: int | None = None, chat_id: int | None = None, caption: str | None = None, duration: int | None = None, thread_id: int | None = None) -> Json:
-        fields = {"user_id": user["id"], "bot_id": bot_id, "chat_id": chat_id, "kind": kind, "caption": caption, "duration": duration, "message_thread_id": thread_id}
+    async def send_media(
+        self,
+        user: Json,
+        kind: str,
+        content: bytes,
+        *,
+        filename: str = "file",
+        mime_type: str = "application/octet-stream",
+        bot_id: int | None = None,
+        chat_id: int | None = None,
+        caption: str | None = None,
+        duration: int | None = None,
+        thread_id: int | None = None,
+    ) -> Json:
+        fields = {
+            "user_id": user["id"],
+            "bot_id": bot_id,
+            "chat_id": chat_id,
+            "kind": kind,
+            "caption": caption,
+            "duration": duration,
+            "message_thread_id": thread_id,
+        }
         form = {k: str(v) for k, v in fields.items() if v is not None}
-        response = await self.http.post("/sandbox/api/send_media", data=form, files={"file": (filename, content, mime_type)})
+        response = await self.http.post(
+            "/sandbox/api/send_media", data=form, files={"file": (filename, content, mime_type)}
+        )
         return dict(self._check(response)["message"])
 
-    async def send_location(self, user: Json, latitude: float, longitude: float, *, bot_id: int | None = None, chat_id: int | None = None) -> Json:
-        data = await self._post("send_location", user_id=user["id"], bot_id=bot_id, chat_id=chat_id, latitude=latitude, longitude=longitude)
+    async def send_location(
+        self,
+        user: Json,
+        latitude: float,
+        longitude: float,
+        *,
+        bot_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> Json:
+        data = await self._post(
+            "send_location",
+            user_id=user["id"],
+            bot_id=bot_id,
+            chat_id=chat_id,
+            latitude=latitude,
+            longitude=longitude,
+        )
         return dict(data["message"])
 
-    async def press(self, user: Json, message: Json, callback_data: str, *, bot_id: int | None = None) -> str:
+    async def press(
+        self, user: Json, message: Json, callback_data: str, *, bot_id: int | None = None
+    ) -> str:
         chat_id = message["chat"]["id"]
-        data = await self._post("press", user_id=user["id"], bot_id=bot_id, chat_id=chat_id if chat_id < 0 else None, message_id=message["message_id"], callback_data=callback_data)
+        data = await self._post(
+            "press",
+            user_id=user["id"],
+            bot_id=bot_id,
+            chat_id=chat_id if chat_id < 0 else None,
+            message_id=message["message_id"],
+            callback_data=callback_data,
+        )
         return str(data["callback_query_id"])
 
     async def webapp(self, user: Json, bot_id: int, url: str | None = None) -> Json:
@@ -180,7 +279,12 @@ class SandboxClient:
 
     # waiting for bots ------------------------------------------------------------------------
 
-    async def expect(self, predicate: Callable[[Json], bool], what: str, timeout: float | None = None) -> Json:
+    async def expect(
+        self,
+        predicate: Callable[[Json], bool],
+        what: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - public keyword; bounds several requests and words the failure
+    ) -> Json:
         """The next event (after the last one awaited) that matches, or a readable failure."""
         deadline = time.monotonic() + (timeout or self.timeout)
         seen: list[Json] = []
@@ -188,14 +292,25 @@ class SandboxClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise SandboxTimeout(_describe_miss(what, timeout or self.timeout, seen))
-            response = await self.http.get("/sandbox/api/events", params={"after": self.cursor, "timeout": min(remaining, 50)})
+            response = await self.http.get(
+                "/sandbox/api/events", params={"after": self.cursor, "timeout": min(remaining, 50)}
+            )
             for event in response.json()["events"]:
                 self.cursor = max(self.cursor, int(event["seq"]))
                 if predicate(event):
-                    return event
+                    return dict(event)
                 seen.append(event)
 
-    async def expect_message(self, *, chat_id: int, bot_id: int | None = None, text: str | None = None, contains: str | None = None, thread_id: int | None = None, timeout: float | None = None) -> Json:
+    async def expect_message(
+        self,
+        *,
+        chat_id: int,
+        bot_id: int | None = None,
+        text: str | None = None,
+        contains: str | None = None,
+        thread_id: int | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - public keyword; bounds several requests and words the failure
+    ) -> Json:
         """The next message a bot posts in the chat (matching `text` or `contains` if given)."""
 
         def matches(event: Json) -> bool:
@@ -211,19 +326,37 @@ class SandboxClient:
             body = message.get("text") or message.get("caption") or ""
             return (text is None or body == text) and (contains is None or contains in body)
 
-        wanted = f"a bot message in chat {chat_id}" + (f" saying {text!r}" if text else "") + (f" containing {contains!r}" if contains else "")
+        wanted = (
+            f"a bot message in chat {chat_id}"
+            + (f" saying {text!r}" if text else "")
+            + (f" containing {contains!r}" if contains else "")
+        )
         event = await self.expect(matches, wanted, timeout)
         return dict(event["message"])
 
-    async def expect_edit(self, *, chat_id: int, message_id: int, timeout: float | None = None) -> Json:
+    async def expect_edit(
+        self,
+        *,
+        chat_id: int,
+        message_id: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - public keyword; bounds several requests and words the failure
+    ) -> Json:
         event = await self.expect(
-            lambda e: e["type"] == "edited" and e["chat_id"] == chat_id and e["message"]["message_id"] == message_id,
+            lambda e: (
+                e["type"] == "edited"
+                and e["chat_id"] == chat_id
+                and e["message"]["message_id"] == message_id
+            ),
             f"an edit of message {message_id} in chat {chat_id}",
             timeout,
         )
         return dict(event["message"])
 
-    async def expect_callback_answer(self, query_id: str, timeout: float | None = None) -> Json:
+    async def expect_callback_answer(
+        self,
+        query_id: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - public keyword; bounds several requests and words the failure
+    ) -> Json:
         return await self.expect(
             lambda e: e["type"] == "callback_answer" and e["callback_query_id"] == query_id,
             f"an answer to callback query {query_id}",
@@ -234,7 +367,9 @@ class SandboxClient:
 def _describe_miss(what: str, timeout: float, seen: list[Json]) -> str:
     lines = [f"waited {timeout:.1f}s for {what}; it did not come."]
     if not seen:
-        lines.append("Nothing happened in the sandbox meanwhile (is the bot polling this sandbox?).")
+        lines.append(
+            "Nothing happened in the sandbox meanwhile (is the bot polling this sandbox?)."
+        )
     else:
         lines.append(f"What happened meanwhile ({len(seen)} events, last 15):")
         for event in seen[-15:]:
@@ -245,18 +380,28 @@ def _describe_miss(what: str, timeout: float, seen: list[Json]) -> str:
 def _short(event: Json) -> str:
     if event["type"] in {"message", "edited"}:
         message = event["message"]
-        sender = message.get("from", {}).get("username") or message.get("from", {}).get("first_name")
-        body = message.get("text") or message.get("caption") or "<" + ",".join(k for k in message if k not in {"message_id", "date", "chat", "from"}) + ">"
+        sender = message.get("from", {}).get("username") or message.get("from", {}).get(
+            "first_name"
+        )
+        body = (
+            message.get("text")
+            or message.get("caption")
+            or "<"
+            + ",".join(k for k in message if k not in {"message_id", "date", "chat", "from"})
+            + ">"
+        )
         return f"{event['type']} in chat {event['chat_id']} from {sender}: {body[:80]!r}"
     if event["type"] == "api_call" and not event.get("ok"):
-        return f"bot {event['bot_id']} called {event['method']} -> {event['error_code']} {event['description']}"
+        call = f"bot {event['bot_id']} called {event['method']}"
+        return f"{call} -> {event['error_code']} {event['description']}"
     return json.dumps({k: v for k, v in event.items() if k != "chat"})[:160]
 
 
 def run_forever(host: str, port: int, world: World, state_file: Path | None = None) -> None:
     """Serve the sandbox until interrupted (used by `switchboard sandbox`)."""
     app = create_app(world, state_file=state_file)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # No access log: its request lines are /bot<token>/… and tokens never go to logs.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 __all__ = ["SandboxClient", "SandboxServer", "SandboxTimeout", "free_port", "run_forever"]

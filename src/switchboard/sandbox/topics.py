@@ -9,7 +9,9 @@ from .world import World
 ICON_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
 
 
-def open_topic(world: World, chat: Chat, actor: Account, name: str, icon_color: int | None = None) -> Topic:
+def open_topic(
+    world: World, chat: Chat, actor: Account, name: str, icon_color: int | None = None
+) -> Topic:
     if not chat.is_forum:
         raise ValueError("the chat is not a forum")
     if not 1 <= len(name) <= 128:

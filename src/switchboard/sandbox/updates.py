@@ -3,14 +3,17 @@
 `offset` confirms every update below it; a negative offset keeps only the last -offset updates;
 `limit` is 1–100; a long poll waits at most 50 s; updates are kept 24 hours; `allowed_updates`
 persists when omitted and filters updates as they are created. A second poller terminates the
-first with 409, and so does setWebhook.
+first with 409, and so does setWebhook. Retention reads `clock` (wall time, injectable so tests
+can age updates without waiting a day).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +27,10 @@ TERMINATED_BY_POLL = (
     "terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 TERMINATED_BY_WEBHOOK = "terminated by setWebhook request"
-WEBHOOK_ACTIVE = "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+WEBHOOK_ACTIVE = (
+    "can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 
 
 @dataclass
@@ -40,7 +46,8 @@ class QueuedUpdate:
 
 
 class UpdateQueue:
-    def __init__(self, first_update_id: int = 1) -> None:
+    def __init__(self, first_update_id: int = 1, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self.items: deque[QueuedUpdate] = deque()
         self.next_update_id = first_update_id
         self.allowed_updates: list[str] = []
@@ -48,6 +55,11 @@ class UpdateQueue:
         self._poll_generation = 0
         self._waiting: int | None = None
         self._terminations: dict[int, str] = {}
+
+    @property
+    def polling(self) -> bool:
+        """A getUpdates long poll is waiting now."""
+        return self._waiting is not None
 
     def accepts(self, kind: str) -> bool:
         if self.allowed_updates:
@@ -57,7 +69,7 @@ class UpdateQueue:
     def push(self, kind: str, body: dict[str, Any], chat_id: int | None) -> QueuedUpdate | None:
         if not self.accepts(kind):
             return None
-        update = QueuedUpdate(self.next_update_id, kind, body, chat_id, time.time())
+        update = QueuedUpdate(self.next_update_id, kind, body, chat_id, self.clock())
         self.next_update_id += 1
         self.items.append(update)
         self._arrived.set()
@@ -74,13 +86,11 @@ class UpdateQueue:
             self.items.popleft()
 
     def remove(self, update: QueuedUpdate) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self.items.remove(update)
-        except ValueError:
-            pass
 
     def expire(self, now: float | None = None) -> None:
-        limit = (now or time.time()) - RETENTION_SECONDS
+        limit = (self.clock() if now is None else now) - RETENTION_SECONDS
         while self.items and self.items[0].created < limit:
             self.items.popleft()
 
@@ -97,8 +107,9 @@ class UpdateQueue:
         self._arrived = asyncio.Event()
 
     async def get(
-        self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None
+        self, offset: int | None, limit: int, wait: float, allowed: list[str] | None
     ) -> list[dict[str, Any]]:
+        """Updates from `offset` on, waiting up to `wait` seconds (capped at 50) for the first."""
         # A new poll ends the one still waiting, as Telegram does.
         self.terminate_polls(TERMINATED_BY_POLL)
         self._poll_generation += 1
@@ -109,7 +120,7 @@ class UpdateQueue:
             self.confirm(offset)
         self.expire()
         limit = min(max(limit, 1), 100)
-        deadline = time.monotonic() + min(max(timeout, 0.0), MAX_POLL_SECONDS)
+        deadline = time.monotonic() + min(max(wait, 0.0), MAX_POLL_SECONDS)
         self._waiting = generation
         try:
             return await self._wait(generation, limit, deadline)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -52,8 +53,12 @@ def _text_content(text: str) -> Json:
     return content
 
 
-def send_text(ref: ChatRef, text: str, thread_id: int | None = None, reply_to: int | None = None) -> Json:
-    return post_from_user(ref.world, ref.chat, ref.user, _text_content(text), thread_id=thread_id, reply_to=reply_to)
+def send_text(
+    ref: ChatRef, text: str, thread_id: int | None = None, reply_to: int | None = None
+) -> Json:
+    return post_from_user(
+        ref.world, ref.chat, ref.user, _text_content(text), thread_id=thread_id, reply_to=reply_to
+    )
 
 
 def send_media(
@@ -80,11 +85,15 @@ def send_media(
     return post_from_user(ref.world, ref.chat, ref.user, content, thread_id=thread_id)
 
 
-def send_location(ref: ChatRef, latitude: float, longitude: float, thread_id: int | None = None) -> Json:
+def send_location(
+    ref: ChatRef, latitude: float, longitude: float, thread_id: int | None = None
+) -> Json:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValueError("latitude must be within ±90 and longitude within ±180")
     location = {"latitude": latitude, "longitude": longitude}
-    return post_from_user(ref.world, ref.chat, ref.user, {"location": location}, thread_id=thread_id)
+    return post_from_user(
+        ref.world, ref.chat, ref.user, {"location": location}, thread_id=thread_id
+    )
 
 
 def send_contact(ref: ChatRef, phone: str, first_name: str, last_name: str | None = None) -> Json:
@@ -135,9 +144,18 @@ def forward(ref: ChatRef, from_chat_id: int, from_bot_id: int | None, message_id
     if "forward_origin" in original:
         content["forward_origin"] = original["forward_origin"]
     elif source.type == "channel":
-        content["forward_origin"] = {"type": "channel", "date": original["date"], "chat": world.chat_json(source), "message_id": message_id}
+        content["forward_origin"] = {
+            "type": "channel",
+            "date": original["date"],
+            "chat": world.chat_json(source),
+            "message_id": message_id,
+        }
     else:
-        content["forward_origin"] = {"type": "user", "date": original["date"], "sender_user": original.get("from", {})}
+        content["forward_origin"] = {
+            "type": "user",
+            "date": original["date"],
+            "sender_user": original.get("from", {}),
+        }
     return post_from_user(world, ref.chat, ref.user, content)
 
 
@@ -157,7 +175,12 @@ def edit_text(ref: ChatRef, message_id: int, text: str) -> Json:
     updated["edit_date"] = int(time.time())
     chat.messages[message_id] = updated
     ref.world.events.emit("edited", chat_id=chat.id, bot_id=chat.bot_id, message=updated)
-    deliver(ref.world, chat, updated, "edited_channel_post" if chat.type == "channel" else "edited_message")
+    deliver(
+        ref.world,
+        chat,
+        updated,
+        "edited_channel_post" if chat.type == "channel" else "edited_message",
+    )
     return updated
 
 
@@ -174,12 +197,23 @@ def delete(ref: ChatRef, message_id: int) -> None:
     ref.world.events.emit("deleted", chat_id=chat.id, bot_id=chat.bot_id, message_ids=[message_id])
 
 
-def set_member(world: World, chat: Chat, actor_id: int, member_id: int, status: str, rights: dict[str, bool] | None) -> None:
+def set_member(
+    world: World,
+    chat: Chat,
+    actor_id: int,
+    member_id: int,
+    status: str,
+    rights: dict[str, bool] | None,
+) -> None:
     actor = world.user(actor_id)
     acting = chat.members.get(actor_id)
     if acting is None or not acting.is_admin:
         raise PermissionError("only the chat's owner or admins may change members")
-    if member_id in world.bots and status in {"member", "administrator"} and not world.bots[member_id].can_join_groups:
+    if (
+        member_id in world.bots
+        and status in {"member", "administrator"}
+        and not world.bots[member_id].can_join_groups
+    ):
         raise PermissionError("this bot can't be added to groups")
     change_member(world, chat, actor, member_id, status, rights)
 
@@ -192,10 +226,16 @@ def create_topic(world: World, chat: Chat, user_id: int, name: str, icon_color: 
     return topic.as_forum_topic()
 
 
-def open_web_app(world: World, user_id: int, bot_id: int, url: str | None, start_param: str | None) -> Json:
+def open_web_app(
+    world: World, user_id: int, bot_id: int, url: str | None, start_param: str | None
+) -> Json:
     user = world.user(user_id)
     bot = world.bot(bot_id)
-    init_data = sign_init_data(bot.token, bot.id, user.as_user(), start_param=start_param)
+    # A Mini App opened from the bot's menu carries a query_id for answerWebAppQuery.
+    query_id = "AAH" + secrets.token_urlsafe(18)
+    init_data = sign_init_data(
+        bot.token, bot.id, user.as_user(), start_param=start_param, query_id=query_id
+    )
     if url is None:
         button = bot.menu_buttons.get(user_id) or bot.menu_buttons.get(0) or {}
         url = (button.get("web_app") or {}).get("url")
@@ -206,15 +246,24 @@ def block(world: World, user_id: int, bot_id: int, blocked: bool) -> None:
     user = world.user(user_id)
     bot = world.bot(bot_id)
     chat = world.private_chat(bot_id, user_id)
-    old = {"status": "member" if user_id not in bot.blocked_by else "kicked", "user": bot.account.as_user()}
+    old: Json = {
+        "status": "member" if user_id not in bot.blocked_by else "kicked",
+        "user": bot.account.as_user(),
+    }
     if blocked:
         bot.blocked_by.add(user_id)
     else:
         bot.blocked_by.discard(user_id)
-    new = {"status": "kicked" if blocked else "member", "user": bot.account.as_user()}
+    new: Json = {"status": "kicked" if blocked else "member", "user": bot.account.as_user()}
     if blocked:
         new["until_date"] = 0
     if old.get("status") == "kicked":
         old["until_date"] = 0
-    change = {"chat": world.chat_json(chat), "from": user.as_user(), "date": int(time.time()), "old_chat_member": old, "new_chat_member": new}
+    change = {
+        "chat": world.chat_json(chat),
+        "from": user.as_user(),
+        "date": int(time.time()),
+        "old_chat_member": old,
+        "new_chat_member": new,
+    }
     world.queue_private_change(bot, change, chat.id)

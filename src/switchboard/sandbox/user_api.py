@@ -117,7 +117,9 @@ async def messages(request: Request, world: World) -> Any:
     found = [
         m
         for m in chat.messages.values()
-        if thread is None or str(m.get("message_thread_id", "")) == thread or (thread == "0" and "message_thread_id" not in m)
+        if thread is None
+        or str(m.get("message_thread_id", "")) == thread
+        or (thread == "0" and "message_thread_id" not in m)
     ]
     return {"messages": found[-limit:]}
 
@@ -144,7 +146,8 @@ async def stream(request: Request) -> Response:
 
     async def feed() -> AsyncIterator[str]:
         try:
-            yield f"retry: 1000\ndata: {json.dumps({'type': 'hello', 'seq': world.events.last})}\n\n"
+            hello = json.dumps({"type": "hello", "seq": world.events.last})
+            yield f"retry: 1000\ndata: {hello}\n\n"
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), 15.0)
@@ -192,7 +195,14 @@ async def send(request: Request, world: World) -> Any:
     text = _str(data, "text")
     assert text is not None
     ref = _chat_ref(world, data)
-    return {"message": actions.send_text(ref, text, _int(data, "message_thread_id", False), _int(data, "reply_to_message_id", False))}
+    return {
+        "message": actions.send_text(
+            ref,
+            text,
+            _int(data, "message_thread_id", False),
+            _int(data, "reply_to_message_id", False),
+        )
+    }
 
 
 @endpoint
@@ -231,7 +241,11 @@ async def send_location(request: Request, world: World) -> Any:
     except (KeyError, TypeError, ValueError):
         raise UserApiError(400, "latitude and longitude must be numbers") from None
     ref = _chat_ref(world, data)
-    return {"message": actions.send_location(ref, latitude, longitude, _int(data, "message_thread_id", False))}
+    return {
+        "message": actions.send_location(
+            ref, latitude, longitude, _int(data, "message_thread_id", False)
+        )
+    }
 
 
 @endpoint
@@ -260,7 +274,9 @@ async def forward(request: Request, world: World) -> Any:
     from_chat = _int(data, "from_chat_id")
     message_id = _int(data, "message_id")
     assert from_chat is not None and message_id is not None
-    return {"message": actions.forward(ref, from_chat, _int(data, "from_bot_id", False), message_id)}
+    return {
+        "message": actions.forward(ref, from_chat, _int(data, "from_bot_id", False), message_id)
+    }
 
 
 @endpoint
@@ -287,7 +303,9 @@ async def create_group(request: Request, world: World) -> Any:
     data = await _body(request)
     user_id, title = _int(data, "user_id"), _str(data, "title")
     assert user_id is not None and title is not None
-    chat = world.create_group(user_id, title, _str(data, "type", False) or "supergroup", bool(data.get("is_forum")))
+    chat = world.create_group(
+        user_id, title, _str(data, "type", False) or "supergroup", bool(data.get("is_forum"))
+    )
     if data.get("username"):
         chat.username = str(data["username"]).lstrip("@")
     return world.chat_summary(chat)
@@ -320,7 +338,9 @@ async def webapp(request: Request, world: World) -> Any:
     data = await _body(request)
     user_id, bot_id = _int(data, "user_id"), _int(data, "bot_id")
     assert user_id is not None and bot_id is not None
-    return actions.open_web_app(world, user_id, bot_id, _str(data, "url", False), _str(data, "start_param", False))
+    return actions.open_web_app(
+        world, user_id, bot_id, _str(data, "url", False), _str(data, "start_param", False)
+    )
 
 
 @endpoint

@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 # aiogram's test key pair (tests/test_utils/test_web_app_signature.py); public key
 # 4112765021341e5415e772cd65903f6b94e3ea1c2ab669e6d3e18ee2db00da61.
-SANDBOX_PRIVATE_KEY = bytes.fromhex("c80e09dc60f5efcf2e1f8d0793358e0ea3371267bef0024588f7bf67cf48dfb9")
+SANDBOX_PRIVATE_KEY = bytes.fromhex(
+    "c80e09dc60f5efcf2e1f8d0793358e0ea3371267bef0024588f7bf67cf48dfb9"
+)
 SANDBOX_PUBLIC_KEY_HEX = "4112765021341e5415e772cd65903f6b94e3ea1c2ab669e6d3e18ee2db00da61"
 
 
@@ -34,10 +36,14 @@ def init_data_hash(bot_token: str, fields: dict[str, str]) -> str:
     return hmac.new(secret, data_check_string(fields).encode(), hashlib.sha256).hexdigest()
 
 
+def signed_message(bot_id: int, fields: dict[str, str]) -> bytes:
+    """What the Ed25519 `signature` covers (Telegram's third-party validation rule)."""
+    return (f"{bot_id}:WebAppData\n" + data_check_string(fields, ("hash", "signature"))).encode()
+
+
 def signature(bot_id: int, fields: dict[str, str]) -> str:
-    message = f"{bot_id}:WebAppData\n" + data_check_string(fields, ("hash", "signature"))
     key = Ed25519PrivateKey.from_private_bytes(SANDBOX_PRIVATE_KEY)
-    return base64.urlsafe_b64encode(key.sign(message.encode())).decode().rstrip("=")
+    return base64.urlsafe_b64encode(key.sign(signed_message(bot_id, fields))).decode().rstrip("=")
 
 
 def sign_init_data(

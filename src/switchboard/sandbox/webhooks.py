@@ -9,6 +9,8 @@ the webhook's last error. An answer carrying `method` is executed as that bot's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import time
@@ -64,6 +66,12 @@ class WebhookDispatcher:
         in_flight: dict[int, asyncio.Task[None]] = {}
         busy_chats: set[int | None] = set()
         wakeup = self._wakeups.setdefault(bot.id, asyncio.Event())
+
+        def finished(update: QueuedUpdate, _task: asyncio.Task[None]) -> None:
+            in_flight.pop(update.update_id, None)
+            busy_chats.discard(update.chat_id)
+            wakeup.set()
+
         while bot.webhook is not None:
             wakeup.clear()
             now = time.monotonic()
@@ -89,14 +97,10 @@ class WebhookDispatcher:
                     busy_chats.add(key)
                 task = asyncio.create_task(self._deliver(bot, update))
                 in_flight[update.update_id] = task
-                task.add_done_callback(
-                    lambda _t, u=update: (in_flight.pop(u.update_id, None), busy_chats.discard(u.chat_id), wakeup.set())
-                )
+                task.add_done_callback(functools.partial(finished, update))
             timeout = None if next_retry is None else max(0.0, next_retry - time.monotonic())
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), timeout)
-            except TimeoutError:
-                pass
         for task in in_flight.values():
             task.cancel()
         self._tasks.pop(bot.id, None)
@@ -110,12 +114,18 @@ class WebhookDispatcher:
             headers["X-Telegram-Bot-Api-Secret-Token"] = webhook.secret_token
         key = (bot.id, update.update_id)
         try:
-            response = await self.client.post(webhook.url, content=json.dumps(update.as_update()), headers=headers)
+            response = await self.client.post(
+                webhook.url, content=json.dumps(update.as_update()), headers=headers
+            )
         except httpx.HTTPError as error:
             self._failed(bot, update, _describe(error))
             return
         if not 200 <= response.status_code < 300:
-            self._failed(bot, update, f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}")
+            self._failed(
+                bot,
+                update,
+                f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}",
+            )
             return
         bot.queue.remove(update)
         self._attempts.pop(key, None)
@@ -136,12 +146,20 @@ class WebhookDispatcher:
             except Exception as error:  # the bot never sees this answer, as with Telegram
                 log.info("webhook answer %s failed: %s", name, error)
 
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds before the next try of an update that failed `attempts` times: doubling from
+        `retry_base`, at most `retry_cap`."""
+        return float(min(self.retry_cap, self.retry_base * 2 ** (attempts - 1)))
+
+    def attempts(self, bot: BotState, update_id: int) -> int:
+        """How many deliveries of this update have failed so far."""
+        return self._attempts.get((bot.id, update_id), 0)
+
     def _failed(self, bot: BotState, update: QueuedUpdate, message: str) -> None:
         key = (bot.id, update.update_id)
         attempts = self._attempts.get(key, 0) + 1
         self._attempts[key] = attempts
-        delay = min(self.retry_cap, self.retry_base * 2 ** (attempts - 1))
-        self._not_before[key] = time.monotonic() + delay
+        self._not_before[key] = time.monotonic() + self.retry_delay(attempts)
         if bot.webhook is not None:
             bot.webhook.last_error_date = int(time.time())
             bot.webhook.last_error_message = message

@@ -13,11 +13,28 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CHAT_NOT_FOUND, THREAD_NOT_FOUND, BotApiError, bad_request, forbidden, invalid_token, unauthorized
+from .errors import (
+    CHAT_NOT_FOUND,
+    THREAD_NOT_FOUND,
+    BotApiError,
+    bad_request,
+    forbidden,
+    invalid_token,
+    unauthorized,
+)
 from .events import EventLog
 from .files import FileStore
 from .flood import PROFILES, FloodControl
-from .model import ADMIN_RIGHTS, Account, Chat, Json, Member, PendingCallback, Topic
+from .model import (
+    ADMIN_RIGHTS,
+    MEMBER_PERMISSIONS,
+    Account,
+    Chat,
+    Json,
+    Member,
+    PendingCallback,
+    Topic,
+)
 from .updates import UpdateQueue
 
 TOKEN_PATTERN = re.compile(r"^(\d{1,20}):([A-Za-z0-9_-]{1,100})$")
@@ -43,7 +60,9 @@ class BotState:
     supports_inline_queries: bool = False
     commands: dict[str, list[Json]] = field(default_factory=dict)
     menu_buttons: dict[int, Json] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)  # name/description/short_description by lang
+    texts: dict[str, str] = field(
+        default_factory=dict
+    )  # name/description/short_description by lang
     default_admin_rights: dict[str, Json] = field(default_factory=dict)
     blocked_by: set[int] = field(default_factory=set)
     started_by: set[int] = field(default_factory=set)
@@ -87,7 +106,9 @@ class World:
             raise unauthorized()
         return self.register_bot(token)
 
-    def register_bot(self, token: str, first_name: str | None = None, username: str | None = None) -> BotState:
+    def register_bot(
+        self, token: str, first_name: str | None = None, username: str | None = None
+    ) -> BotState:
         match = TOKEN_PATTERN.match(token)
         if not match:
             raise ValueError("a bot token looks like 123456:ABC-DEF…")
@@ -125,7 +146,9 @@ class World:
             raise ValueError(f"user {user_id} exists")
         if username and self.account_by_username(username) is not None:
             raise ValueError(f"username @{username} is taken")
-        account = Account(user_id, False, first_name, last_name, username, language_code, is_premium)
+        account = Account(
+            user_id, False, first_name, last_name, username, language_code, is_premium
+        )
         self.accounts[user_id] = account
         self.events.emit("user", user=account.as_user())
         return account
@@ -201,13 +224,14 @@ class World:
         if chat_id > 0:
             if chat_id in self.bots or chat_id not in self.accounts:
                 raise bad_request(CHAT_NOT_FOUND)
-            chat = self.private.get((bot.id, chat_id))
-            if chat is None:
+            private = self.private.get((bot.id, chat_id))
+            if private is None:
                 raise bad_request(CHAT_NOT_FOUND)
-            return chat
-        chat = self.chats.get(chat_id)
-        if chat is None:
+            return private
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request(CHAT_NOT_FOUND)
+        chat = found
         if chat.migrated_to is not None:
             raise BotApiError(
                 400,
@@ -293,7 +317,14 @@ class World:
         if member.status == "kicked":
             return {"status": "kicked", "user": user, "until_date": member.until_date}
         if member.status == "restricted":
-            return {"status": "restricted", "user": user, "is_member": True, "until_date": 0}
+            permissions = {name: member.rights.get(name, False) for name in MEMBER_PERMISSIONS}
+            return {
+                "status": "restricted",
+                "user": user,
+                "is_member": True,
+                **permissions,
+                "until_date": member.until_date,
+            }
         return {"status": member.status, "user": user}
 
     def member_of(self, chat: Chat, account_id: int) -> Member:
@@ -379,7 +410,9 @@ class World:
         self.files = FileStore()
         self.events.emit("reset")
 
-    def new_callback(self, bot: BotState, user: Account, chat: Chat, message_id: int) -> PendingCallback:
+    def new_callback(
+        self, bot: BotState, user: Account, chat: Chat, message_id: int
+    ) -> PendingCallback:
         self._expire_callbacks()
         callback = PendingCallback(
             id=str(secrets.randbits(62)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import bad_request
 from ..membership import change_member
-from ..model import ADMIN_RIGHTS, Chat, Json
+from ..model import ADMIN_RIGHTS, MEMBER_PERMISSIONS, Chat, Json
 from .common import target_chat
 from .registry import Call, method
 
@@ -23,7 +23,11 @@ async def get_chat(call: Call) -> Json:
     if chat.pinned:
         info["pinned_message"] = chat.messages.get(chat.pinned[-1])
     if chat.type != "private":
-        info["permissions"] = {"can_send_messages": True, "can_send_photos": True, "can_manage_topics": False}
+        info["permissions"] = {
+            "can_send_messages": True,
+            "can_send_photos": True,
+            "can_manage_topics": False,
+        }
     return info
 
 
@@ -73,10 +77,18 @@ async def leave_chat(call: Call) -> bool:
 def _admin_chat(call: Call, right: str) -> Chat:
     chat = target_chat(call)
     if chat.type == "private":
-        raise bad_request("method is available only for groups and supergroups" if right != "can_change_info" else "chat not found")
+        raise bad_request(
+            "method is available only for groups and supergroups"
+            if right != "can_change_info"
+            else "chat not found"
+        )
     member = chat.members.get(call.bot.id)
     if member is None or not member.can(right):
-        raise bad_request("not enough rights to restrict/unrestrict chat member" if right == "can_restrict_members" else "not enough rights")
+        raise bad_request(
+            "not enough rights to restrict/unrestrict chat member"
+            if right == "can_restrict_members"
+            else "not enough rights"
+        )
     return chat
 
 
@@ -86,7 +98,8 @@ async def ban_chat_member(call: Call) -> bool:
     user_id = _user_arg(call)
     if chat.members.get(user_id) and chat.members[user_id].status == "creator":
         raise bad_request("can't remove chat owner")
-    change_member(call.world, chat, call.bot.account, user_id, "kicked")
+    until = call.params.int("until_date") or 0
+    change_member(call.world, chat, call.bot.account, user_id, "kicked", until_date=until)
     return True
 
 
@@ -105,8 +118,16 @@ async def restrict_chat_member(call: Call) -> bool:
     chat = _admin_chat(call, "can_restrict_members")
     if chat.type != "supergroup":
         raise bad_request("method is available only for supergroups")
-    call.params.object("permissions", "permissions")
-    change_member(call.world, chat, call.bot.account, _user_arg(call), "restricted")
+    permissions = call.params.object("permissions", "permissions") or {}
+    user_id = _user_arg(call)
+    granted = {name: bool(permissions.get(name, False)) for name in MEMBER_PERMISSIONS}
+    if all(granted.values()):  # every permission granted lifts the restriction
+        change_member(call.world, chat, call.bot.account, user_id, "member")
+        return True
+    until = call.params.int("until_date") or 0
+    change_member(
+        call.world, chat, call.bot.account, user_id, "restricted", granted, until_date=until
+    )
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from ..errors import MESSAGE_TEXT_EMPTY, BotApiError, bad_request
 from ..files import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, StoredFile
 from ..formatting import format_text, utf16_len
 from ..model import Chat, Json
+from ..params import to_integer
 from .registry import Call
 
 TEXT_LIMIT = 4096
@@ -53,7 +55,21 @@ def message_text(call: Call) -> tuple[str, list[Json]]:
         raise bad_request("text must be non-empty")
     if utf16_len(text) > TEXT_LIMIT:
         raise bad_request("message is too long")
-    return text, parsed
+    return text, _known_mentions(call, parsed)
+
+
+def _known_mentions(call: Call, entities: list[Json]) -> list[Json]:
+    """A text_mention carries the full User; one of a user the sandbox does not know is dropped
+    (Telegram drops mentions of users the bot can't see)."""
+    kept = []
+    for entity in entities:
+        if entity["type"] == "text_mention":
+            account = call.world.accounts.get(to_integer(entity["user"].get("id")))
+            if account is None:
+                continue
+            entity = {**entity, "user": account.as_user()}
+        kept.append(entity)
+    return kept
 
 
 def caption(call: Call, name: str = "caption") -> Json:
@@ -65,51 +81,101 @@ def caption(call: Call, name: str = "caption") -> Json:
     if utf16_len(text) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     content: Json = {"caption": text}
+    parsed = _known_mentions(call, parsed)
     if parsed:
         content["caption_entities"] = parsed
     return content
 
 
 def reply_markup(call: Call) -> Json | None:
-    markup = call.params.object("reply_markup", "reply markup")
+    """The reply markup as the server reads it; a markup with no rows and no flags is none."""
+    markup = call.params.object(
+        "reply_markup", "reply keyboard markup", not_object="Object expected as reply markup"
+    )
     if markup is None:
         return None
-    if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request("Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
-        for row in rows:
-            for button in row:
-                _check_inline_button(button)
+    keyboard = _rows(markup, "keyboard", "ReplyKeyboardMarkup", _keyboard_button_problem)
+    inline = _rows(markup, "inline_keyboard", "InlineKeyboardMarkup", _inline_button_problem)
+    for flag, owner in _MARKUP_FLAGS.items():
+        if flag in markup and not isinstance(markup[flag], bool):
+            raise bad_request(f'Field "{flag}" of the {owner} must be of the type Boolean')
+    if inline:
+        for button in (button for row in inline for button in row):
+            _check_inline_button_values(button)
+    if keyboard:
         return markup
-    if "keyboard" in markup:
-        rows = markup["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request("Field \"keyboard\" of the ReplyKeyboardMarkup must be an Array of Arrays")
-        for row in rows:
-            for button in row:
-                if not isinstance(button, str | dict):
-                    raise bad_request("KeyboardButton must be a String or an Object")
-        return markup
+    if inline:
+        return {"inline_keyboard": inline}
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return markup
-    raise bad_request("Can't parse reply keyboard markup JSON object")
+    return None
 
 
-def _check_inline_button(button: Any) -> None:
+_MARKUP_FLAGS = {
+    "resize_keyboard": "ReplyKeyboardMarkup",
+    "one_time_keyboard": "ReplyKeyboardMarkup",
+    "remove_keyboard": "ReplyKeyboardRemove",
+    "selective": "reply markup",
+    "force_reply": "reply markup",
+}
+
+
+def _rows(
+    markup: Json, field: str, owner: str, problem: Callable[[Any], str | None]
+) -> list[list[Any]]:
+    if field not in markup:
+        return []
+    rows = markup[field]
+    if not isinstance(rows, list):
+        raise bad_request(f'Field "{field}" of the {owner} must be an Array')
+    for row in rows:
+        if not isinstance(row, list):
+            raise bad_request(f'Field "{field}" of the {owner} must be an Array of Arrays')
+        for button in row:
+            found = problem(button)
+            if found is not None:
+                kind = "inline keyboard button" if field == "inline_keyboard" else "keyboard button"
+                raise bad_request(f"Can't parse {kind}: {found}")
+    return [row for row in rows if row]
+
+
+def _text_problem(button: Json) -> str | None:
+    if "text" not in button:
+        return 'Can\'t find field "text"'
+    if not isinstance(button["text"], str):
+        return 'Field "text" must be of type String'
+    return None
+
+
+def _keyboard_button_problem(button: Any) -> str | None:
+    if isinstance(button, str):
+        return None
     if not isinstance(button, dict):
-        raise bad_request("InlineKeyboardButton must be an Object")
-    if not isinstance(button.get("text"), str) or not button["text"]:
-        raise bad_request("Text buttons are unallowed in the inline keyboard")
-    kinds = _INLINE_BUTTON_KINDS.intersection(button)
+        return "KeyboardButton must be a String or an Object"
+    return _text_problem(button)
+
+
+def _inline_button_problem(button: Any) -> str | None:
+    if not isinstance(button, dict):
+        return "InlineKeyboardButton must be an Object"
+    problem = _text_problem(button)
+    if problem is not None:
+        return problem
+    # An empty url or callback_data counts as absent, as in the server.
+    kinds = {kind for kind in _INLINE_BUTTON_KINDS.intersection(button) if button[kind] != ""}
     if not kinds:
-        raise bad_request("Text buttons are unallowed in the inline keyboard")
+        return "Text buttons are unallowed in the inline keyboard"
+    return None
+
+
+def _check_inline_button_values(button: Json) -> None:
+    """What Telegram itself refuses once the buttons are parsed."""
     data = button.get("callback_data")
     if data is not None and not (1 <= len(str(data).encode()) <= 64):
         raise bad_request("BUTTON_DATA_INVALID")
     url = button.get("url")
     if url is not None and not str(url).startswith(("http://", "https://", "tg://")):
-        raise bad_request("inline keyboard button URL '{}' is invalid: Wrong HTTP URL".format(url))
+        raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
 
 
 def thread_id(call: Call, chat: Chat) -> int | None:
@@ -121,9 +187,9 @@ def reply_to(call: Call, chat: Chat) -> int | None:
     message_id = call.params.int("reply_to_message_id")
     allow_missing = call.params.bool("allow_sending_without_reply")
     if parameters is not None:
-        message_id = int(parameters.get("message_id") or 0)
+        message_id = to_integer(parameters.get("message_id"))
         allow_missing = bool(parameters.get("allow_sending_without_reply", False))
-    if message_id is None or message_id == 0 and parameters is None:
+    if message_id is None or (message_id == 0 and parameters is None):
         return None
     if message_id not in chat.messages:
         if allow_missing:
@@ -139,7 +205,9 @@ async def input_file(call: Call, name: str, kind: str, missing: str) -> StoredFi
     if isinstance(value, str) and value.startswith("attach://"):
         upload = call.params.files.get(value.removeprefix("attach://"))
         if upload is None:
-            raise bad_request(f"wrong remote file identifier specified: can't find attached file \"{value}\"")
+            raise bad_request(
+                f'wrong remote file identifier specified: can\'t find attached file "{value}"'
+            )
     if upload is not None:
         limit = PHOTO_UPLOAD_LIMIT if kind == "photo" else UPLOAD_LIMIT
         if len(upload.data) > limit:
@@ -148,7 +216,9 @@ async def input_file(call: Call, name: str, kind: str, missing: str) -> StoredFi
             raise BotApiError(413, "Request Entity Too Large")
         if not upload.data:
             raise bad_request("file must be non-empty")
-        return call.world.files.add(kind, upload.data, upload.filename or None, upload.content_type or None)
+        return call.world.files.add(
+            kind, upload.data, upload.filename or None, upload.content_type or None
+        )
     if value is None or value == "":
         raise bad_request(missing)
     text = str(value)

@@ -9,7 +9,16 @@ from ..media import media_content
 from ..messaging import build_message, store
 from ..model import Chat, Json
 from ..params import Params
-from .common import caption, input_file, message_text, reply_markup, reply_to, require_send_rights, target_chat, thread_id
+from .common import (
+    caption,
+    input_file,
+    message_text,
+    reply_markup,
+    reply_to,
+    require_send_rights,
+    target_chat,
+    thread_id,
+)
 from .registry import Call, method
 
 _METADATA = {
@@ -102,7 +111,19 @@ async def edit_message_media(call: Call) -> Json:
     media = call.params.object("media", "input media")
     if not media or "type" not in media:
         raise bad_request("Can't parse input media JSON object")
-    sub = Call(call.world, call.bot, Params({"media": media.get("media"), "caption": media.get("caption"), "parse_mode": media.get("parse_mode")}, call.params.files), call.method)
+    sub = Call(
+        call.world,
+        call.bot,
+        Params(
+            {
+                "media": media.get("media"),
+                "caption": media.get("caption"),
+                "parse_mode": media.get("parse_mode"),
+            },
+            call.params.files,
+        ),
+        call.method,
+    )
     stored = await input_file(sub, "media", str(media["type"]), "There is no media in the request")
     changes = media_content(stored, str(media["type"]), media) | caption(sub)
     replaced = set(content_of(message))
@@ -136,15 +157,32 @@ async def delete_message(call: Call) -> bool:
     return True
 
 
+def message_ids(call: Call, limit: int = 100) -> list[int]:
+    """`message_ids` read and checked the way the server reads them."""
+    if not call.params.has("message_ids"):
+        raise bad_request("Message identifiers are not specified")
+    ids = call.params.array("message_ids", "message identifiers", parsing="message_ids")
+    assert ids is not None
+    if len(ids) > limit:
+        raise bad_request("Too many message identifiers specified")
+    checked = []
+    for item in ids:
+        if isinstance(item, bool) or not isinstance(item, int | float | str):
+            raise bad_request("Message identifier must be a Number")
+        try:
+            number = int(item) if not isinstance(item, str) else int(item.strip())
+        except ValueError:
+            raise bad_request("Can't parse message identifier as a Number") from None
+        if number <= 0 or number >= 2**31:
+            raise bad_request("Invalid message identifier specified")
+        checked.append(number)
+    return checked
+
+
 @method("deleteMessages")
 async def delete_messages(call: Call) -> bool:
     chat = target_chat(call)
-    ids = call.params.array("message_ids", "message identifiers")
-    if not ids:
-        raise bad_request("Message identifiers are not specified")
-    if len(ids) > 100:
-        raise bad_request("Too many message identifiers specified")
-    found = [int(i) for i in ids if int(i) in chat.messages]
+    found = [i for i in message_ids(call) if i in chat.messages]
     for message_id in found:
         _deletable(call, chat, message_id)
     if found:
@@ -155,14 +193,19 @@ async def delete_messages(call: Call) -> bool:
 def _source(call: Call) -> tuple[Chat, list[Json]]:
     source = call.world.chat_for_bot(call.bot, call.params.raw("from_chat_id"))
     call.world.require_presence(call.bot, source)
-    ids = call.params.array("message_ids", "message identifiers") if call.params.has("message_ids") else [call.params.int("message_id")]
+    several = call.method.lower() in {"forwardmessages", "copymessages"}
+    ids = message_ids(call) if several else [call.params.int("message_id") or 0]
     messages = []
-    for message_id in ids or []:
-        message = source.messages.get(int(message_id or 0))
+    for message_id in ids:
+        message = source.messages.get(message_id)
         if message is None:
-            if len(ids or []) > 1:
+            if several:
                 continue
-            raise bad_request("message to forward not found" if "forward" in call.method.lower() else "message to copy not found")
+            raise bad_request(
+                "message to forward not found"
+                if "forward" in call.method.lower()
+                else "message to copy not found"
+            )
         if message.get("has_protected_content"):
             raise bad_request("message has protected content and can't be forwarded")
         messages.append(message)
@@ -173,7 +216,12 @@ def _origin(call: Call, source: Chat, message: Json) -> Json:
     if "forward_origin" in message:
         return dict(message["forward_origin"])
     if source.type == "channel":
-        return {"type": "channel", "date": message["date"], "chat": call.world.chat_json(source), "message_id": message["message_id"]}
+        return {
+            "type": "channel",
+            "date": message["date"],
+            "chat": call.world.chat_json(source),
+            "message_id": message["message_id"],
+        }
     return {"type": "user", "date": message["date"], "sender_user": message.get("from", {})}
 
 
@@ -194,7 +242,15 @@ async def _repost(call: Call, forward: bool) -> list[Json]:
             content.pop("caption_entities", None)
             if not call.params.bool("remove_caption"):
                 content.update(caption(call))
-        new = build_message(call.world, chat, call.bot.account, content, thread_id=thread, reply_to=reply, reply_markup=markup)
+        new = build_message(
+            call.world,
+            chat,
+            call.bot.account,
+            content,
+            thread_id=thread,
+            reply_to=reply,
+            reply_markup=markup,
+        )
         store(call.world, chat, new)
         results.append(new)
     return results
@@ -226,7 +282,11 @@ async def pin_chat_message(call: Call) -> bool:
     message_id = call.params.int("message_id") or 0
     if message_id not in chat.messages:
         raise bad_request("message to pin not found")
-    if chat.type != "private" and not chat.members[call.bot.id].can("can_pin_messages") and chat.type != "channel":
+    if (
+        chat.type != "private"
+        and not chat.members[call.bot.id].can("can_pin_messages")
+        and chat.type != "channel"
+    ):
         raise bad_request("not enough rights to manage pinned messages in the chat")
     if message_id not in chat.pinned:
         chat.pinned.append(message_id)
@@ -254,5 +314,5 @@ async def set_message_reaction(call: Call) -> bool:
     chat = target_chat(call)
     if (call.params.int("message_id") or 0) not in chat.messages:
         raise bad_request("message to react not found")
-    call.params.array("reaction", "ReactionType")
+    call.params.array("reaction", "ReactionType", parsing="reaction types")
     return True

@@ -17,7 +17,11 @@ def _forum(call: Call, create: bool = False) -> Chat:
         raise bad_request("the chat is not a forum")
     member = chat.members.get(call.bot.id)
     if member is None or not member.can("can_manage_topics"):
-        raise bad_request("not enough rights to create a topic" if create else "not enough rights to manage topics")
+        raise bad_request(
+            "not enough rights to create a topic"
+            if create
+            else "not enough rights to manage topics"
+        )
     return chat
 
 
@@ -109,7 +113,12 @@ async def edit_general_forum_topic(call: Call) -> bool:
     return True
 
 
-@method("closeGeneralForumTopic", "reopenGeneralForumTopic", "hideGeneralForumTopic", "unhideGeneralForumTopic")
+@method(
+    "closeGeneralForumTopic",
+    "reopenGeneralForumTopic",
+    "hideGeneralForumTopic",
+    "unhideGeneralForumTopic",
+)
 async def general_forum_topic_state(call: Call) -> bool:
     chat = _forum(call)
     name = call.method.lower()

@@ -20,8 +20,8 @@ async def get_updates(call: Call) -> list[dict[str, object]]:
     allowed = call.params.array("allowed_updates", "String")
     return await call.bot.queue.get(
         offset=call.params.int("offset"),
-        limit=call.params.int("limit", 100) or 100,
-        timeout=float(call.params.int("timeout", 0) or 0),
+        limit=call.params.int("limit", 100) or 0,  # clamped to 1-100 as the server does
+        wait=float(call.params.int("timeout", 0) or 0),
         allowed=allowed,
     )
 
@@ -50,9 +50,18 @@ async def set_webhook(call: Call) -> Answer:
     if call.params.bool("drop_pending_updates"):
         call.bot.queue.drop_pending()
     current = call.bot.webhook
-    if current and (current.url, current.secret_token, current.max_connections) == (url, secret or None, max_connections):
+    if current and (current.url, current.secret_token, current.max_connections) == (
+        url,
+        secret or None,
+        max_connections,
+    ):
         return Answer(True, "Webhook is already set")
-    call.bot.webhook = WebhookConfig(url=url, secret_token=secret or None, max_connections=max_connections, ip_address="127.0.0.1")
+    call.bot.webhook = WebhookConfig(
+        url=url,
+        secret_token=secret or None,
+        max_connections=max_connections,
+        ip_address="127.0.0.1",
+    )
     call.bot.queue.terminate_polls(TERMINATED_BY_WEBHOOK)
     call.world.notify_bot(call.bot)
     return Answer(True, "Webhook was set")

@@ -41,15 +41,19 @@ def _scope(call: Call) -> Json:
 
 @method("setMyCommands")
 async def set_my_commands(call: Call) -> bool:
-    commands = call.params.array("commands", "BotCommand")
-    if commands is None:
-        raise bad_request("Expected an Array of BotCommand")
+    # No `commands` at all sets an empty list, as the server does.
+    commands = call.params.array("commands", "BotCommand", parsing="commands") or []
     if len(commands) > 100:
         raise bad_request("too many commands specified")
     checked = []
     for item in commands:
         if not isinstance(item, dict):
-            raise bad_request("expected an Object")
+            raise bad_request("Can't parse BotCommand: expected an Object")
+        for field in ("command", "description"):
+            if not isinstance(item.get(field), str):
+                problem = "Can't find field" if field not in item else "Field"
+                suffix = "" if field not in item else " must be of type String"
+                raise bad_request(f'Can\'t parse BotCommand: {problem} "{field}"{suffix}')
         name = str(item.get("command", "")).lstrip("/").lower()
         description = str(item.get("description", ""))
         if not 1 <= len(name) <= 32 or not set(name) <= _COMMAND_NAME_CHARS:
@@ -84,7 +88,9 @@ async def set_chat_menu_button(call: Call) -> bool:
         raise bad_request("MenuButton must be an Object")
     if button.get("type") not in {"commands", "web_app", "default"}:
         raise bad_request("MenuButton has unsupported type")
-    if button["type"] == "web_app" and not (button.get("text") and isinstance(button.get("web_app"), dict)):
+    if button["type"] == "web_app" and not (
+        button.get("text") and isinstance(button.get("web_app"), dict)
+    ):
         raise bad_request("can't parse menu button JSON object")
     call.bot.menu_buttons[call.params.int("chat_id") or 0] = button
     call.world.events.emit("bot", bot_id=call.bot.id, bot=call.world.bot_summary(call.bot))
@@ -128,7 +134,14 @@ _text_methods("short_description", 120)
 
 @method("setMyDefaultAdministratorRights")
 async def set_default_rights(call: Call) -> bool:
-    rights = call.params.object("rights", "ChatAdministratorRights") or {}
+    rights = (
+        call.params.object(
+            "rights",
+            "ChatAdministratorRights",
+            not_object="ChatAdministratorRights must be an Object",
+        )
+        or {}
+    )
     key = "channels" if call.params.bool("for_channels") else "groups"
     call.bot.default_admin_rights[key] = rights
     return True
@@ -138,7 +151,11 @@ async def set_default_rights(call: Call) -> bool:
 async def get_default_rights(call: Call) -> Json:
     key = "channels" if call.params.bool("for_channels") else "groups"
     stored = call.bot.default_admin_rights.get(key, {})
-    return {right: bool(stored.get(right, False)) for right in ADMIN_RIGHTS if right != "can_manage_direct_messages"}
+    return {
+        right: bool(stored.get(right, False))
+        for right in ADMIN_RIGHTS
+        if right != "can_manage_direct_messages"
+    }
 
 
 @method("getUserProfilePhotos")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ..errors import QUERY_TOO_OLD, bad_request
 from .registry import Call, method
 
@@ -33,9 +35,13 @@ async def answer_callback_query(call: Call) -> bool:
 
 @method("answerInlineQuery")
 async def answer_inline_query(call: Call) -> bool:
-    results = call.params.array("results", "inline query results")
-    if results is None:
-        raise bad_request("Result isn't specified")
+    raw = call.params.raw("results")
+    if isinstance(raw, str) and raw:
+        try:
+            json.loads(raw)
+        except ValueError as error:
+            raise bad_request(f"Can't parse JSON encoded inline query results: {error}") from None
+    results = call.params.array("results", "inline query results") or []  # none: an empty answer
     if len(results) > 50:
         raise bad_request("Too many inline query results specified")
     return True
@@ -49,5 +55,7 @@ async def answer_web_app_query(call: Call) -> dict[str, str]:
         raise bad_request("web_app_query_id is empty")
     if result is None:
         raise bad_request("Result isn't specified")
-    call.world.events.emit("web_app_answer", bot_id=call.bot.id, web_app_query_id=query_id, result=result)
+    call.world.events.emit(
+        "web_app_answer", bot_id=call.bot.id, web_app_query_id=query_id, result=result
+    )
     return {"inline_message_id": f"sandbox-{query_id}"}

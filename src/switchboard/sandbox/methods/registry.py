@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from ..params import Params
 from ..world import BotState, World
@@ -29,11 +29,14 @@ class Answer:
 
 
 Handler = Callable[[Call], Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
 _HANDLERS: dict[str, tuple[str, Handler]] = {}
 
 
-def method(*names: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
+def method(*names: str) -> Callable[[H], H]:
+    """Register a handler under Bot API method names; the handler keeps its own type."""
+
+    def register(handler: H) -> H:
         for name in names:
             _HANDLERS[name.lower()] = (name, handler)
         return handler
@@ -53,5 +56,7 @@ def implemented() -> list[str]:
 def spec_methods() -> dict[str, str]:
     """Every method name in the Bot API spec, by its lower-cased form."""
     text = resources.files(__package__).joinpath("spec_methods.txt").read_text()
-    names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    names = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
     return {name.lower(): name for name in names}

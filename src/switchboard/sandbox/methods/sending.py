@@ -31,7 +31,13 @@ async def send(call: Call, content: Json) -> Json:
     reply = reply_to(call, chat)
     markup = reply_markup(call)
     message = build_message(
-        call.world, chat, call.bot.account, content, thread_id=thread, reply_to=reply, reply_markup=markup
+        call.world,
+        chat,
+        call.bot.account,
+        content,
+        thread_id=thread,
+        reply_to=reply,
+        reply_markup=markup,
     )
     if call.params.bool("protect_content"):
         message["has_protected_content"] = True
@@ -55,7 +61,10 @@ async def send_message(call: Call) -> Json:
 def _media_sender(kind: str, label: str) -> ContentBuilder:
     async def build(call: Call) -> Json:
         stored = await input_file(call, kind, kind, f"There is no {label} in the request")
-        extra = {key: call.params.raw(key) for key in ("duration", "width", "height", "length", "performer", "title")}
+        extra = {
+            key: call.params.raw(key)
+            for key in ("duration", "width", "height", "length", "performer", "title")
+        }
         content = media_content(stored, kind, extra)
         if kind != "video_note" and kind != "sticker":
             content.update(caption(call))
@@ -91,9 +100,11 @@ for _name, _kind, _label in [
 
 @method("sendMediaGroup")
 async def send_media_group(call: Call) -> list[Json]:
-    items = call.params.array("media", "InputMedia")
+    items = call.params.array("media", "InputMedia", parsing="media")
     if not items or not 2 <= len(items) <= 10:
-        raise bad_request("Expected an Array of InputMedia" if not items else "Too many items specified")
+        raise bad_request(
+            "Expected an Array of InputMedia" if not items else "Too many items specified"
+        )
     chat = target_chat(call)
     require_send_rights(call, chat)
     thread = thread_id(call, chat)
@@ -101,14 +112,36 @@ async def send_media_group(call: Call) -> list[Json]:
     group_id = str(random.getrandbits(60))
     sent = []
     for item in items:
-        if not isinstance(item, dict) or item.get("type") not in {"photo", "video", "audio", "document"}:
+        if not isinstance(item, dict) or item.get("type") not in {
+            "photo",
+            "video",
+            "audio",
+            "document",
+        }:
             raise bad_request("Can't parse input media JSON object")
-        sub = Call(call.world, call.bot, call.params.__class__({"media": item.get("media"), "caption": item.get("caption"), "parse_mode": item.get("parse_mode"), "caption_entities": item.get("caption_entities")}, call.params.files), call.method)
-        stored = await input_file(sub, "media", str(item["type"]), f"There is no {item['type']} in the request")
+        sub = Call(
+            call.world,
+            call.bot,
+            call.params.__class__(
+                {
+                    "media": item.get("media"),
+                    "caption": item.get("caption"),
+                    "parse_mode": item.get("parse_mode"),
+                    "caption_entities": item.get("caption_entities"),
+                },
+                call.params.files,
+            ),
+            call.method,
+        )
+        stored = await input_file(
+            sub, "media", str(item["type"]), f"There is no {item['type']} in the request"
+        )
         content = media_content(stored, str(item["type"]), item)
         content.update(caption(sub))
         content["media_group_id"] = group_id
-        message = build_message(call.world, chat, call.bot.account, content, thread_id=thread, reply_to=reply)
+        message = build_message(
+            call.world, chat, call.bot.account, content, thread_id=thread, reply_to=reply
+        )
         store(call.world, chat, message)
         sent.append(message)
     return sent
@@ -174,16 +207,23 @@ async def send_poll(call: Call) -> Json:
         raise bad_request("poll question must be non-empty")
     if not options or not 2 <= len(options) <= 12:
         raise bad_request("poll must have at least 2 option")
-    texts = [o["text"] if isinstance(o, dict) else str(o) for o in options]
+    texts = [str(o.get("text") or "") if isinstance(o, dict) else str(o) for o in options]
+    if not all(texts):
+        raise bad_request("poll options must be non-empty")
     poll = {
         "id": str(random.getrandbits(60)),
         "question": question,
-        "options": [{"text": text, "voter_count": 0} for text in texts],
+        "options": [
+            {"persistent_id": str(index), "text": text, "voter_count": 0}
+            for index, text in enumerate(texts)
+        ],
         "total_voter_count": 0,
         "is_closed": False,
         "is_anonymous": call.params.bool("is_anonymous", True),
         "type": call.params.str("type") or "regular",
         "allows_multiple_answers": call.params.bool("allows_multiple_answers"),
+        "allows_revoting": call.params.bool("allows_revoting"),
+        "members_only": call.params.bool("members_only"),
     }
     return await send(call, {"poll": poll})
 

@@ -1,0 +1,153 @@
+"""Flood limits: the `telegram` profile exactly (FloodControl on an injected clock), and a 429 as
+a bot receives it over HTTP."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from switchboard.sandbox.errors import BotApiError
+from switchboard.sandbox.flood import PROFILES, FloodControl, FloodLimits, is_counted
+from switchboard.sandbox.testing import SandboxServer
+
+from .conftest import BotApi, new_token
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def flood(clock: Clock) -> FloodControl:
+    return FloodControl(PROFILES["telegram"], clock=clock)
+
+
+def refused(flood: FloodControl, bot: int, chat: int | None) -> int | None:
+    """The retry_after of a refused call, or None if the call was allowed (and counted)."""
+    try:
+        flood.check(bot, chat)
+    except BotApiError as error:
+        assert error.code == 429
+        assert error.parameters is not None
+        assert (
+            error.description == f"Too Many Requests: retry after {error.parameters['retry_after']}"
+        )
+        assert error.headers() == {"Retry-After": str(error.parameters["retry_after"])}
+        return int(error.parameters["retry_after"])
+    return None
+
+
+def test_telegram_profile_numbers() -> None:
+    assert PROFILES["telegram"] == FloodLimits(
+        per_bot=30, per_bot_window=1.0, chat_burst=3.0, chat_rate=1.0, per_group=20,
+        per_group_window=60.0,
+    )  # fmt: skip
+    assert PROFILES["off"] is None
+
+
+def test_30_calls_per_second_per_bot(flood: FloodControl, clock: Clock) -> None:
+    for chat in range(1, 31):  # thirty different private chats, each bucket full
+        assert refused(flood, 1, chat) is None
+    assert refused(flood, 1, 31) == 1
+    assert refused(flood, 2, 31) is None  # another bot has its own budget
+    clock.now += 0.999
+    assert refused(flood, 1, 31) == 1  # ceil of the 1 ms left
+    clock.now += 0.001
+    assert refused(flood, 1, 31) is None
+
+
+def test_per_chat_bucket_bursts_3_then_1_per_second(flood: FloodControl, clock: Clock) -> None:
+    assert [refused(flood, 1, 500) for _ in range(3)] == [None, None, None]
+    assert refused(flood, 1, 500) == 1
+    assert refused(flood, 1, 501) is None  # another chat has its own bucket
+    clock.now += 0.5
+    assert refused(flood, 1, 500) == 1  # half a token: ceil(0.5 s) to wait
+    clock.now += 0.5
+    assert refused(flood, 1, 500) is None
+    assert refused(flood, 1, 500) == 1
+    clock.now += 10  # the bucket refills to its burst of 3, no more
+    assert [refused(flood, 1, 500) for _ in range(4)] == [None, None, None, 1]
+
+
+def test_20_messages_per_minute_per_group(flood: FloodControl, clock: Clock) -> None:
+    group = -1_000_000_000_123
+    for _ in range(20):
+        assert refused(flood, 1, group) is None
+        clock.now += 1.0  # keeps the per-chat bucket full
+    assert refused(flood, 1, group) == 40  # the first of the 20 was 20 s ago
+    assert refused(flood, 1, -555) is None  # other groups are not affected
+    clock.now += 39.5
+    assert refused(flood, 1, group) == 1
+    clock.now += 0.5
+    assert refused(flood, 1, group) is None
+
+
+def test_private_chats_have_no_per_minute_limit(flood: FloodControl, clock: Clock) -> None:
+    for _ in range(100):
+        assert refused(flood, 1, 777) is None
+        clock.now += 1.0
+
+
+def test_a_refund_gives_the_call_back(flood: FloodControl) -> None:
+    for _ in range(3):
+        flood.check(1, 9)
+        flood.refund(1, 9)
+    assert [refused(flood, 1, 9) for _ in range(4)] == [None, None, None, 1]
+
+
+def test_strict_profile_hits_limits_sooner(clock: Clock) -> None:
+    strict = FloodControl(PROFILES["strict"], clock=clock)
+    assert refused(strict, 1, 5) is None
+    assert refused(strict, 1, 5) == 2  # a bucket of 1 refilled at 1 per 2 s
+    assert FloodControl(None, clock=clock).limits is None
+
+
+@pytest.mark.parametrize(
+    ("method", "counted"),
+    [
+        ("sendMessage", True), ("sendPhoto", True), ("sendMediaGroup", True),
+        ("forwardMessage", True), ("forwardMessages", True), ("copyMessage", True),
+        ("SENDMESSAGE", True), ("sendChatAction", False), ("editMessageText", False),
+        ("getUpdates", False), ("answerCallbackQuery", False),
+    ],
+)  # fmt: skip
+def test_which_calls_count(method: str, counted: bool) -> None:
+    assert is_counted(method) is counted
+
+
+async def test_a_bot_gets_429_over_http() -> None:
+    token = new_token()
+    with SandboxServer(flood="telegram") as server:
+        async with server.client() as tg, httpx.AsyncClient(base_url=server.url) as http:
+            api = BotApi(http, token)
+            await tg.create_bot(token)
+            alice = await tg.create_user("Alice")
+            await tg.send_text(alice, "/start", bot_id=api.id)
+            replies = [
+                await api("sendMessage", chat_id=alice["id"], text=f"n{n}") for n in range(10)
+            ]
+            typing = await api("sendChatAction", chat_id=alice["id"], action="typing")
+            history = await tg.messages(alice["id"], bot_id=api.id)
+    limited = [r for r in replies if r.status == 429]
+    assert replies[0].ok and limited, [r.status for r in replies]
+    first = limited[0]
+    retry_after = first.body["parameters"]["retry_after"]
+    assert first.body == {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {retry_after}",
+        "parameters": {"retry_after": retry_after},
+    }
+    assert first.headers["Retry-After"] == str(retry_after)
+    assert typing.ok  # chat actions are not counted
+    sent = [m["text"] for m in history if m["from"]["id"] == api.id]
+    assert sent == [f"n{n}" for n, r in enumerate(replies) if r.ok]  # a refused call posts nothing
