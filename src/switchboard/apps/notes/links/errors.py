@@ -1,0 +1,39 @@
+"""Why a link got no preview: typed reasons with a short text a user can be shown.
+
+Each reason's value is the English text for users; its name is a stable key for catalogues.
+`LinkError` is how the fetching code reports one; callers of the service get a `LinkFailure`
+value instead (see `results`). `detail` is for logs only: it may name resolved addresses, which
+a user should not learn from our replies.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["LinkError", "LinkFailureReason"]
+
+
+class LinkFailureReason(StrEnum):
+    INVALID_LINK = "not a valid link"
+    UNSUPPORTED_SCHEME = "refused: only http and https links"
+    PRIVATE_ADDRESS = "refused: private address"
+    HOST_NOT_FOUND = "host not found"
+    CONNECTION_FAILED = "could not connect"
+    INSECURE_CONNECTION = "secure connection failed"
+    HTTP_ERROR = "the site answered with an error"
+    TOO_MANY_REDIRECTS = "too many redirects"
+    TOO_LARGE = "too large"
+    UNREADABLE = "unreadable page"
+    TIMED_OUT = "timed out"
+
+
+class LinkError(Exception):
+    """A link cannot be previewed, for `reason`; `detail` says more, for logs."""
+
+    def __init__(
+        self, reason: LinkFailureReason, detail: str = "", *, http_status: int | None = None
+    ) -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason = reason
+        self.detail = detail
+        self.http_status = http_status

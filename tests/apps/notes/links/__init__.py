@@ -1,0 +1,1 @@
+"""Tests of link previews (`switchboard.apps.notes.links`)."""
