@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     in_process_worker: bool = True
+    flood_safety_margin: Annotated[float, Field(ge=0, le=2)] = Field(
+        default=0.2,
+        description="seconds added to every outbound flood window, covering request jitter",
+    )
     sandbox_flood: FloodProfile = FloodProfile.TELEGRAM
 
     # notes: classification, transcription, link previews
