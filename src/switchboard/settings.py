@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     in_process_worker: bool = True
+    job_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        default=60, description="how long a worker holds a job before others may take it over"
+    )
     flood_safety_margin: Annotated[float, Field(ge=0, le=2)] = Field(
         default=0.2,
         description="seconds added to every outbound flood window, covering request jitter",
@@ -82,7 +85,7 @@ class Settings(BaseSettings):
     notes_allow_private_links: bool = Field(
         default=False, description="let link previews fetch private addresses (tests only)"
     )
-    notes_confirm_timeout: Annotated[int, Field(ge=10, le=7 * 24 * 3600)] = 600
+    notes_confirm_timeout: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = 600
     notes_auto_file_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
 
     @field_validator("database_url")

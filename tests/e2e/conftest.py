@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,26 @@ async def register_bot(
             await add_bot(session, token, ["all"], owner_ids=owners or [OWNER_ID])
     finally:
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    sandbox: SandboxServer, database_url: str, **settings: Any
+) -> AsyncIterator[None]:
+    """The platform polling `sandbox`, with `settings` overriding the defaults, until exit."""
+    options = {
+        "database_url": database_url,
+        "telegram_api_url": sandbox.url,
+        "web_port": 1,
+        **settings,
+    }
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(load_settings(**options), stop, web=False))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
 
 
 @pytest.fixture

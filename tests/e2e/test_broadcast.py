@@ -61,7 +61,9 @@ async def test_broadcast_respects_limits_and_lets_replies_through(tmp_path: Path
             assert _broadcast_messages(sandbox) == total
             assert delivered_before_reply < total  # the reply did not wait for the bulk
             rejected = [
-                e for e in sandbox.world.events.after(0) if e["type"] == "api_call" and e.get("error_code") == 429
+                e
+                for e in sandbox.world.events.after(0)
+                if e["type"] == "api_call" and e.get("error_code") == 429
             ]
             assert sandbox.world.flood.rejected == rejected_before, rejected  # zero 429s
         stop.set()

@@ -7,6 +7,7 @@ Append a line when you add a models module.
 from __future__ import annotations
 
 import switchboard.apps.notes.links.models
+import switchboard.apps.notes.models
 import switchboard.kernel.fsm_models
 import switchboard.kernel.jobs.models
 import switchboard.kernel.models  # noqa: F401

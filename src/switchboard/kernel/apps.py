@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
+from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
 from aiogram import Bot, Router
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry
+from switchboard.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class AppCommand:
 
 class PlatformServices(Protocol):
     """What app jobs may use of the running platform."""
+
+    settings: Settings
+    translator: Translator
+
+    @property
+    def session_factory(self) -> async_sessionmaker[AsyncSession]: ...
 
     def bot(self, bot_id: int) -> Bot: ...
 
@@ -49,6 +58,7 @@ class App:
     commands: Sequence[AppCommand] = ()
     register_jobs: Callable[[JobRegistry, PlatformServices], None] | None = None
     always_enabled: bool = False
+    catalog: Traversable | None = None  # a directory with the app's en.toml and ru.toml
     # /privacy: what the app stores about a user, and how to forget it (rows deleted).
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None
@@ -57,7 +67,7 @@ class App:
 
 
 # Every app this installation ships, by module. Apps are added here as they are written.
-_APP_MODULES = ("switchboard.apps.core",)
+_APP_MODULES = ("switchboard.apps.core", "switchboard.apps.notes.app")
 
 
 def installed_apps() -> dict[str, App]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -67,6 +68,9 @@ class Platform:
         # stalls, GC, network): 0.2 s keeps a loaded machine at zero 429s for ~17% of peak rate.
         self.limiter = FloodLimiter(backend, safety_margin=settings.flood_safety_margin)
         self.translator = Translator()
+        for app in self.apps.values():
+            if app.catalog is not None:
+                self.translator.extend(app.catalog)
         self.dispatcher = Dispatcher()
         self.processor: UpdateProcessor | None = None
 
@@ -102,7 +106,12 @@ class Platform:
         await self.reload_bots()
         run_worker = self.settings.in_process_worker if with_worker is None else with_worker
         if run_worker:
-            self.worker = Worker(self.sessions, self.jobs, worker_id=f"inproc-{id(self)}")
+            self.worker = Worker(
+                self.sessions,
+                self.jobs,
+                worker_id=f"inproc-{id(self)}",
+                lease=timedelta(seconds=self.settings.job_lease_seconds),
+            )
             self._worker_task = asyncio.create_task(self.worker.run())
         gc.collect()
         gc.freeze()  # aiogram's models make full collections slow; freeze what start-up built

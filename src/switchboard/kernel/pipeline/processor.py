@@ -5,22 +5,32 @@ delivery changes nothing), the user and chat upserted, the locale resolved, the 
 run, and the transaction committed — only then is the update acknowledged by the caller
 (webhook 200, polling offset). A failing handler rolls back its own effects; the update is then
 recorded as handled, the user gets a kind reply, and the bot keeps running.
+
+On SQLite, where a transaction holds the database's only write lock from `BEGIN IMMEDIATE` to
+commit, the processor lets one update's transaction run at a time in this process: the others
+wait on an asyncio lock, which hands over at once, instead of in SQLite's busy handler, which
+polls with sleeps of up to 100 ms while the lock sits free.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.kernel import telemetry
 from switchboard.kernel.fsm import bind_session
 from switchboard.kernel.i18n import Translator, resolve_locale
+
+# Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
+from switchboard.kernel.jobs.queue import _ENQUEUED as JOBS_ENQUEUED
 from switchboard.kernel.pipeline.handler_name import NO_HANDLER, SLOT
 from switchboard.kernel.pipeline.records import claim_update, upsert_chat, upsert_user
 from switchboard.kernel.throttle import InboundThrottle, Verdict
@@ -45,6 +55,18 @@ class UpdateProcessor:
         self.throttle = throttle
         self.extra_data = extra_data or {}
         self.on_committed = on_committed
+        engine = session_factory.kw.get("bind")
+        on_sqlite = isinstance(engine, AsyncEngine) and engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock() if on_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """On SQLite, this process's turn at the write lock; elsewhere, nothing."""
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     async def process(self, bot: Bot, raw: dict[str, Any] | Update) -> None:
         """Handle one update; returns once its effects are committed (or it was a duplicate)."""
@@ -79,14 +101,17 @@ class UpdateProcessor:
             telemetry.clear_update_context()
 
     async def _run(self, bot: Bot, update: Update, kind: str, slot: dict[str, str]) -> str:
-        async with self.session_factory() as session, session.begin():
+        async with self._write_turn(), self.session_factory() as session, session.begin():
             if not await claim_update(session, bot.id, update.update_id, kind):
                 return "duplicate"
             data = await self._context(session, bot, update)
             data[SLOT] = slot
             with bind_session(session):
                 await self.dispatcher.feed_update(bot, update, **data)
-        if self.on_committed is not None:
+            enqueued = bool(session.info.get(JOBS_ENQUEUED))
+        # Only a transaction that queued jobs has news for the workers; waking them for every
+        # update cost a job-claim transaction per update (on SQLite, a second write lock).
+        if enqueued and self.on_committed is not None:
             self.on_committed()
         return "handled"
 
@@ -115,7 +140,7 @@ class UpdateProcessor:
     async def _failed(self, bot: Bot, update: Update, kind: str, error: Exception) -> None:
         telemetry.ERRORS.labels(type=type(error).__name__).inc()
         log.exception("handler failed", update_type=kind)
-        async with self.session_factory() as session, session.begin():
+        async with self._write_turn(), self.session_factory() as session, session.begin():
             await claim_update(session, bot.id, update.update_id, kind)
         chat_id = _chat_id(update)
         if chat_id is None:

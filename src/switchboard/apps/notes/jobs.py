@@ -1,0 +1,322 @@
+"""The notes app's jobs: prepare a captured note (transcribe, preview links, classify, ask),
+file it into its topic, and file it anyway when the user does not answer in time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.ai import Example, TopicCandidate
+from switchboard.db import utcnow
+from switchboard.kernel.jobs import JobContext, JobRegistry
+from switchboard.kernel.models import UserRecord
+
+from . import metrics, service
+from .keyboards import confirmation, transcribe_later
+from .models import Note, NotesGroup, NotesTopic
+from .notes_runtime import NotesRuntime
+from .rendering import CAPTION_LIMIT, render_note
+from .search import message_link
+
+log = structlog.get_logger("switchboard.notes")
+
+
+def register(registry: JobRegistry, runtime: NotesRuntime) -> None:
+    async def prepare(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await prepare_note(ctx, int(payload["note_id"]), runtime)
+
+    async def file(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await file_note(ctx, int(payload["note_id"]), runtime)
+
+    async def expire(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await expire_note(ctx, int(payload["note_id"]), runtime)
+
+    async def transcribe_filed(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await transcribe_filed_note(ctx, int(payload["note_id"]), runtime)
+
+    registry.register(service.PREPARE_JOB, prepare)
+    registry.register(service.FILE_JOB, file)
+    registry.register(service.EXPIRE_JOB, expire)
+    registry.register(service.TRANSCRIBE_JOB, transcribe_filed)
+
+
+async def _locale(session: AsyncSession, user_id: int) -> str:
+    user = await session.get(UserRecord, user_id)
+    code = (user.language or user.telegram_language or "en") if user else "en"
+    return "ru" if code.startswith("ru") else "en"
+
+
+async def _transcribe(bot: Bot, note: Note, runtime: NotesRuntime, ctx: JobContext) -> None:
+    if runtime.transcriber is None:
+        note.transcript_state = "unavailable"
+        metrics.TRANSCRIPTIONS.labels(outcome="unavailable").inc()
+        return
+    media = note.media[0]
+    try:
+        audio = await bot.download(media["file_id"])
+        assert audio is not None
+        transcript = await runtime.transcribe(audio.read(), media.get("mime_type") or "audio/ogg")
+    except Exception as error:
+        if not ctx.is_last_attempt and runtime.is_transient(error):
+            raise
+        log.info("transcription failed", note_id=note.id, error=str(error))
+        note.transcript_state = "failed"
+        metrics.TRANSCRIPTIONS.labels(outcome="failed").inc()
+        return
+    note.transcript = transcript
+    note.transcript_state = "done"
+    metrics.TRANSCRIPTIONS.labels(outcome="done").inc()
+
+
+async def _preview_links(note: Note, runtime: NotesRuntime) -> None:
+    previews = []
+    for link in note.links[:5]:
+        if "title" in link or "error" in link:
+            previews.append(link)
+            continue
+        result = await runtime.preview(str(link["url"]))
+        metrics.LINKS.labels(outcome="ok" if "error" not in result else "refused").inc()
+        previews.append({"url": link["url"], **result})
+    note.links = previews
+
+
+def _classifiable_text(note: Note) -> str:
+    parts = [note.text, note.transcript or ""]
+    for link in note.links:
+        parts.extend(str(link.get(key, "")) for key in ("title", "description", "site_name"))
+    return "\n".join(part for part in parts if part).strip()
+
+
+async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
+    """Transcribe, preview links, classify, then ask the user (or file at once when sure).
+
+    The slow calls run between two short transactions, never inside one: on SQLite an open
+    write transaction would block the link cache's own writes until the busy timeout.
+    """
+    async with ctx.session_factory() as session, session.begin():
+        note = await session.get(Note, note_id)
+        if note is None or note.state != "pending" or note.ranking:
+            return
+        group = await session.get(NotesGroup, note.group_id) if note.group_id else None
+        if group is None:
+            note.state = "cancelled"
+            return
+        locale = await _locale(session, note.user_id)
+        topics = await service.topics_of(session, group)
+        filed = await service.filed_notes(session, note.bot_id, note.user_id)
+        session.expunge_all()
+    bot = runtime.services.bot(note.bot_id)
+    _ = runtime.translator.bind(locale)
+    if not topics:
+        await bot.send_message(note.capture_chat_id, _("notes.capture.no_topics"), parse_mode=None)
+        async with ctx.session_factory() as session, session.begin():
+            stored = await session.get(Note, note_id)
+            if stored is not None and stored.state == "pending":
+                stored.state = "cancelled"
+        return
+    if note.transcript_state == "pending":
+        await _transcribe(bot, note, runtime, ctx)
+    if note.links:
+        await _preview_links(note, runtime)
+    examples = [
+        Example(text=f.text or f.transcript or f.title, topic_id=f.topic_id)
+        for f in filed
+        if f.topic_id
+    ]
+    candidates = [TopicCandidate(id=t.id, name=t.name, description=t.description) for t in topics]
+    text = _classifiable_text(note) or note.kind
+    ranking = await runtime.classify(text, candidates, examples)
+    rendered = await runtime.render(text, service.tag_vocabulary(filed))
+    metrics.CLASSIFICATIONS.labels(provider=ranking.provider).inc()
+    by_id = {topic.id: topic for topic in topics}
+    ranked = [(by_id[t], c) for t, c in ranking.topics if t in by_id]
+    async with ctx.session_factory() as session, session.begin():
+        stored = await session.get(Note, note_id)
+        if stored is None or stored.state != "pending" or stored.ranking:
+            return
+        stored.transcript, stored.transcript_state, stored.links = (
+            note.transcript,
+            note.transcript_state,
+            note.links,
+        )
+        stored.ranking = [{"topic_id": t, "confidence": round(c, 4)} for t, c in ranking.topics]
+        stored.proposed_topic = ranking.proposed_new_topic
+        stored.title = rendered.title[:256]
+        stored.tags = list(rendered.tags)
+        threshold = (
+            group.auto_file_threshold
+            if group.auto_file_threshold is not None
+            else runtime.auto_file_threshold
+        )
+        if ranked and threshold is not None and ranked[0][1] >= threshold:
+            await service.choose_topic(
+                session, stored.id, stored.user_id, ranked[0][0].id, first_choice=True
+            )
+            return
+        await _ask(bot, stored, ranked, _)
+        await service.schedule_expiry(
+            session, stored, group.confirm_timeout_seconds or runtime.confirm_timeout
+        )
+
+
+async def _ask(bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], _: Any) -> None:
+    intro = _("notes.confirm.ask", title=note.title or _("notes.untitled"))
+    if note.transcript_state == "unavailable":
+        intro += "\n" + _("notes.confirm.no_transcript")
+    elif note.transcript_state == "failed":
+        intro += "\n" + _("notes.confirm.transcript_failed")
+    refused = [link for link in note.links if "error" in link]
+    if refused:
+        intro += "\n" + _("notes.confirm.link_refused", reason=refused[0]["error"])
+    reply_to = note.capture_message_ids[0] if note.capture_message_ids else None
+    sent = await bot.send_message(
+        note.capture_chat_id,
+        intro,
+        reply_markup=confirmation(note.id, ranked, note.proposed_topic, _),
+        reply_to_message_id=reply_to,
+        allow_sending_without_reply=True,
+        parse_mode=None,
+    )
+    note.confirm_chat_id, note.confirm_message_id = sent.chat.id, sent.message_id
+
+
+async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
+    async with ctx.session_factory() as session, session.begin():
+        note = await session.get(Note, note_id)
+        if note is None or note.state != "filing":
+            return
+        group = await session.get(NotesGroup, note.group_id)
+        topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
+        bot = runtime.services.bot(note.bot_id)
+        _ = runtime.translator.bind(await _locale(session, note.user_id))
+        if group is None or topic is None or topic.deleted:
+            note.state, note.topic_id = "pending", None
+            await _ask_again(bot, note, _, "notes.file.topic_gone", topic.name if topic else "?")
+            return
+        try:
+            posted = await _post(bot, note, group, topic, _)
+        except TelegramBadRequest as error:
+            if (
+                "thread not found" not in error.message.lower()
+                and "topic" not in error.message.lower()
+            ):
+                raise
+            await service.forget_topic(session, topic.id)
+            note.state, note.topic_id = "pending", None
+            await _ask_again(bot, note, _, "notes.file.topic_gone", topic.name)
+            return
+        note.state = "filed"
+        note.filed_at = utcnow()
+        note.filed_chat_id, note.filed_message_id, note.filed_thread_id = (
+            group.chat_id,
+            posted,
+            topic.thread_id,
+        )
+        metrics.FILED.labels(first_choice=str(note.first_choice).lower()).inc()
+        link = message_link(group.chat_id, posted, topic.thread_id)
+        expired = note.source.get("expired")
+        done = _("notes.file.done", topic=topic.name, link=link)
+        if expired:
+            done = _(f"notes.expire.{expired}", topic=topic.name) + "\n" + done
+        if note.confirm_message_id and note.confirm_chat_id:
+            try:
+                await bot.edit_message_text(
+                    done, chat_id=note.confirm_chat_id,
+                    message_id=note.confirm_message_id, parse_mode=None,
+                )  # fmt: skip
+            except TelegramBadRequest:
+                log.info("confirmation message could not be edited", note_id=note.id)
+        if note.source.get("from_general") and group.remove_original:
+            for message_id in note.capture_message_ids:
+                try:
+                    await bot.delete_message(note.capture_chat_id, message_id)
+                except TelegramBadRequest:
+                    log.info("original message not removed", note_id=note.id)
+
+
+def _fields(note: Note, template: str) -> dict[str, Any]:
+    return {
+        "title": note.title,
+        "text": note.text,
+        "tags": note.tags,
+        "links": [link for link in note.links if "error" not in link],
+        "source": note.source,
+        "created": note.created_at,
+        "transcript": note.transcript,
+        "template": template,
+    }
+
+
+async def _post(bot: Bot, note: Note, group: NotesGroup, topic: NotesTopic, _: Any) -> int:
+    fields = _fields(note, topic.format)
+    untranscribed = note.transcript_state in {"unavailable", "failed"}
+    markup = transcribe_later(note.id, _) if untranscribed else None
+    if note.media:
+        first = note.media[0]
+        caption = render_note(**fields, limit=CAPTION_LIMIT)
+        copied = await bot.copy_message(
+            chat_id=group.chat_id,
+            from_chat_id=note.capture_chat_id,
+            message_id=int(first["message_id"]),
+            message_thread_id=topic.thread_id,
+            caption=caption,
+            reply_markup=markup,
+        )
+        for extra in note.media[1:]:
+            await bot.copy_message(
+                chat_id=group.chat_id, from_chat_id=note.capture_chat_id,
+                message_id=int(extra["message_id"]), message_thread_id=topic.thread_id,
+            )  # fmt: skip
+        return copied.message_id
+    sent = await bot.send_message(
+        group.chat_id, render_note(**fields), message_thread_id=topic.thread_id, reply_markup=markup
+    )
+    return sent.message_id
+
+
+async def _ask_again(bot: Bot, note: Note, _: Any, key: str, name: str) -> None:
+    await bot.send_message(note.capture_chat_id, _(key, topic=name), parse_mode=None)
+    note.ranking = []
+    note.confirm_message_id = None
+
+
+async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
+    async with ctx.session_factory() as session, session.begin():
+        note = await session.get(Note, note_id)
+        if note is None or note.state != "pending" or note.group_id is None:
+            return
+        group = await session.get(NotesGroup, note.group_id)
+        assert group is not None
+        topics = await service.topics_of(session, group)
+        topic, confident = service.expiry_choice(note, topics, group.low_confidence)
+        if topic is None:  # no confident guess and no Inbox: it keeps waiting for a tap
+            return
+        # The file job tells the user, once, where it went and why (best guess or Inbox).
+        note.source = {**note.source, "expired": "best" if confident else "inbox"}
+        await service.choose_topic(session, note.id, note.user_id, topic.id, first_choice=None)
+
+
+async def transcribe_filed_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
+    async with ctx.session_factory() as session, session.begin():
+        note = await session.get(Note, note_id)
+        if note is None or note.state != "filed" or note.transcript_state == "done":
+            return
+        bot = runtime.services.bot(note.bot_id)
+        _ = runtime.translator.bind(await _locale(session, note.user_id))
+        await _transcribe(bot, note, runtime, ctx)
+        if (
+            note.transcript_state != "done"
+            or not note.filed_message_id
+            or note.filed_chat_id is None
+        ):
+            await bot.send_message(note.user_id, _("notes.transcribe.unavailable"), parse_mode=None)
+            return
+        topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
+        caption = render_note(**_fields(note, topic.format if topic else ""), limit=CAPTION_LIMIT)
+        await bot.edit_message_caption(
+            chat_id=note.filed_chat_id, message_id=note.filed_message_id, caption=caption
+        )

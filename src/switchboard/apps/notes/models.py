@@ -1,0 +1,111 @@
+"""The notes app's tables: the forum group a user files into, its topics, and the notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from switchboard.db.base import Base, utcnow
+
+BigID = BigInteger().with_variant(Integer(), "sqlite")
+
+# Full-text search lives outside the models (FTS5 on SQLite, a generated tsvector on
+# PostgreSQL); see the notes migration. Schema comparisons skip these objects.
+SEARCH_OBJECTS = frozenset({"notes_fts", "search", "ix_notes_search"})
+
+
+class NotesGroup(Base):
+    """A forum supergroup bound by /bind: where one user's notes are filed."""
+
+    __tablename__ = "notes_groups"
+    __table_args__ = (UniqueConstraint("bot_id", "chat_id"), UniqueConstraint("bot_id", "owner_id"))
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(256), default="")
+    auto_file_threshold: Mapped[float | None] = mapped_column(Float, default=None)
+    confirm_timeout_seconds: Mapped[int | None] = mapped_column(
+        Integer, default=None
+    )  # None: the setting
+    low_confidence: Mapped[float] = mapped_column(Float, default=0.35)
+    remove_original: Mapped[bool] = mapped_column(Boolean, default=True)
+    bound_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotesTopic(Base):
+    """A forum topic the bot knows in a bound group, with the user's description and format."""
+
+    __tablename__ = "notes_topics"
+    __table_args__ = (UniqueConstraint("group_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    group_id: Mapped[int] = mapped_column(BigID, ForeignKey("notes_groups.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(Text, default="")
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Note(Base):
+    """One captured thing, from capture to filing.
+
+    `state`: pending (waiting for a choice), filing (a job posts it), filed, cancelled.
+    """
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        Index("ix_notes_user_state", "bot_id", "user_id", "state"),
+        Index("ix_notes_album", "bot_id", "user_id", "media_group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    group_id: Mapped[int | None] = mapped_column(
+        BigID, ForeignKey("notes_groups.id", ondelete="CASCADE")
+    )
+    topic_id: Mapped[int | None] = mapped_column(
+        BigID, ForeignKey("notes_topics.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    text: Mapped[str] = mapped_column(Text, default="")
+    transcript: Mapped[str | None] = mapped_column(Text)
+    transcript_state: Mapped[str] = mapped_column(String(16), default="none")
+    title: Mapped[str] = mapped_column(String(256), default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    proposed_topic: Mapped[str | None] = mapped_column(String(128))
+    capture_chat_id: Mapped[int] = mapped_column(BigInteger)
+    capture_message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    media_group_id: Mapped[str | None] = mapped_column(String(64))
+    confirm_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    confirm_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    filed_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    filed_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    filed_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    first_choice: Mapped[bool | None] = mapped_column(Boolean)
+    expires_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    filed_at: Mapped[datetime | None] = mapped_column()

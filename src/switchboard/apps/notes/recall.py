@@ -1,0 +1,79 @@
+"""/find, /recent and /tags: the user's filed notes, with links to their messages."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.filters import CommandObject
+from aiogram.types import Message
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel.i18n import Translate
+
+from . import service
+from .models import Note
+from .search import find_notes, message_link, recent_notes
+
+
+def _line(note: Note) -> str:
+    title = note.title or (note.text[:60] if note.text else note.kind)
+    if note.filed_chat_id and note.filed_message_id:
+        link = message_link(note.filed_chat_id, note.filed_message_id, note.filed_thread_id)
+        return f"• {title} — {link}"
+    return f"• {title}"
+
+
+async def find_command(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+) -> None:
+    query = (command.args or "").strip()
+    if not query or message.from_user is None:
+        await message.answer(_("notes.find.usage"), parse_mode=None)
+        return
+    notes = await find_notes(session, bot.id, message.from_user.id, query)
+    if not notes:
+        await message.answer(_("notes.find.none", query=query[:100]), parse_mode=None)
+        return
+    lines = [_("notes.find.title", query=query[:100]), *(_line(note) for note in notes)]
+    await message.answer("\n".join(lines), parse_mode=None, disable_web_page_preview=True)
+
+
+async def recent_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    if message.from_user is None:
+        return
+    notes = await recent_notes(session, bot.id, message.from_user.id)
+    if not notes:
+        await message.answer(_("notes.recent.none"), parse_mode=None)
+        return
+    await message.answer(
+        "\n".join([_("notes.recent.title"), *(_line(n) for n in notes)]),
+        parse_mode=None,
+        disable_web_page_preview=True,
+    )
+
+
+async def tags_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    if message.from_user is None:
+        return
+    notes = await service.filed_notes(session, bot.id, message.from_user.id)
+    counts: dict[str, int] = {}
+    for note in notes:
+        for tag in note.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    if not counts:
+        await message.answer(_("notes.tags.none"), parse_mode=None)
+        return
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:50]
+    await message.answer(
+        _("notes.tags.title") + "\n" + " ".join(f"#{tag} ({n})" for tag, n in ordered),
+        parse_mode=None,
+    )
+
+
+async def topic_counts(session: AsyncSession, group_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Note.topic_id, func.count())
+        .where(Note.group_id == group_id, Note.state == "filed")
+        .group_by(Note.topic_id)
+    )
+    return {int(topic_id): int(count) for topic_id, count in rows if topic_id is not None}

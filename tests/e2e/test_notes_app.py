@@ -1,0 +1,334 @@
+"""The notes app end to end in the sandbox: bind a forum, capture, confirm, file, recall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ai.standins import Behaviour, OpenAIStandIn
+from switchboard.sandbox.testing import SandboxServer
+
+from .conftest import BOT_ID, BOT_TOKEN, register_bot, running
+from .notes_scene import bound_forum, confirmation_in, filed_in, until
+from .servers import LocalSite
+
+pytestmark = pytest.mark.timeout(180)
+
+
+async def _press_first(tg, user, message, chat_id=None):  # type: ignore[no-untyped-def]
+    button = message["reply_markup"]["inline_keyboard"][0][0]
+    await tg.press(user, message, button["callback_data"], bot_id=None if chat_id else BOT_ID)
+    return button
+
+
+async def test_text_in_private_is_confirmed_and_filed_formatted(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Nina")
+        forum = await bound_forum(sandbox, tg, user)
+        await tg.send_text(user, "Buy milk, eggs and bread at the supermarket", bot_id=BOT_ID)
+        ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+        labels = [b["text"] for row in ask["reply_markup"]["inline_keyboard"] for b in row]
+        assert len(labels) >= 5 and "%" in labels[0]  # best guess, two more, other, new, cancel
+        await _press_first(tg, user, ask)
+        filed = await until(lambda: filed_in(sandbox, forum, "Buy milk"), "the filed note")
+        assert len(filed) == 1
+        body = filed[0]["text"]
+        assert "#" in body and any(e["type"] == "bold" for e in filed[0].get("entities", []))
+        await until(
+            lambda: (
+                "✓"
+                in (
+                    sandbox.world.private[(BOT_ID, user["id"])]
+                    .messages[ask["message_id"]]
+                    .get("text")
+                    or ""
+                )
+            ),
+            "the 'filed' edit",
+        )
+        await tg.send_text(user, "/find milk", bot_id=BOT_ID)
+        found = await tg.expect_message(chat_id=user["id"], contains="t.me/c/")
+        assert "milk" in found["text"].lower() or "Buy" in found["text"]
+
+
+async def test_capture_from_general_removes_the_original(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Gena")
+        forum = await bound_forum(sandbox, tg, user)
+        original = await tg.send_text(
+            user, "Idea: a bot that waters the plants when I travel", chat_id=forum.chat["id"]
+        )
+        ask = await until(
+            lambda: confirmation_in(sandbox, forum.chat["id"]), "the confirmation in General"
+        )
+        assert "message_thread_id" not in ask  # asked in General, next to the original
+        await _press_first(tg, user, ask, chat_id=forum.chat["id"])
+        await until(lambda: filed_in(sandbox, forum, "waters the plants"), "the filed note")
+        chat = sandbox.world.chats[forum.chat["id"]]
+        await until(
+            lambda: original["message_id"] not in chat.messages, "the original removed from General"
+        )
+
+
+async def test_empty_and_unbound_get_clear_replies(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Olga")
+        await tg.send_text(user, "a thought before any group exists", bot_id=BOT_ID)
+        reply = await tg.expect_message(chat_id=user["id"], contains="/bind")
+        assert reply["text"]
+        await bound_forum(sandbox, tg, user)
+        await tg.send_location(user, 52.5, 13.4, bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="nothing to save")
+        wall = ("word " * 819)[:4095]
+        await tg.send_text(user, wall, bot_id=BOT_ID)
+        ask = await until(
+            lambda: confirmation_in(sandbox, user["id"]), "a confirmation for the wall of text"
+        )
+        assert ask
+
+
+async def test_voice_is_transcribed_by_an_openai_compatible_server(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    with OpenAIStandIn(api_key="sk-stt") as stt:
+        stt.behaviour = Behaviour(reply=lambda recorded: "remember to call the dentist on monday")
+        settings = {
+            "notes_stt_provider": "openai",
+            "notes_stt_base_url": stt.base_url,
+            "notes_stt_api_key": "sk-stt",
+            "notes_stt_model": "whisper-1",
+        }
+        async with running(sandbox, database_url, **settings), sandbox.client(timeout=20) as tg:
+            user = await tg.create_user("Vera")
+            forum = await bound_forum(sandbox, tg, user)
+            await tg.send_media(
+                user,
+                "voice",
+                b"OggS" + bytes(2000),
+                filename="voice.ogg",
+                mime_type="audio/ogg",
+                bot_id=BOT_ID,
+                duration=3,
+            )
+            ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+            await _press_first(tg, user, ask)
+            filed = await until(lambda: filed_in(sandbox, forum, "dentist"), "the filed voice note")
+            assert "voice" in filed[0]
+        assert any(r.path.endswith("/audio/transcriptions") for r in stt.requests)
+
+
+async def test_voice_without_a_provider_is_marked_and_a_corrupt_file_fails_clearly(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Ivan")
+        forum = await bound_forum(sandbox, tg, user)
+        await tg.send_media(
+            user,
+            "voice",
+            b"not really audio",
+            filename="v.ogg",
+            mime_type="audio/ogg",
+            bot_id=BOT_ID,
+        )
+        ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+        assert "🎙" in ask["text"]  # says it is not transcribed
+        await _press_first(tg, user, ask)
+        filed = await until(
+            lambda: [m for m in filed_in(sandbox, forum, "") if "voice" in m],
+            "the filed voice note",
+        )
+        buttons = [b["text"] for row in filed[0]["reply_markup"]["inline_keyboard"] for b in row]
+        assert any("🎙" in label for label in buttons)  # transcribe later, one tap
+
+
+async def test_link_title_comes_from_the_page(sandbox: SandboxServer, database_url: str) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    page = (
+        '<html><head><meta property="og:title" content="Deep Sea Creatures">'
+        '<meta property="og:site_name" content="Ocean Mag"></head><body>x</body></html>'
+    )
+    with LocalSite({"/article": page}) as site:
+        async with (
+            running(sandbox, database_url, notes_allow_private_links=True),
+            sandbox.client(timeout=20) as tg,
+        ):
+            user = await tg.create_user("Lena")
+            forum = await bound_forum(sandbox, tg, user)
+            await tg.send_text(user, f"read later {site.url}/article", bot_id=BOT_ID)
+            ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+            await _press_first(tg, user, ask)
+            filed = await until(
+                lambda: filed_in(sandbox, forum, "Deep Sea Creatures"),
+                "the note with the page title",
+            )
+            assert "Ocean Mag" in filed[0]["text"]
+
+
+async def test_links_to_private_addresses_are_refused_by_default(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Sasha")
+        await bound_forum(sandbox, tg, user)
+        await tg.send_text(
+            user,
+            "look http://169.254.169.254/latest/meta-data and http://127.0.0.1:9/x",
+            bot_id=BOT_ID,
+        )
+        ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+        assert "private address" in ask["text"]
+
+
+async def test_unanswered_confirmation_files_by_itself(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, notes_confirm_timeout=2),
+        sandbox.client(timeout=20) as tg,
+    ):
+        user = await tg.create_user("Tom")
+        forum = await bound_forum(sandbox, tg, user)
+        await tg.send_text(user, "qwzx plorb", bot_id=BOT_ID)  # nothing to go on: low confidence
+        ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+        edited = await until(
+            lambda: (
+                "✓"
+                in (
+                    sandbox.world.private[(BOT_ID, user["id"])]
+                    .messages[ask["message_id"]]
+                    .get("text")
+                    or ""
+                )
+            ),
+            "the confirmation edited to say where the note went",
+        )
+        assert (
+            edited
+            and "No answer"
+            in sandbox.world.private[(BOT_ID, user["id"])].messages[ask["message_id"]]["text"]
+        )
+        filed = await until(lambda: filed_in(sandbox, forum, "qwzx plorb"), "the note filed anyway")
+        assert filed[0]["message_thread_id"] == forum.topics["Inbox"]
+
+
+async def test_a_failing_model_falls_back_to_the_local_provider(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    with OpenAIStandIn(api_key="sk-ai") as model:
+        model.behaviour = Behaviour(status=500)
+        settings = {
+            "notes_ai_provider": "openai",
+            "notes_ai_base_url": model.base_url,
+            "notes_ai_api_key": "sk-ai",
+            "notes_ai_model": "gpt-test",
+        }
+        async with running(sandbox, database_url, **settings), sandbox.client(timeout=30) as tg:
+            user = await tg.create_user("Rita")
+            await bound_forum(sandbox, tg, user)
+            await tg.send_text(user, "Tasks: renew the passport before June", bot_id=BOT_ID)
+            ask = await until(
+                lambda: confirmation_in(sandbox, user["id"]),
+                "a confirmation despite the model failing",
+                40,
+            )
+            assert ask
+        assert model.requests  # the model was asked, failed, and the local provider answered
+
+
+@pytest.mark.timeout(240)
+async def test_killed_between_capture_and_filing_files_once(
+    sandbox: SandboxServer, database_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from sqlalchemy import func, select
+
+    from switchboard.apps.notes.models import Note
+    from switchboard.db import create_engine, session_factory
+    from switchboard.sandbox.testing import free_port
+
+    async def notes_count() -> int:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            count = await session.scalar(select(func.count()).select_from(Note))
+        await engine.dispose()
+        return int(count or 0)
+
+    def start() -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "TELEGRAM_API_URL": sandbox.url,
+            "WEB_PORT": str(free_port()),
+            "JOB_LEASE_SECONDS": "2",
+            "LOG_LEVEL": "WARNING",
+        }
+        log = (tmp_path / "platform.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "switchboard", "run"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Kim")
+        forum = await bound_forum(sandbox, tg, user)
+    process = start()
+    try:
+        async with sandbox.client(timeout=30) as tg:
+            await tg.send_text(user, "Buy new running shoes and socks", bot_id=BOT_ID)
+            for _ in range(600):
+                if await notes_count() == 1:
+                    break
+                await asyncio.sleep(0.02)
+            process.send_signal(signal.SIGKILL)  # the capture is committed; filing has not happened
+            process.wait()
+            process = start()
+            ask = await until(
+                lambda: confirmation_in(sandbox, user["id"]),
+                "the confirmation after the restart",
+                60,
+            )
+            await _press_first(tg, user, ask)
+            await until(lambda: filed_in(sandbox, forum, "running shoes"), "the filed note", 60)
+            await asyncio.sleep(3)  # time for any second filing to show up (there must be none)
+            assert len(filed_in(sandbox, forum, "running shoes")) == 1
+            assert await notes_count() == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
