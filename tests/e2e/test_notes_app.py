@@ -332,3 +332,75 @@ async def test_killed_between_capture_and_filing_files_once(
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+async def test_a_topic_deleted_in_telegram_meanwhile_is_reported_not_half_filed(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Dora")
+        forum = await bound_forum(sandbox, tg, user)
+        await tg.send_text(user, "Buy a birthday present for grandma", bot_id=BOT_ID)
+        ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
+        button = ask["reply_markup"]["inline_keyboard"][0][0]
+        chosen = next(
+            name for name in forum.topics if button["text"].startswith(("✅ " + name, name))
+        )
+        del sandbox.world.chats[forum.chat["id"]].topics[forum.topics[chosen]]  # gone in Telegram
+        await tg.press(user, ask, button["callback_data"], bot_id=BOT_ID)
+        notice = await tg.expect_message(chat_id=user["id"], contains=chosen)
+        assert "gone" in notice["text"]
+        assert not filed_in(sandbox, forum, "birthday present")
+
+
+async def test_an_album_becomes_one_note(sandbox: SandboxServer, database_url: str) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Alba")
+        forum = await bound_forum(sandbox, tg, user)
+        for index in range(3):
+            form = {"user_id": str(user["id"]), "bot_id": str(BOT_ID), "kind": "photo"}
+            form["media_group_id"] = "album-1"
+            if index == 0:
+                form["caption"] = "Holiday photos from the lake"
+            upload = {"file": (f"p{index}.png", png + bytes([index]), "image/png")}
+            sent = await tg.http.post("/sandbox/api/send_media", data=form, files=upload)
+            assert sent.status_code == 200, sent.text
+        ask = await until(
+            lambda: confirmation_in(sandbox, user["id"]), "one confirmation for the album"
+        )
+        await _press_first(tg, user, ask)
+        await until(lambda: filed_in(sandbox, forum, "Holiday photos"), "the album filed")
+        group = sandbox.world.chats[forum.chat["id"]]
+
+        def photos() -> list[dict[str, object]]:
+            return [
+                m for m in group.messages.values() if "photo" in m and m["from"]["id"] == BOT_ID
+            ]
+
+        await until(lambda: len(photos()) >= 3, "all three photos copied")
+        await until(
+            lambda: (
+                "✓"
+                in (
+                    sandbox.world.private[(BOT_ID, user["id"])]
+                    .messages[ask["message_id"]]
+                    .get("text")
+                    or ""
+                )
+            ),
+            "filed",
+        )
+        assert len(photos()) == 3
+        private = sandbox.world.private[(BOT_ID, user["id"])].messages.values()
+        asked = [
+            m
+            for m in private
+            if (m.get("from", {}).get("id") == BOT_ID and "Where" in (m.get("text") or ""))
+            or "✓" in (m.get("text") or "")
+        ]
+        assert len(asked) == 1

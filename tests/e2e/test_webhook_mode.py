@@ -89,5 +89,10 @@ async def test_webhook_round_trip_and_bad_requests(
         assert health.status_code == 200 and health.json()["status"] == "ready"
         metrics = await http.get(f"{base}/metrics")
         assert "switchboard_" in metrics.text and BOT_TOKEN.split(":")[1] not in metrics.text
+        assert 'switchboard_jobs_in_state{state="queued"}' in metrics.text
+        assert (
+            "switchboard_updates_total{" in metrics.text
+            and "switchboard_handler_seconds" in metrics.text
+        )
     stop.set()
     await asyncio.wait_for(server, 20)

@@ -8,6 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from switchboard.db.migrate import is_current
+from switchboard.kernel.jobs import count_jobs_by_state
+from switchboard.kernel.jobs.metrics import JOBS_BY_STATE
 from switchboard.kernel.runtime import Platform
 
 router = APIRouter()
@@ -39,5 +41,13 @@ async def readyz(request: Request) -> Response:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    platform: Platform = request.app.state.platform
+    try:
+        async with platform.session_factory() as session:
+            counts = await count_jobs_by_state(session)
+    except Exception:  # a scrape still answers with everything else when the database is down
+        counts = {}
+    for state, count in counts.items():
+        JOBS_BY_STATE.labels(state=state.value).set(count)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 JOBS_FINISHED = Counter(
     "switchboard_jobs_total",
@@ -27,3 +27,8 @@ LEASES_EXPIRED = Counter(
     ["kind"],
 )
 SCHEDULE_FIRES = Counter("switchboard_schedule_fires_total", "Jobs enqueued by schedules", ["kind"])
+JOBS_BY_STATE = Gauge(
+    "switchboard_jobs_in_state",
+    "Jobs in the table by state, read from the database when /metrics is scraped",
+    ["state"],
+)
