@@ -6,6 +6,11 @@ and filed by another job into the user's forum topic. Anchor, measured in the sa
 same platform and database: plain /help round trips (one update, one reply), so the ratio says
 what the notes machinery costs per note relative to the kernel's simplest exchange.
 
+Both are paced by Telegram's per-chat limit, which the platform's outbound limiter keeps (a
+burst of 3, then about one message per second per private chat): a user's round trips are
+limited by that, so the figures are the platform's rates under real limits, not its peak CPU
+rate (bench/pipeline.py measures that).
+
     uv run python bench/notes_throughput.py [--quick] [--database-url URL]
 """
 
