@@ -187,6 +187,14 @@ def configure_logging(
     root.setLevel(numeric)
     for name in _QUIET_BELOW_DEBUG:
         logging.getLogger(name).setLevel(logging.WARNING if numeric > logging.DEBUG else 0)
+    # A uvicorn started with its default log_config (anywhere in this process, before or after)
+    # gives its loggers their own handlers and stops propagation, so their lines, URLs with
+    # tokens included, would bypass our redaction. Take them back.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
     logging.captureWarnings(True)
 
 
