@@ -17,13 +17,15 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandStart, Filter
 from aiogram.types import (
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
     WebAppInfo,
 )
 from playwright.async_api import Browser, Page, expect
@@ -48,6 +50,19 @@ MINI_APP = """<!doctype html>
   document.getElementById("close").onclick = () => app.close();
 </script></body></html>
 """
+ORDER_APP = """<!doctype html>
+<html><head><meta charset="utf-8">
+<script src="{sandbox}/webchat/telegram-web-app.js"></script></head>
+<body><button id="order">order two cups</button>
+<script>
+  document.getElementById("order").onclick = () => Telegram.WebApp.sendData('{{"cups": 2}}');
+</script></body></html>
+"""
+
+
+class HasWebAppData(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return message.web_app_data is not None
 
 
 def echo_dispatcher(app_url: str) -> Dispatcher:
@@ -70,6 +85,22 @@ def echo_dispatcher(app_url: str) -> Dispatcher:
             ]
         )
         await message.answer("Our shop:", reply_markup=markup)
+
+    @dp.message(Command("keys"))
+    async def keys(message: Message) -> None:
+        order = WebAppInfo(url=app_url.replace("app.html", "order.html"))
+        markup = ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text="Tea"), KeyboardButton(text="Shop", web_app=order)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+        await message.answer("Pick one:", reply_markup=markup)
+
+    @dp.message(HasWebAppData())
+    async def ordered(message: Message) -> None:
+        assert message.web_app_data is not None
+        data, button = message.web_app_data.data, message.web_app_data.button_text
+        await message.answer(html.escape(f"got {data} from {button}"))
 
     @dp.message()
     async def echo(message: Message) -> None:
@@ -116,6 +147,7 @@ def sandbox() -> Iterator[SandboxServer]:
 def mini_app(sandbox: SandboxServer, tmp_path: Path) -> Iterator[str]:
     """A Mini App on its own origin (as real ones are), loading the sandbox's script."""
     (tmp_path / "app.html").write_text(MINI_APP.format(sandbox=sandbox.url))
+    (tmp_path / "order.html").write_text(ORDER_APP.format(sandbox=sandbox.url))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -238,6 +270,74 @@ async def test_forum_created_in_dialog_with_bot_admin_answers_in_topic(
         answer = page.locator(".msg.in", has_text="an idea")
         await expect(answer).to_be_visible()
         await expect(answer.locator(".sender")).to_contain_text("Echo Bot")
+        await page.locator("#attach").click()
+        await page.locator("#attach-contact").click()
+        await page.get_by_role("button", name="Share", exact=True).click()
+        await expect(page.locator(".msg.out .contact", has_text="Alice")).to_be_visible()  # here
         await page.locator(".chat-item.topic", has_text="General").click()
+        await expect(page.locator(".msg .contact")).to_have_count(0)
         await expect(page.locator(".msg", has_text="an idea")).to_have_count(0)
+    assert problems == []
+
+
+async def test_reply_keyboard_survives_a_reload_and_sends_mini_app_data(
+    sandbox: SandboxServer, mini_app: str, browser: Browser
+) -> None:
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with running_bot(sandbox.url, mini_app):
+        first = await open_web_chat(browser, sandbox, alice, problems)
+        await first.locator(".chat-item", has_text="Echo Bot").click()
+        await first.get_by_role("button", name="START", exact=True).click()
+        await send(first, "/keys")
+        await expect(
+            first.locator("#reply-keyboard").get_by_role("button", name="Tea")
+        ).to_be_visible()
+        await first.close()
+
+        # A fresh page (its own storage): the keyboard comes from the sandbox, not the browser.
+        page = await open_web_chat(browser, sandbox, alice, problems)
+        await page.locator(".chat-item", has_text="Echo Bot").click()
+        keyboard = page.locator("#reply-keyboard")
+        await expect(keyboard.get_by_role("button", name="Tea")).to_be_visible()
+
+        # A one-time keyboard hides once used, and stays a tap away.
+        await keyboard.get_by_role("button", name="Tea").click()
+        await expect(page.locator(".msg.in", has_text="Tea")).to_be_visible()
+        await expect(keyboard).to_be_hidden()
+        await page.locator("#keyboard-toggle").click()
+        await keyboard.get_by_role("button", name="Shop").click()
+
+        app = page.frame_locator("#miniapp-frame iframe")
+        await app.locator("#order").click()  # Telegram.WebApp.sendData
+        await expect(page.locator("#miniapp")).to_be_hidden()
+        await expect(page.locator(".msg.service", has_text="Data from “Shop”")).to_be_visible()
+        await expect(page.locator(".msg.in", has_text='got {"cups": 2} from Shop')).to_be_visible()
+    assert problems == []
+
+
+async def test_a_restarted_sandbox_reloads_the_page(browser: Browser) -> None:
+    port = free_port()
+    problems: list[str] = []
+    with SandboxServer(flood="off", port=port) as first:
+        bot, alice = await setup_world(first)
+        async with first.client() as tg:
+            await tg.send_text(alice, "said to the first sandbox", bot_id=bot["id"])
+        page = await open_web_chat(browser, first, alice, problems)
+        await page.locator(".chat-item", has_text="Echo Bot").click()
+        old = page.locator(".msg.out", has_text="said to the first sandbox")
+        await expect(old).to_be_visible()
+    # Another process on the same address, with the same user and more events than the first
+    # had: neither the user nor the numbering tells it is another sandbox; its `instance` does.
+    second = SandboxServer(flood="off", port=port)
+    second.world.register_bot(TOKEN, first_name="Echo Bot", username="echo_test_bot")
+    assert second.world.create_user("Alice", "Liddell").id == alice["id"]
+    for number in range(40):
+        second.world.create_user(f"Zed {number}")
+    with second:
+        async with second.client() as tg:
+            await tg.send_text(alice, "said to the second one", bot_id=bot["id"])
+        await expect(page.locator(".msg.out", has_text="said to the second one")).to_be_visible()
+        await expect(old).to_have_count(0)  # the page reloaded what it shows
+        await expect(page.locator(".header-title")).to_have_text("Echo Bot")
     assert problems == []

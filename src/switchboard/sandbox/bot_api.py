@@ -109,6 +109,7 @@ async def call_method(
     if name.lower() not in _QUIET:
         world.events.emit(
             "api_call",
+            chat_id=_named_chat(world, params),
             bot_id=bot.id,
             method=name,
             ok=body["ok"],
@@ -116,6 +117,21 @@ async def call_method(
             description=body.get("description"),
         )
     return status, body, headers
+
+
+def _named_chat(world: World, params: Params) -> int | None:
+    """The chat a call's `chat_id` names (an id or a known @username), for its event."""
+    raw = params.raw("chat_id")
+    if isinstance(raw, str) and raw.startswith("@"):
+        wanted = raw[1:].lower()
+        found = (c.id for c in world.chats.values() if (c.username or "").lower() == wanted)
+        return next(found, None)
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
 
 
 async def bot_endpoint(request: Request) -> Response:

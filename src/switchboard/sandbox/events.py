@@ -18,7 +18,8 @@ class EventLog:
         self._events: deque[Event] = deque(maxlen=keep)
         self._seq = 0
         self._changed = asyncio.Event()
-        self._subscribers: set[asyncio.Queue[Event]] = set()
+        # Live streams; None in a queue ends its stream (the server is shutting down).
+        self._subscribers: set[asyncio.Queue[Event | None]] = set()
 
     @property
     def last(self) -> int:
@@ -59,13 +60,19 @@ class EventLog:
             return []
         return self.after(seq)
 
-    def subscribe(self) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+    def subscribe(self) -> asyncio.Queue[Event | None]:
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[Event | None]) -> None:
         self._subscribers.discard(queue)
+
+    def end_streams(self) -> None:
+        """End every live stream: a server waits for open responses before it stops, and a
+        web chat's stream never ends by itself. Clients reconnect (to a restarted sandbox)."""
+        for queue in self._subscribers:
+            queue.put_nowait(None)
 
     def clear(self) -> None:
         self._events.clear()

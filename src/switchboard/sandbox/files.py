@@ -6,7 +6,7 @@ import hashlib
 import mimetypes
 import secrets
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MB = 1024 * 1024
@@ -35,6 +35,9 @@ class StoredFile:
     mime_type: str
     file_name: str | None
     file_path: str
+    # Media attributes (duration, width, height, length, performer, title) as first given: a
+    # file sent again by file_id keeps them, as Telegram keeps a document's attributes.
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:

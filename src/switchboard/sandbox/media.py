@@ -6,33 +6,57 @@ from typing import Any
 
 from .files import StoredFile, image_size
 from .model import Json
+from .params import to_integer
 
 MEDIA_KINDS = ("photo", "voice", "audio", "document", "video", "video_note", "animation", "sticker")
+NUMERIC_ATTRIBUTES = ("duration", "width", "height", "length")
+TEXT_ATTRIBUTES = ("performer", "title")
+
+
+def media_attributes(stored: StoredFile, extra: dict[str, Any] | None) -> dict[str, Any]:
+    """The attributes a message shows for the file: those given now, else those the file got
+    when first seen. Given ones the file does not have yet are remembered with it."""
+    given: dict[str, Any] = {}
+    for key in NUMERIC_ATTRIBUTES:
+        number = to_integer((extra or {}).get(key))
+        if number > 0:
+            given[key] = number
+    for key in TEXT_ATTRIBUTES:
+        text = (extra or {}).get(key)
+        if text:
+            given[key] = str(text)
+    for key, value in given.items():
+        stored.attributes.setdefault(key, value)
+    return {**stored.attributes, **given}
 
 
 def media_content(stored: StoredFile, kind: str, extra: dict[str, Any] | None = None) -> Json:
     """The message field for `kind`: `{"photo": [...]}`, `{"voice": {...}}`, …"""
-    extra = extra or {}
+    attributes = media_attributes(stored, extra)
     base = stored.base()
-    duration = int(extra.get("duration") or 0)
+    duration = int(attributes.get("duration", 0))
     if kind == "photo":
-        width, height = image_size(stored.data)
-        width = int(extra.get("width") or width or 1280)
-        height = int(extra.get("height") or height or 720)
+        detected_width, detected_height = image_size(stored.data)
+        width = int(attributes.get("width") or detected_width or 1280)
+        height = int(attributes.get("height") or detected_height or 720)
         return {"photo": [{**base, "width": width, "height": height}]}
     if kind == "voice":
         return {"voice": {**base, "duration": duration, "mime_type": stored.mime_type}}
     if kind == "audio":
         audio: Json = {**base, "duration": duration, "mime_type": stored.mime_type}
-        for key in ("performer", "title"):
-            if extra.get(key):
-                audio[key] = str(extra[key])
+        for key in TEXT_ATTRIBUTES:
+            if key in attributes:
+                audio[key] = attributes[key]
         if stored.file_name:
             audio["file_name"] = stored.file_name
         return {"audio": audio}
     if kind == "video_note":
         return {
-            "video_note": {**base, "length": int(extra.get("length") or 240), "duration": duration}
+            "video_note": {
+                **base,
+                "length": int(attributes.get("length", 240)),
+                "duration": duration,
+            }
         }
     if kind == "sticker":
         return {
@@ -48,8 +72,8 @@ def media_content(stored: StoredFile, kind: str, extra: dict[str, Any] | None = 
     if kind in {"video", "animation"}:
         item: Json = {
             **base,
-            "width": int(extra.get("width") or 640),
-            "height": int(extra.get("height") or 360),
+            "width": int(attributes.get("width", 640)),
+            "height": int(attributes.get("height", 360)),
             "duration": duration,
             "mime_type": stored.mime_type,
         }

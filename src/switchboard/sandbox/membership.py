@@ -61,5 +61,5 @@ def change_member(
             else {"left_chat_member": account.as_user()}
         )
         service_message(world, chat, actor, content)
-    world.emit_chat(chat)
+    world.emit_chat(chat, bot_id=actor.id if actor.is_bot else None)
     return new

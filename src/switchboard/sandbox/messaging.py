@@ -7,6 +7,7 @@ import re
 import time
 from typing import Any
 
+from . import reply_keyboards
 from .model import Account, Chat, Json
 from .world import BotState, World
 
@@ -53,12 +54,27 @@ def _without_reply(message: Json) -> Json:
     return reply
 
 
-def store(world: World, chat: Chat, message: Json, keyboard: Json | None = None) -> None:
+def store(
+    world: World,
+    chat: Chat,
+    message: Json,
+    *,
+    bot_id: int | None = None,
+    keyboard: Json | None = None,
+) -> None:
+    """Keep a new message and tell the user side. `bot_id` is the bot that posted it, if a bot
+    did; `keyboard` the ReplyKeyboardMarkup, ReplyKeyboardRemove or ForceReply it came with
+    (a Message carries inline keyboards only)."""
     chat.messages[message["message_id"]] = message
     extra: dict[str, Any] = {}
     if keyboard is not None:
+        keyboard = reply_keyboards.normalized(keyboard)
         extra["keyboard"] = keyboard
-    world.events.emit("message", chat_id=chat.id, bot_id=chat.bot_id, message=message, **extra)
+    world.events.emit(
+        "message", chat_id=chat.id, bot_id=chat.event_bot(bot_id), message=message, **extra
+    )
+    if keyboard is not None and bot_id is not None:
+        reply_keyboards.on_bot_message(world, chat, message, keyboard, bot_id)
 
 
 def bots_seeing(world: World, chat: Chat, message: Json) -> list[BotState]:
@@ -128,6 +144,7 @@ def post_from_user(
         raise LookupError(f"no topic {thread_id} in chat {chat.id}")
     message = build_message(world, chat, user, content, thread_id=thread_id, reply_to=reply_to)
     store(world, chat, message)
+    reply_keyboards.on_user_message(world, chat, user, message)
     deliver(world, chat, message)
     return message
 
@@ -138,6 +155,6 @@ def service_message(
     message = build_message(world, chat, actor, content, thread_id=thread_id)
     if thread_id is not None and "forum_topic_created" in content:
         message.pop("reply_to_message", None)
-    store(world, chat, message)
+    store(world, chat, message, bot_id=actor.id if actor.is_bot else None)
     deliver(world, chat, message)
     return message

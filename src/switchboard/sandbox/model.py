@@ -136,6 +136,8 @@ class Chat:
     general_closed: bool = False
     general_hidden: bool = False
     migrated_to: int | None = None
+    # Reply keyboards the users see, by topic (see reply_keyboards.py); string keys, as JSON has.
+    reply_keyboards: dict[str, Json] = field(default_factory=dict)
 
     def take_message_id(self) -> int:
         message_id = self.next_message_id
@@ -145,6 +147,10 @@ class Chat:
     @property
     def is_group(self) -> bool:
         return self.type in {"group", "supergroup"}
+
+    def event_bot(self, acting: int | None) -> int | None:
+        """The `bot_id` of an event here: a private chat's bot; elsewhere the bot that acted."""
+        return self.bot_id if self.type == "private" else acting
 
 
 @dataclass

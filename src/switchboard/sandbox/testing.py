@@ -4,11 +4,19 @@
         bot_url = sandbox.url                    # point any bot framework at it
         async with sandbox.client() as tg:       # act as users, watch what bots do
             alice = await tg.create_user("Alice")
-            await tg.send_text(alice, bot_id, "/start")
+            await tg.send_text(alice, "/start", bot_id=bot_id)
             reply = await tg.expect_message(chat_id=alice["id"], bot_id=bot_id)
 
 The server runs in its own thread and event loop, so it serves sync and async tests alike, and
 bots under test talk to it over real HTTP exactly as they talk to Telegram.
+
+How `expect…` sees events: the client reads the sandbox's event log from where it was when the
+client started. Each `expect…` call returns the earliest event not yet returned by an earlier
+call that matches, and consumes it; events it passes over stay in a backlog for later calls. So
+waiting for Alice's reply and then Bob's works in either order of arrival, and an event is never
+returned twice. `await forget_events()` drops every unclaimed event up to now, for a test that
+wants only what happens next. A failed wait says what it waited for and lists what happened
+instead.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import json
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +45,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class SandboxUvicorn(uvicorn.Server):
+    """uvicorn, ending the sandbox's event streams when it stops: it waits for open responses
+    to finish, and a web chat's stream would keep it waiting forever."""
+
+    def __init__(self, config: uvicorn.Config, world: World) -> None:
+        super().__init__(config)
+        self.world = world
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.world.events.end_streams()
+        await super().shutdown(sockets)
 
 
 class SandboxServer:
@@ -58,7 +80,7 @@ class SandboxServer:
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
-        self._server = uvicorn.Server(config)
+        self._server = SandboxUvicorn(config, self.world)
         self._thread: threading.Thread | None = None
 
     @property
@@ -93,6 +115,9 @@ class SandboxServer:
         return SandboxClient(self.url, timeout=timeout)
 
 
+BACKLOG_LIMIT = 50_000  # unclaimed events kept for later `expect…` calls (oldest dropped first)
+
+
 class SandboxTimeout(AssertionError):
     """What the test waited for did not happen; the message says what did."""
 
@@ -104,7 +129,9 @@ class SandboxClient:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.http = httpx.AsyncClient(base_url=self.url, timeout=60.0)
-        self.cursor = 0
+        self.cursor = 0  # the newest event seq read from the sandbox
+        # Events read but not yet returned by an `expect…`, oldest first.
+        self.backlog: deque[Json] = deque(maxlen=BACKLOG_LIMIT)
 
     async def __aenter__(self) -> SandboxClient:
         state = await self.http.get("/sandbox/api/events", params={"after": 1 << 62})
@@ -184,6 +211,28 @@ class SandboxClient:
         )
         return list(data["messages"])
 
+    async def reply_keyboard(
+        self,
+        user: Json,
+        *,
+        bot_id: int | None = None,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> Json | None:
+        """The reply keyboard `user` sees now in the private chat with `bot_id` or in `chat_id`
+        (a forum topic's with `thread_id`): `{"message_id", "bot_id", "markup", "hidden"}`."""
+        params: Json = {"user_id": user["id"], "limit": 0}
+        if bot_id is not None:
+            params["bot_id"] = bot_id
+        if thread_id is not None:
+            params["thread_id"] = thread_id
+        target = chat_id if chat_id is not None else user["id"]
+        data = self._check(
+            await self.http.get(f"/sandbox/api/chats/{target}/messages", params=params)
+        )
+        keyboard = data["reply_keyboard"]
+        return dict(keyboard) if keyboard is not None else None
+
     async def download(self, file_id: str) -> bytes:
         response = await self.http.get(f"/sandbox/api/files/{file_id}")
         response.raise_for_status()
@@ -249,6 +298,7 @@ class SandboxClient:
         *,
         bot_id: int | None = None,
         chat_id: int | None = None,
+        thread_id: int | None = None,
     ) -> Json:
         data = await self._post(
             "send_location",
@@ -257,8 +307,65 @@ class SandboxClient:
             chat_id=chat_id,
             latitude=latitude,
             longitude=longitude,
+            message_thread_id=thread_id,
         )
         return dict(data["message"])
+
+    async def send_contact(
+        self,
+        user: Json,
+        phone_number: str,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        bot_id: int | None = None,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> Json:
+        data = await self._post(
+            "send_contact",
+            user_id=user["id"],
+            bot_id=bot_id,
+            chat_id=chat_id,
+            phone_number=phone_number,
+            first_name=first_name,
+            last_name=last_name,
+            message_thread_id=thread_id,
+        )
+        return dict(data["message"])
+
+    async def forward(
+        self,
+        user: Json,
+        message: Json,
+        *,
+        from_bot_id: int | None = None,
+        bot_id: int | None = None,
+        chat_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> Json:
+        """Forward `message` (from a chat the user sees; a private one names `from_bot_id`)."""
+        data = await self._post(
+            "forward",
+            user_id=user["id"],
+            from_chat_id=message["chat"]["id"],
+            from_bot_id=from_bot_id,
+            message_id=message["message_id"],
+            bot_id=bot_id,
+            chat_id=chat_id,
+            message_thread_id=thread_id,
+        )
+        return dict(data["message"])
+
+    async def send_web_app_data(
+        self, user: Json, bot_id: int, data: str, *, button_text: str
+    ) -> Json:
+        """What `Telegram.WebApp.sendData(data)` sends from a Mini App opened by the keyboard
+        button `button_text`: a `web_app_data` message in the private chat with the bot."""
+        answer = await self._post(
+            "web_app_data", user_id=user["id"], bot_id=bot_id, data=data, button_text=button_text
+        )
+        return dict(answer["message"])
 
     async def press(
         self, user: Json, message: Json, callback_data: str, *, bot_id: int | None = None
@@ -285,21 +392,38 @@ class SandboxClient:
         what: str,
         timeout: float | None = None,  # noqa: ASYNC109 - public keyword; bounds several requests and words the failure
     ) -> Json:
-        """The next event (after the last one awaited) that matches, or a readable failure."""
-        deadline = time.monotonic() + (timeout or self.timeout)
+        """The earliest unclaimed event that matches (see the module docstring), waiting for it
+        up to `timeout` seconds; a `SandboxTimeout` that says what happened instead if none."""
+        for event in self.backlog:
+            if predicate(event):
+                self.backlog.remove(event)
+                return dict(event)
+        earlier = len(self.backlog)
+        limit = timeout or self.timeout
+        deadline = time.monotonic() + limit
         seen: list[Json] = []
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise SandboxTimeout(_describe_miss(what, timeout or self.timeout, seen))
+                raise SandboxTimeout(_describe_miss(what, limit, seen, earlier))
             response = await self.http.get(
                 "/sandbox/api/events", params={"after": self.cursor, "timeout": min(remaining, 50)}
             )
-            for event in response.json()["events"]:
+            events = response.json()["events"]
+            for event in events:
                 self.cursor = max(self.cursor, int(event["seq"]))
+            for index, event in enumerate(events):
                 if predicate(event):
+                    self.backlog.extend(events[index + 1 :])  # unclaimed, for later calls
                     return dict(event)
+                self.backlog.append(event)
                 seen.append(event)
+
+    async def forget_events(self) -> None:
+        """Drop every unclaimed event up to now: later `expect…` calls see only what comes next."""
+        state = await self.http.get("/sandbox/api/events", params={"after": 1 << 62})
+        self.cursor = max(self.cursor, int(state.json()["last"]))
+        self.backlog.clear()
 
     async def expect_message(
         self,
@@ -311,7 +435,8 @@ class SandboxClient:
         thread_id: int | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - public keyword; bounds several requests and words the failure
     ) -> Json:
-        """The next message a bot posts in the chat (matching `text` or `contains` if given)."""
+        """The earliest unclaimed message a bot posted in the chat (that bot, if `bot_id` is
+        given; matching `text` or `contains` if given)."""
 
         def matches(event: Json) -> bool:
             if event["type"] != "message" or event["chat_id"] != chat_id:
@@ -319,7 +444,8 @@ class SandboxClient:
             message = event["message"]
             if "from" in message and not message["from"]["is_bot"]:
                 return False
-            if bot_id is not None and event.get("bot_id") not in (None, bot_id):
+            # Events name the bot that acted (in a private chat, the chat's bot); none: a user.
+            if event.get("bot_id") is None or bot_id not in (None, event["bot_id"]):
                 return False
             if thread_id is not None and message.get("message_thread_id") != thread_id:
                 return False
@@ -364,8 +490,10 @@ class SandboxClient:
         )
 
 
-def _describe_miss(what: str, timeout: float, seen: list[Json]) -> str:
+def _describe_miss(what: str, timeout: float, seen: list[Json], earlier: int) -> str:
     lines = [f"waited {timeout:.1f}s for {what}; it did not come."]
+    if earlier:
+        lines.append(f"None of the {earlier} unclaimed earlier events matched either.")
     if not seen:
         lines.append(
             "Nothing happened in the sandbox meanwhile (is the bot polling this sandbox?)."
@@ -401,9 +529,17 @@ def run_forever(host: str, port: int, world: World, state_file: Path | None = No
     """Serve the sandbox until interrupted (used by `switchboard sandbox`)."""
     app = create_app(world, state_file=state_file)
     # No access log: its request lines are /bot<token>/… and tokens never go to logs.
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    SandboxUvicorn(config, world).run()
 
 
-__all__ = ["SandboxClient", "SandboxServer", "SandboxTimeout", "free_port", "run_forever"]
+__all__ = [
+    "SandboxClient",
+    "SandboxServer",
+    "SandboxTimeout",
+    "SandboxUvicorn",
+    "free_port",
+    "run_forever",
+]
 
 _ = asyncio  # the client is asyncio-based; tests use it under pytest-asyncio

@@ -22,10 +22,10 @@ def open_topic(
     chat.topics[thread_id] = topic
     content: Json = {"forum_topic_created": {"name": name, "icon_color": color}}
     service_message(world, chat, actor, content, thread_id=thread_id)
-    world.emit_chat(chat)
+    world.emit_chat(chat, bot_id=actor.id if actor.is_bot else None)
     return topic
 
 
 def topic_service(world: World, chat: Chat, actor: Account, topic: Topic, content: Json) -> None:
     service_message(world, chat, actor, content, thread_id=topic.message_thread_id)
-    world.emit_chat(chat)
+    world.emit_chat(chat, bot_id=actor.id if actor.is_bot else None)

@@ -96,13 +96,36 @@ def send_location(
     )
 
 
-def send_contact(ref: ChatRef, phone: str, first_name: str, last_name: str | None = None) -> Json:
+def send_contact(
+    ref: ChatRef,
+    phone: str,
+    first_name: str,
+    last_name: str | None = None,
+    thread_id: int | None = None,
+) -> Json:
     contact: Json = {"phone_number": phone, "first_name": first_name}
     if last_name:
         contact["last_name"] = last_name
     if phone.lstrip("+") and ref.user.first_name == first_name:
         contact["user_id"] = ref.user_id
-    return post_from_user(ref.world, ref.chat, ref.user, {"contact": contact})
+    return post_from_user(ref.world, ref.chat, ref.user, {"contact": contact}, thread_id=thread_id)
+
+
+WEB_APP_DATA_LIMIT = 4096  # bytes, as Telegram.WebApp.sendData allows
+
+
+def send_web_app_data(world: World, user_id: int, bot_id: int, data: str, button_text: str) -> Json:
+    """What Telegram.WebApp.sendData does in a Mini App opened from a keyboard button: a
+    `web_app_data` service message from the user in the private chat with the bot."""
+    if not data:
+        raise ValueError("data is empty")
+    if len(data.encode()) > WEB_APP_DATA_LIMIT:
+        raise ValueError(f"data is longer than {WEB_APP_DATA_LIMIT} bytes")
+    if not button_text:
+        raise ValueError("button_text is empty")
+    ref = ChatRef(world, user_id, None, bot_id)
+    content = {"web_app_data": {"data": data, "button_text": button_text}}
+    return post_from_user(world, ref.chat, ref.user, content)
 
 
 def press_button(ref: ChatRef, message_id: int, callback_data: str) -> str:
@@ -130,7 +153,13 @@ def press_button(ref: ChatRef, message_id: int, callback_data: str) -> str:
     return pending.id
 
 
-def forward(ref: ChatRef, from_chat_id: int, from_bot_id: int | None, message_id: int) -> Json:
+def forward(
+    ref: ChatRef,
+    from_chat_id: int,
+    from_bot_id: int | None,
+    message_id: int,
+    thread_id: int | None = None,
+) -> Json:
     world = ref.world
     source = world.find_chat(from_chat_id, from_bot_id)
     original = source.messages.get(message_id)
@@ -156,7 +185,7 @@ def forward(ref: ChatRef, from_chat_id: int, from_bot_id: int | None, message_id
             "date": original["date"],
             "sender_user": original.get("from", {}),
         }
-    return post_from_user(world, ref.chat, ref.user, content)
+    return post_from_user(world, ref.chat, ref.user, content, thread_id=thread_id)
 
 
 def edit_text(ref: ChatRef, message_id: int, text: str) -> Json:

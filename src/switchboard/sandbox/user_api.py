@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from . import reply_keyboards
 from . import user_actions as actions
 from .files import UPLOAD_LIMIT
 from .media import MEDIA_KINDS
@@ -100,6 +101,7 @@ def _chat_ref(world: World, data: dict[str, Any]) -> actions.ChatRef:
 @endpoint
 async def state(request: Request, world: World) -> Any:
     return {
+        "instance": world.instance,
         "bots": [world.bot_summary(bot) for bot in world.bots.values()],
         "users": [a.as_user() for a in world.accounts.values() if not a.is_bot],
         "chats": [world.chat_summary(c) for c in [*world.private.values(), *world.chats.values()]],
@@ -113,7 +115,15 @@ async def messages(request: Request, world: World) -> Any:
     bot_id = int(query["bot_id"]) if query.get("bot_id") else None
     chat = world.find_chat(chat_id, bot_id)
     thread = query.get("thread_id")
-    limit = int(query.get("limit") or 200)
+    limit = _int(dict(query), "limit", required=False)
+    limit = 200 if limit is None else limit
+    if limit < 0:
+        raise UserApiError(400, "limit must be 0 or more")
+    user_id = _int(dict(query), "user_id", required=False) or chat.user_id
+    keyboard = None
+    if user_id is not None:
+        world.user(user_id)
+        keyboard = reply_keyboards.current(chat, user_id, int(thread) if thread else None)
     found = [
         m
         for m in chat.messages.values()
@@ -121,7 +131,7 @@ async def messages(request: Request, world: World) -> Any:
         or str(m.get("message_thread_id", "")) == thread
         or (thread == "0" and "message_thread_id" not in m)
     ]
-    return {"messages": found[-limit:]}
+    return {"messages": found[-limit:] if limit else [], "reply_keyboard": keyboard}
 
 
 @endpoint
@@ -137,7 +147,7 @@ async def events(request: Request, world: World) -> Any:
     after = int(request.query_params.get("after") or 0)
     timeout = min(float(request.query_params.get("timeout") or 0), 50.0)
     found = await world.events.wait_after(after, timeout)
-    return {"events": found, "last": world.events.last}
+    return {"events": found, "last": world.events.last, "instance": world.instance}
 
 
 async def stream(request: Request) -> Response:
@@ -146,7 +156,9 @@ async def stream(request: Request) -> Response:
 
     async def feed() -> AsyncIterator[str]:
         try:
-            hello = json.dumps({"type": "hello", "seq": world.events.last})
+            hello = json.dumps(
+                {"type": "hello", "seq": world.events.last, "instance": world.instance}
+            )
             yield f"retry: 1000\ndata: {hello}\n\n"
             while True:
                 try:
@@ -154,6 +166,8 @@ async def stream(request: Request) -> Response:
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                if event is None:
+                    return  # the sandbox is stopping
                 yield f"id: {event['seq']}\ndata: {json.dumps(event)}\n\n"
         finally:
             world.events.unsubscribe(queue)
@@ -254,7 +268,22 @@ async def send_contact(request: Request, world: World) -> Any:
     phone, first = _str(data, "phone_number"), _str(data, "first_name")
     assert phone is not None and first is not None
     ref = _chat_ref(world, data)
-    return {"message": actions.send_contact(ref, phone, first, _str(data, "last_name", False))}
+    message = actions.send_contact(
+        ref, phone, first, _str(data, "last_name", False), _int(data, "message_thread_id", False)
+    )
+    return {"message": message}
+
+
+@endpoint
+async def web_app_data(request: Request, world: World) -> Any:
+    data = await _body(request)
+    user_id, bot_id = _int(data, "user_id"), _int(data, "bot_id")
+    payload, button_text = data.get("data"), _str(data, "button_text")
+    assert user_id is not None and bot_id is not None and button_text is not None
+    if not isinstance(payload, str) or not payload:
+        raise UserApiError(400, "data must be a non-empty string")
+    message = actions.send_web_app_data(world, user_id, bot_id, payload, button_text)
+    return {"message": message}
 
 
 @endpoint
@@ -274,9 +303,14 @@ async def forward(request: Request, world: World) -> Any:
     from_chat = _int(data, "from_chat_id")
     message_id = _int(data, "message_id")
     assert from_chat is not None and message_id is not None
-    return {
-        "message": actions.forward(ref, from_chat, _int(data, "from_bot_id", False), message_id)
-    }
+    message = actions.forward(
+        ref,
+        from_chat,
+        _int(data, "from_bot_id", False),
+        message_id,
+        _int(data, "message_thread_id", False),
+    )
+    return {"message": message}
 
 
 @endpoint
@@ -378,6 +412,7 @@ ROUTES = [
     Route("/sandbox/api/chats/{chat_id}/members", set_member, methods=["POST"]),
     Route("/sandbox/api/chats/{chat_id}/topics", create_topic, methods=["POST"]),
     Route("/sandbox/api/webapp", webapp, methods=["POST"]),
+    Route("/sandbox/api/web_app_data", web_app_data, methods=["POST"]),
     Route("/sandbox/api/block", block, methods=["POST"]),
     Route("/sandbox/api/reset", reset, methods=["POST"]),
 ]

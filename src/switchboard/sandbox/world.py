@@ -79,6 +79,9 @@ class World:
     def __init__(self, flood_profile: str = "telegram", auto_register: bool = True) -> None:
         self.flood_profile = flood_profile
         self.auto_register = auto_register
+        # Random per process (a restored --state world gets a new one): event numbers start over
+        # after a restart, so clients tell a restarted sandbox by this.
+        self.instance = secrets.token_hex(8)
         self.events = EventLog()
         self.files = FileStore()
         self.flood = FloodControl(PROFILES[flood_profile])
@@ -376,8 +379,11 @@ class World:
             ]
         return summary
 
-    def emit_chat(self, chat: Chat) -> None:
-        self.events.emit("chat", chat_id=chat.id, bot_id=chat.bot_id, chat=self.chat_summary(chat))
+    def emit_chat(self, chat: Chat, bot_id: int | None = None) -> None:
+        """A `chat` event; `bot_id` is the bot whose call changed the chat, if one did."""
+        self.events.emit(
+            "chat", chat_id=chat.id, bot_id=chat.event_bot(bot_id), chat=self.chat_summary(chat)
+        )
 
     # updates -------------------------------------------------------------------------------
 

@@ -148,7 +148,7 @@ async def set_chat_title(call: Call) -> bool:
     if not 1 <= len(title) <= 128:
         raise bad_request("chat title can't be empty" if not title else "chat title is too long")
     chat.title = title
-    call.world.emit_chat(chat)
+    call.world.emit_chat(chat, bot_id=call.bot.id)
     return True
 
 
@@ -159,5 +159,5 @@ async def set_chat_description(call: Call) -> bool:
     if description == (chat.description or ""):
         raise bad_request("chat description is not modified")
     chat.description = description
-    call.world.emit_chat(chat)
+    call.world.emit_chat(chat, bot_id=call.bot.id)
     return True

@@ -20,6 +20,7 @@ from .common import (
     thread_id,
 )
 from .registry import Call, method
+from .sending import reply_keyboard
 
 _METADATA = {
     "message_id", "date", "chat", "from", "sender_chat", "message_thread_id", "is_topic_message",
@@ -64,7 +65,9 @@ def _commit_edit(
         raise bad_request(MESSAGE_NOT_MODIFIED)
     updated["edit_date"] = int(time.time())
     chat.messages[message["message_id"]] = updated
-    call.world.events.emit("edited", chat_id=chat.id, bot_id=chat.bot_id, message=updated)
+    call.world.events.emit(
+        "edited", chat_id=chat.id, bot_id=chat.event_bot(call.bot.id), message=updated
+    )
     return updated
 
 
@@ -100,7 +103,9 @@ async def edit_message_reply_markup(call: Call) -> Json:
         updated.pop("reply_markup")
         updated["edit_date"] = int(time.time())
         chat.messages[message["message_id"]] = updated
-        call.world.events.emit("edited", chat_id=chat.id, bot_id=chat.bot_id, message=updated)
+        call.world.events.emit(
+            "edited", chat_id=chat.id, bot_id=chat.event_bot(call.bot.id), message=updated
+        )
         return updated
     return _commit_edit(call, chat, message, set(), {}, markup)
 
@@ -145,7 +150,9 @@ def _deletable(call: Call, chat: Chat, message_id: int) -> Json:
 def _forget(call: Call, chat: Chat, message_ids: list[int]) -> None:
     for message_id in message_ids:
         chat.messages.pop(message_id, None)
-    call.world.events.emit("deleted", chat_id=chat.id, bot_id=chat.bot_id, message_ids=message_ids)
+    call.world.events.emit(
+        "deleted", chat_id=chat.id, bot_id=chat.event_bot(call.bot.id), message_ids=message_ids
+    )
 
 
 @method("deleteMessage")
@@ -251,7 +258,7 @@ async def _repost(call: Call, forward: bool) -> list[Json]:
             reply_to=reply,
             reply_markup=markup,
         )
-        store(call.world, chat, new)
+        store(call.world, chat, new, bot_id=call.bot.id, keyboard=reply_keyboard(markup))
         results.append(new)
     return results
 
@@ -290,7 +297,7 @@ async def pin_chat_message(call: Call) -> bool:
         raise bad_request("not enough rights to manage pinned messages in the chat")
     if message_id not in chat.pinned:
         chat.pinned.append(message_id)
-    call.world.emit_chat(chat)
+    call.world.emit_chat(chat, bot_id=call.bot.id)
     return True
 
 
@@ -305,7 +312,7 @@ async def unpin_chat_message(call: Call) -> bool:
             chat.pinned.pop()
     elif message_id in chat.pinned:
         chat.pinned.remove(message_id)
-    call.world.emit_chat(chat)
+    call.world.emit_chat(chat, bot_id=call.bot.id)
     return True
 
 

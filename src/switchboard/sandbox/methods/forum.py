@@ -92,8 +92,8 @@ async def delete_forum_topic(call: Call) -> bool:
     for message_id in doomed:
         del chat.messages[message_id]
     del chat.topics[topic.message_thread_id]
-    call.world.events.emit("deleted", chat_id=chat.id, bot_id=None, message_ids=doomed)
-    call.world.emit_chat(chat)
+    call.world.events.emit("deleted", chat_id=chat.id, bot_id=call.bot.id, message_ids=doomed)
+    call.world.emit_chat(chat, bot_id=call.bot.id)
     return True
 
 
@@ -126,7 +126,7 @@ async def general_forum_topic_state(call: Call) -> bool:
         chat.general_closed = name.startswith("close")
     else:
         chat.general_hidden = name.startswith("hide")
-    call.world.emit_chat(chat)
+    call.world.emit_chat(chat, bot_id=call.bot.id)
     return True
 
 

@@ -41,9 +41,14 @@ async def send(call: Call, content: Json) -> Json:
     )
     if call.params.bool("protect_content"):
         message["has_protected_content"] = True
-    keyboard = markup if markup is not None and "inline_keyboard" not in markup else None
-    store(call.world, chat, message, keyboard=keyboard)
+    store(call.world, chat, message, bot_id=call.bot.id, keyboard=reply_keyboard(markup))
     return message
+
+
+def reply_keyboard(markup: Json | None) -> Json | None:
+    """The part of a markup the Message does not carry: a reply keyboard, its removal, or
+    ForceReply."""
+    return markup if markup is not None and "inline_keyboard" not in markup else None
 
 
 @method("sendMessage")
@@ -142,7 +147,7 @@ async def send_media_group(call: Call) -> list[Json]:
         message = build_message(
             call.world, chat, call.bot.account, content, thread_id=thread, reply_to=reply
         )
-        store(call.world, chat, message)
+        store(call.world, chat, message, bot_id=call.bot.id)
         sent.append(message)
     return sent
 
@@ -242,6 +247,10 @@ async def send_chat_action(call: Call) -> bool:
     chat = target_chat(call)
     thread = thread_id(call, chat)
     call.world.events.emit(
-        "chat_action", chat_id=chat.id, bot_id=chat.bot_id, action=action, message_thread_id=thread
+        "chat_action",
+        chat_id=chat.id,
+        bot_id=chat.event_bot(call.bot.id),
+        action=action,
+        message_thread_id=thread,
     )
     return True

@@ -99,8 +99,7 @@ export async function sendLocation(latitude, longitude) {
 }
 
 export async function sendContact(contact) {
-  const { message_thread_id, ...body } = where();
-  const result = await attempt(() => api.sendContact({ ...body, ...contact }));
+  const result = await attempt(() => api.sendContact({ ...where(), ...contact }));
   if (result) remember(result.message);
   return !!result;
 }

@@ -82,4 +82,5 @@ export const api = {
   setMember: (chatId, body) => post(`/chats/${chatId}/members`, body),
   createTopic: (chatId, body) => post(`/chats/${chatId}/topics`, body),
   webapp: (body) => post("/webapp", body),
+  webAppData: (body) => post("/web_app_data", body),
 };

@@ -11,8 +11,8 @@ import {
   botById, convKey, displayName, emit, eventKey, messagesOf, on, store, upsertChat,
 } from "./store.js";
 import { fillIcons } from "./icons.js";
-import { forgetKeyboards, recoverKeyboards, rememberKeyboard } from "./keyboard-memory.js";
-import { connectStream, lastSeen } from "./stream.js";
+import { onReplyKeyboard } from "./replykeyboard.js";
+import { connectStream } from "./stream.js";
 
 const ACTIONS = {
   typing: "is typing…",
@@ -86,7 +86,10 @@ async function switchUser(userId) {
 function onMessage(event, key, edited) {
   const m = event.message;
   messagesOf(key).set(m.message_id, m);
-  if (event.keyboard) rememberKeyboard(key, m.message_id, event.keyboard);
+  if (event.keyboard) {
+    if (!store.markups.has(key)) store.markups.set(key, new Map());
+    store.markups.get(key).set(m.message_id, event.keyboard);
+  }
   const known = store.chats.some((c) => convKey(c) === key);
   if (!known || (event.bot_id && !botById(event.bot_id))) refreshSoon();
   const typing = store.typing.get(key);
@@ -104,16 +107,8 @@ function onMessage(event, key, edited) {
 
 const concernsUser = (event) => (event.chat_id > 0 ? event.chat_id === store.userId : true);
 
-/** Which bot acts: group events carry no bot_id, so a group with one bot member means that one. */
-function actingBot(event) {
-  if (event.bot_id) return botById(event.bot_id);
-  const chat = store.chats.find((c) => c.id === event.chat_id);
-  const bots = (chat?.members ?? []).filter((m) => m.user.is_bot && !["left", "kicked"].includes(m.status));
-  return bots.length === 1 ? botById(bots[0].user.id) ?? bots[0].user : null;
-}
-
 function onChatAction(event, key) {
-  const bot = actingBot(event);
+  const bot = event.bot_id ? botById(event.bot_id) : null; // the bot that acted, in groups too
   const until = Date.now() + 5000;
   store.typing.set(key, {
     until,
@@ -136,9 +131,10 @@ let lastFailure = 0;
 function reportBotFailure(event) {
   const chat = store.open?.chat;
   if (!chat || String(event.method).toLowerCase() === "getupdates") return;
-  const involved = chat.type === "private"
-    ? chat.bot_id === event.bot_id
-    : (chat.members ?? []).some((m) => m.user.id === event.bot_id);
+  let involved;
+  if (event.chat_id !== null && event.chat_id !== undefined) involved = eventKey(event) === convKey(chat);
+  else if (chat.type === "private") involved = chat.bot_id === event.bot_id;
+  else involved = (chat.members ?? []).some((m) => m.user.id === event.bot_id);
   if (!involved || Date.now() - lastFailure < 1500) return;
   lastFailure = Date.now();
   const bot = botById(event.bot_id);
@@ -160,6 +156,8 @@ function applyEvent(event) {
       return emit("chat", { chat: event.chat });
     case "chat_action":
       return onChatAction(event, key);
+    case "reply_keyboard":
+      return onReplyKeyboard(event);
     case "callback_answer":
       return actions.onCallbackAnswer(event);
     case "bot":
@@ -185,7 +183,8 @@ function applyEvent(event) {
 async function reloadAll() {
   store.loaded.clear();
   store.messages.clear();
-  forgetKeyboards();
+  store.markups.clear();
+  store.replyKeyboards.clear();
   if (!(await refreshState())) return;
   if (!store.users.some((u) => u.id === store.userId)) {
     if (store.users.length) return switchUser(store.users[0].id);
@@ -199,12 +198,6 @@ async function reloadAll() {
   }
   await loadHistories();
   if (store.open) openChat(store.open.chat, store.open.threadId);
-}
-
-/** After a reconnect: a restarted sandbox may have forgotten the user we act as. */
-async function checkAfterReconnect() {
-  if (!(await refreshState())) return;
-  if (store.userId !== null && !store.users.some((u) => u.id === store.userId)) reloadAll();
 }
 
 function wire() {
@@ -227,8 +220,8 @@ async function boot() {
   setupChatView();
   setupComposer();
   setupMiniAppPanel();
-  await connectStream(applyEvent, reloadAll, checkAfterReconnect);
-  await recoverKeyboards(lastSeen());
+  // A restarted sandbox (a new `instance` in the stream's hello) reloads everything.
+  await connectStream(applyEvent, reloadAll);
   if (!(await refreshState())) {
     // The sandbox is not up (the reason was shown): start over once it answers.
     const retry = setInterval(() => api.state().then(() => location.reload(), () => {}), 3000);

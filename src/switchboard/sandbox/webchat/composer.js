@@ -179,6 +179,6 @@ on("opened", () => {
   closeCommands();
   renderComposer();
 });
-for (const name of ["message", "edited", "deleted", "chat", "state"]) on(name, (d) => {
+for (const name of ["message", "edited", "deleted", "chat", "state", "keyboard"]) on(name, (d) => {
   if (store.open && (!d?.key || d.key === convKey(store.open.chat))) renderComposer();
 });

@@ -26,7 +26,7 @@ export const THEME = {
 };
 
 const VERSION = "8.0";
-let app = null; // { botId, frame, fromKeyboard, closingConfirmation, expanded }
+let app = null; // { botId, frame, buttonText (a keyboard button's), closingConfirmation }
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,7 +76,7 @@ export async function openWebApp({ url, botId, title = "Mini App", fromKeyboard 
     allow: "clipboard-read; clipboard-write; geolocation; camera; microphone",
     sandbox: "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads",
   });
-  app = { botId, frame, fromKeyboard, closingConfirmation: false };
+  app = { botId, frame, buttonText: fromKeyboard ? title : null, closingConfirmation: false };
   $("miniapp-title").textContent = title;
   $("miniapp-newtab").href = src;
   $("miniapp-frame").replaceChildren(frame);
@@ -143,11 +143,17 @@ const handlers = {
   web_app_open_link: (d) => window.open(d.url, "_blank", "noopener"),
   web_app_open_tg_link: (d) => window.open(`https://t.me${d.path_full}`, "_blank", "noopener"),
   web_app_open_popup: popup,
-  web_app_data_send: (d) => {
-    // Telegram delivers this to the bot as a web_app_data service message and closes the app.
-    // The sandbox user API has no endpoint for it, so it is shown and logged only.
-    toast(`sendData(${JSON.stringify(d.data)}) — not delivered: the sandbox has no web_app_data endpoint`, "warn", 6000);
-    if (app.fromKeyboard) closeWebApp(true);
+  web_app_data_send: async (d) => {
+    // Telegram delivers this to the bot as a web_app_data service message and closes the app,
+    // for a Mini App opened from a reply keyboard button only; elsewhere it ignores it.
+    if (!app.buttonText) {
+      toast("sendData works only in a Mini App opened from a keyboard button (as in Telegram)", "warn", 6000);
+      return;
+    }
+    const sent = await attempt(() =>
+      api.webAppData({ user_id: store.userId, bot_id: app.botId, data: String(d.data ?? ""), button_text: app.buttonText }),
+    );
+    if (sent) closeWebApp(true);
   },
   web_app_read_text_from_clipboard: async (d) => {
     let data = null;

@@ -12,9 +12,12 @@ export const store = {
   messages: new Map(), // conversation key -> Map(message_id -> Message)
   loaded: new Set(), // conversation keys whose history has been fetched
   unread: new Map(), // conversation key -> count
-  // Reply keyboards travel beside the message (the Message object carries inline ones only):
+  // Markups that came beside live `message` events (a Message carries inline keyboards only):
   // conversation key -> Map(message_id -> ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply)
-  keyboards: new Map(),
+  markups: new Map(),
+  // The reply keyboard each user sees: "userId|conversation key|topic" -> ReplyKeyboard | null
+  // (docs/sandbox-user-api.md), read from the sandbox and kept by `reply_keyboard` events.
+  replyKeyboards: new Map(),
   typing: new Map(), // conversation key -> { until, threadId, name }
   replyTo: null, // Message the composer replies to
   editing: null, // Message the composer edits

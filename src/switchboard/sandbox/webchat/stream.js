@@ -1,10 +1,13 @@
 // Live events: an EventSource on /sandbox/api/stream. The stream greets every connection with a
-// `hello` carrying the newest seq; on a reconnect we fetch what we missed through
-// /sandbox/api/events?after=<last seq seen>. Events are applied once each, in seq order.
+// `hello` carrying the newest seq and the sandbox process's `instance`. On a reconnect to the same
+// instance we fetch what we missed through /sandbox/api/events?after=<last seq seen>; a new
+// instance is a restarted sandbox, whose numbering starts over: then everything is reloaded.
+// Events are applied once each, in seq order.
 import { api } from "./api.js";
 import { showError } from "./dialogs.js";
 
 let lastSeq = null;
+let instance = null;
 let catching = null; // events that came live while a catch-up runs, applied after it
 
 function setStatus(state) {
@@ -29,6 +32,12 @@ async function catchUp(apply, onGap) {
     for (;;) {
       const { events } = await api.events(lastSeq, 0);
       if (!events.length) break;
+      if (events[0].seq > lastSeq + 1) {
+        // The sandbox keeps recent events only: what we missed is gone, so start over.
+        lastSeq = events[events.length - 1].seq;
+        onGap();
+        break;
+      }
       for (const e of events) accept(e, apply);
     }
   } catch (err) {
@@ -43,10 +52,10 @@ async function catchUp(apply, onGap) {
 
 /**
  * Starts the stream; resolves once connected (or after 3 s, so start-up never hangs).
- * `apply(event)` handles each event; `onGap()` reloads everything when the sandbox restarted;
- * `onReconnect()` runs on every later connection (a restart may not show in the numbering).
+ * `apply(event)` handles each event; `onGap()` reloads everything when the sandbox restarted
+ * (or when events we missed are no longer kept).
  */
-export function connectStream(apply, onGap, onReconnect = () => {}) {
+export function connectStream(apply, onGap) {
   return new Promise((resolve) => {
     setTimeout(resolve, 3000);
     setStatus("connecting");
@@ -56,7 +65,7 @@ export function connectStream(apply, onGap, onReconnect = () => {}) {
       // EventSource retries by itself, except after an error status: then it is CLOSED for good.
       if (es.readyState !== EventSource.CLOSED) return setStatus("reconnecting");
       setStatus("offline");
-      setTimeout(() => connectStream(apply, onGap, onReconnect), 3000);
+      setTimeout(() => connectStream(apply, onGap), 3000);
     });
     es.addEventListener("message", (e) => {
       let event;
@@ -73,17 +82,15 @@ export function connectStream(apply, onGap, onReconnect = () => {}) {
       resolve();
       if (lastSeq === null) {
         lastSeq = event.seq;
+        instance = event.instance;
         return;
       }
-      if (event.seq < lastSeq) {
+      if (event.instance !== instance) {
+        instance = event.instance;
         lastSeq = event.seq; // a restarted sandbox numbers from scratch
         return onGap();
       }
       if (event.seq > lastSeq) catchUp(apply, onGap);
-      onReconnect();
     });
   });
 }
-
-/** The newest event seq applied (or announced by the stream), null before the first hello. */
-export const lastSeen = () => lastSeq;

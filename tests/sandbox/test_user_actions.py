@@ -1,0 +1,58 @@
+"""User actions that post into forum topics: every sender takes `message_thread_id`."""
+
+from __future__ import annotations
+
+from switchboard.sandbox.testing import SandboxClient
+
+from .conftest import BotApi
+from .scene import build_scene
+
+
+async def test_contacts_and_forwards_go_into_a_topic(tg: SandboxClient, api: BotApi) -> None:
+    scene = await build_scene(api, tg)
+    forum = scene.forum["id"]
+    topic = await tg.create_topic(scene.forum, scene.alice, "Contacts")
+    thread = topic["message_thread_id"]
+
+    contact = await tg.send_contact(
+        scene.alice, "+15550123", "Alice", chat_id=forum, thread_id=thread
+    )
+    assert (contact["message_thread_id"], contact["is_topic_message"]) == (thread, True)
+    assert contact["contact"]["user_id"] == scene.alice["id"]
+
+    note = await tg.send_text(scene.alice, "forward me", bot_id=api.id)
+    forwarded = await tg.forward(
+        scene.alice, note, from_bot_id=api.id, chat_id=forum, thread_id=thread
+    )
+    assert forwarded["message_thread_id"] == thread
+    assert forwarded["forward_origin"]["sender_user"]["id"] == scene.alice["id"]
+
+    updates = await api.ok("getUpdates")
+    in_topic = [
+        u["message"] for u in updates if u.get("message", {}).get("chat", {}).get("id") == forum
+    ]
+    assert [(m.get("message_thread_id"), "contact" in m) for m in in_topic][-2:] == [
+        (thread, True),
+        (thread, False),
+    ]
+    shown = await tg.messages(forum, thread_id=thread)
+    assert [m["message_id"] for m in shown][-2:] == [
+        contact["message_id"],
+        forwarded["message_id"],
+    ]
+
+
+async def test_a_contact_into_a_missing_topic_is_refused(tg: SandboxClient, api: BotApi) -> None:
+    scene = await build_scene(api, tg)
+    response = await tg.http.post(
+        "/sandbox/api/send_contact",
+        json={
+            "user_id": scene.alice["id"],
+            "chat_id": scene.forum["id"],
+            "phone_number": "+1555",
+            "first_name": "A",
+            "message_thread_id": 999,
+        },
+    )
+    assert response.status_code == 404
+    assert response.json()["error"] == f"no topic 999 in chat {scene.forum['id']}"
