@@ -1,118 +1,17 @@
-"""A test client for bots, in the spirit of `starlette.testclient`.
-
-    with SandboxServer() as sandbox:            # a real HTTP server on a free port
-        bot_url = sandbox.url                    # point any bot framework at it
-        async with sandbox.client() as tg:       # act as users, watch what bots do
-            alice = await tg.create_user("Alice")
-            await tg.send_text(alice, "/start", bot_id=bot_id)
-            reply = await tg.expect_message(chat_id=alice["id"], bot_id=bot_id)
-
-The server runs in its own thread and event loop, so it serves sync and async tests alike, and
-bots under test talk to it over real HTTP exactly as they talk to Telegram.
-
-How `expect…` sees events: the client reads the sandbox's event log from where it was when the
-client started. Each `expect…` call returns the earliest event not yet returned by an earlier
-call that matches, and consumes it; events it passes over stay in a backlog for later calls. So
-waiting for Alice's reply and then Bob's works in either order of arrival, and an event is never
-returned twice. `await forget_events()` drops every unclaimed event up to now, for a test that
-wants only what happens next. A failed wait says what it waited for and lists what happened
-instead.
-"""
+"""`SandboxClient`: act as Telegram users over the user API and await what bots do."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
-import uvicorn
-
-from .server import create_app
-from .world import World
 
 Json = dict[str, Any]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class SandboxUvicorn(uvicorn.Server):
-    """uvicorn, ending the sandbox's event streams when it stops: it waits for open responses
-    to finish, and a web chat's stream would keep it waiting forever."""
-
-    def __init__(self, config: uvicorn.Config, world: World) -> None:
-        super().__init__(config)
-        self.world = world
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        self.world.events.end_streams()
-        await super().shutdown(sockets)
-
-
-class SandboxServer:
-    """Starts the sandbox on 127.0.0.1:<free port> in a background thread."""
-
-    def __init__(
-        self,
-        *,
-        flood: str = "telegram",
-        port: int | None = None,
-        state_file: Path | None = None,
-        webhook_retry_base: float = 0.2,
-        auto_register: bool = True,
-    ) -> None:
-        self.world = World(flood_profile=flood, auto_register=auto_register)
-        self.port = port or free_port()
-        self.app = create_app(
-            self.world, state_file=state_file, webhook_retry_base=webhook_retry_base
-        )
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self._server = SandboxUvicorn(config, self.world)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def bot_api_url(self, token: str) -> str:
-        return f"{self.url}/bot{token}"
-
-    def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._server.run, name="sandbox", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the sandbox did not start on port {self.port}")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def client(self, timeout: float = 5.0) -> SandboxClient:
-        return SandboxClient(self.url, timeout=timeout)
 
 
 BACKLOG_LIMIT = 50_000  # unclaimed events kept for later `expect…` calls (oldest dropped first)
@@ -523,23 +422,3 @@ def _short(event: Json) -> str:
         call = f"bot {event['bot_id']} called {event['method']}"
         return f"{call} -> {event['error_code']} {event['description']}"
     return json.dumps({k: v for k, v in event.items() if k != "chat"})[:160]
-
-
-def run_forever(host: str, port: int, world: World, state_file: Path | None = None) -> None:
-    """Serve the sandbox until interrupted (used by `switchboard sandbox`)."""
-    app = create_app(world, state_file=state_file)
-    # No access log: its request lines are /bot<token>/… and tokens never go to logs.
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
-    SandboxUvicorn(config, world).run()
-
-
-__all__ = [
-    "SandboxClient",
-    "SandboxServer",
-    "SandboxTimeout",
-    "SandboxUvicorn",
-    "free_port",
-    "run_forever",
-]
-
-_ = asyncio  # the client is asyncio-based; tests use it under pytest-asyncio
