@@ -4,6 +4,11 @@ A poller fetches a batch, handles each chat's updates in order while different c
 concurrently, and only then moves the offset — so an update is confirmed to Telegram after its
 effects are committed. Network errors back off exponentially; a 409 (another instance polls,
 or a webhook is set) is logged and retried after a pause instead of killing the bot.
+
+Long polls go over their own HTTP session, one connection per bot and no cap. An idle long poll
+holds its connection for up to `POLL_TIMEOUT`; on the platform's shared session (100
+connections) a hundred idle bots would leave no connection for replies and jobs' sends, and
+the 101st bot could not poll at all.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Any
 
 import structlog
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
     TelegramConflictError,
     TelegramNetworkError,
@@ -22,6 +29,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
 from switchboard.kernel.runtime import Platform
@@ -58,9 +66,11 @@ async def handle_batch(platform: Platform, bot: Bot, updates: list[Update]) -> N
 
 
 class BotPoller:
-    def __init__(self, platform: Platform, bot: Bot) -> None:
+    def __init__(self, platform: Platform, bot: Bot, session: BaseSession | None = None) -> None:
+        """`session`: the HTTP session for getUpdates (the bot's own when None)."""
         self.platform = platform
         self.bot = bot
+        self.session = session if session is not None else bot.session
         self.offset: int | None = None
 
     async def run(self) -> None:
@@ -68,8 +78,10 @@ class BotPoller:
         await self._drop_webhook()
         while True:
             try:
-                updates = await self.bot.get_updates(
-                    offset=self.offset, timeout=POLL_TIMEOUT, request_timeout=POLL_TIMEOUT + 10
+                updates = await self.session(
+                    self.bot,
+                    GetUpdates(offset=self.offset, timeout=POLL_TIMEOUT),
+                    timeout=POLL_TIMEOUT + 10,
                 )
                 failures = 0
             except TelegramConflictError as error:
@@ -112,6 +124,8 @@ class PollingSupervisor:
         self.platform = platform
         self.refresh_every = refresh_every
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        # limit=0: no cap; each poller holds at most one connection at a time.
+        self.poll_session = AiohttpSession(api=platform.http.api, limit=0)
 
     async def run(self) -> None:
         try:
@@ -123,6 +137,7 @@ class PollingSupervisor:
             for task in self.tasks.values():
                 task.cancel()
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+            await self.poll_session.close()
 
     def _sync(self) -> None:
         for bot_id, bot in self.platform.bots.items():
@@ -133,7 +148,7 @@ class PollingSupervisor:
                         "poller crashed; restarting", bot_id=bot_id, error=repr(task.exception())
                     )
                 self.tasks[bot_id] = asyncio.create_task(
-                    BotPoller(self.platform, bot).run(), name=f"poller-{bot_id}"
+                    BotPoller(self.platform, bot, self.poll_session).run(), name=f"poller-{bot_id}"
                 )
         for bot_id in list(self.tasks):
             if bot_id not in self.platform.bots:

@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
-from aiogram.types import Update
+from aiogram.types import Chat, Update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.kernel import telemetry
@@ -31,8 +31,9 @@ from switchboard.kernel.i18n import Translator, resolve_locale
 
 # Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
 from switchboard.kernel.jobs.queue import _ENQUEUED as JOBS_ENQUEUED
+from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.handler_name import NO_HANDLER, SLOT
-from switchboard.kernel.pipeline.records import claim_update, upsert_chat, upsert_user
+from switchboard.kernel.pipeline.records import claim_and_record, claim_update
 from switchboard.kernel.throttle import InboundThrottle, Verdict
 
 log = structlog.get_logger("switchboard.pipeline")
@@ -101,10 +102,15 @@ class UpdateProcessor:
             telemetry.clear_update_context()
 
     async def _run(self, bot: Bot, update: Update, kind: str, slot: dict[str, str]) -> str:
+        user = getattr(update.event, "from_user", None)
+        person = user if user is not None and not user.is_bot else None
         async with self._write_turn(), self.session_factory() as session, session.begin():
-            if not await claim_update(session, bot.id, update.update_id, kind):
+            claimed, record = await claim_and_record(
+                session, bot.id, update.update_id, kind, person, _chat(update)
+            )
+            if not claimed:
                 return "duplicate"
-            data = await self._context(session, bot, update)
+            data = self._context(session, record, user)
             data[SLOT] = slot
             with bind_session(session):
                 await self.dispatcher.feed_update(bot, update, **data)
@@ -115,16 +121,9 @@ class UpdateProcessor:
             self.on_committed()
         return "handled"
 
-    async def _context(self, session: AsyncSession, bot: Bot, update: Update) -> dict[str, Any]:
-        user = getattr(update.event, "from_user", None)
-        chat = getattr(update.event, "chat", None)
-        if chat is None and update.callback_query is not None and update.callback_query.message:
-            chat = update.callback_query.message.chat
-        record = None
-        if user is not None and not user.is_bot:
-            record = await upsert_user(session, user)
-        if chat is not None:
-            await upsert_chat(session, bot.id, chat)
+    def _context(
+        self, session: AsyncSession, record: UserRecord | None, user: Any
+    ) -> dict[str, Any]:
         locale = resolve_locale(
             record.language if record else None,
             record.telegram_language if record else getattr(user, "language_code", None),
@@ -167,8 +166,13 @@ class UpdateProcessor:
             log.warning("could not send the throttle notice", exc_info=True)
 
 
-def _chat_id(update: Update) -> int | None:
-    chat = getattr(update.event, "chat", None)
+def _chat(update: Update) -> Chat | None:
+    chat: Chat | None = getattr(update.event, "chat", None)
     if chat is None and update.callback_query is not None and update.callback_query.message:
         chat = update.callback_query.message.chat
+    return chat
+
+
+def _chat_id(update: Update) -> int | None:
+    chat = _chat(update)
     return chat.id if chat is not None else None
