@@ -62,8 +62,12 @@ async def test_three_workers_run_each_fire_time_exactly_once(
             session, "digest", "digest.send", {}, interval=timedelta(minutes=1), now=start
         )
     fast = timedelta(milliseconds=5)
+    # The fake clock jumps a minute per fire; with the default 60 s lease, a job whose result a
+    # slow machine had not recorded yet looked abandoned and ran again (seen in CI). Leases are
+    # not what this test is about.
+    lease = timedelta(hours=1)
     workers = [
-        Worker(factory, registry, clock=clock, poll_interval=fast, worker_id=f"w{n}")
+        Worker(factory, registry, clock=clock, poll_interval=fast, lease=lease, worker_id=f"w{n}")
         for n, factory in enumerate(factories)
     ]
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
