@@ -277,11 +277,22 @@ async def test_killed_between_capture_and_filing_files_once(
     from switchboard.sandbox.testing import free_port
 
     async def notes_count() -> int:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            count = await session.scalar(select(func.count()).select_from(Note))
-        await engine.dispose()
-        return int(count or 0)
+        # The probe takes SQLite's write lock (BEGIN IMMEDIATE) like every transaction here; a
+        # platform mid-restart may hold it longer than the busy timeout on a loaded machine, so
+        # a refused probe is asked again rather than failing the test.
+        from sqlalchemy.exc import OperationalError
+
+        for _ in range(5):
+            engine = create_engine(database_url)
+            try:
+                async with session_factory(engine)() as session:
+                    count = await session.scalar(select(func.count()).select_from(Note))
+                return int(count or 0)
+            except OperationalError:
+                await asyncio.sleep(0.5)
+            finally:
+                await engine.dispose()
+        raise AssertionError("the database stayed locked")
 
     def start() -> subprocess.Popen[bytes]:
         env = {
