@@ -124,7 +124,13 @@ async def test_a_worker_whose_handler_outlived_its_lease_loses_the_result(
             raise PermanentFailure("too late to matter")
 
     job_id = await add_job(session_factory, "work")
-    stuck = Worker(session_factory, registry, clock=clock, lease=LEASE, worker_id="stuck")
+    # The stuck worker must not take the job back itself once its lease expired (a slow CI run
+    # saw it do so, leaving nothing for the rescuer): it polls and maintains only once an hour.
+    idle = timedelta(hours=1)
+    stuck = Worker(
+        session_factory, registry, clock=clock, lease=LEASE, worker_id="stuck",
+        poll_interval=idle, maintenance_interval=idle, listen=False,
+    )  # fmt: skip
     stuck_run = asyncio.create_task(stuck.run())
     try:
         await asyncio.wait_for(started.wait(), timeout=30)
