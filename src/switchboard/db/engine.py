@@ -5,16 +5,25 @@ processes: WAL so readers never wait for the writer, a busy timeout so a writer 
 instead of failing, and `BEGIN IMMEDIATE` so that a transaction takes the write lock up front.
 Without that, a transaction that reads and then writes can fail with "database is locked" when
 another connection wrote in between, and SQLite's busy handler cannot save it.
+
+Within one process, transactions take turns at that write lock on an asyncio lock first (taken
+when the transaction begins, given back when its connection returns to the pool): a task
+waiting there gets the turn the moment it is free, where SQLite's busy handler polls with
+sleeps of up to 100 ms while the lock sits free. Other processes (a `switchboard worker`) still
+meet the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_PRAGMAS = (
@@ -59,6 +68,58 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         finally:
             cursor.close()
 
+    turns = _WriteTurns()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        info = connection.connection.info
+        if _TURN not in info:  # a connection keeps its turn until it goes back to the pool
+            info[_TURN] = turns.take()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _give_back(info)
+            raise
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry | None) -> None:
+        if record is not None:
+            _give_back(record.info)
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: ConnectionPoolEntry, _error: Any) -> None:
+        _give_back(record.info)
+
+
+_TURN = "switchboard_write_turn"
+WRITE_TURN_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
+
+
+class _WriteTurns:
+    """One asyncio lock per event loop (tests run several loops over one engine)."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def take(self) -> asyncio.Lock:
+        """Wait for this process's turn at the write lock (called inside SQLAlchemy's greenlet)."""
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), WRITE_TURN_TIMEOUT_S))
+        except TimeoutError:
+            raise TimeoutError(
+                f"no turn at the SQLite write lock within {WRITE_TURN_TIMEOUT_S:g} s "
+                "(is a transaction waiting for another one of its own task?)"
+            ) from None
+        return lock
+
+
+def _give_back(info: dict[Any, Any]) -> None:
+    lock = info.pop(_TURN, None)
+    if lock is not None and lock.locked():
+        lock.release()

@@ -17,6 +17,14 @@ class HasLocation(Filter):
         return message.location is not None
 
 
+class IsCommand(Filter):
+    """Text or caption that starts with "/": what aiogram's `Command` filters look at."""
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or message.caption
+        return text is not None and text.startswith("/")
+
+
 class UnknownCommand(Filter):
     """A slash command no handler before this one took."""
 

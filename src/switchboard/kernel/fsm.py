@@ -11,6 +11,12 @@ PostgreSQL alike:
   transactions hold the database's write lock from `BEGIN IMMEDIATE`), then merge or delete,
   so two concurrent `update_data` calls both land.
 
+The pipeline reads the states of a whole batch of updates in one query when it admits them
+(`StateSnapshot`, bound per update with `use_snapshot`): aiogram's FSM middleware reads the state
+of every update before any filter runs, and most updates have none, so a query per update was
+the largest single cost of the pipeline. A write to a key drops it from the snapshot, so later
+reads in the same update go to the database.
+
 `make_fsm_storage` picks aiogram's own `RedisStorage` when Redis is configured (the scaled-out
 deployment), else `DatabaseStorage`.
 """
@@ -38,9 +44,12 @@ __all__ = [
     "REDIS_KEY_PREFIX",
     "DatabaseStorage",
     "FsmKeyBuilder",
+    "StateSnapshot",
     "bind_session",
     "forget_user",
     "make_fsm_storage",
+    "state_key",
+    "use_snapshot",
 ]
 
 REDIS_KEY_PREFIX = "switchboard:fsm"
@@ -70,6 +79,62 @@ def _key_values(key: StorageKey) -> dict[str, Any]:
     }
 
 
+# A stored row's whole key: (bot, chat, user, thread, business connection, destiny).
+FullKey = tuple[int, int, int, int, str, str]
+# What a snapshot covers: every row of one (bot, chat, user).
+Owner = tuple[int, int, int]
+
+
+def state_key(key: StorageKey) -> FullKey:
+    return (
+        key.bot_id,
+        key.chat_id,
+        key.user_id,
+        key.thread_id or NO_THREAD,
+        key.business_connection_id or NO_BUSINESS_CONNECTION,
+        key.destiny,
+    )
+
+
+class StateSnapshot:
+    """The states of one (bot, chat, user), as read when the update was admitted."""
+
+    __slots__ = ("owner", "states")
+
+    def __init__(self, owner: Owner, states: dict[FullKey, str | None]) -> None:
+        self.owner: Owner | None = owner
+        self.states = states
+
+    def lookup(self, key: StorageKey) -> tuple[bool, str | None]:
+        """(known, state): known is False when the snapshot cannot answer for `key`."""
+        if self.owner != (key.bot_id, key.chat_id, key.user_id):
+            return False, None
+        return True, self.states.get(state_key(key))
+
+    def forget(self) -> None:
+        """A write happened: from now on the database answers."""
+        self.owner = None
+
+
+_SNAPSHOT: ContextVar[StateSnapshot | None] = ContextVar("fsm_snapshot", default=None)
+
+
+@contextlib.contextmanager
+def use_snapshot(snapshot: StateSnapshot | None) -> Iterator[None]:
+    """Answer this context's state reads from `snapshot` until something is written."""
+    token = _SNAPSHOT.set(snapshot)
+    try:
+        yield
+    finally:
+        _SNAPSHOT.reset(token)
+
+
+def _written() -> None:
+    snapshot = _SNAPSHOT.get()
+    if snapshot is not None:
+        snapshot.forget()
+
+
 def _where(key: StorageKey) -> ColumnElement[bool]:
     values = _key_values(key)
     return and_(*(column == values[column.key] for column in _KEY_COLUMNS))
@@ -88,13 +153,17 @@ Record = tuple[str | None, dict[str, Any]]
 Change = Callable[[str | None, dict[str, Any]], Record]
 
 
-_BOUND_SESSION: ContextVar[AsyncSession | None] = ContextVar("fsm_session", default=None)
+_BOUND_SESSION: ContextVar[Callable[[], AsyncSession] | None] = ContextVar(
+    "fsm_session", default=None
+)
 
 
 @contextlib.contextmanager
-def bind_session(session: AsyncSession) -> Iterator[None]:
-    """Make FSM reads and writes in this context use `session` (the update's transaction)."""
-    token = _BOUND_SESSION.set(session)
+def bind_session(session: AsyncSession | Callable[[], AsyncSession]) -> Iterator[None]:
+    """Make FSM reads and writes in this context use `session` (the update's transaction);
+    a callable is called when the first read or write needs it."""
+    provider = session if callable(session) else (lambda: session)
+    token = _BOUND_SESSION.set(provider)
     try:
         yield
     finally:
@@ -119,6 +188,11 @@ class DatabaseStorage(BaseStorage):
             await self._upsert(key, state=name)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        snapshot = _SNAPSHOT.get()
+        if snapshot is not None:
+            known, state = snapshot.lookup(key)
+            if known:
+                return state
         async with self._transaction() as session:
             return await session.scalar(select(FsmState.state).where(_where(key)))
 
@@ -153,19 +227,21 @@ class DatabaseStorage(BaseStorage):
         """
         bound = _BOUND_SESSION.get()
         if bound is not None:
-            yield bound
+            yield bound()
             return
         async with self._sessions() as session, session.begin():
             yield session
 
     async def forget_user(self, user_id: int) -> int:
         """Delete every conversation of `user_id`, with any bot; how many rows went."""
+        _written()
         async with self._transaction() as session:
             result = await session.execute(delete(FsmState).where(FsmState.user_id == user_id))
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
         """Write one column of the row, creating the row if needed, in one statement."""
+        _written()
         async with self._transaction() as session:
             insert = dialect_insert(session)(FsmState)
             statement = insert.values(
@@ -181,6 +257,7 @@ class DatabaseStorage(BaseStorage):
 
     async def _change(self, key: StorageKey, change: Change) -> Record:
         """Read, change and write the row in one transaction that holds it throughout."""
+        _written()
         async with self._transaction() as session:
             state, data = await self._take(session, key)
             state, data = change(state, data)

@@ -31,7 +31,7 @@ from switchboard.kernel.fsm import make_fsm_storage
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry, Worker
 from switchboard.kernel.models import BotRecord
-from switchboard.kernel.pipeline import handler_name
+from switchboard.kernel.pipeline import chosen_handler
 from switchboard.kernel.pipeline.processor import UpdateProcessor
 from switchboard.kernel.sender import (
     FloodLimiter,
@@ -39,6 +39,7 @@ from switchboard.kernel.sender import (
     RedisFloodBackend,
     install_flood_control,
 )
+from switchboard.kernel.telegram_responses import pin_response_types
 from switchboard.kernel.throttle import InboundThrottle
 from switchboard.settings import Settings
 
@@ -92,7 +93,7 @@ class Platform:
             if app.register_jobs is not None:
                 app.register_jobs(self.jobs, self)
         fallback = make_fallback_router()
-        handler_name.install(fallback)
+        chosen_handler.install(fallback)
         self.dispatcher.include_router(fallback)  # last: unknown commands
         throttle = InboundThrottle.from_url(self.settings.redis_url)
         self.processor = UpdateProcessor(
@@ -113,6 +114,7 @@ class Platform:
                 lease=timedelta(seconds=self.settings.job_lease_seconds),
             )
             self._worker_task = asyncio.create_task(self.worker.run())
+        pin_response_types()
         gc.collect()
         gc.freeze()  # aiogram's models make full collections slow; freeze what start-up built
 
@@ -121,7 +123,7 @@ class Platform:
         gate = AppEnabled(app.name, self.enabled)
         for observer in router.observers.values():
             observer.filter(gate)
-        handler_name.install(router)
+        chosen_handler.install(router)
         return router
 
     def bot(self, bot_id: int) -> Bot:
@@ -184,6 +186,8 @@ class Platform:
             self.worker.stop()
         if self._worker_task is not None:
             await asyncio.gather(self._worker_task, return_exceptions=True)
+        if self.processor is not None:
+            await self.processor.close()
         await self.dispatcher.storage.close()
         await self.http.close()
         if self.redis is not None:

@@ -1,42 +1,71 @@
 """One update, start to finish: the kernel's pipeline.
 
-For each update: throttle check, a database transaction, the update's id claimed (a second
-delivery changes nothing), the user and chat upserted, the locale resolved, the app handlers
-run, and the transaction committed — only then is the update acknowledged by the caller
+For each update: throttle check; admission (is it a duplicate, its user and chat upserted, its
+FSM states read); the locale resolved; the app handlers run; and the update claimed as handled
+together with its effects. Only then does `process` return and the caller acknowledge it
 (webhook 200, polling offset). A failing handler rolls back its own effects; the update is then
-recorded as handled, the user gets a kind reply, and the bot keeps running.
+claimed as handled all the same, the user gets a kind reply, and the bot keeps running.
 
-On SQLite, where a transaction holds the database's only write lock from `BEGIN IMMEDIATE` to
-commit, the processor lets one update's transaction run at a time in this process: the others
-wait on an asyncio lock, which hands over at once, instead of in SQLite's busy handler, which
-polls with sleeps of up to 100 ms while the lock sits free.
+The database work is shared between updates in flight at once (group commit): admission is
+one transaction for every update waiting to be admitted, and so is the claim of every update
+whose handlers wrote nothing. A handler that uses the database gets the update's own session,
+which begins a transaction on first use; the claim then goes into that transaction, so the
+handler's effects and the claim commit together, and a second delivery that finds the update
+claimed rolls its own effects back. Concurrent deliveries of one update in this process are
+handled once: the second waits for the first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.types import Chat, Update
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 from switchboard.kernel import telemetry
-from switchboard.kernel.fsm import bind_session
+from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
 from switchboard.kernel.i18n import Translator, resolve_locale
 
 # Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
 from switchboard.kernel.jobs.queue import _ENQUEUED as JOBS_ENQUEUED
 from switchboard.kernel.models import UserRecord
-from switchboard.kernel.pipeline.handler_name import NO_HANDLER, SLOT
-from switchboard.kernel.pipeline.records import claim_and_record, claim_update
+from switchboard.kernel.pipeline.admission import Admission, Arrival, admit
+from switchboard.kernel.pipeline.chosen_handler import LAZY, NO_HANDLER, SLOT
+from switchboard.kernel.pipeline.group_commit import GroupCommit
+from switchboard.kernel.pipeline.records import Claim, claim_many, claim_update, persistent_user
 from switchboard.kernel.throttle import InboundThrottle, Verdict
 
 log = structlog.get_logger("switchboard.pipeline")
+
+# In a session's info once it has a connection (and so a transaction) for the update.
+_BEGUN = "switchboard_update_begun"
+
+
+@event.listens_for(Session, "after_begin")
+def _mark_begun(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
+    session.info[_BEGUN] = True
+
+
+class _LazySession:
+    """The update's session, made when something first asks for it."""
+
+    __slots__ = ("_factory", "session")
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self.session: AsyncSession | None = None
+
+    def get(self) -> AsyncSession:
+        if self.session is None:
+            self.session = self._factory()
+        return self.session
 
 
 class UpdateProcessor:
@@ -57,23 +86,45 @@ class UpdateProcessor:
         self.extra_data = extra_data or {}
         self.on_committed = on_committed
         engine = session_factory.kw.get("bind")
-        on_sqlite = isinstance(engine, AsyncEngine) and engine.dialect.name == "sqlite"
-        self._write_lock = asyncio.Lock() if on_sqlite else None
+        if not isinstance(engine, AsyncEngine):
+            raise TypeError("the session factory must be bound to an AsyncEngine")
+        self.engine = engine
+        self._admissions: GroupCommit[Arrival, Admission] = GroupCommit(self._admit)
+        self._claims: GroupCommit[Claim, None] = GroupCommit(self._claim)
+        self._in_flight: dict[tuple[int, int], asyncio.Future[None]] = {}
 
-    @contextlib.asynccontextmanager
-    async def _write_turn(self) -> AsyncIterator[None]:
-        """On SQLite, this process's turn at the write lock; elsewhere, nothing."""
-        if self._write_lock is None:
-            yield
-            return
-        async with self._write_lock:
-            yield
+    async def _admit(self, arrivals: Sequence[Arrival]) -> list[Admission]:
+        async with self.engine.begin() as connection:
+            return await admit(connection, arrivals)
+
+    async def _claim(self, claims: Sequence[Claim]) -> list[None]:
+        async with self.engine.begin() as connection:
+            await claim_many(connection, claims)
+        return [None] * len(claims)
+
+    async def close(self) -> None:
+        await self._admissions.close()
+        await self._claims.close()
 
     async def process(self, bot: Bot, raw: dict[str, Any] | Update) -> None:
         """Handle one update; returns once its effects are committed (or it was a duplicate)."""
         update = (
             raw if isinstance(raw, Update) else Update.model_validate(raw, context={"bot": bot})
         )
+        key = (bot.id, update.update_id)
+        running = self._in_flight.get(key)
+        if running is not None:  # delivered again while still being handled here
+            await asyncio.shield(running)
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = done
+        try:
+            await self._process(bot, update)
+        finally:
+            del self._in_flight[key]
+            done.set_result(None)
+
+    async def _process(self, bot: Bot, update: Update) -> None:
         kind = update.event_type
         started = time.perf_counter()
         telemetry.bind_update_context(bot.id, update.update_id)
@@ -87,11 +138,7 @@ class UpdateProcessor:
                     outcome = "throttled"
                     await self._throttled(bot, update, verdict)
                     return
-            try:
-                outcome = await self._run(bot, update, kind, slot)
-            except Exception as error:
-                outcome = "error"
-                await self._failed(bot, update, kind, error)
+            outcome = await self._run(bot, update, kind, slot)
         finally:
             handler = slot.get("name", NO_HANDLER)
             labels = {"type": kind, "handler": handler}
@@ -101,46 +148,75 @@ class UpdateProcessor:
             telemetry.HANDLER_SECONDS.labels(**labels).observe(time.perf_counter() - started)
             telemetry.clear_update_context()
 
-    async def _run(self, bot: Bot, update: Update, kind: str, slot: dict[str, str]) -> str:
+    def _arrival(self, bot: Bot, update: Update) -> Arrival:
         user = getattr(update.event, "from_user", None)
         person = user if user is not None and not user.is_bot else None
-        async with self._write_turn(), self.session_factory() as session, session.begin():
-            claimed, record = await claim_and_record(
-                session, bot.id, update.update_id, kind, person, _chat(update)
-            )
-            if not claimed:
-                return "duplicate"
-            data = self._context(session, record, user)
+        chat = _chat(update)
+        # The states aiogram's FSM middleware will read (its default key: this chat, this user).
+        prefetch = isinstance(self.dispatcher.fsm.storage, DatabaseStorage)
+        owner = (bot.id, chat.id, user.id) if prefetch and chat and user else None
+        return Arrival(bot.id, update.update_id, person, chat, owner)
+
+    async def _run(self, bot: Bot, update: Update, kind: str, slot: dict[str, str]) -> str:
+        admission = await self._admissions.submit(self._arrival(bot, update))
+        if admission.duplicate:
+            return "duplicate"
+        claim = Claim(bot.id, update.update_id, kind)
+        lazy = _LazySession(self.session_factory)
+        try:
+            data = self._context(lazy, admission.user, getattr(update.event, "from_user", None))
             data[SLOT] = slot
-            with bind_session(session):
-                await self.dispatcher.feed_update(bot, update, **data)
+            try:
+                with bind_session(lazy.get), use_snapshot(admission.states):
+                    await self.dispatcher.feed_update(bot, update, **data)
+                session = lazy.session
+                if session is not None and (session.new or session.dirty or session.deleted):
+                    await session.flush()
+            except Exception as error:
+                if lazy.session is not None:
+                    await lazy.session.rollback()
+                await self._failed(bot, update, kind, claim, error)
+                return "error"
+            if session is None or not session.info.get(_BEGUN):
+                # The handlers wrote nothing: claim the update in a group with others.
+                await self._claims.submit(claim)
+                return "handled"
+            if not await claim_update(session, bot.id, update.update_id, kind):
+                await session.rollback()  # handled meanwhile by another delivery
+                return "duplicate"
             enqueued = bool(session.info.get(JOBS_ENQUEUED))
+            await session.commit()
+        finally:
+            if lazy.session is not None:
+                await lazy.session.close()
         # Only a transaction that queued jobs has news for the workers; waking them for every
         # update cost a job-claim transaction per update (on SQLite, a second write lock).
         if enqueued and self.on_committed is not None:
             self.on_committed()
         return "handled"
 
-    def _context(
-        self, session: AsyncSession, record: UserRecord | None, user: Any
-    ) -> dict[str, Any]:
+    def _context(self, lazy: _LazySession, row: dict[str, Any] | None, user: Any) -> dict[str, Any]:
         locale = resolve_locale(
-            record.language if record else None,
-            record.telegram_language if record else getattr(user, "language_code", None),
+            row["language"] if row else None,
+            row["telegram_language"] if row else getattr(user, "language_code", None),
         )
+
+        def user_record() -> UserRecord | None:
+            return persistent_user(lazy.get(), row) if row is not None else None
+
         return {
             **self.extra_data,
-            "session": session,
-            "user_record": record,
+            LAZY: {"session": lazy.get, "user_record": user_record},
             "locale": locale,
             "_": self.translator.bind(locale),
         }
 
-    async def _failed(self, bot: Bot, update: Update, kind: str, error: Exception) -> None:
+    async def _failed(
+        self, bot: Bot, update: Update, kind: str, claim: Claim, error: Exception
+    ) -> None:
         telemetry.ERRORS.labels(type=type(error).__name__).inc()
-        log.exception("handler failed", update_type=kind)
-        async with self._write_turn(), self.session_factory() as session, session.begin():
-            await claim_update(session, bot.id, update.update_id, kind)
+        log.exception("handler failed", update_type=kind, exc_info=error)
+        await self._claims.submit(claim)
         chat_id = _chat_id(update)
         if chat_id is None:
             return

@@ -1,27 +1,28 @@
 """What the pipeline writes for every update: its id (once), the user and the chat.
 
 These run for every update, so their statements are built once per dialect and executed with
-parameters: building an ORM `insert(...).values(...)` per call, and loading the user through
-the ORM's bulk-insert path, cost more CPU than the database did. On PostgreSQL,
-`claim_and_record` does all three in one statement (data-modifying CTEs): one round trip, and
-about 0.35 ms less CPU per update than three statements.
+parameters (many rows at once where a batch is written, see `admission`): building an ORM
+`insert(...).values(...)` per call, and loading the user through the ORM's bulk-insert path,
+cost more CPU than the database did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram.types import Chat, Update, User
-from sqlalchemy import Boolean, Insert, TextualSelect, bindparam, column, text
+from sqlalchemy import Insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from switchboard.db import UTCDateTime, utcnow
+from switchboard.db import utcnow
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel.pipeline.batch_sql import batch_statements, rows_parameter
 
 _PROCESSED = ProcessedUpdate.__table__
 _USERS = UserRecord.__table__
@@ -59,89 +60,7 @@ def _for(session: AsyncSession) -> _Statements:
     return _BY_DIALECT[session.get_bind().dialect.name]
 
 
-# The user and chat are written only if the claim inserted a row: a redelivered update changes
-# nothing. `has_user`/`has_chat` false: that part selects no row (its parameters may be NULL).
-_USER_COLUMNS = ", ".join(c.name for c in _USERS.c)  # named: matched to .columns() in order
-_PG_CLAIM_AND_RECORD: TextualSelect = (
-    text(
-        f"""
-WITH claim AS (
-    INSERT INTO processed_updates (bot_id, update_id, kind, processed_at)
-    VALUES (:bot_id, :update_id, :kind, :now)
-    ON CONFLICT (bot_id, update_id) DO NOTHING
-    RETURNING 1
-), chat AS (
-    INSERT INTO chats (bot_id, id, type, title, is_forum, active, first_seen)
-    SELECT :bot_id, :chat_id, :chat_type, :chat_title, :chat_is_forum, true, :now
-    WHERE :has_chat AND EXISTS (SELECT 1 FROM claim)
-    ON CONFLICT (bot_id, id) DO UPDATE
-    SET type = excluded.type, title = excluded.title, is_forum = excluded.is_forum
-), usr AS (
-    INSERT INTO users (id, first_name, username, telegram_language, first_seen, last_seen)
-    SELECT :user_id, :first_name, :username, :telegram_language, :now, :now
-    WHERE :has_user AND EXISTS (SELECT 1 FROM claim)
-    ON CONFLICT (id) DO UPDATE
-    SET first_name = excluded.first_name, username = excluded.username,
-        telegram_language = excluded.telegram_language, last_seen = excluded.last_seen
-    RETURNING {_USER_COLUMNS}
-)
-SELECT EXISTS (SELECT 1 FROM claim) AS claimed, {_USER_COLUMNS}
-FROM (SELECT 1) AS one LEFT JOIN usr ON true
-"""
-    )
-    .bindparams(bindparam("now", type_=UTCDateTime()))
-    .columns(column("claimed", Boolean), *_USERS.c)
-)
-
-
-async def claim_and_record(
-    session: AsyncSession,
-    bot_id: int,
-    update_id: int,
-    kind: str,
-    user: User | None,
-    chat: Chat | None,
-) -> tuple[bool, UserRecord | None]:
-    """Claim the update and, if it is new, upsert its user and chat in this transaction.
-
-    Returns (claimed, the user's row); (False, None) for an update already handled.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        if not await claim_update(session, bot_id, update_id, kind):
-            return False, None
-        record = await upsert_user(session, user) if user is not None else None
-        if chat is not None:
-            await upsert_chat(session, bot_id, chat)
-        return True, record
-    row = (
-        await session.execute(
-            _PG_CLAIM_AND_RECORD,
-            {
-                "bot_id": bot_id,
-                "update_id": update_id,
-                "kind": kind,
-                "now": utcnow(),
-                "has_chat": chat is not None,
-                "chat_id": chat.id if chat is not None else None,
-                "chat_type": chat.type if chat is not None else None,
-                "chat_title": (chat.title or chat.first_name) if chat is not None else None,
-                "chat_is_forum": bool(chat.is_forum) if chat is not None else None,
-                "has_user": user is not None,
-                "user_id": user.id if user is not None else None,
-                "first_name": user.first_name if user is not None else None,
-                "username": user.username if user is not None else None,
-                "telegram_language": user.language_code if user is not None else None,
-            },
-        )
-    ).one()
-    values = row._asdict()
-    claimed = bool(values.pop("claimed"))
-    if not claimed or user is None:
-        return claimed, None
-    return True, _persistent_user(session, values)
-
-
-def _persistent_user(session: AsyncSession, values: dict[str, Any]) -> UserRecord:
+def persistent_user(session: AsyncSession, values: dict[str, Any]) -> UserRecord:
     """The user's row as a persistent object of `session`, without a query or a flush."""
     key = session.sync_session.identity_key(UserRecord, (values["id"],))
     existing = session.sync_session.identity_map.get(key)
@@ -164,6 +83,22 @@ async def claim_update(session: AsyncSession, bot_id: int, update_id: int, kind:
     return bool(getattr(result, "rowcount", 0))
 
 
+@dataclass(frozen=True)
+class Claim:
+    bot_id: int
+    update_id: int
+    kind: str
+
+
+async def claim_many(connection: AsyncConnection, claims: Sequence[Claim]) -> None:
+    """Record handled updates in one statement; ones recorded already stay as they were."""
+    rows = [{"bot_id": c.bot_id, "update_id": c.update_id, "kind": c.kind} for c in claims]
+    await connection.execute(
+        batch_statements(connection.dialect.name).claim,
+        {"rows": rows_parameter(rows), "now": utcnow()},
+    )
+
+
 async def upsert_user(session: AsyncSession, user: User) -> UserRecord:
     """Insert or refresh the user; returns its row as a persistent object of `session`."""
     now = utcnow()
@@ -180,7 +115,7 @@ async def upsert_user(session: AsyncSession, user: User) -> UserRecord:
             },
         )
     ).one()
-    return _persistent_user(session, row._asdict())
+    return persistent_user(session, row._asdict())
 
 
 async def upsert_chat(session: AsyncSession, bot_id: int, chat: Chat) -> None:

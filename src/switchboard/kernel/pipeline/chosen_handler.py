@@ -1,0 +1,58 @@
+"""What the pipeline does once aiogram has chosen the handler for an update.
+
+aiogram does not tell the caller of `feed_update` which handler ran; an inner middleware on
+every observer sees it, and:
+
+- writes its name into a per-update slot the processor reads, for the metrics' `handler`
+  label;
+- gives it what the processor made lazy (`LAZY`: the update's database `session`, the user's
+  row `user_record`) only if its signature asks for it: opening a session and building an
+  ORM object per update cost more than the rest of the update's database work, and most
+  handlers use neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Router
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.types import TelegramObject
+
+SLOT = "handler_slot"
+NO_HANDLER = "none"
+# Data key of {name: callable}: a handler with a parameter `name` gets `callable()` as it.
+LAZY = "lazy_context"
+
+
+class ChosenHandlerMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        target = data.get("handler")
+        if isinstance(target, HandlerObject):
+            slot = data.get(SLOT)
+            if isinstance(slot, dict):
+                slot["name"] = _name(target.callback)
+            lazy = data.get(LAZY)
+            if lazy:
+                for name, make in lazy.items():
+                    if name in target.params and name not in data:
+                        data[name] = make()
+        return await handler(event, data)
+
+
+def _name(callback: Any) -> str:
+    module = getattr(callback, "__module__", "").rsplit(".", 2)
+    name = getattr(callback, "__name__", type(callback).__name__)
+    return f"{module[-2] if len(module) > 1 else module[0]}.{name}"
+
+
+def install(router: Router) -> None:
+    middleware = ChosenHandlerMiddleware()
+    for observer in router.observers.values():
+        observer.middleware(middleware)
