@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import uvloop
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.filters import Filter
@@ -311,7 +312,7 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.rounds} rounds x {args.updates} updates per contender, {args.bots} bots, "
         f"{users} fresh users per round ({MESSAGES_PER_USER} messages each), "
         f"{args.concurrency} in flight, Bot API answered in process "
-        f"(LocalBotAPI, rtt {args.rtt:g} ms); {load_note()}"
+        f"(LocalBotAPI, rtt {args.rtt:g} ms), {args.loop} event loop; {load_note()}"
     )
     async with AsyncExitStack() as stack:
         directory = stack.enter_context(tempfile.TemporaryDirectory())
@@ -398,105 +399,116 @@ async def main(args: argparse.Namespace) -> None:
 
 
 async def breakdown(args: argparse.Namespace) -> None:
-    """CPU per update of each stage, one update at a time (no concurrency, no waiting)."""
+    """CPU per update of the pipeline with parts taken out, fed as the main run feeds it."""
     count = args.updates
-    print(f"CPU us per update, {count} updates one at a time, median of 3; {load_note()}")
+    print(
+        f"CPU us per update (this thread), {count} updates per stage, {args.concurrency} in "
+        f"flight, median of 3; {load_note()}"
+    )
     async with AsyncExitStack() as stack:
         directory = stack.enter_context(tempfile.TemporaryDirectory())
         sqlite_url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
         pg_url = await stack.enter_async_context(fresh_postgres())
         session = LocalBotAPI()
         stack.push_async_callback(session.close)
-        bots = [Bot(bot_token(i), session=session) for i in range(20)]
+        bots = [Bot(bot_token(i), session=session) for i in range(args.bots)]
         anchor_dispatcher = async_echo()
 
         async def anchor_echo(item: Item) -> None:
             await anchor_dispatcher.feed_raw_update(bots[item.bot], item.update)
 
         for database, url in (("sqlite", sqlite_url), ("postgres", pg_url)):
-            platform = await stack.enter_async_context(running_platform(url, 20, 0.0))
+            platform = await stack.enter_async_context(running_platform(url, args.bots, 0.0))
             print(f"{database}:")
-            for name, cost in (await price_stages(platform, anchor_echo, count)).items():
-                print(f"  {name:52} {cost:7,.0f}")
+            costs = await price_stages(platform, anchor_echo, count, args.concurrency)
+            for name, cost in costs.items():
+                print(f"  {name:58} {cost:7,.0f}")
 
 
 async def price_stages(
-    platform: Platform, anchor_echo: Callable[[Item], Any], count: int
+    platform: Platform, anchor_echo: Callable[[Item], Any], count: int, concurrency: int
 ) -> dict[str, float]:
-    from aiogram.fsm.storage.base import StorageKey
     from aiogram.fsm.storage.memory import MemoryStorage
     from aiogram.types import Update
 
-    from switchboard.kernel.fsm import bind_session
-    from switchboard.kernel.pipeline.records import claim_and_record
+    from switchboard.kernel.fsm import StateSnapshot
+    from switchboard.kernel.pipeline.admission import Admission, Arrival
 
-    assert platform.processor is not None
     processor, dispatcher = platform.processor, platform.dispatcher
+    assert processor is not None
     ids = sorted(platform.bots)
     memory_storage = MemoryStorage()
-    first_user = 400_000_000 + id(platform) % 1000 * 1_000_000
+    admissions, claims = processor._admissions, processor._claims
+    real_admit, real_claim = admissions._flush, claims._flush
 
-    def parsed(item: Item) -> tuple[Bot, Update]:
-        bot = platform.bots[ids[item.bot]]
-        return bot, Update.model_validate(item.update, context={"bot": bot})
+    async def no_admission_writes(arrivals: list[Arrival]) -> list[Admission]:
+        return [Admission(False, None, StateSnapshot(a.fsm_owner, {})) for a in arrivals]
+
+    async def no_claim_writes(items: list[Any]) -> list[None]:
+        return [None] * len(items)
 
     async def parse(item: Item) -> None:
-        parsed(item)
-
-    async def records(item: Item, fsm: bool = False) -> None:
-        bot, update = parsed(item)
-        message = update.message
-        assert message is not None and message.from_user is not None
-        async with processor.session_factory() as db, db.begin():
-            await claim_and_record(
-                db, bot.id, update.update_id, "message", message.from_user, message.chat
-            )
-            if fsm:
-                with bind_session(db):
-                    await dispatcher.storage.get_state(
-                        StorageKey(bot.id, message.chat.id, message.from_user.id)
-                    )
-
-    async def records_and_fsm(item: Item) -> None:
-        await records(item, fsm=True)
+        bot = platform.bots[ids[item.bot]]
+        Update.model_validate(item.update, context={"bot": bot})
 
     async def dispatch(item: Item) -> None:  # routers, handler, reply; no database
-        bot, update = parsed(item)
-        context = {**processor.extra_data, "session": None, "user_record": None, "locale": "en"}
-        context |= {"_": processor.translator.bind("en"), "handler_slot": {}}
-        storage, dispatcher.fsm.storage = dispatcher.fsm.storage, memory_storage
-        try:
-            await dispatcher.feed_update(bot, update, **context)
-        finally:
-            dispatcher.fsm.storage = storage
+        bot = platform.bots[ids[item.bot]]
+        update = Update.model_validate(item.update, context={"bot": bot})
+        context = {**processor.extra_data, "locale": "en", "handler_slot": {}}
+        context["_"] = processor.translator.bind("en")
+        await dispatcher.feed_update(bot, update, **context)
 
     async def whole(item: Item) -> None:
         await platform.process(ids[item.bot], item.update)
 
-    stages = {
-        "aiogram echo, async filter (the anchor)": anchor_echo,
-        "parse the Update": parse,
-        "transaction: claim, upsert user and chat, commit": records,
-        "  the same plus the FSM state read": records_and_fsm,
-        "dispatch: routers, echo handler, reply via limiter": dispatch,
-        "the whole pipeline, Platform.process": whole,
+    def no_database() -> None:
+        admissions._flush, claims._flush = no_admission_writes, no_claim_writes
+
+    def with_database() -> None:
+        admissions._flush, claims._flush = real_admit, real_claim
+
+    def memory_fsm() -> None:
+        dispatcher.fsm.storage = memory_storage
+
+    storage = dispatcher.fsm.storage
+
+    def database_fsm() -> None:
+        dispatcher.fsm.storage = storage
+
+    stages: dict[str, tuple[Callable[[Item], Any], Callable[[], None], Callable[[], None]]] = {
+        "aiogram echo, async filter (the anchor, whole)": (
+            anchor_echo,
+            with_database,
+            with_database,
+        ),
+        "parse the Update": (parse, with_database, with_database),
+        "dispatch: routers, echo handler, reply via limiter": (dispatch, memory_fsm, database_fsm),
+        "the pipeline with admission and claim writes taken out": (
+            whole,
+            no_database,
+            with_database,
+        ),
+        "the whole pipeline, Platform.process": (whole, with_database, with_database),
     }
     costs: dict[str, list[float]] = {name: [] for name in stages}
+    first_user = 400_000_000 + id(platform) % 1000 * 1_000_000
     for repeat in range(3):
-        for number, (name, stage) in enumerate(stages.items()):
-            users = max(1, count // MESSAGES_PER_USER)
+        for number, (name, (stage, before, after)) in enumerate(stages.items()):
             offset = (repeat * len(stages) + number) * count
             items = text_updates(
                 count,
-                bots=20,
-                users=users,
+                bots=len(ids),
+                users=max(1, count // MESSAGES_PER_USER),
                 first_update_id=offset + 1,
                 first_user=first_user + offset,
             )
-            cpu = time.thread_time()
-            for item in items:
-                await stage(item)
-            costs[name].append((time.thread_time() - cpu) / count * 1e6)
+            before()
+            try:
+                cpu = time.thread_time()
+                await feed(items, stage, concurrency=concurrency)
+                costs[name].append((time.thread_time() - cpu) / count * 1e6)
+            finally:
+                after()
     return {name: median(values) for name, values in costs.items()}
 
 
@@ -511,13 +523,18 @@ if __name__ == "__main__":
     parser.add_argument(
         "--breakdown", action="store_true", help="CPU per update of each pipeline stage instead"
     )
+    parser.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="the event loop every contender runs on (switchboard's commands use uvloop)",
+    )
     arguments = parser.parse_args()
-    default_updates = 600 if arguments.breakdown else 1_000 if arguments.quick else 3_000
+    default_updates = 1_000 if arguments.quick else 3_000
     arguments.updates = arguments.updates or default_updates
     arguments.rounds = arguments.rounds or (2 if arguments.quick else 3)
     started = time.monotonic()
-    if arguments.breakdown:
-        asyncio.run(breakdown(arguments))
-    else:
-        asyncio.run(main(arguments))
+    factory = uvloop.new_event_loop if arguments.loop == "uvloop" else None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(breakdown(arguments) if arguments.breakdown else main(arguments))
     print(f"took {time.monotonic() - started:.0f} s")

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard import event_loop
 from switchboard.kernel.bots import BotRegistryError
 from switchboard.kernel.jobs.cli import jobs_app
 from switchboard.kernel.telemetry import configure_logging
@@ -85,7 +86,7 @@ def demo(
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(run_demo(settings, host, port))
+    event_loop.run(run_demo(settings, host, port))
 
 
 @app.command()
@@ -95,7 +96,7 @@ def run() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(run_polling(settings))
+    event_loop.run(run_polling(settings))
 
 
 @app.command()
@@ -105,7 +106,7 @@ def serve() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(run_webhook(settings))
+    event_loop.run(run_webhook(settings))
 
 
 @app.command()
@@ -115,7 +116,7 @@ def worker() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(run_worker_only(settings))
+    event_loop.run(run_worker_only(settings))
 
 
 bots_app = typer.Typer(help="Bots this deployment runs.", no_args_is_help=True)
