@@ -80,7 +80,7 @@ from switchboard.settings import load_settings
 
 # Within the inbound throttle's burst (10) and the outbound per-chat burst (3): neither limit
 # has a reason to hold a benchmark update, however fast the run.
-MESSAGES_PER_USER = 3
+MESSAGES_PER_USER = 3  # at most: users are rounded up, so none sends a 4th (limited to 1/s)
 
 # --- a Bot API that answers in process -------------------------------------------------------
 
@@ -307,7 +307,7 @@ def throttled() -> float:
 
 async def main(args: argparse.Namespace) -> None:
     rtt = args.rtt / 1000
-    users = max(1, args.updates // MESSAGES_PER_USER)
+    users = -(-args.updates // MESSAGES_PER_USER)
     print(
         f"{args.rounds} rounds x {args.updates} updates per contender, {args.bots} bots, "
         f"{users} fresh users per round ({MESSAGES_PER_USER} messages each), "
@@ -340,7 +340,7 @@ async def main(args: argparse.Namespace) -> None:
 
         async def one_round(contender: Contender, count: int) -> float:
             nonlocal next_update, next_user
-            round_users = max(1, count // MESSAGES_PER_USER)
+            round_users = -(-count // MESSAGES_PER_USER)
             items = text_updates(
                 count,
                 bots=len(contender.bot_ids),
@@ -498,7 +498,7 @@ async def price_stages(
             items = text_updates(
                 count,
                 bots=len(ids),
-                users=max(1, count // MESSAGES_PER_USER),
+                users=-(-count // MESSAGES_PER_USER),
                 first_update_id=offset + 1,
                 first_user=first_user + offset,
             )

@@ -16,7 +16,9 @@ meet the busy timeout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
@@ -69,12 +71,13 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             cursor.close()
 
     turns = _WriteTurns()
+    _TURNS[engine.sync_engine] = turns
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         info = connection.connection.info
         if _TURN not in info:  # a connection keeps its turn until it goes back to the pool
-            info[_TURN] = turns.take()
+            info[_TURN] = await_only(turns.take())
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
@@ -103,20 +106,34 @@ class _WriteTurns:
             weakref.WeakKeyDictionary()
         )
 
-    def take(self) -> asyncio.Lock:
-        """Wait for this process's turn at the write lock (called inside SQLAlchemy's greenlet)."""
+    async def take(self) -> asyncio.Lock:
+        """Wait for this process's turn at the write lock; the lock to release after."""
         loop = asyncio.get_running_loop()
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
         try:
-            await_only(asyncio.wait_for(lock.acquire(), WRITE_TURN_TIMEOUT_S))
+            await asyncio.wait_for(lock.acquire(), WRITE_TURN_TIMEOUT_S)
         except TimeoutError:
             raise TimeoutError(
                 f"no turn at the SQLite write lock within {WRITE_TURN_TIMEOUT_S:g} s "
                 "(is a transaction waiting for another one of its own task?)"
             ) from None
         return lock
+
+
+_TURNS: weakref.WeakKeyDictionary[Any, _WriteTurns] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def sqlite_write_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """This process's turn at the SQLite write lock, for writes made on a raw driver connection
+    (outside SQLAlchemy's transactions, which take their turn by themselves)."""
+    lock = await _TURNS[engine.sync_engine].take()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _give_back(info: dict[Any, Any]) -> None:

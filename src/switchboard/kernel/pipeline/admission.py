@@ -1,4 +1,4 @@
-"""Admitting a batch of updates before their handlers run: one transaction for all of them.
+"""Admitting a batch of updates before their handlers run, and claiming them in batches.
 
 For every update of the batch: is it handled already (its id claimed; then it is a duplicate
 and nothing else happens), its user and chat upserted (language and timezone come back with
@@ -7,22 +7,33 @@ middleware, which reads a state for every update, needs no query. Four statement
 commit for the whole batch, however many updates are in it.
 
 Nothing here is an effect of the update: users and chats are refreshed idempotently, and the
-claim is written only once the update is handled (see `processor`). An update admitted and
-then lost with the process is admitted again when Telegram delivers it again.
+claim is written only once the update is handled (see `processor`, and `claim` here for the
+updates whose handlers wrote nothing). An update admitted and then lost with the process is
+admitted again when Telegram delivers it again. So the statements need not commit together:
+each runs on its own (see `batch_connection`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiogram.types import Chat, User
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from switchboard.db import utcnow
 from switchboard.kernel.fsm import FullKey, Owner, StateSnapshot
-from switchboard.kernel.pipeline.batch_sql import BatchStatements, batch_statements, rows_parameter
+from switchboard.kernel.pipeline.batch_connection import BatchConnection, from_sqlite_timestamp
+from switchboard.kernel.pipeline.batch_sql import (
+    USER_COLUMNS,
+    BatchStatements,
+    batch_statements,
+    rows_parameter,
+)
+from switchboard.kernel.pipeline.records import Claim
+
+_USER_TIMESTAMPS = ("first_seen", "last_seen")
 
 
 @dataclass(frozen=True)
@@ -46,13 +57,15 @@ class Admission:
 DUPLICATE = Admission(duplicate=True)
 
 
-async def admit(connection: AsyncConnection, arrivals: Sequence[Arrival]) -> list[Admission]:
-    """Admit `arrivals` in the connection's transaction; one `Admission` per arrival, in order."""
-    done = await _already_claimed(connection, arrivals)
+async def admit(connection: BatchConnection, arrivals: Sequence[Arrival]) -> list[Admission]:
+    """Admit `arrivals`; one `Admission` per arrival, in order."""
+    sql = batch_statements("sqlite" if connection.sqlite else "postgresql")
+    done = await _already_claimed(connection, sql, arrivals)
     fresh = [a for a in arrivals if (a.bot_id, a.update_id) not in done]
-    users = await _upsert_users(connection, fresh)
-    await _upsert_chats(connection, fresh)
-    states = await _read_states(connection, fresh)
+    now = utcnow()
+    users = await _upsert_users(connection, sql, fresh, now)
+    await _upsert_chats(connection, sql, fresh, now)
+    states = await _read_states(connection, sql, fresh)
     admissions = []
     for arrival in arrivals:
         if (arrival.bot_id, arrival.update_id) in done:
@@ -70,17 +83,15 @@ async def admit(connection: AsyncConnection, arrivals: Sequence[Arrival]) -> lis
 
 
 async def _already_claimed(
-    connection: AsyncConnection, arrivals: Sequence[Arrival]
+    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival]
 ) -> set[tuple[int, int]]:
     keys = [{"bot_id": a.bot_id, "update_id": a.update_id} for a in arrivals]
-    rows = await connection.execute(
-        _statements(connection).already_claimed, {"rows": rows_parameter(keys)}
-    )
+    rows = await connection.fetch(sql.already_claimed, rows_parameter(keys))
     return {(bot_id, update_id) for bot_id, update_id in rows}
 
 
 async def _upsert_users(
-    connection: AsyncConnection, arrivals: Sequence[Arrival]
+    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival], now: datetime
 ) -> dict[int, dict[str, Any]]:
     # One row per user: an upsert may not touch the same row twice in one statement.
     rows = {
@@ -95,14 +106,19 @@ async def _upsert_users(
     }
     if not rows:
         return {}
-    result = await connection.execute(
-        _statements(connection).upsert_users,
-        {"rows": rows_parameter(list(rows.values())), "now": utcnow()},
-    )
-    return {row.id: row._asdict() for row in result}
+    result = await connection.write(sql.upsert_users, rows_parameter(list(rows.values())), now)
+    users = {}
+    for row in result:
+        user = dict(zip(USER_COLUMNS, row, strict=True))
+        for column in _USER_TIMESTAMPS:
+            user[column] = from_sqlite_timestamp(user[column])
+        users[user["id"]] = user
+    return users
 
 
-async def _upsert_chats(connection: AsyncConnection, arrivals: Sequence[Arrival]) -> None:
+async def _upsert_chats(
+    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival], now: datetime
+) -> None:
     rows = {
         (a.bot_id, a.chat.id): {
             "bot_id": a.bot_id,
@@ -115,22 +131,17 @@ async def _upsert_chats(connection: AsyncConnection, arrivals: Sequence[Arrival]
         if a.chat is not None
     }
     if rows:
-        await connection.execute(
-            _statements(connection).upsert_chats,
-            {"rows": rows_parameter(list(rows.values())), "now": utcnow()},
-        )
+        await connection.write(sql.upsert_chats, rows_parameter(list(rows.values())), now)
 
 
 async def _read_states(
-    connection: AsyncConnection, arrivals: Sequence[Arrival]
+    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival]
 ) -> dict[Owner, dict[FullKey, str | None]]:
     owners = {a.fsm_owner for a in arrivals if a.fsm_owner is not None}
     if not owners:
         return {}
     keys = [{"bot_id": bot, "chat_id": chat, "user_id": user} for bot, chat, user in owners]
-    rows = await connection.execute(
-        _statements(connection).read_states, {"rows": rows_parameter(keys)}
-    )
+    rows = await connection.fetch(sql.read_states, rows_parameter(keys))
     found: dict[Owner, dict[FullKey, str | None]] = {}
     for bot, chat, user, thread, business_connection, destiny, state in rows:
         found.setdefault((bot, chat, user), {})[
@@ -139,5 +150,8 @@ async def _read_states(
     return found
 
 
-def _statements(connection: AsyncConnection) -> BatchStatements:
-    return batch_statements(connection.dialect.name)
+async def claim(connection: BatchConnection, claims: Sequence[Claim]) -> None:
+    """Record handled updates in one statement; ones recorded already stay as they were."""
+    sql = batch_statements("sqlite" if connection.sqlite else "postgresql")
+    rows = [{"bot_id": c.bot_id, "update_id": c.update_id, "kind": c.kind} for c in claims]
+    await connection.write(sql.claim, rows_parameter(rows), utcnow())

@@ -7,8 +7,8 @@ together with its effects. Only then does `process` return and the caller acknow
 claimed as handled all the same, the user gets a kind reply, and the bot keeps running.
 
 The database work is shared between updates in flight at once (group commit): admission is
-one transaction for every update waiting to be admitted, and so is the claim of every update
-whose handlers wrote nothing. A handler that uses the database gets the update's own session,
+one batch of statements for every update waiting to be admitted, and so is the claim of every
+update whose handlers wrote nothing (on connections of their own, see `batch_connection`). A handler that uses the database gets the update's own session,
 which begins a transaction on first use; the claim then goes into that transaction, so the
 handler's effects and the claim commit together, and a second delivery that finds the update
 claimed rolls its own effects back. Concurrent deliveries of one update in this process are
@@ -36,10 +36,11 @@ from switchboard.kernel.i18n import Translator, resolve_locale
 # Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
 from switchboard.kernel.jobs.queue import _ENQUEUED as JOBS_ENQUEUED
 from switchboard.kernel.models import UserRecord
-from switchboard.kernel.pipeline.admission import Admission, Arrival, admit
+from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
+from switchboard.kernel.pipeline.batch_connection import BatchConnection
 from switchboard.kernel.pipeline.chosen_handler import LAZY, NO_HANDLER, SLOT
 from switchboard.kernel.pipeline.group_commit import GroupCommit
-from switchboard.kernel.pipeline.records import Claim, claim_many, claim_update, persistent_user
+from switchboard.kernel.pipeline.records import Claim, claim_update, persistent_user
 from switchboard.kernel.throttle import InboundThrottle, Verdict
 
 log = structlog.get_logger("switchboard.pipeline")
@@ -89,22 +90,25 @@ class UpdateProcessor:
         if not isinstance(engine, AsyncEngine):
             raise TypeError("the session factory must be bound to an AsyncEngine")
         self.engine = engine
+        # One connection each: a batch of claims may be written while the next one is admitted.
+        self._admitting = BatchConnection(engine)
+        self._claiming = BatchConnection(engine)
         self._admissions: GroupCommit[Arrival, Admission] = GroupCommit(self._admit)
         self._claims: GroupCommit[Claim, None] = GroupCommit(self._claim)
         self._in_flight: dict[tuple[int, int], asyncio.Future[None]] = {}
 
     async def _admit(self, arrivals: Sequence[Arrival]) -> list[Admission]:
-        async with self.engine.begin() as connection:
-            return await admit(connection, arrivals)
+        return await admit(self._admitting, arrivals)
 
     async def _claim(self, claims: Sequence[Claim]) -> list[None]:
-        async with self.engine.begin() as connection:
-            await claim_many(connection, claims)
+        await claim(self._claiming, claims)
         return [None] * len(claims)
 
     async def close(self) -> None:
         await self._admissions.close()
         await self._claims.close()
+        await self._admitting.close()
+        await self._claiming.close()
 
     async def process(self, bot: Bot, raw: dict[str, Any] | Update) -> None:
         """Handle one update; returns once its effects are committed (or it was a duplicate)."""

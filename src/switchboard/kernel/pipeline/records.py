@@ -8,7 +8,6 @@ cost more CPU than the database did.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +15,12 @@ from aiogram.types import Chat, Update, User
 from sqlalchemy import Insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from switchboard.db import utcnow
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
-from switchboard.kernel.pipeline.batch_sql import batch_statements, rows_parameter
 
 _PROCESSED = ProcessedUpdate.__table__
 _USERS = UserRecord.__table__
@@ -88,15 +86,6 @@ class Claim:
     bot_id: int
     update_id: int
     kind: str
-
-
-async def claim_many(connection: AsyncConnection, claims: Sequence[Claim]) -> None:
-    """Record handled updates in one statement; ones recorded already stay as they were."""
-    rows = [{"bot_id": c.bot_id, "update_id": c.update_id, "kind": c.kind} for c in claims]
-    await connection.execute(
-        batch_statements(connection.dialect.name).claim,
-        {"rows": rows_parameter(rows), "now": utcnow()},
-    )
 
 
 async def upsert_user(session: AsyncSession, user: User) -> UserRecord:
