@@ -33,6 +33,7 @@ from switchboard.kernel.jobs import JobRegistry, Worker
 from switchboard.kernel.models import BotRecord
 from switchboard.kernel.pipeline import chosen_handler
 from switchboard.kernel.pipeline.processor import UpdateProcessor
+from switchboard.kernel.platform_bot import PlatformBot
 from switchboard.kernel.sender import (
     FloodLimiter,
     InMemoryFloodBackend,
@@ -149,7 +150,7 @@ class Platform:
             self.records[record.id] = record
             self.enabled.set(record.id, record.apps)
             if record.id not in self.bots:
-                bot = Bot(
+                bot = PlatformBot(
                     record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
                 )
                 install_flood_control(bot, self.limiter)

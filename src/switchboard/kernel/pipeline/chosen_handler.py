@@ -27,6 +27,9 @@ LAZY = "lazy_context"
 
 
 class ChosenHandlerMiddleware(BaseMiddleware):
+    def __init__(self) -> None:
+        self._names: dict[Any, str] = {}
+
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -37,7 +40,10 @@ class ChosenHandlerMiddleware(BaseMiddleware):
         if isinstance(target, HandlerObject):
             slot = data.get(SLOT)
             if isinstance(slot, dict):
-                slot["name"] = _name(target.callback)
+                name = self._names.get(target.callback)
+                if name is None:
+                    name = self._names[target.callback] = _name(target.callback)
+                slot["name"] = name
             lazy = data.get(LAZY)
             if lazy:
                 for name, make in lazy.items():

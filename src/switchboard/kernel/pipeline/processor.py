@@ -8,10 +8,11 @@ claimed as handled all the same, the user gets a kind reply, and the bot keeps r
 
 The database work is shared between updates in flight at once (group commit): admission is
 one batch of statements for every update waiting to be admitted, and so is the claim of every
-update whose handlers wrote nothing (on connections of their own, see `batch_connection`). A handler that uses the database gets the update's own session,
-which begins a transaction on first use; the claim then goes into that transaction, so the
-handler's effects and the claim commit together, and a second delivery that finds the update
-claimed rolls its own effects back. Concurrent deliveries of one update in this process are
+update whose handlers wrote nothing (on connections of their own, see `batch_connection`).
+A handler that uses the database gets the update's own session, which begins a transaction on
+first use; the claim then goes into that transaction, so the handler's effects and the claim
+commit together, and a second delivery that finds the update claimed rolls its own effects
+back. Concurrent deliveries of one update in this process are
 handled once: the second waits for the first.
 """
 
@@ -35,6 +36,7 @@ from switchboard.kernel.i18n import Translator, resolve_locale
 
 # Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
 from switchboard.kernel.jobs.queue import _ENQUEUED as JOBS_ENQUEUED
+from switchboard.kernel.metric_children import Children
 from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
 from switchboard.kernel.pipeline.batch_connection import BatchConnection
@@ -44,6 +46,8 @@ from switchboard.kernel.pipeline.records import Claim, claim_update, persistent_
 from switchboard.kernel.throttle import InboundThrottle, Verdict
 
 log = structlog.get_logger("switchboard.pipeline")
+_UPDATES = Children(telemetry.UPDATES)  # bot, type, handler, outcome
+_HANDLER_SECONDS = Children(telemetry.HANDLER_SECONDS)  # type, handler
 
 # In a session's info once it has a connection (and so a transaction) for the update.
 _BEGUN = "switchboard_update_begun"
@@ -145,11 +149,8 @@ class UpdateProcessor:
             outcome = await self._run(bot, update, kind, slot)
         finally:
             handler = slot.get("name", NO_HANDLER)
-            labels = {"type": kind, "handler": handler}
-            telemetry.UPDATES.labels(
-                bot=telemetry.bot_label(bot.id), outcome=outcome, **labels
-            ).inc()
-            telemetry.HANDLER_SECONDS.labels(**labels).observe(time.perf_counter() - started)
+            _UPDATES.get(telemetry.bot_label(bot.id), kind, handler, outcome).inc()
+            _HANDLER_SECONDS.get(kind, handler).observe(time.perf_counter() - started)
             telemetry.clear_update_context()
 
     def _arrival(self, bot: Bot, update: Update) -> Arrival:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switchboard.kernel.metric_children import Children
+
 from .backend import FloodBackend, SendTarget
 from .clock import Clock, LoopClock
 from .limits import DEFAULT_SAFETY_MARGIN, TELEGRAM_LIMITS, FloodLimits
@@ -17,6 +19,8 @@ from .priority import Priority, send_priority
 from .send_queue import BotSendQueue
 
 __all__ = ["FloodLimiter", "SendPermit"]
+
+_WAITS = Children(FLOOD_WAIT_SECONDS)  # lane
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,7 @@ class FloodLimiter:
         started = self.clock.now()
         granted_at = await self._queue(bot_id).acquire(target, priority)
         waited = self.clock.now() - started
-        FLOOD_WAIT_SECONDS.labels(lane=priority.value).observe(waited)
+        _WAITS.get(priority.value).observe(waited)
         return SendPermit(granted_at, waited, priority)
 
     async def pause(self, bot_id: int, seconds: float) -> None:

@@ -18,6 +18,8 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import TelegramType
 
+from switchboard.kernel.metric_children import Children
+
 from .limiter import FloodLimiter
 from .limits import is_counted_method
 from .metrics import RETRY_AFTER_TOTAL, SENDS_TOTAL
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["FloodControlMiddleware", "install_flood_control"]
 
 logger = structlog.get_logger(__name__)
+_SENDS = Children(SENDS_TOTAL)  # method, lane
 
 
 def _target_chat(method: TelegramMethod[TelegramType]) -> int | str | None:
@@ -58,7 +61,7 @@ class FloodControlMiddleware(BaseRequestMiddleware):
         while True:
             if counted:
                 permit = await self.limiter.acquire(bot.id, chat_id)
-                SENDS_TOTAL.labels(method=api_method, lane=permit.priority.value).inc()
+                _SENDS.get(api_method, permit.priority.value).inc()
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
