@@ -327,13 +327,17 @@ async def test_killed_between_capture_and_filing_files_once(
             process.send_signal(signal.SIGKILL)  # the capture is committed; filing has not happened
             process.wait()
             process = start()
-            ask = await until(
-                lambda: confirmation_in(sandbox, user["id"]),
-                "the confirmation after the restart",
-                60,
-            )
-            await _press_first(tg, user, ask)
-            await until(lambda: filed_in(sandbox, forum, "running shoes"), "the filed note", 60)
+            try:
+                ask = await until(
+                    lambda: confirmation_in(sandbox, user["id"]),
+                    "the confirmation after the restart",
+                    60,
+                )
+                await _press_first(tg, user, ask)
+                await until(lambda: filed_in(sandbox, forum, "running shoes"), "the filed note", 60)
+            except AssertionError as error:
+                log = (tmp_path / "platform.log").read_text(errors="replace")
+                raise AssertionError(f"{error}; the platform's log ends:\n{log[-4000:]}") from None
             await asyncio.sleep(3)  # time for any second filing to show up (there must be none)
             assert len(filed_in(sandbox, forum, "running shoes")) == 1
             assert await notes_count() == 1

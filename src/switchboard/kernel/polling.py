@@ -2,7 +2,10 @@
 
 A poller fetches a batch, handles each chat's updates in order while different chats run
 concurrently, and only then moves the offset — so an update is confirmed to Telegram after its
-effects are committed. Network errors back off exponentially; a 409 (another instance polls,
+effects are committed. Stopping is graceful: a poller stops fetching, lets the batch in hand
+finish (a handler cut off halfway would leave Telegram-side effects without their rows, and its
+redelivery may be too late, e.g. "query is too old"), and only a poller still busy after the
+grace period is cancelled. Network errors back off exponentially; a 409 (another instance polls,
 or a webhook is set) is logged and retried after a pause instead of killing the bot.
 
 Long polls go over their own HTTP session, one connection per bot and no cap. An idle long poll
@@ -14,8 +17,10 @@ the 101st bot could not poll at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import defaultdict
+from collections.abc import Coroutine
 from typing import Any
 
 import structlog
@@ -38,6 +43,7 @@ log = structlog.get_logger("switchboard.polling")
 POLL_TIMEOUT = 25
 BACKOFF_CAP = 60.0
 CONFLICT_PAUSE = 15.0
+SHUTDOWN_GRACE = 15.0
 
 
 def chat_key(update: Update) -> int | None:
@@ -72,27 +78,36 @@ class BotPoller:
         self.bot = bot
         self.session = session if session is not None else bot.session
         self.offset: int | None = None
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Stop fetching; `run` returns once the batch in hand is handled."""
+        self._stopping.set()
 
     async def run(self) -> None:
         failures = 0
         await self._drop_webhook()
-        while True:
+        while not self._stopping.is_set():
             try:
-                updates = await self.session(
-                    self.bot,
-                    GetUpdates(offset=self.offset, timeout=POLL_TIMEOUT),
-                    timeout=POLL_TIMEOUT + 10,
+                updates = await self._unless_stopped(
+                    self.session(
+                        self.bot,
+                        GetUpdates(offset=self.offset, timeout=POLL_TIMEOUT),
+                        timeout=POLL_TIMEOUT + 10,
+                    )
                 )
                 failures = 0
+            except _Stopped:
+                return
             except TelegramConflictError as error:
                 log.warning("polling conflict", bot_id=self.bot.id, reason=error.message)
-                await asyncio.sleep(CONFLICT_PAUSE)
+                await self._pause(CONFLICT_PAUSE)
                 continue
             except TelegramUnauthorizedError:
                 log.error("bot token rejected; poller stops", bot_id=self.bot.id)
                 return
             except TelegramRetryAfter as error:
-                await asyncio.sleep(error.retry_after)
+                await self._pause(error.retry_after)
                 continue
             except (TelegramNetworkError, TelegramServerError, OSError) as error:
                 failures += 1
@@ -100,11 +115,30 @@ class BotPoller:
                 log.warning(
                     "polling failed", bot_id=self.bot.id, error=str(error), retry_in=round(delay, 1)
                 )
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 continue
             if updates:
                 await handle_batch(self.platform, self.bot, updates)
                 self.offset = updates[-1].update_id + 1
+
+    async def _unless_stopped(self, call: Coroutine[Any, Any, list[Update]]) -> list[Update]:
+        """`call`'s result, or _Stopped when `stop()` comes first (the call is then cancelled)."""
+        fetch = asyncio.ensure_future(call)
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                await asyncio.gather(fetch, return_exceptions=True)
+        if fetch.cancelled():
+            raise _Stopped
+        return fetch.result()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _drop_webhook(self) -> None:
         try:
@@ -117,39 +151,72 @@ class BotPoller:
             )
 
 
+class _Stopped(Exception):
+    """The poller was stopped while it waited for updates."""
+
+
 class PollingSupervisor:
     """Keeps one poller per running bot, restarting a poller that crashed."""
 
-    def __init__(self, platform: Platform, refresh_every: float = 10.0) -> None:
+    def __init__(
+        self, platform: Platform, refresh_every: float = 10.0, grace: float = SHUTDOWN_GRACE
+    ) -> None:
+        """`grace`: how long `stop()` lets pollers finish the batches in hand."""
         self.platform = platform
         self.refresh_every = refresh_every
-        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.grace = grace
+        self.pollers: dict[int, tuple[BotPoller, asyncio.Task[None]]] = {}
         # limit=0: no cap; each poller holds at most one connection at a time.
         self.poll_session = AiohttpSession(api=platform.http.api, limit=0)
+        self._stopping = asyncio.Event()
+        self._retiring: set[asyncio.Task[None]] = set()
+
+    def stop(self) -> None:
+        """Ask `run` to return after the pollers finished what they hold (within `grace`)."""
+        self._stopping.set()
 
     async def run(self) -> None:
         try:
-            while True:
+            while not self._stopping.is_set():
                 self._sync()
-                await asyncio.sleep(self.refresh_every)
-                await self.platform.reload_bots()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.refresh_every)
+                if not self._stopping.is_set():
+                    await self.platform.reload_bots()
         finally:
-            for task in self.tasks.values():
-                task.cancel()
-            await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+            await self._stop_pollers(list(self.pollers.values()))
+            await asyncio.gather(*self._retiring, return_exceptions=True)
             await self.poll_session.close()
+
+    async def _stop_pollers(self, pollers: list[tuple[BotPoller, asyncio.Task[None]]]) -> None:
+        for poller, _ in pollers:
+            poller.stop()
+        tasks = [task for _, task in pollers]
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=self.grace)
+        if late:
+            log.warning("pollers still busy after the grace period; cancelled", count=len(late))
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _sync(self) -> None:
         for bot_id, bot in self.platform.bots.items():
-            task = self.tasks.get(bot_id)
-            if task is None or task.done():
+            held = self.pollers.get(bot_id)
+            if held is None or held[1].done():
+                task = held[1] if held is not None else None
                 if task is not None and not task.cancelled() and task.exception() is not None:
                     log.error(
                         "poller crashed; restarting", bot_id=bot_id, error=repr(task.exception())
                     )
-                self.tasks[bot_id] = asyncio.create_task(
-                    BotPoller(self.platform, bot, self.poll_session).run(), name=f"poller-{bot_id}"
+                poller = BotPoller(self.platform, bot, self.poll_session)
+                self.pollers[bot_id] = (
+                    poller,
+                    asyncio.create_task(poller.run(), name=f"poller-{bot_id}"),
                 )
-        for bot_id in list(self.tasks):
-            if bot_id not in self.platform.bots:
-                self.tasks.pop(bot_id).cancel()
+        gone = [self.pollers.pop(b) for b in list(self.pollers) if b not in self.platform.bots]
+        if gone:
+            stopping = asyncio.create_task(self._stop_pollers(gone))
+            self._retiring.add(stopping)
+            stopping.add_done_callback(self._retiring.discard)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import structlog
 import uvicorn
 
-from switchboard.kernel.polling import PollingSupervisor
+from switchboard.kernel.polling import SHUTDOWN_GRACE, PollingSupervisor
 from switchboard.kernel.runtime import Platform
 from switchboard.kernel.webhooks import ensure_webhooks
 from switchboard.settings import Settings
@@ -48,10 +49,21 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(signum, stop.set)
 
 
-async def _until(stop: asyncio.Event, *tasks: asyncio.Task[None]) -> None:
-    waiter = asyncio.create_task(stop.wait())
+Service = tuple[Callable[[], None], "asyncio.Task[None]"]
+"""A running part of the platform: how to ask it to stop, and its task."""
+
+
+async def _until(stop: asyncio.Event, *services: Service) -> None:
+    """Run `services` until `stop` is set or one of them ends; then stop them all gracefully
+    (each finishes the updates in hand within SHUTDOWN_GRACE) and cancel any still running."""
+    tasks = [task for _, task in services]
+    waiter: asyncio.Task[Any] = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
-    for task in (waiter, *tasks):
+    waiter.cancel()
+    for ask_to_stop, _ in services:
+        ask_to_stop()
+    _, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE + 5)
+    for task in late:
         task.cancel()
     await asyncio.gather(waiter, *tasks, return_exceptions=True)
     for task in done:
@@ -59,10 +71,22 @@ async def _until(stop: asyncio.Event, *tasks: asyncio.Task[None]) -> None:
             raise task.exception()  # type: ignore[misc]
 
 
+def _supervised(supervisor: PollingSupervisor) -> Service:
+    return supervisor.stop, asyncio.create_task(supervisor.run())
+
+
+def _served(server: uvicorn.Server) -> Service:
+    def ask_to_stop() -> None:
+        server.should_exit = True  # uvicorn then waits for requests in flight
+
+    return ask_to_stop, asyncio.create_task(server.serve())
+
+
 def _web_server(platform: Platform, settings: Settings) -> uvicorn.Server:
     config = uvicorn.Config(
         create_web_app(platform), host=settings.web_host, port=settings.web_port,
         log_level="warning", access_log=False, lifespan="off", log_config=None,
+        timeout_graceful_shutdown=int(SHUTDOWN_GRACE),
     )  # fmt: skip
     return EmbeddedServer(config)
 
@@ -73,11 +97,11 @@ async def run_polling(
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     async with running_platform(settings) as platform:
-        tasks = [asyncio.create_task(PollingSupervisor(platform).run())]
+        services = [_supervised(PollingSupervisor(platform))]
         if web:
-            tasks.append(asyncio.create_task(_web_server(platform, settings).serve()))
+            services.append(_served(_web_server(platform, settings)))
         log.info("polling", bots=len(platform.bots))
-        await _until(stop, *tasks)
+        await _until(stop, *services)
 
 
 async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -89,7 +113,7 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
     _stop_on_signals(stop)
     async with running_platform(settings) as platform:
         await ensure_webhooks(platform, settings.webhook_base_url)
-        server = asyncio.create_task(_web_server(platform, settings).serve())
+        server = _served(_web_server(platform, settings))
         log.info("serving webhooks", bots=len(platform.bots), port=settings.web_port)
         await _until(stop, server)
 
