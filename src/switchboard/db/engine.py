@@ -6,6 +6,10 @@ instead of failing, and `BEGIN IMMEDIATE` so that a transaction takes the write 
 Without that, a transaction that reads and then writes can fail with "database is locked" when
 another connection wrote in between, and SQLite's busy handler cannot save it.
 
+A connection with the `READ_ONLY` execution option begins a plain (deferred) transaction and
+takes no turn: in WAL mode a reader needs no lock, so a periodic check such as "is any job due?"
+does not hold up every writer of the process while it looks.
+
 Within one process, transactions take turns at that write lock on an asyncio lock first (taken
 when the transaction begins, given back when its connection returns to the pool): a task
 waiting there gets the turn the moment it is free, where SQLite's busy handler polls with
@@ -28,6 +32,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util import await_only
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "switchboard_read_only"
+"""Execution option: this connection only reads (on SQLite: no write lock, no write turn)."""
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -75,6 +81,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
         info = connection.connection.info
         if _TURN not in info:  # a connection keeps its turn until it goes back to the pool
             info[_TURN] = await_only(turns.take())

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, case, literal, literal_column, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from switchboard.kernel.jobs.models import Job, JobState
 
@@ -57,6 +57,18 @@ def _fenced(worker_id: str, jobs: Sequence[ClaimedJob]) -> Any:
         & (JOBS.c.locked_by == worker_id)
         & tuple_(JOBS.c.id, JOBS.c.attempts).in_([(job.id, job.attempt) for job in jobs])
     )
+
+
+async def any_due(connection: AsyncConnection, now: datetime) -> bool:
+    """Whether a job is due to be claimed (a read: nothing is locked)."""
+    due = select(JOBS.c.id).where(IS_QUEUED, JOBS.c.run_at <= now).limit(1)
+    return (await connection.execute(due)).first() is not None
+
+
+async def any_lease_expired(connection: AsyncConnection, now: datetime) -> bool:
+    """Whether a running job's lease ran out (a read: nothing is locked)."""
+    expired = select(JOBS.c.id).where(IS_RUNNING, JOBS.c.lease_expires_at < now).limit(1)
+    return (await connection.execute(expired)).first() is not None
 
 
 async def claim_jobs(

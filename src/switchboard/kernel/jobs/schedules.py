@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from switchboard.db.base import utcnow
 from switchboard.db.session import dialect_insert
@@ -101,6 +101,12 @@ async def list_schedules(session: AsyncSession) -> Sequence[Schedule]:
 
 def fire_unique_key(name: str, fire: datetime) -> str:
     return f"schedule:{name}:{fire.isoformat()}"
+
+
+async def any_schedule_due(connection: AsyncConnection, now: datetime) -> bool:
+    """Whether a schedule is due to fire (a read: nothing is locked)."""
+    due = select(SCHEDULES.c.id).where(SCHEDULES.c.next_fire_at <= now).limit(1)
+    return (await connection.execute(due)).first() is not None
 
 
 async def fire_due_schedules(

@@ -21,18 +21,21 @@ import secrets
 import socket
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db.base import utcnow
+from switchboard.db.engine import READ_ONLY
 from switchboard.kernel.jobs import metrics
 from switchboard.kernel.jobs.backoff import Backoff
 from switchboard.kernel.jobs.claims import (
     ClaimedJob,
     Outcome,
+    any_due,
+    any_lease_expired,
     claim_jobs,
     record_outcomes,
     renew_leases,
@@ -41,7 +44,7 @@ from switchboard.kernel.jobs.claims import (
 from switchboard.kernel.jobs.models import JobState
 from switchboard.kernel.jobs.queue import add_waker, remove_waker
 from switchboard.kernel.jobs.registry import JobContext, JobRegistry, PermanentFailure, RetryLater
-from switchboard.kernel.jobs.schedules import fire_due_schedules
+from switchboard.kernel.jobs.schedules import any_schedule_due, fire_due_schedules
 from switchboard.kernel.jobs.wakeups import listen_for_jobs
 
 Clock = Callable[[], datetime]
@@ -166,6 +169,8 @@ class Worker:
     async def maintain(self) -> None:
         """One maintenance step: requeue expired leases, fire due schedules."""
         now = self.clock()
+        if not await self._reads(lambda connection: self._maintenance_due(connection, now)):
+            return
         async with self.session_factory() as session, session.begin():
             expired = await requeue_expired(session, now)
             fired = await fire_due_schedules(session, now) if self.run_schedules else []
@@ -206,6 +211,8 @@ class Worker:
             return []
         try:
             now = self.clock()
+            if not outcomes and not await self._reads(lambda c: any_due(c, now)):
+                return []  # idle: no write transaction (on SQLite it would hold up every writer)
             async with self.session_factory() as session, session.begin():
                 written = await record_outcomes(session, self.worker_id, outcomes, now)
                 claimed = (
@@ -225,6 +232,20 @@ class Worker:
             self._held[job.id] = job
             self._active[job.id] = asyncio.create_task(self._run(job), name=f"job-{job.id}")
         return claimed
+
+    async def _maintenance_due(self, connection: AsyncConnection, now: datetime) -> bool:
+        if await any_lease_expired(connection, now):
+            return True
+        return self.run_schedules and await any_schedule_due(connection, now)
+
+    async def _reads(self, check: Callable[[AsyncConnection], Awaitable[bool]]) -> bool:
+        """`check` run on a read-only connection (no write lock, no write turn on SQLite)."""
+        engine = self.session_factory.kw.get("bind")
+        if not isinstance(engine, AsyncEngine):
+            return True  # cannot tell: do the work, which finds out
+        async with engine.connect() as connection:
+            await connection.execution_options(**{READ_ONLY: True})
+            return await check(connection)
 
     async def _run(self, job: ClaimedJob) -> None:
         delay = (self.clock() - job.run_at).total_seconds()
