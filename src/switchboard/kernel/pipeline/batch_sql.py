@@ -22,6 +22,14 @@ from switchboard.kernel.models import UserRecord
 
 USER_COLUMNS = tuple(column.name for column in UserRecord.__table__.c)
 _RETURNING = ", ".join(USER_COLUMNS)
+# The same in both dialects: what an upsert changes on a row that exists.
+_USERS_CONFLICT = f"""\
+ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username,
+    telegram_language = excluded.telegram_language, last_seen = excluded.last_seen
+RETURNING {_RETURNING}"""
+_CHATS_CONFLICT = """\
+ON CONFLICT (bot_id, id) DO UPDATE SET type = excluded.type, title = excluded.title,
+    is_forum = excluded.is_forum"""
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,7 @@ INSERT INTO users (id, first_name, username, telegram_language, first_seen, last
 SELECT {field("r", "id")}, {field("r", "first_name")}, {field("r", "username")},
        {field("r", "telegram_language")}, :now, :now
 FROM json_each(:rows) AS r WHERE true
-ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username,
-    telegram_language = excluded.telegram_language, last_seen = excluded.last_seen
-RETURNING {_RETURNING}
+{_USERS_CONFLICT}
 """
         ),
         upsert_chats=(
@@ -65,8 +71,7 @@ INSERT INTO chats (bot_id, id, type, title, is_forum, active, first_seen)
 SELECT {field("r", "bot_id")}, {field("r", "id")}, {field("r", "type")}, {field("r", "title")},
        {field("r", "is_forum")}, 1, :now
 FROM json_each(:rows) AS r WHERE true
-ON CONFLICT (bot_id, id) DO UPDATE SET type = excluded.type, title = excluded.title,
-    is_forum = excluded.is_forum
+{_CHATS_CONFLICT}
 """
         ),
         read_states=(
@@ -104,9 +109,7 @@ JOIN processed_updates AS p ON p.bot_id = r.bot_id AND p.update_id = r.update_id
 INSERT INTO users (id, first_name, username, telegram_language, first_seen, last_seen)
 SELECT r.id, r.first_name, r.username, r.telegram_language, $2, $2
 FROM {rows("id bigint, first_name text, username text, telegram_language text")}
-ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username,
-    telegram_language = excluded.telegram_language, last_seen = excluded.last_seen
-RETURNING {_RETURNING}
+{_USERS_CONFLICT}
 """
         ),
         upsert_chats=(
@@ -114,8 +117,7 @@ RETURNING {_RETURNING}
 INSERT INTO chats (bot_id, id, type, title, is_forum, active, first_seen)
 SELECT r.bot_id, r.id, r.type, r.title, r.is_forum, true, $2
 FROM {rows("bot_id bigint, id bigint, type text, title text, is_forum boolean")}
-ON CONFLICT (bot_id, id) DO UPDATE SET type = excluded.type, title = excluded.title,
-    is_forum = excluded.is_forum
+{_CHATS_CONFLICT}
 """
         ),
         read_states=(

@@ -1,11 +1,11 @@
-"""Group commit: many callers' small writes done as one transaction.
+"""Group commit: many callers' small writes done as one batch.
 
 Each caller `submit`s an item and awaits its result; one task runs `flush(items)` on everything
-submitted so far, in one database transaction, and hands each caller its own result. While a
-flush runs, new items gather for the next one, so the batch size follows the load: one update
-alone is flushed at once (no added wait), a hundred concurrent ones share one begin, a few
-multi-row statements and one commit. A failed flush fails every caller of that batch with its
-error, and nothing of it was committed.
+submitted so far and hands each caller its own result. While a flush runs, new items gather for
+the next one, so the batch size follows the load: one update alone is flushed at once (no added
+wait), a hundred concurrent ones share a few multi-row statements. A failed flush fails every
+caller of that batch with its error (what the flush's statements commit is the flush's business:
+see `admission`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,93 @@
+"""Admission and claims on the real databases: one batch upserts users and chats, returns each
+user's stored row and FSM states, and tells a claimed update from a fresh one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.types import Chat, User
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from switchboard.kernel.fsm_models import FsmState
+from switchboard.kernel.models import BotRecord, ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel.pipeline.admission import Arrival, admit, claim
+from switchboard.kernel.pipeline.batch_connection import BatchConnection
+from switchboard.kernel.pipeline.records import Claim
+
+BOT = 7001
+
+
+@pytest.fixture
+async def connection(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[BatchConnection]:
+    async with session_factory() as session, session.begin():
+        session.add(
+            BotRecord(id=BOT, token=f"{BOT}:x", apps=["core"], owner_ids=[], webhook_secret="s")
+        )
+    batch = BatchConnection(engine)
+    yield batch
+    await batch.close()
+
+
+def arrival(update_id: int, user_id: int, *, name: str = "Ann", language: str = "en") -> Arrival:
+    user = User(id=user_id, is_bot=False, first_name=name, language_code=language)
+    chat = Chat(id=user_id, type="private", first_name=name)
+    return Arrival(BOT, update_id, user, chat, (BOT, user_id, user_id))
+
+
+async def test_a_batch_upserts_users_and_chats_and_returns_the_stored_rows(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_factory() as session, session.begin():
+        session.add(UserRecord(id=2, first_name="Old", language="ru", timezone="Europe/Moscow"))
+
+    admissions = await admit(connection, [arrival(1, 1), arrival(2, 2, name="Bob"), arrival(3, 1)])
+
+    assert [a.duplicate for a in admissions] == [False, False, False]
+    first, second, again = admissions
+    assert first.user is not None and first.user["first_name"] == "Ann"
+    assert second.user is not None
+    # What the user chose stays; what Telegram says is refreshed.
+    assert (second.user["first_name"], second.user["language"], second.user["timezone"]) == (
+        "Bob",
+        "ru",
+        "Europe/Moscow",
+    )
+    assert second.user["last_seen"] is not None and second.user["last_seen"].tzinfo is not None
+    assert again.user == first.user  # one row per user, however many of their updates
+    async with session_factory() as session:
+        chats = await session.scalar(select(func.count()).select_from(ChatRecord))
+        users = await session.scalar(select(func.count()).select_from(UserRecord))
+    assert (chats, users) == (2, 2)
+
+
+async def test_claimed_updates_are_duplicates_and_claiming_twice_changes_nothing(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await claim(connection, [Claim(BOT, 10, "message")])
+    await claim(connection, [Claim(BOT, 10, "message"), Claim(BOT, 11, "message")])
+
+    admissions = await admit(connection, [arrival(10, 1), arrival(11, 1), arrival(12, 1)])
+
+    assert [a.duplicate for a in admissions] == [True, True, False]
+    async with session_factory() as session:
+        claimed = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+    assert claimed == 2
+
+
+async def test_the_fsm_states_of_each_owner_come_with_the_admission(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_factory() as session, session.begin():
+        session.add(
+            FsmState(bot_id=BOT, chat_id=5, user_id=5, destiny="default", state="Flow:step")
+        )
+
+    with_state, without = await admit(connection, [arrival(20, 5), arrival(21, 6)])
+
+    assert with_state.states is not None and without.states is not None
+    assert list(with_state.states.states.values()) == ["Flow:step"]
+    assert without.states.states == {}
