@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
-from switchboard.kernel import telemetry
+from switchboard.kernel import housekeeping, telemetry
 from switchboard.kernel.apps import App, AppEnabled, EnabledApps, installed_apps
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus
@@ -86,6 +86,9 @@ class Platform:
         await upgrade(self.settings.database_url)
         self.engine = create_engine(self.settings.database_url)
         self.sessions = session_factory(self.engine)
+        housekeeping.register(self.jobs)
+        async with self.sessions() as session, session.begin():
+            await housekeeping.schedule(session)
         self.dispatcher = Dispatcher(
             storage=make_fsm_storage(self.settings.redis_url, self.sessions)
         )

@@ -1,0 +1,98 @@
+"""Retention: old claims and finished jobs go, in chunks; what may still matter stays; the
+platform schedules it and a worker runs it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.kernel import housekeeping
+from switchboard.kernel.jobs import Worker
+from switchboard.kernel.jobs.models import Job, JobState, Schedule
+from switchboard.kernel.models import BotRecord, ProcessedUpdate
+from switchboard.kernel.runtime import Platform
+from switchboard.settings import load_settings
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+BOT = 8001
+
+
+def _job(state: JobState, finished_days_ago: float | None) -> Job:
+    finished = NOW - timedelta(days=finished_days_ago) if finished_days_ago is not None else None
+    return Job(kind="k", payload={}, state=state.value, finished_at=finished, run_at=NOW)
+
+
+async def _seed(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():
+        session.add(BotRecord(id=BOT, token=f"{BOT}:x", apps=[], owner_ids=[], webhook_secret="s"))
+        for update_id, hours_ago in enumerate((72, 49, 47, 1)):
+            session.add(
+                ProcessedUpdate(
+                    bot_id=BOT,
+                    update_id=update_id,
+                    kind="message",
+                    processed_at=NOW - timedelta(hours=hours_ago),
+                )
+            )
+        session.add_all(
+            [
+                _job(JobState.SUCCEEDED, 8),  # gone
+                _job(JobState.CANCELLED, 8),  # gone
+                _job(JobState.SUCCEEDED, 6),  # kept: within the week
+                _job(JobState.DEAD, 8),  # kept: dead letters stay a month
+                _job(JobState.DEAD, 31),  # gone
+                _job(JobState.QUEUED, None),  # kept: pending work is never pruned
+            ]
+        )
+
+
+async def test_old_claims_and_finished_jobs_go_and_the_rest_stays(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await _seed(session_factory)
+
+    removed = await housekeeping.prune(session_factory, NOW, chunk=1)  # one row per chunk
+
+    assert removed == {"claims": 2, "jobs": 3}
+    async with session_factory() as session:
+        claims = set(await session.scalars(select(ProcessedUpdate.update_id)))
+        jobs = {(j.state, j.finished_at is not None) for j in await session.scalars(select(Job))}
+    assert claims == {2, 3}  # 47 hours and 1 hour old: Telegram may still redeliver
+    assert jobs == {("succeeded", True), ("dead", True), ("queued", False)}
+    assert await housekeeping.prune(session_factory, NOW) == {"claims": 0, "jobs": 0}
+
+
+async def test_the_platform_schedules_the_prune_and_a_worker_runs_it(
+    migrated_url: str, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    platform = Platform(load_settings(database_url=migrated_url, telegram_api_url="http://x"))
+    await platform.start(with_worker=False)
+    try:
+        now = datetime.now(UTC)
+        async with session_factory() as session, session.begin():
+            schedule = await session.scalar(
+                select(Schedule).where(Schedule.name == housekeeping.PRUNE_JOB)
+            )
+            assert schedule is not None and schedule.interval_seconds == 3600
+            schedule.next_fire_at = now - timedelta(seconds=1)  # due: skip the hour's wait
+            session.add(
+                BotRecord(id=BOT, token=f"{BOT}:x", apps=[], owner_ids=[], webhook_secret="s")
+            )
+            for update_id, age in ((1, timedelta(hours=50)), (2, timedelta(minutes=5))):
+                session.add(
+                    ProcessedUpdate(
+                        bot_id=BOT, update_id=update_id, kind="message", processed_at=now - age
+                    )
+                )
+        worker = Worker(session_factory, platform.jobs)  # the platform's registry
+        await worker.maintain()  # fires the schedule
+        assert await worker.run_pending() == 1
+        async with session_factory() as session:
+            claims = set(await session.scalars(select(ProcessedUpdate.update_id)))
+            job = await session.scalar(select(Job).where(Job.kind == housekeeping.PRUNE_JOB))
+        assert claims == {2}
+        assert job is not None and job.state == JobState.SUCCEEDED.value
+    finally:
+        await platform.stop()
