@@ -34,11 +34,13 @@ async def test_a_crashed_workers_job_runs_again_and_counts_the_attempt(
     assert claimed.attempt == 1
 
     ran: list[int] = []
+    due: list[object] = []
     registry = JobRegistry()
 
     @registry.handler("work")
     async def work(context: JobContext, payload: dict[str, Any]) -> None:
         ran.append(context.attempt)
+        due.append(context.run_at)
 
     rescuer = Worker(session_factory, registry, clock=clock, lease=LEASE)
     await rescuer.maintain()
@@ -52,6 +54,7 @@ async def test_a_crashed_workers_job_runs_again_and_counts_the_attempt(
 
     assert await rescuer.run_pending() == 1
     assert ran == [2]
+    assert due == [claimed.run_at]  # still when it was due (a schedule's fire time), not now
     job = await load(session_factory, job_id)
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
 

@@ -153,7 +153,8 @@ async def record_outcomes(
             "lease_expires_at": None,
         }
         if outcome.released:  # interrupted by shutdown: not the job's fault, give it back
-            values |= {"attempts": JOBS.c.attempts - 1, "run_at": now}
+            # `run_at` stays: it was due then (for a schedule's job, its fire time).
+            values |= {"attempts": JOBS.c.attempts - 1}
         elif outcome.state is JobState.DEAD:
             values |= {"finished_at": now, "last_error": outcome.error}
         else:
@@ -174,7 +175,7 @@ async def requeue_expired(session: AsyncSession, now: datetime) -> list[tuple[in
         .values(
             state=case((exhausted, JobState.DEAD.value), else_=QUEUED),
             finished_at=case((exhausted, literal(now, JOBS.c.finished_at.type)), else_=None),
-            run_at=now,
+            # `run_at` stays: the job was due then (a schedule's job keeps its fire time).
             last_error=literal("lease expired while held by ") + JOBS.c.locked_by,
             locked_by=None,
             lease_expires_at=None,
