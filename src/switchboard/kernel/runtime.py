@@ -106,7 +106,6 @@ class Platform:
             self.translator,
             throttle,
             extra_data={"platform": self, "translator": self.translator},
-            on_committed=self.notify_jobs,
         )
         await self.reload_bots()
         run_worker = self.settings.in_process_worker if with_worker is None else with_worker
@@ -180,10 +179,6 @@ class Platform:
         if bot is None:
             raise LookupError(f"no running bot {bot_id}")
         await self.processor.process(bot, update)
-
-    def notify_jobs(self) -> None:
-        if self.worker is not None:
-            self.worker.notify()
 
     async def stop(self) -> None:
         if self.worker is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -35,7 +35,6 @@ from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
 from switchboard.kernel.i18n import Translator, resolve_locale
 
 # Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
-from switchboard.kernel.jobs.queue import _ENQUEUED as JOBS_ENQUEUED
 from switchboard.kernel.metric_children import Children
 from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
@@ -82,14 +81,12 @@ class UpdateProcessor:
         throttle: InboundThrottle,
         *,
         extra_data: dict[str, Any] | None = None,
-        on_committed: Callable[[], None] | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.session_factory = session_factory
         self.translator = translator
         self.throttle = throttle
         self.extra_data = extra_data or {}
-        self.on_committed = on_committed
         engine = session_factory.kw.get("bind")
         if not isinstance(engine, AsyncEngine):
             raise TypeError("the session factory must be bound to an AsyncEngine")
@@ -189,15 +186,10 @@ class UpdateProcessor:
             if not await claim_update(session, bot.id, update.update_id, kind):
                 await session.rollback()  # handled meanwhile by another delivery
                 return "duplicate"
-            enqueued = bool(session.info.get(JOBS_ENQUEUED))
-            await session.commit()
+            await session.commit()  # jobs it queued wake the workers (`jobs.queue`)
         finally:
             if lazy.session is not None:
                 await lazy.session.close()
-        # Only a transaction that queued jobs has news for the workers; waking them for every
-        # update cost a job-claim transaction per update (on SQLite, a second write lock).
-        if enqueued and self.on_committed is not None:
-            self.on_committed()
         return "handled"
 
     def _context(self, lazy: _LazySession, row: dict[str, Any] | None, user: Any) -> dict[str, Any]:
