@@ -43,15 +43,25 @@ SQLITE_PRAGMAS = (
 )
 
 
-def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngine:
+# With background checkpoints: no checkpoint inside a commit; the WAL file trimmed to 64 MB.
+_NO_AUTOCHECKPOINT = ("PRAGMA wal_autocheckpoint=0", "PRAGMA journal_size_limit=67108864")
+
+
+def create_engine(
+    url: str, *, echo: bool = False, background_checkpoints: bool = False, **options: Any
+) -> AsyncEngine:
     """An async engine for `sqlite+aiosqlite://…` or `postgresql+asyncpg://…`.
 
-    Extra keyword options go to SQLAlchemy's `create_async_engine` and win over the defaults.
+    `background_checkpoints` (SQLite): commits never checkpoint the WAL; the caller runs a
+    `wal_checkpoints.WalCheckpointer` (the platform does). Extra keyword options go to
+    SQLAlchemy's `create_async_engine` and win over the defaults.
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_async_engine(url, echo=echo, **options)
-        _tune_sqlite(engine)
+        _tune_sqlite(
+            engine, SQLITE_PRAGMAS + (_NO_AUTOCHECKPOINT if background_checkpoints else ())
+        )
         return engine
     if backend == "postgresql":
         defaults: dict[str, Any] = {
@@ -64,14 +74,14 @@ def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngin
     raise ValueError(f"unsupported database {backend!r}: use sqlite+aiosqlite, postgresql+asyncpg")
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, pragmas: tuple[str, ...]) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Take transaction control away from the driver; `_on_begin` issues our own BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            for pragma in SQLITE_PRAGMAS:
+            for pragma in pragmas:
                 cursor.execute(pragma)
         finally:
             cursor.close()

@@ -18,10 +18,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
+from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
 from switchboard.kernel.apps import App, AppEnabled, EnabledApps, installed_apps
 from switchboard.kernel.bots import list_bots
@@ -59,6 +61,7 @@ class Platform:
         self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.worker: Worker | None = None
         self._worker_task: asyncio.Task[None] | None = None
+        self._checkpoints: asyncio.Task[None] | None = None
         self.redis: Redis | None = (
             Redis.from_url(settings.redis_url) if settings.redis_url else None
         )
@@ -84,7 +87,12 @@ class Platform:
 
     async def start(self, *, with_worker: bool | None = None) -> None:
         await upgrade(self.settings.database_url)
-        self.engine = create_engine(self.settings.database_url)
+        sqlite_file = _sqlite_file(self.settings.database_url)
+        self.engine = create_engine(
+            self.settings.database_url, background_checkpoints=sqlite_file is not None
+        )
+        if sqlite_file is not None:
+            self._checkpoints = asyncio.create_task(WalCheckpointer(sqlite_file).run())
         self.sessions = session_factory(self.engine)
         housekeeping.register(self.jobs)
         async with self.sessions() as session, session.begin():
@@ -191,5 +199,17 @@ class Platform:
         await self.http.close()
         if self.redis is not None:
             await self.redis.aclose()
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()  # after a last checkpoint
+            await asyncio.gather(self._checkpoints, return_exceptions=True)
+            self._checkpoints = None
         if self.engine is not None:
             await self.engine.dispose()
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
