@@ -14,7 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.filters import HasLocation, HasText, IsCommand
+from switchboard.kernel.filters import CommandOrInState, HasLocation, HasText, IsCommand
 from switchboard.kernel.i18n import Translate
 from switchboard.kernel.models import UserRecord
 
@@ -35,9 +35,11 @@ class SettingsFlow(StatesGroup):
 
 def make_router() -> Router:
     # Every router an update passes costs aiogram tens of microseconds, and so does each
-    # `Command` filter it tries: the commands sit in one sub-router behind a single cheap check
-    # (most messages are not commands), the rest are the core router's own handlers.
+    # `Command` filter it tries: core takes only commands and messages of its own flow (most
+    # messages are neither, and pass with one check), and the commands sit in one sub-router
+    # behind a single cheap check.
     router = Router(name="core")
+    router.message.filter(CommandOrInState(SettingsFlow.timezone))
     router.message.register(
         timezone_from_location, StateFilter(SettingsFlow.timezone), HasLocation()
     )
