@@ -18,12 +18,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from redis.asyncio import Redis
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
-from switchboard.db.wal_checkpoints import WalCheckpointer
+from switchboard.db.wal_checkpoints import WalCheckpointer, database_file
 from switchboard.kernel import housekeeping, telemetry
 from switchboard.kernel.apps import App, AppEnabled, EnabledApps, installed_apps
 from switchboard.kernel.bots import list_bots
@@ -87,7 +86,7 @@ class Platform:
 
     async def start(self, *, with_worker: bool | None = None) -> None:
         await upgrade(self.settings.database_url)
-        sqlite_file = _sqlite_file(self.settings.database_url)
+        sqlite_file = database_file(self.settings.database_url)
         self.engine = create_engine(
             self.settings.database_url, background_checkpoints=sqlite_file is not None
         )
@@ -205,11 +204,3 @@ class Platform:
             self._checkpoints = None
         if self.engine is not None:
             await self.engine.dispose()
-
-
-def _sqlite_file(url: str) -> str | None:
-    """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return parsed.database

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, case, literal, literal_column, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    case,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from switchboard.kernel.jobs.models import Job, JobState
@@ -59,15 +69,27 @@ def _fenced(worker_id: str, jobs: Sequence[ClaimedJob]) -> Any:
     )
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(IS_QUEUED, JOBS.c.run_at <= now)
+
+
+def _lease_expired(now: datetime) -> ColumnElement[bool]:
+    return and_(IS_RUNNING, JOBS.c.lease_expires_at < now)
+
+
+# The looks below use the same conditions as the work they precede, so a look that says
+# "nothing to do" can never hide work the writing statement would have found.
+
+
 async def any_due(connection: AsyncConnection, now: datetime) -> bool:
     """Whether a job is due to be claimed (a read: nothing is locked)."""
-    due = select(JOBS.c.id).where(IS_QUEUED, JOBS.c.run_at <= now).limit(1)
+    due = select(JOBS.c.id).where(_due(now)).limit(1)
     return (await connection.execute(due)).first() is not None
 
 
 async def any_lease_expired(connection: AsyncConnection, now: datetime) -> bool:
     """Whether a running job's lease ran out (a read: nothing is locked)."""
-    expired = select(JOBS.c.id).where(IS_RUNNING, JOBS.c.lease_expires_at < now).limit(1)
+    expired = select(JOBS.c.id).where(_lease_expired(now)).limit(1)
     return (await connection.execute(expired)).first() is not None
 
 
@@ -77,7 +99,7 @@ async def claim_jobs(
     """Take up to `limit` due jobs, highest priority and longest due first."""
     claimable = (
         select(JOBS.c.id)
-        .where(IS_QUEUED, JOBS.c.run_at <= now)
+        .where(_due(now))
         .order_by(JOBS.c.priority.desc(), JOBS.c.run_at, JOBS.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -171,7 +193,7 @@ async def requeue_expired(session: AsyncSession, now: datetime) -> list[tuple[in
     exhausted = JOBS.c.attempts >= JOBS.c.max_attempts
     statement = (
         update(JOBS)
-        .where(IS_RUNNING, JOBS.c.lease_expires_at < now)
+        .where(_lease_expired(now))
         .values(
             state=case((exhausted, JobState.DEAD.value), else_=QUEUED),
             finished_at=case((exhausted, literal(now, JOBS.c.finished_at.type)), else_=None),

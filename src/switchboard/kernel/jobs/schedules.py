@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import ColumnElement, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from switchboard.db.base import utcnow
@@ -103,9 +103,13 @@ def fire_unique_key(name: str, fire: datetime) -> str:
     return f"schedule:{name}:{fire.isoformat()}"
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return SCHEDULES.c.next_fire_at <= now
+
+
 async def any_schedule_due(connection: AsyncConnection, now: datetime) -> bool:
     """Whether a schedule is due to fire (a read: nothing is locked)."""
-    due = select(SCHEDULES.c.id).where(SCHEDULES.c.next_fire_at <= now).limit(1)
+    due = select(SCHEDULES.c.id).where(_due(now)).limit(1)
     return (await connection.execute(due)).first() is not None
 
 
@@ -115,7 +119,7 @@ async def fire_due_schedules(
     """Enqueue one job for each schedule due at `now` and advance it; the caller commits."""
     due = await session.scalars(
         select(Schedule)
-        .where(Schedule.next_fire_at <= now)
+        .where(_due(now))
         .order_by(Schedule.next_fire_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -33,8 +33,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 from switchboard.kernel import telemetry
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
 from switchboard.kernel.i18n import Translator, resolve_locale
-
-# Set in a session's info by `enqueue` until commit: the update's transaction queued a job.
 from switchboard.kernel.metric_children import Children
 from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
