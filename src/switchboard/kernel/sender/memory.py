@@ -62,7 +62,23 @@ class InMemoryFloodBackend:
         backlog: bool = False,
         bulk_turn: bool = False,
     ) -> Decision:
-        bot = self._bots.setdefault(bot_id, _BotRecord())
+        return self.decide(
+            bot_id, target, priority, limits, now, backlog=backlog, bulk_turn=bulk_turn
+        )
+
+    def decide(
+        self,
+        bot_id: int,
+        target: SendTarget | None,
+        priority: Priority,
+        limits: FloodLimits,
+        now: float,
+        *,
+        backlog: bool = False,
+        bulk_turn: bool = False,
+    ) -> Decision:
+        """`try_acquire` without the coroutine: this backend needs no I/O to decide."""
+        bot = self._bot(bot_id)
         now = max(now, bot.latest)
         if bot.paused_until > now:
             return Decision(None, bot_wait=bot.paused_until - now)
@@ -75,7 +91,9 @@ class InMemoryFloodBackend:
             full_at = max(bot.chat_full_at.get(target.key, now), now)
             chat_wait = max(0.0, full_at - (bucket.capacity - 1) * bucket.refill_period - now)
             if target.is_group:
-                group_sends = bot.group_sends.setdefault(target.key, deque())
+                group_sends = bot.group_sends.get(target.key)
+                if group_sends is None:
+                    group_sends = bot.group_sends[target.key] = deque()
                 chat_wait = max(chat_wait, _window_wait(group_sends, limits.per_group, now))
         bot_wait = _window_wait(bot.sends, limits.per_bot, now)
         if chat_wait > 0:
@@ -113,12 +131,19 @@ class InMemoryFloodBackend:
         return Decision(now)
 
     async def pause(self, bot_id: int, seconds: float, now: float) -> None:
-        bot = self._bots.setdefault(bot_id, _BotRecord())
+        bot = self._bot(bot_id)
         now = max(now, bot.latest)
         bot.paused_until = max(bot.paused_until, now + seconds)
 
     async def aclose(self) -> None:
         self._bots.clear()
+
+    def _bot(self, bot_id: int) -> _BotRecord:
+        # Not `setdefault`: it would build a record, and its dicts, on every call.
+        bot = self._bots.get(bot_id)
+        if bot is None:
+            bot = self._bots[bot_id] = _BotRecord()
+        return bot
 
     @staticmethod
     def _forget_idle_chats(bot: _BotRecord, now: float, limits: FloodLimits) -> None:

@@ -61,7 +61,7 @@ class FloodControlMiddleware(BaseRequestMiddleware):
         while True:
             if counted:
                 permit = await self.limiter.acquire(bot.id, chat_id)
-                _SENDS.get(api_method, permit.priority.value).inc()
+                _SENDS.get(api_method, permit.priority).inc()
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from .backend import BULK_SHARE, Decision, FloodBackend, SendTarget
 from .clock import Clock
 from .limits import FloodLimits
+from .memory import InMemoryFloodBackend
 from .priority import Priority
 
 __all__ = ["BotSendQueue"]
@@ -113,15 +114,38 @@ class BotSendQueue:
         self._arrival = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._bypassing = 0
+        self._decide = backend.decide if isinstance(backend, InMemoryFloodBackend) else None
 
-    async def acquire(self, target: SendTarget | None, priority: Priority) -> float:
+    @property
+    def decides_now(self) -> bool:
+        """The backend decides without I/O (the in-process one): `grant_now` asks it."""
+        return self._decide is not None
+
+    def grant_now(self, target: SendTarget | None, priority: Priority) -> float | None:
+        """The send granted at once, without a coroutine, if the backend `decides_now` and
+        nothing the send must not overtake is queued: the backend's time of the grant. None
+        if not: then `acquire(..., asked=self.decides_now)` queues it, or asks the backend
+        itself when it could not be asked here."""
+        if self._decide is None or not self._may_bypass(priority):
+            return None
+        decision = self._decide(self._bot_id, target, priority, self._limits, self._clock.now())
+        if decision.granted_at is not None:
+            self._count_grant(priority)
+            return decision.granted_at
+        self._learn(target, priority, decision)
+        return None
+
+    async def acquire(
+        self, target: SendTarget | None, priority: Priority, *, asked: bool = False
+    ) -> float:
         """Wait until a send to `target` is granted; returns the backend's time of the grant.
 
         A send asks the backend at once when nothing it must not overtake is queued and no
         other send is asking that way (so a thousand sends started together make one backend
-        call at a time, not a thousand); otherwise it queues.
+        call at a time, not a thousand); otherwise it queues. `asked`: `grant_now` was just
+        refused, so it queues without asking again.
         """
-        if self._may_bypass(priority):
+        if not asked and self._may_bypass(priority):
             self._bypassing += 1
             try:
                 decision = await self._backend.try_acquire(
