@@ -91,3 +91,43 @@ async def test_the_fsm_states_of_each_owner_come_with_the_admission(
     assert with_state.states is not None and without.states is not None
     assert list(with_state.states.states.values()) == ["Flow:step"]
     assert without.states.states == {}
+
+
+async def test_a_duplicate_refreshes_nothing_and_the_last_fresh_arrival_of_a_user_wins(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await claim(connection, [Claim(BOT, 30, "message")])
+    nobody = Arrival(BOT, 33, None, None, None)  # e.g. a poll update: no user, no chat
+
+    admissions = await admit(
+        connection,
+        [
+            arrival(30, 7, name="Claimed"),
+            arrival(31, 7, name="Early"),
+            nobody,
+            arrival(32, 7, name="Late"),
+        ],
+    )
+
+    assert [a.duplicate for a in admissions] == [True, False, False, False]
+    _, early, none, late = admissions
+    assert early.user is not None and late.user is not None
+    assert early.user["first_name"] == late.user["first_name"] == "Late"
+    assert (none.user, none.states) == (None, None)
+    async with session_factory() as session:
+        user = await session.get(UserRecord, 7)
+        chat = await session.get(ChatRecord, (BOT, 7))
+    assert user is not None and user.first_name == "Late"
+    assert chat is not None and chat.title == "Late"
+
+
+async def test_a_batch_of_duplicates_only_writes_nothing(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await claim(connection, [Claim(BOT, 40, "message")])
+
+    [admission] = await admit(connection, [arrival(40, 8)])
+
+    assert admission.duplicate
+    async with session_factory() as session:
+        assert await session.get(UserRecord, 8) is None

@@ -3,8 +3,8 @@
 For every update of the batch: is it handled already (its id claimed; then it is a duplicate
 and nothing else happens), its user and chat upserted (language and timezone come back with
 the user's row), and the FSM states of its (bot, chat, user) read, so that aiogram's FSM
-middleware, which reads a state for every update, needs no query. Four statements and one
-commit for the whole batch, however many updates are in it.
+middleware, which reads a state for every update, needs no query. The same statements for
+the whole batch, however many updates are in it: four on SQLite, one on PostgreSQL.
 
 Nothing here is an effect of the update: users and chats are refreshed idempotently, and the
 claim is written only once the update is handled (see `processor`, and `claim` here for the
@@ -15,7 +15,7 @@ each runs on its own (see `batch_connection`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,11 +24,16 @@ from aiogram.types import Chat, User
 
 from switchboard.db import utcnow
 from switchboard.kernel.fsm import FullKey, Owner, StateSnapshot
-from switchboard.kernel.pipeline.batch_connection import BatchConnection, from_sqlite_timestamp
+from switchboard.kernel.pipeline.batch_connection import (
+    BatchConnection,
+    from_sqlite_timestamp,
+    sqlite_timestamp,
+)
 from switchboard.kernel.pipeline.batch_sql import (
+    ADMIT_COLUMNS,
+    POSTGRESQL,
+    SQLITE,
     USER_COLUMNS,
-    BatchStatements,
-    batch_statements,
     rows_parameter,
 )
 from switchboard.kernel.pipeline.records import Claim
@@ -59,16 +64,73 @@ DUPLICATE = Admission(duplicate=True)
 
 async def admit(connection: BatchConnection, arrivals: Sequence[Arrival]) -> list[Admission]:
     """Admit `arrivals`; one `Admission` per arrival, in order."""
-    sql = batch_statements("sqlite" if connection.sqlite else "postgresql")
-    done = await _already_claimed(connection, sql, arrivals)
+    if connection.sqlite:
+        return await _admit_in_steps(connection, arrivals)
+    return await _admit_at_once(connection, arrivals)
+
+
+async def _admit_in_steps(
+    connection: BatchConnection, arrivals: Sequence[Arrival]
+) -> list[Admission]:
+    done = await _already_claimed(connection, arrivals)
     fresh = [a for a in arrivals if (a.bot_id, a.update_id) not in done]
     now = utcnow()
-    users = await _upsert_users(connection, sql, fresh, now)
-    await _upsert_chats(connection, sql, fresh, now)
-    states = await _read_states(connection, sql, fresh)
-    admissions = []
+    users = await _upsert_users(connection, fresh, now)
+    await _upsert_chats(connection, fresh, now)
+    states = await _read_states(connection, fresh)
+    duplicates = {n for n, a in enumerate(arrivals) if (a.bot_id, a.update_id) in done}
+    return _admissions(arrivals, duplicates, users, states)
+
+
+async def _admit_at_once(
+    connection: BatchConnection, arrivals: Sequence[Arrival]
+) -> list[Admission]:
+    arrays: list[list[Any]] = [[] for _ in ADMIT_COLUMNS]
+    (
+        bot_ids,
+        update_ids,
+        user_ids,
+        first_names,
+        usernames,
+        languages,
+        chat_ids,
+        chat_types,
+        titles,
+        forums,
+        fsm_chat_ids,
+        fsm_user_ids,
+    ) = arrays
     for arrival in arrivals:
-        if (arrival.bot_id, arrival.update_id) in done:
+        bot_ids.append(arrival.bot_id)
+        update_ids.append(arrival.update_id)
+        user, chat, owner = arrival.user, arrival.chat, arrival.fsm_owner
+        user_ids.append(user.id if user else None)
+        first_names.append(user.first_name if user else None)
+        usernames.append(user.username if user else None)
+        languages.append(user.language_code if user else None)
+        chat_ids.append(chat.id if chat else None)
+        chat_types.append(chat.type if chat else None)
+        titles.append((chat.title or chat.first_name) if chat else None)
+        forums.append(bool(chat.is_forum) if chat else None)
+        fsm_chat_ids.append(owner[1] if owner else None)
+        fsm_user_ids.append(owner[2] if owner else None)
+    [(claimed, users, states)] = await connection.run(
+        POSTGRESQL.admit, (*arrays, utcnow()), writes=True
+    )
+    duplicates = {n - 1 for n in claimed or ()}  # numbered from 1
+    return _admissions(arrivals, duplicates, _users(users or ()), _states(states or ()))
+
+
+def _admissions(
+    arrivals: Sequence[Arrival],
+    duplicates: set[int],
+    users: dict[int, dict[str, Any]],
+    states: dict[Owner, dict[FullKey, str | None]],
+) -> list[Admission]:
+    """One `Admission` per arrival, in order; `duplicates` are positions claimed already."""
+    admissions = []
+    for n, arrival in enumerate(arrivals):
+        if n in duplicates:
             admissions.append(DUPLICATE)
             continue
         owner = arrival.fsm_owner
@@ -83,15 +145,17 @@ async def admit(connection: BatchConnection, arrivals: Sequence[Arrival]) -> lis
 
 
 async def _already_claimed(
-    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival]
+    connection: BatchConnection, arrivals: Sequence[Arrival]
 ) -> set[tuple[int, int]]:
     keys = [{"bot_id": a.bot_id, "update_id": a.update_id} for a in arrivals]
-    rows = await connection.fetch(sql.already_claimed, rows_parameter(keys))
+    rows = await connection.run(
+        SQLITE.already_claimed, {"rows": rows_parameter(keys)}, writes=False
+    )
     return {(bot_id, update_id) for bot_id, update_id in rows}
 
 
 async def _upsert_users(
-    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival], now: datetime
+    connection: BatchConnection, arrivals: Sequence[Arrival], now: datetime
 ) -> dict[int, dict[str, Any]]:
     # One row per user: an upsert may not touch the same row twice in one statement.
     rows = {
@@ -106,9 +170,16 @@ async def _upsert_users(
     }
     if not rows:
         return {}
-    result = await connection.write(sql.upsert_users, rows_parameter(list(rows.values())), now)
+    result = await connection.run(
+        SQLITE.upsert_users, _rows_at(list(rows.values()), now), writes=True
+    )
+    return _users(result)
+
+
+def _users(rows: Iterable[Sequence[Any]]) -> dict[int, dict[str, Any]]:
+    """Users' rows as returned by an upsert, by id."""
     users = {}
-    for row in result:
+    for row in rows:
         user = dict(zip(USER_COLUMNS, row, strict=True))
         for column in _USER_TIMESTAMPS:
             user[column] = from_sqlite_timestamp(user[column])
@@ -117,7 +188,7 @@ async def _upsert_users(
 
 
 async def _upsert_chats(
-    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival], now: datetime
+    connection: BatchConnection, arrivals: Sequence[Arrival], now: datetime
 ) -> None:
     rows = {
         (a.bot_id, a.chat.id): {
@@ -131,17 +202,22 @@ async def _upsert_chats(
         if a.chat is not None
     }
     if rows:
-        await connection.write(sql.upsert_chats, rows_parameter(list(rows.values())), now)
+        await connection.run(SQLITE.upsert_chats, _rows_at(list(rows.values()), now), writes=True)
 
 
 async def _read_states(
-    connection: BatchConnection, sql: BatchStatements, arrivals: Sequence[Arrival]
+    connection: BatchConnection, arrivals: Sequence[Arrival]
 ) -> dict[Owner, dict[FullKey, str | None]]:
     owners = {a.fsm_owner for a in arrivals if a.fsm_owner is not None}
     if not owners:
         return {}
     keys = [{"bot_id": bot, "chat_id": chat, "user_id": user} for bot, chat, user in owners]
-    rows = await connection.fetch(sql.read_states, rows_parameter(keys))
+    rows = await connection.run(SQLITE.read_states, {"rows": rows_parameter(keys)}, writes=False)
+    return _states(rows)
+
+
+def _states(rows: Iterable[Sequence[Any]]) -> dict[Owner, dict[FullKey, str | None]]:
+    """FSM state rows, by owner (bot, chat, user) and full key."""
     found: dict[Owner, dict[FullKey, str | None]] = {}
     for bot, chat, user, thread, business_connection, destiny, state in rows:
         found.setdefault((bot, chat, user), {})[
@@ -152,6 +228,15 @@ async def _read_states(
 
 async def claim(connection: BatchConnection, claims: Sequence[Claim]) -> None:
     """Record handled updates in one statement; ones recorded already stay as they were."""
-    sql = batch_statements("sqlite" if connection.sqlite else "postgresql")
-    rows = [{"bot_id": c.bot_id, "update_id": c.update_id, "kind": c.kind} for c in claims]
-    await connection.write(sql.claim, rows_parameter(rows), utcnow())
+    now = utcnow()
+    if connection.sqlite:
+        rows = [{"bot_id": c.bot_id, "update_id": c.update_id, "kind": c.kind} for c in claims]
+        await connection.run(SQLITE.claim, _rows_at(rows, now), writes=True)
+        return
+    columns = ([c.bot_id for c in claims], [c.update_id for c in claims], [c.kind for c in claims])
+    await connection.run(POSTGRESQL.claim, (*columns, now), writes=True)
+
+
+def _rows_at(rows: list[dict[str, Any]], now: datetime) -> dict[str, str]:
+    """SQLite's parameters of a batch statement that writes: its rows, and the time."""
+    return {"rows": rows_parameter(rows), "now": sqlite_timestamp(now)}

@@ -14,7 +14,7 @@ every other transaction of the process; reads need none in WAL mode.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,29 +30,20 @@ class BatchConnection:
         self._connection: AsyncConnection | None = None
         self._driver: Any = None
 
-    async def fetch(self, sql: str, rows: str, now: datetime | None = None) -> list[Sequence[Any]]:
-        """Run a statement that reads (or returns rows); its rows."""
-        return await self._run(sql, rows, now, write=False)
-
-    async def write(self, sql: str, rows: str, now: datetime | None = None) -> list[Sequence[Any]]:
-        """Run a statement that writes; the rows it returns, if any."""
-        return await self._run(sql, rows, now, write=True)
-
-    async def _run(
-        self, sql: str, rows: str, now: datetime | None, *, write: bool
+    async def run(
+        self, sql: str, arguments: Sequence[Any] | Mapping[str, Any], *, writes: bool
     ) -> list[Sequence[Any]]:
+        """Run one statement; the rows it returns, if any. `arguments` are the driver's own:
+        positional for asyncpg (`$1`...), named for sqlite3 (`:name`). `writes`: it changes
+        rows (on SQLite it then waits for this process's write turn)."""
         driver = await self._open()
         try:
             if not self.sqlite:
-                arguments = (rows,) if now is None else (rows, now)
                 return list(await driver.fetch(sql, *arguments))
-            parameters = {"rows": rows}
-            if now is not None:
-                parameters["now"] = sqlite_timestamp(now)
-            if not write:
-                return list(await driver.execute_fetchall(sql, parameters))
+            if not writes:
+                return list(await driver.execute_fetchall(sql, arguments))
             async with sqlite_write_turn(self.engine):
-                return list(await driver.execute_fetchall(sql, parameters))
+                return list(await driver.execute_fetchall(sql, arguments))
         except BaseException:
             await self.close()  # the next statement starts on a fresh connection
             raise
