@@ -130,9 +130,10 @@ class Platform:
 
     def _gated_router(self, app: App) -> Router:
         router = app.make_router()
-        gate = AppEnabled(app.name, self.enabled)
-        for observer in router.observers.values():
-            observer.filter(gate)
+        if not app.always_enabled:  # every bot runs an always-enabled app: no gate to check
+            gate = AppEnabled(app.name, self.enabled)
+            for observer in router.observers.values():
+                observer.filter(gate)
         chosen_handler.install(router)
         return router
 
