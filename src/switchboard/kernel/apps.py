@@ -2,7 +2,7 @@
 
 An app is a router of handlers plus what the kernel needs to know about it: its commands (for
 /help and the per-language command menus) and its jobs. One dispatcher serves every bot; an
-app's router only sees updates of bots that enabled it (`AppEnabled`).
+app's router only sees updates of bots that enabled it (`app_gate`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
 from aiogram import Bot, Router
-from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry
+from switchboard.kernel.routing import Gate
 from switchboard.settings import Settings
 
 
@@ -110,13 +110,11 @@ class EnabledApps:
         return app in self._by_bot.get(bot_id, frozenset())
 
 
-class AppEnabled(Filter):
-    """Router filter: let an update through only if the receiving bot enabled this app."""
+def app_gate(app: str, registry: EnabledApps) -> Gate:
+    """A `GatedRouter` gate: let an update through only if the receiving bot enabled `app`."""
 
-    def __init__(self, app: str, registry: EnabledApps) -> None:
-        self.app = app
-        self.registry = registry
-
-    async def __call__(self, event: TelegramObject, **data: Any) -> bool:
+    def enabled(_update_type: str, _event: TelegramObject, data: Mapping[str, Any]) -> bool:
         bot = data.get("bot")
-        return bot is not None and self.registry.enabled(bot.id, self.app)
+        return bot is not None and registry.enabled(bot.id, app)
+
+    return enabled

@@ -24,7 +24,7 @@ from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
 from switchboard.db.wal_checkpoints import WalCheckpointer, database_file
 from switchboard.kernel import housekeeping, telemetry
-from switchboard.kernel.apps import App, AppEnabled, EnabledApps, installed_apps
+from switchboard.kernel.apps import App, EnabledApps, app_gate, installed_apps
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus
 from switchboard.kernel.fallback import make_fallback_router
@@ -35,6 +35,7 @@ from switchboard.kernel.models import BotRecord
 from switchboard.kernel.pipeline import chosen_handler
 from switchboard.kernel.pipeline.processor import UpdateProcessor
 from switchboard.kernel.platform_bot import PlatformBot
+from switchboard.kernel.routing import GatedRouter
 from switchboard.kernel.sender import (
     FloodLimiter,
     InMemoryFloodBackend,
@@ -130,12 +131,10 @@ class Platform:
 
     def _gated_router(self, app: App) -> Router:
         router = app.make_router()
-        if not app.always_enabled:  # every bot runs an always-enabled app: no gate to check
-            gate = AppEnabled(app.name, self.enabled)
-            for observer in router.observers.values():
-                observer.filter(gate)
         chosen_handler.install(router)
-        return router
+        if app.always_enabled:  # every bot runs it: no gate to check
+            return router
+        return GatedRouter(router, app_gate(app.name, self.enabled), name=f"{app.name}:enabled")
 
     def bot(self, bot_id: int) -> Bot:
         bot = self.bots.get(bot_id)

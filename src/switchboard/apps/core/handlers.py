@@ -14,9 +14,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.filters import CommandOrInState, HasLocation, HasText, IsCommand
+from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.i18n import Translate
 from switchboard.kernel.models import UserRecord
+from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 
 from . import service
 from .keyboards import (
@@ -36,10 +37,9 @@ class SettingsFlow(StatesGroup):
 def make_router() -> Router:
     # Every router an update passes costs aiogram tens of microseconds, and so does each
     # `Command` filter it tries: core takes only commands and messages of its own flow (most
-    # messages are neither, and pass with one check), and the commands sit in one sub-router
-    # behind a single cheap check.
+    # messages are neither, and are turned away by its gate with one plain check), and the
+    # commands sit in one sub-router behind a single cheap filter.
     router = Router(name="core")
-    router.message.filter(CommandOrInState(SettingsFlow.timezone))
     router.message.register(
         timezone_from_location, StateFilter(SettingsFlow.timezone), HasLocation()
     )
@@ -58,7 +58,7 @@ def make_router() -> Router:
     commands.message.register(stats, Command("stats"))
     commands.message.register(broadcast, Command("broadcast"))
     router.include_router(commands)
-    return router
+    return GatedRouter(router, commands_or_in_state(SettingsFlow.timezone))
 
 
 async def start(message: Message, command: CommandObject, bot: Bot, _: Translate) -> None:
