@@ -131,3 +131,17 @@ async def test_a_batch_of_duplicates_only_writes_nothing(
     assert admission.duplicate
     async with session_factory() as session:
         assert await session.get(UserRecord, 8) is None
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"])
+async def test_admission_commits_without_waiting_for_the_wal_and_claims_wait(
+    engine: AsyncEngine,
+) -> None:
+    admitting = BatchConnection(engine, synchronous_commit=False)
+    claiming = BatchConnection(engine)
+    try:
+        assert await admitting.run("SHOW synchronous_commit", (), writes=False) == [("off",)]
+        assert await claiming.run("SHOW synchronous_commit", (), writes=False) == [("on",)]
+    finally:
+        await admitting.close()
+        await claiming.close()

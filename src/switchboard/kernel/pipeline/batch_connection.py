@@ -24,9 +24,12 @@ from switchboard.db.engine import sqlite_write_turn
 
 
 class BatchConnection:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, synchronous_commit: bool = True) -> None:
+        """`synchronous_commit=False`: on PostgreSQL, a commit returns before its WAL reaches
+        the disk, for writes that need no durability of their own (see `processor`)."""
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
+        self.synchronous_commit = synchronous_commit
         self._connection: AsyncConnection | None = None
         self._driver: Any = None
 
@@ -56,7 +59,14 @@ class BatchConnection:
             except BaseException:
                 await connection.close()
                 raise
-            self._connection, self._driver = connection, raw.driver_connection
+            driver: Any = raw.driver_connection
+            if not self.sqlite and not self.synchronous_commit:
+                try:
+                    await driver.execute("SET synchronous_commit TO off")
+                except BaseException:
+                    await connection.close()
+                    raise
+            self._connection, self._driver = connection, driver
         return self._driver
 
     async def close(self) -> None:
