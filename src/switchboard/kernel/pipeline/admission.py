@@ -30,7 +30,6 @@ from switchboard.kernel.pipeline.batch_connection import (
     sqlite_timestamp,
 )
 from switchboard.kernel.pipeline.batch_sql import (
-    ADMIT_COLUMNS,
     POSTGRESQL,
     SQLITE,
     USER_COLUMNS,
@@ -85,40 +84,29 @@ async def _admit_in_steps(
 async def _admit_at_once(
     connection: BatchConnection, arrivals: Sequence[Arrival]
 ) -> list[Admission]:
-    arrays: list[list[Any]] = [[] for _ in ADMIT_COLUMNS]
-    (
-        bot_ids,
-        update_ids,
-        user_ids,
-        first_names,
-        usernames,
-        languages,
-        chat_ids,
-        chat_types,
-        titles,
-        forums,
-        fsm_chat_ids,
-        fsm_user_ids,
-    ) = arrays
-    for arrival in arrivals:
-        bot_ids.append(arrival.bot_id)
-        update_ids.append(arrival.update_id)
-        user, chat, owner = arrival.user, arrival.chat, arrival.fsm_owner
-        user_ids.append(user.id if user else None)
-        first_names.append(user.first_name if user else None)
-        usernames.append(user.username if user else None)
-        languages.append(user.language_code if user else None)
-        chat_ids.append(chat.id if chat else None)
-        chat_types.append(chat.type if chat else None)
-        titles.append((chat.title or chat.first_name) if chat else None)
-        forums.append(bool(chat.is_forum) if chat else None)
-        fsm_chat_ids.append(owner[1] if owner else None)
-        fsm_user_ids.append(owner[2] if owner else None)
+    rows = [_admit_columns(arrival) for arrival in arrivals]
+    arrays = [list(column) for column in zip(*rows, strict=True)]  # one per ADMIT_COLUMNS
     [(claimed, users, states)] = await connection.run(
         POSTGRESQL.admit, (*arrays, utcnow()), writes=True
     )
     duplicates = {n - 1 for n in claimed or ()}  # numbered from 1
     return _admissions(arrivals, duplicates, _users(users or ()), _states(states or ()))
+
+
+def _admit_columns(arrival: Arrival) -> tuple[Any, ...]:
+    """One arrival's values, in `ADMIT_COLUMNS` order."""
+    user, chat, owner = arrival.user, arrival.chat, arrival.fsm_owner
+    return (
+        arrival.bot_id,
+        arrival.update_id,
+        *((user.id, user.first_name, user.username, user.language_code) if user else (None,) * 4),
+        *(
+            (chat.id, chat.type, chat.title or chat.first_name, bool(chat.is_forum))
+            if chat
+            else (None,) * 4
+        ),
+        *((owner[1], owner[2]) if owner else (None, None)),
+    )
 
 
 def _admissions(
