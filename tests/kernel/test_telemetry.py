@@ -309,7 +309,7 @@ def test_update_context_tags_every_line_until_cleared(captured: Captured) -> Non
     bind_update_context(BOT_ID, 42, update_type="message")
     structlog.get_logger("x").info("inside")
     logging.getLogger("lib").info("library line inside")
-    clear_update_context("update_type")
+    clear_update_context()
     structlog.get_logger("x").info("after")
 
     inside, library, after = captured.lines()
