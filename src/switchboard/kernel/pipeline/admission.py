@@ -16,9 +16,8 @@ each runs on its own (see `batch_connection`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram.types import Chat, User
 
@@ -40,8 +39,7 @@ from switchboard.kernel.pipeline.records import Claim
 _USER_TIMESTAMPS = ("first_seen", "last_seen")
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     """What admission needs to know of one update."""
 
     bot_id: int
@@ -51,8 +49,7 @@ class Arrival:
     fsm_owner: Owner | None  # (bot, chat, user) whose states to read, if states are read here
 
 
-@dataclass(frozen=True)
-class Admission:
+class Admission(NamedTuple):
     duplicate: bool
     user: dict[str, Any] | None = None  # the user's row, as stored now
     states: StateSnapshot | None = None

@@ -9,7 +9,7 @@ cost more CPU than the database did.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram.types import Chat, Update, User
 from sqlalchemy import Insert
@@ -81,8 +81,7 @@ async def claim_update(session: AsyncSession, bot_id: int, update_id: int, kind:
     return bool(getattr(result, "rowcount", 0))
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     bot_id: int
     update_id: int
     kind: str

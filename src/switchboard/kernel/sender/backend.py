@@ -19,8 +19,7 @@ how long to wait. Two backends keep the same contract: `InMemoryFloodBackend` (o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .limits import FloodLimits, is_group_chat
 from .priority import Priority
@@ -43,8 +42,7 @@ BULK_SHARE = 10
 YIELD_RETRY = 0.02
 
 
-@dataclass(frozen=True, slots=True)
-class SendTarget:
+class SendTarget(NamedTuple):
     """The chat a counted call posts to, as the limits see it."""
 
     key: str
@@ -58,11 +56,10 @@ class SendTarget:
                 # `@username`: only channels and public supergroups are addressed this way.
                 return cls(text.lower(), is_group=True)
             chat_id = int(text)
-        return cls(str(chat_id), is_group=is_group_chat(chat_id))
+        return cls(str(chat_id), is_group_chat(chat_id))
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """A backend's answer. Waits are seconds from the decision; zero means "not blocked"."""
 
     # The backend's time the send was recorded at, or None if it was refused.

@@ -6,7 +6,7 @@ and its own queue of waiting sends (`BotSendQueue`), so bots never wait for one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from switchboard.kernel.metric_children import Children
 
@@ -23,8 +23,7 @@ __all__ = ["FloodLimiter", "SendPermit"]
 _WAITS = Children(FLOOD_WAIT_SECONDS)  # lane
 
 
-@dataclass(frozen=True, slots=True)
-class SendPermit:
+class SendPermit(NamedTuple):
     """Permission for one counted send, granted by `FloodLimiter.acquire`."""
 
     # The backend's time the send was recorded at (the limiter clock's scale for the in-memory
@@ -60,24 +59,42 @@ class FloodLimiter:
             self._queues[bot_id] = queue
         return queue
 
-    async def acquire(
+    def grant_now(
         self, bot_id: int, chat_id: int | str | None, priority: Priority | None = None
+    ) -> SendPermit | None:
+        """`acquire` without the coroutine, when the send may go at once: the common case with
+        the in-process backend (no I/O to decide) and nothing queued ahead. None otherwise:
+        then `acquire` queues it (and asks the backend again only if it was not asked here)."""
+        priority = priority if priority is not None else send_priority.get()
+        queue = self._queues.get(bot_id) or self._queue(bot_id)
+        granted_at = queue.grant_now(_target(chat_id), priority)
+        if granted_at is None:
+            return None
+        _WAITS.get(priority).observe(0.0)  # a StrEnum: the member is its label value
+        return SendPermit(granted_at, 0.0, priority)
+
+    async def acquire(
+        self,
+        bot_id: int,
+        chat_id: int | str | None,
+        priority: Priority | None = None,
+        *,
+        refused_now: bool = False,
     ) -> SendPermit:
         """Wait until bot `bot_id` may post to `chat_id` (None: a counted call with no chat, held
         to the bot-wide limit only), and record the send. `priority` defaults to the context's
-        `send_priority`."""
+        `send_priority`. `refused_now`: `grant_now` just returned None for this send, so it
+        is not asked again."""
         priority = priority if priority is not None else send_priority.get()
-        target = SendTarget.of(chat_id) if chat_id is not None else None
+        if not refused_now:
+            permit = self.grant_now(bot_id, chat_id, priority)
+            if permit is not None:
+                return permit
         queue = self._queues.get(bot_id) or self._queue(bot_id)
-        # The common case, a send the limits allow now, costs no coroutine and no clock reads.
-        granted_at = queue.grant_now(target, priority)
-        if granted_at is not None:
-            waited = 0.0
-        else:
-            started = self.clock.now()
-            granted_at = await queue.acquire(target, priority, asked=queue.decides_now)
-            waited = self.clock.now() - started
-        _WAITS.get(priority).observe(waited)  # a StrEnum: the member is its label value
+        started = self.clock.now()
+        granted_at = await queue.acquire(_target(chat_id), priority, asked=queue.decides_now)
+        waited = self.clock.now() - started
+        _WAITS.get(priority).observe(waited)
         return SendPermit(granted_at, waited, priority)
 
     async def pause(self, bot_id: int, seconds: float) -> None:
@@ -89,3 +106,7 @@ class FloodLimiter:
 
     async def aclose(self) -> None:
         await self.backend.aclose()
+
+
+def _target(chat_id: int | str | None) -> SendTarget | None:
+    return SendTarget.of(chat_id) if chat_id is not None else None

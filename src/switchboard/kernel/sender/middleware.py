@@ -23,6 +23,7 @@ from switchboard.kernel.metric_children import Children
 from .limiter import FloodLimiter
 from .limits import is_counted_method
 from .metrics import RETRY_AFTER_TOTAL, SENDS_TOTAL
+from .priority import send_priority
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -60,8 +61,12 @@ class FloodControlMiddleware(BaseRequestMiddleware):
         retries = 0
         while True:
             if counted:
-                permit = await self.limiter.acquire(bot.id, chat_id)
-                _SENDS.get(api_method, permit.priority).inc()
+                # Most sends may go at once: then no coroutine is made to wait for the limiter.
+                priority = send_priority.get()
+                permit = self.limiter.grant_now(bot.id, chat_id, priority)
+                if permit is None:
+                    permit = await self.limiter.acquire(bot.id, chat_id, priority, refused_now=True)
+                _SENDS.get(api_method, priority).inc()
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
