@@ -1,5 +1,5 @@
 """Retention: old claims and finished jobs go, in chunks; what may still matter stays; the
-platform schedules it and a worker runs it."""
+platform schedules it, with the apps' tables, and a worker runs it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.apps.notes.links.models import LinkPreviewRecord
 from switchboard.kernel import housekeeping
 from switchboard.kernel.jobs import Worker
 from switchboard.kernel.jobs.models import Job, JobState, Schedule
@@ -86,13 +87,25 @@ async def test_the_platform_schedules_the_prune_and_a_worker_runs_it(
                         bot_id=BOT, update_id=update_id, kind="message", processed_at=now - age
                     )
                 )
+            for name, expires in (("gone", -timedelta(minutes=1)), ("kept", timedelta(hours=1))):
+                session.add(  # an app's table: the notes app's link previews
+                    LinkPreviewRecord(
+                        url_hash=name,
+                        url=name,
+                        outcome="preview",
+                        document={},
+                        expires_at=now + expires,
+                    )
+                )
         worker = Worker(session_factory, platform.jobs)  # the platform's registry
         await worker.maintain()  # fires the schedule
         assert await worker.run_pending() == 1
         async with session_factory() as session:
             claims = set(await session.scalars(select(ProcessedUpdate.update_id)))
             job = await session.scalar(select(Job).where(Job.kind == housekeeping.PRUNE_JOB))
+            previews = set(await session.scalars(select(LinkPreviewRecord.url_hash)))
         assert claims == {2}
+        assert previews == {"kept"}
         assert job is not None and job.state == JobState.SUCCEEDED.value
     finally:
         await platform.stop()

@@ -17,6 +17,7 @@ from aiogram import Bot, Router
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.kernel.housekeeping import Retention
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry
 from switchboard.kernel.routing import Gate
@@ -62,6 +63,7 @@ class App:
     # /privacy: what the app stores about a user, and how to forget it (rows deleted).
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None
+    retention: Sequence[Retention] = ()  # rows the kernel's hourly prune deletes for the app
     summary: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -5,13 +5,17 @@ while Telegram may deliver its update again: unconfirmed updates are kept for 24
 claims are kept for 48. Finished jobs are kept a week for the dashboard and `jobs list`, dead
 letters a month for operators to look at and retry.
 
+Apps declare their own kept-for-a-while tables the same way (`App.retention`: a cache whose
+rows expire, say), and the same prune deletes them.
+
 An hourly schedule (`kernel.prune`, fired by whichever worker sees it due) deletes in chunks,
 one short transaction each, so that on SQLite no writer waits long for the lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -38,9 +42,21 @@ _CLAIMS = cast(Table, ProcessedUpdate.__table__)
 _JOBS = cast(Table, Job.__table__)
 
 
-def register(registry: JobRegistry) -> None:
+@dataclass(frozen=True)
+class Retention:
+    """Rows of `table` that `expired(now)` selects are deleted by the hourly prune."""
+
+    name: str  # what the prune reports the count under
+    table: Table
+    key: tuple[ColumnClause[Any], ...]  # the primary key's columns, to delete in chunks by
+    expired: Callable[[datetime], ColumnElement[bool]]
+
+
+def register(registry: JobRegistry, retention: Sequence[Retention] = ()) -> None:
+    """Register the prune job; `retention`: the apps' tables it prunes too."""
+
     async def prune_job(ctx: JobContext, payload: dict[str, Any]) -> None:
-        removed = await prune(ctx.session_factory, utcnow())
+        removed = await prune(ctx.session_factory, utcnow(), retention=retention)
         log.info("pruned", **removed)
 
     registry.register(PRUNE_JOB, prune_job)
@@ -52,9 +68,14 @@ async def schedule(session: AsyncSession) -> None:
 
 
 async def prune(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, *, chunk: int = CHUNK
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    *,
+    chunk: int = CHUNK,
+    retention: Sequence[Retention] = (),
 ) -> dict[str, int]:
-    """Delete claims and finished jobs past their keeping time; how many of each."""
+    """Delete claims and finished jobs past their keeping time, and what `retention` selects;
+    how many of each."""
     claims = await _delete_in_chunks(
         sessions,
         _CLAIMS,
@@ -73,7 +94,12 @@ async def prune(
         ),
         chunk,
     )
-    return {"claims": claims, "jobs": jobs}
+    removed = {"claims": claims, "jobs": jobs}
+    for kept in retention:
+        removed[kept.name] = await _delete_in_chunks(
+            sessions, kept.table, kept.key, kept.expired(now), chunk
+        )
+    return removed
 
 
 async def _delete_in_chunks(

@@ -94,7 +94,9 @@ class Platform:
         if sqlite_file is not None:
             self._checkpoints = asyncio.create_task(WalCheckpointer(sqlite_file).run())
         self.sessions = session_factory(self.engine)
-        housekeeping.register(self.jobs)
+        housekeeping.register(
+            self.jobs, [kept for app in self.apps.values() for kept in app.retention]
+        )
         async with self.sessions() as session, session.begin():
             await housekeeping.schedule(session)
         self.dispatcher = Dispatcher(

@@ -9,6 +9,7 @@ from switchboard.kernel.jobs import JobRegistry
 
 from . import jobs
 from .handlers import make_router
+from .links.cache import RETENTION as LINK_PREVIEW_RETENTION
 from .notes_runtime import NotesRuntime
 from .privacy import delete_user_notes, export_user_notes
 
@@ -36,4 +37,5 @@ APP = App(
     catalog=files("switchboard.apps.notes").joinpath("i18n"),
     export_user_data=export_user_notes,
     delete_user_data=delete_user_notes,
+    retention=(LINK_PREVIEW_RETENTION,),
 )

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.apps.notes.app import APP
 from switchboard.apps.notes.links import (
     FetchLimits,
     LinkFailure,
@@ -16,7 +17,9 @@ from switchboard.apps.notes.links import (
     LinkPreview,
     LinkPreviewService,
 )
+from switchboard.apps.notes.links.cache import RETENTION
 from switchboard.apps.notes.links.models import LinkPreviewRecord
+from switchboard.kernel import housekeeping
 
 from .conftest import GIGABYTE, LocalSite
 
@@ -167,14 +170,27 @@ async def test_default_service_refuses_loopback_and_metadata(
     assert sum(site.hits.values()) == 0
 
 
-async def test_purge_expired(service: LinkPreviewService, site: LocalSite, clock: Clock) -> None:
+async def test_the_kernel_prune_deletes_expired_rows(
+    service: LinkPreviewService, site: LocalSite, clock: Clock, session_factory: Sessions
+) -> None:
     await service.preview(site.url("/og"))
     await service.preview(site.url("/missing"))
+
+    async def prune() -> int:
+        removed = await housekeeping.prune(session_factory, clock(), retention=[RETENTION])
+        return removed["link_previews"]
+
+    assert await prune() == 0
     clock.now += service.cache.failure_ttl + timedelta(seconds=1)
-    assert await service.cache.purge_expired() == 1  # the failure
+    assert await prune() == 1  # the failure
+    assert await cached_rows(session_factory) == 1
     clock.now += service.cache.preview_ttl
-    assert await service.cache.purge_expired() == 1
-    assert await service.cache.purge_expired() == 0
+    assert await prune() == 1
+    assert await cached_rows(session_factory) == 0
+
+
+def test_the_notes_app_gives_the_prune_its_cache() -> None:
+    assert RETENTION in APP.retention
 
 
 def test_results_round_trip_through_documents() -> None:

@@ -2,7 +2,8 @@
 
 A preview is kept for a day; a failure for minutes, so a site that was down or slow is tried
 again soon, while a link pasted ten times in a row is fetched once. Each call is its own short
-transaction: a cache row is never part of a note's transaction.
+transaction: a cache row is never part of a note's transaction. Expired rows are deleted by
+the kernel's hourly prune (`RETENTION`).
 """
 
 from __future__ import annotations
@@ -10,22 +11,33 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db.base import utcnow
 from switchboard.db.session import dialect_insert
+from switchboard.kernel.housekeeping import Retention
 
 from .models import LinkPreviewRecord
 from .results import LinkFailure, LinkPreview
 
-__all__ = ["DEFAULT_FAILURE_TTL", "DEFAULT_PREVIEW_TTL", "LinkPreviewCache"]
+__all__ = ["DEFAULT_FAILURE_TTL", "DEFAULT_PREVIEW_TTL", "RETENTION", "LinkPreviewCache"]
 
 DEFAULT_PREVIEW_TTL = timedelta(hours=24)
 DEFAULT_FAILURE_TTL = timedelta(minutes=10)
 
 _PREVIEW, _FAILURE = "preview", "failure"
+_TABLE = cast(Table, LinkPreviewRecord.__table__)
+
+
+def _expired(now: datetime) -> ColumnElement[bool]:
+    return _TABLE.c.expires_at <= now  # `get` reads only rows that expire after now
+
+
+# An expired row is never read again (`get` treats it as missing): the prune may take it.
+RETENTION = Retention("link_previews", _TABLE, (_TABLE.c.url_hash,), _expired)
 
 
 class LinkPreviewCache:
@@ -75,14 +87,6 @@ class LinkPreviewCache:
                     index_elements=[LinkPreviewRecord.url_hash], set_=values
                 )
             )
-
-    async def purge_expired(self) -> int:
-        """Delete expired rows (a periodic job's work); returns how many."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                delete(LinkPreviewRecord).where(LinkPreviewRecord.expires_at <= self._clock())
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def url_hash(url: str) -> str:
