@@ -19,7 +19,9 @@ class JobContext:
     kind: str
     attempt: int  # 1 on the first run; a run cut short by an expired lease counts too
     max_attempts: int
-    run_at: datetime  # when the job was due; for a schedule's job, its fire time
+    # When this attempt was due: first the enqueued time (for a schedule's job, its fire time,
+    # also in its unique key); after a retry, the time the retry was set for.
+    run_at: datetime
     worker_id: str
     session_factory: async_sessionmaker[AsyncSession]
 
