@@ -6,6 +6,7 @@ import time
 
 from .messaging import service_message
 from .model import ADMIN_RIGHTS, MEMBER_PERMISSIONS, Account, Chat, Json, Member
+from .views import chat_json, member_json
 from .world import World
 
 STATUSES = {"creator", "administrator", "member", "restricted", "left", "kicked"}
@@ -27,7 +28,7 @@ def change_member(
     if account is None:
         raise LookupError(f"no user or bot {account_id}")
     old = world.member_of(chat, account_id)
-    old_json = world.member_json(chat, old)
+    old_json = member_json(world.accounts, chat, old)
     new_rights: dict[str, bool] = {}
     if status == "administrator":
         new_rights = {k: bool(v) for k, v in (rights or {}).items() if k in ADMIN_RIGHTS}
@@ -37,9 +38,9 @@ def change_member(
     kept_until = until_date if status in {"restricted", "kicked"} else 0
     new = Member(account_id, status, new_rights, until_date=kept_until)
     chat.members[account_id] = new
-    new_json = world.member_json(chat, new)
+    new_json = member_json(world.accounts, chat, new)
     change: Json = {
-        "chat": world.chat_json(chat),
+        "chat": chat_json(world.accounts, chat),
         "from": actor.as_user(),
         "date": int(time.time()),
         "old_chat_member": old_json,

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import reply_keyboards
 from .model import Account, Chat, Json
+from .views import chat_json
 from .world import BotState, World
 
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?")
@@ -27,10 +28,10 @@ def build_message(
     message: Json = {
         "message_id": chat.take_message_id(),
         "date": int(time.time()),
-        "chat": world.chat_json(chat),
+        "chat": chat_json(world.accounts, chat),
     }
     if chat.type == "channel":
-        message["sender_chat"] = world.chat_json(chat)
+        message["sender_chat"] = chat_json(world.accounts, chat)
     elif sender is not None:
         message["from"] = sender.as_user()
     if thread_id is not None:

@@ -162,3 +162,13 @@ class PendingCallback:
     message_id: int
     created: float
     answered: bool = False
+
+
+def command_key(scope: Json, language_code: str) -> str:
+    """Where a bot's commands for a scope and language are kept (`setMyCommands`)."""
+    parts = [str(scope.get("type", "default"))]
+    if "chat_id" in scope:
+        parts.append(str(scope["chat_id"]))
+    if "user_id" in scope:
+        parts.append(str(scope["user_id"]))
+    return ":".join(parts) + "|" + language_code

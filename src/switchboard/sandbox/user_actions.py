@@ -14,6 +14,7 @@ from .membership import change_member
 from .messaging import deliver, post_from_user
 from .model import Account, Chat, Json
 from .topics import open_topic
+from .views import chat_json
 from .webapp import sign_init_data
 from .world import World
 
@@ -176,7 +177,7 @@ def forward(
         content["forward_origin"] = {
             "type": "channel",
             "date": original["date"],
-            "chat": world.chat_json(source),
+            "chat": chat_json(world.accounts, source),
             "message_id": message_id,
         }
     else:
@@ -289,7 +290,7 @@ def block(world: World, user_id: int, bot_id: int, blocked: bool) -> None:
     if old.get("status") == "kicked":
         old["until_date"] = 0
     change = {
-        "chat": world.chat_json(chat),
+        "chat": chat_json(world.accounts, chat),
         "from": user.as_user(),
         "date": int(time.time()),
         "old_chat_member": old,

@@ -19,6 +19,7 @@ from . import reply_keyboards
 from . import user_actions as actions
 from .files import UPLOAD_LIMIT
 from .media import MEDIA_KINDS
+from .views import bot_summary, chat_summary
 from .world import World
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -102,9 +103,12 @@ def _chat_ref(world: World, data: dict[str, Any]) -> actions.ChatRef:
 async def state(request: Request, world: World) -> Any:
     return {
         "instance": world.instance,
-        "bots": [world.bot_summary(bot) for bot in world.bots.values()],
+        "bots": [bot_summary(bot) for bot in world.bots.values()],
         "users": [a.as_user() for a in world.accounts.values() if not a.is_bot],
-        "chats": [world.chat_summary(c) for c in [*world.private.values(), *world.chats.values()]],
+        "chats": [
+            chat_summary(world.accounts, c)
+            for c in [*world.private.values(), *world.chats.values()]
+        ],
     }
 
 
@@ -184,7 +188,7 @@ async def create_bot(request: Request, world: World) -> Any:
     bot = world.register_bot(token, _str(data, "first_name", False), _str(data, "username", False))
     if "can_read_all_group_messages" in data:
         bot.can_read_all_group_messages = bool(data["can_read_all_group_messages"])
-    return world.bot_summary(bot)
+    return bot_summary(bot)
 
 
 @endpoint
@@ -342,7 +346,7 @@ async def create_group(request: Request, world: World) -> Any:
     )
     if data.get("username"):
         chat.username = str(data["username"]).lstrip("@")
-    return world.chat_summary(chat)
+    return chat_summary(world.accounts, chat)
 
 
 @endpoint
@@ -355,7 +359,7 @@ async def set_member(request: Request, world: World) -> Any:
     if rights is not None and not isinstance(rights, dict):
         raise UserApiError(400, "rights must be an object of ChatAdministratorRights fields")
     actions.set_member(world, chat, actor, member, _str(data, "status", False) or "member", rights)
-    return world.chat_summary(chat)
+    return chat_summary(world.accounts, chat)
 
 
 @endpoint

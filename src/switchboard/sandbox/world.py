@@ -27,7 +27,6 @@ from .files import FileStore
 from .flood import PROFILES, FloodControl
 from .model import (
     ADMIN_RIGHTS,
-    MEMBER_PERMISSIONS,
     Account,
     Chat,
     Json,
@@ -36,6 +35,7 @@ from .model import (
     Topic,
 )
 from .updates import UpdateQueue
+from .views import bot_summary, chat_summary
 
 TOKEN_PATTERN = re.compile(r"^(\d{1,20}):([A-Za-z0-9_-]{1,100})$")
 CALLBACK_TTL = 15 * 60.0
@@ -130,7 +130,7 @@ class World:
         self.accounts[bot_id] = account
         self.bots[bot_id] = bot
         self.tokens[token] = bot
-        self.events.emit("bot", bot_id=bot_id, bot=self.bot_summary(bot))
+        self.events.emit("bot", bot_id=bot_id, bot=bot_summary(bot))
         return bot
 
     def create_user(
@@ -277,112 +277,18 @@ class World:
             return thread_id
         raise bad_request(THREAD_NOT_FOUND)
 
-    # how chats and members look ---------------------------------------------------------------
-
-    def chat_json(self, chat: Chat) -> Json:
-        if chat.type == "private":
-            assert chat.user_id is not None
-            user = self.accounts[chat.user_id]
-            data: Json = {"id": user.id, "type": "private", "first_name": user.first_name}
-            if user.last_name:
-                data["last_name"] = user.last_name
-            if user.username:
-                data["username"] = user.username
-            return data
-        data = {"id": chat.id, "type": chat.type, "title": chat.title}
-        if chat.username:
-            data["username"] = chat.username
-        if chat.is_forum:
-            data["is_forum"] = True
-        return data
-
-    def member_json(self, chat: Chat, member: Member) -> Json:
-        user = self.accounts[member.account_id].as_user()
-        if member.status == "creator":
-            data: Json = {"status": "creator", "user": user, "is_anonymous": False}
-            if member.custom_title:
-                data["custom_title"] = member.custom_title
-            return data
-        if member.status == "administrator":
-            data = {"status": "administrator", "user": user, "can_be_edited": False}
-            for right in ADMIN_RIGHTS:
-                value = member.rights.get(right, False)
-                if right in {"can_post_messages", "can_edit_messages"} and chat.type != "channel":
-                    continue
-                if right == "can_manage_topics" and chat.type != "supergroup":
-                    continue
-                if right == "can_pin_messages" and chat.type == "channel":
-                    continue
-                if right == "can_manage_direct_messages" and chat.type != "channel":
-                    continue
-                data[right] = value
-            return data
-        if member.status == "kicked":
-            return {"status": "kicked", "user": user, "until_date": member.until_date}
-        if member.status == "restricted":
-            permissions = {name: member.rights.get(name, False) for name in MEMBER_PERMISSIONS}
-            return {
-                "status": "restricted",
-                "user": user,
-                "is_member": True,
-                **permissions,
-                "until_date": member.until_date,
-            }
-        return {"status": member.status, "user": user}
-
     def member_of(self, chat: Chat, account_id: int) -> Member:
         if chat.type == "private":
             return Member(account_id, "member")
         return chat.members.get(account_id) or Member(account_id, "left")
 
-    def bot_summary(self, bot: BotState) -> Json:
-        return {
-            **bot.account.as_user(),
-            "can_join_groups": bot.can_join_groups,
-            "can_read_all_group_messages": bot.can_read_all_group_messages,
-            "webhook_url": bot.webhook.url if bot.webhook else None,
-            "commands": bot.commands.get(_command_key({"type": "default"}, ""), []),
-            "menu_button": bot.menu_buttons.get(0, {"type": "commands"}),
-        }
-
-    def chat_summary(self, chat: Chat) -> Json:
-        summary: Json = {
-            "id": chat.id,
-            "type": chat.type,
-            "title": chat.title,
-            "username": chat.username,
-            "first_name": None,
-            "is_forum": chat.is_forum,
-            "bot_id": chat.bot_id,
-            "user_id": chat.user_id,
-            "members": [],
-            "topics": [
-                {**topic.as_forum_topic(), "is_closed": topic.is_closed}
-                for topic in chat.topics.values()
-            ],
-        }
-        if chat.type == "private":
-            assert chat.user_id is not None and chat.bot_id is not None
-            summary["first_name"] = self.accounts[chat.user_id].first_name
-            summary["members"] = [
-                {"user": self.accounts[chat.user_id].as_user(), "status": "member", "rights": {}},
-                {"user": self.accounts[chat.bot_id].as_user(), "status": "member", "rights": {}},
-            ]
-        else:
-            summary["members"] = [
-                {
-                    "user": self.accounts[m.account_id].as_user(),
-                    "status": m.status,
-                    "rights": dict(m.rights),
-                }
-                for m in chat.members.values()
-            ]
-        return summary
-
     def emit_chat(self, chat: Chat, bot_id: int | None = None) -> None:
         """A `chat` event; `bot_id` is the bot whose call changed the chat, if one did."""
         self.events.emit(
-            "chat", chat_id=chat.id, bot_id=chat.event_bot(bot_id), chat=self.chat_summary(chat)
+            "chat",
+            chat_id=chat.id,
+            bot_id=chat.event_bot(bot_id),
+            chat=chat_summary(self.accounts, chat),
         )
 
     # updates -------------------------------------------------------------------------------
@@ -437,15 +343,4 @@ class World:
             del self.callbacks[key]
 
 
-def _command_key(scope: Json, language_code: str) -> str:
-    parts = [str(scope.get("type", "default"))]
-    if "chat_id" in scope:
-        parts.append(str(scope["chat_id"]))
-    if "user_id" in scope:
-        parts.append(str(scope["user_id"]))
-    return ":".join(parts) + "|" + language_code
-
-
-command_key = _command_key
-
-__all__ = ["ADMIN_RIGHTS", "BotState", "Topic", "WebhookConfig", "World", "command_key"]
+__all__ = ["ADMIN_RIGHTS", "BotState", "Topic", "WebhookConfig", "World"]

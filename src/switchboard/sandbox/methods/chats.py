@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import bad_request
 from ..membership import change_member
 from ..model import ADMIN_RIGHTS, MEMBER_PERMISSIONS, Chat, Json
+from ..views import chat_json, member_json
 from .common import target_chat
 from .registry import Call, method
 
@@ -12,7 +13,7 @@ from .registry import Call, method
 @method("getChat")
 async def get_chat(call: Call) -> Json:
     chat = target_chat(call)
-    info = call.world.chat_json(chat)
+    info = chat_json(call.world.accounts, chat)
     info.update({"accent_color_id": 0, "max_reaction_count": 11})
     info["accepted_gift_types"] = {
         "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
@@ -46,7 +47,7 @@ async def get_chat_member(call: Call) -> Json:
     user_id = _user_arg(call)
     if chat.type == "private" and user_id not in {chat.user_id, chat.bot_id}:
         raise bad_request("user not found")
-    return call.world.member_json(chat, call.world.member_of(chat, user_id))
+    return member_json(call.world.accounts, chat, call.world.member_of(chat, user_id))
 
 
 @method("getChatAdministrators")
@@ -54,7 +55,7 @@ async def get_chat_administrators(call: Call) -> list[Json]:
     chat = target_chat(call)
     if chat.type == "private":
         raise bad_request("there are no administrators in the private chat")
-    return [call.world.member_json(chat, m) for m in chat.members.values() if m.is_admin]
+    return [member_json(call.world.accounts, chat, m) for m in chat.members.values() if m.is_admin]
 
 
 @method("getChatMemberCount", "getChatMembersCount")

@@ -9,6 +9,7 @@ from ..media import media_content
 from ..messaging import build_message, store
 from ..model import Chat, Json
 from ..params import Params
+from ..views import chat_json
 from .common import (
     caption,
     input_file,
@@ -226,7 +227,7 @@ def _origin(call: Call, source: Chat, message: Json) -> Json:
         return {
             "type": "channel",
             "date": message["date"],
-            "chat": call.world.chat_json(source),
+            "chat": chat_json(call.world.accounts, source),
             "message_id": message["message_id"],
         }
     return {"type": "user", "date": message["date"], "sender_user": message.get("from", {})}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import bad_request
-from ..model import ADMIN_RIGHTS, Json
-from ..world import command_key
+from ..model import ADMIN_RIGHTS, Json, command_key
+from ..views import bot_summary
 from .registry import Call, method
 
 _COMMAND_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -63,7 +63,7 @@ async def set_my_commands(call: Call) -> bool:
         checked.append({"command": name, "description": description})
     key = command_key(_scope(call), call.params.str("language_code") or "")
     call.bot.commands[key] = checked
-    call.world.events.emit("bot", bot_id=call.bot.id, bot=call.world.bot_summary(call.bot))
+    call.world.events.emit("bot", bot_id=call.bot.id, bot=bot_summary(call.bot))
     return True
 
 
@@ -93,7 +93,7 @@ async def set_chat_menu_button(call: Call) -> bool:
     ):
         raise bad_request("can't parse menu button JSON object")
     call.bot.menu_buttons[call.params.int("chat_id") or 0] = button
-    call.world.events.emit("bot", bot_id=call.bot.id, bot=call.world.bot_summary(call.bot))
+    call.world.events.emit("bot", bot_id=call.bot.id, bot=bot_summary(call.bot))
     return True
 
 
