@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class FloodProfile(StrEnum):
@@ -94,6 +95,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(
                 "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+            )
+        if value.startswith("sqlite") and make_url(value).database in (None, "", ":memory:"):
+            raise ValueError(
+                "expected a SQLite file (sqlite+aiosqlite:///FILE): an in-memory database "
+                "is not shared between the platform's connections"
             )
         return value
 

@@ -31,6 +31,12 @@ def test_a_bad_database_url_names_the_variable_and_hides_the_value() -> None:
     assert "hunter2" not in result.stderr
 
 
+def test_an_in_memory_sqlite_database_is_refused() -> None:
+    result = _run({"DATABASE_URL": "sqlite+aiosqlite:///:memory:"})
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr and "SQLite file" in result.stderr
+
+
 def test_a_bad_notes_provider_is_refused() -> None:
     result = _run({"NOTES_AI_PROVIDER": "skynet"})
     assert result.returncode == 2 and "NOTES_AI_PROVIDER" in result.stderr

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
@@ -88,6 +89,7 @@ def _tune_sqlite(engine: AsyncEngine, pragmas: tuple[str, ...]) -> None:
 
     turns = _WriteTurns()
     _TURNS[engine.sync_engine] = turns
+    _PRAGMAS[engine.sync_engine] = pragmas
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -142,6 +144,27 @@ class _WriteTurns:
 
 
 _TURNS: weakref.WeakKeyDictionary[Any, _WriteTurns] = weakref.WeakKeyDictionary()
+_PRAGMAS: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
+def plain_sqlite_connection(engine: AsyncEngine) -> sqlite3.Connection:
+    """A plain `sqlite3` connection to the engine's SQLite file, outside its pool, tuned as
+    its connections are (WAL, foreign keys, checkpoints) but with no busy timeout and in
+    autocommit mode. It is for statements run on the event loop's own thread
+    (`BatchConnection`): there a statement must fail at once when another process holds the
+    write lock, never wait for it (the caller then waits in a thread). Statements that
+    write must be made within this process's `sqlite_write_turn`."""
+    database = engine.url.database
+    if database in (None, "", ":memory:"):
+        raise ValueError("an in-memory SQLite database cannot be shared: use a file")
+    connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    try:
+        for pragma in (*_PRAGMAS[engine.sync_engine], "PRAGMA busy_timeout=0"):
+            connection.execute(pragma)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 @contextlib.asynccontextmanager
