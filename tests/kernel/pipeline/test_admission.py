@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.types import Chat, User
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.kernel.fsm_models import FsmState
 from switchboard.kernel.models import BotRecord, ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.pipeline.admission import Arrival, admit, claim
 from switchboard.kernel.pipeline.batch_connection import BatchConnection
+from switchboard.kernel.pipeline.batch_sql import ADMIT_COLUMNS, POSTGRESQL
 from switchboard.kernel.pipeline.records import Claim
 
 BOT = 7001
@@ -145,3 +146,36 @@ async def test_admission_commits_without_waiting_for_the_wal_and_claims_wait(
     finally:
         await admitting.close()
         await claiming.close()
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"])
+async def test_the_admission_plan_probes_by_primary_key_without_knowing_the_batch(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The plan PostgreSQL keeps for a prepared statement is made without the arrays' lengths;
+    a join there may hash the arrivals and read whole tables, which grow without bound."""
+    async with session_factory() as session, session.begin():  # tables worth an index
+        for update_id in range(2_000):
+            session.add(ProcessedUpdate(bot_id=BOT, update_id=update_id, kind="message"))
+        await session.execute(text("ANALYZE processed_updates"))
+    types = ", ".join(f"{kind}[]" for _, kind in ADMIT_COLUMNS)
+    values = (
+        ", ".join(f"ARRAY[1]::{kind}[]" for _, kind in ADMIT_COLUMNS)
+        .replace("ARRAY[1]::text[]", "ARRAY['x']::text[]")
+        .replace("ARRAY[1]::boolean[]", "ARRAY[false]")
+    )
+
+    await connection.run("SET plan_cache_mode TO force_generic_plan", (), writes=False)
+    await connection.run(
+        f"PREPARE admit_plan ({types}, timestamptz) AS {POSTGRESQL.admit}", (), writes=False
+    )
+    plan = "\n".join(
+        row[0]
+        for row in await connection.run(
+            f"EXPLAIN EXECUTE admit_plan ({values}, now())", (), writes=False
+        )
+    )
+
+    assert "Index Only Scan using pk_processed_updates" in plan, plan
+    assert "Index Scan using pk_fsm_states" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -7,8 +7,11 @@ autocommit mode: each batch statement is atomic on its own, and the statements o
 need not be atomic together (see `admission`).
 
 On PostgreSQL it is the pool's asyncpg connection, checked out for good: one round trip per
-statement. On SQLite it is a plain `sqlite3` connection of its own, and its statements run on
-the event loop's thread: a batch statement takes tens to hundreds of microseconds, and handing
+statement, each planned once (generic plans: admitting one update took 0.29 ms with them and
+0.57 ms when PostgreSQL planned every run anew).
+
+On SQLite it is a plain `sqlite3` connection of its own, and its statements run on the event
+loop's thread: a batch statement takes tens to hundreds of microseconds, and handing
 it to aiosqlite's thread cost more than that in waiting (the thread waits for the GIL, which
 the busy event loop gives up only every switch interval, and the loop then waits for the
 thread's answer). At 516 webhooks/s on 2 cores, admission of one update took 2 ms that way
@@ -86,6 +89,9 @@ class BatchConnection:
             try:
                 raw = await connection.get_raw_connection()
                 driver: Any = raw.driver_connection
+                # The batch statements are written so that a plan made without their arrays'
+                # lengths is primary-key probes (`batch_sql`): plan them once, not every run.
+                await driver.execute("SET plan_cache_mode TO force_generic_plan")
                 if not self.synchronous_commit:
                     await driver.execute("SET synchronous_commit TO off")
             except BaseException:

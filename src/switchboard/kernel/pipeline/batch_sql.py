@@ -12,6 +12,13 @@ On SQLite the array is the outer loop of every join (`CROSS JOIN` fixes SQLite's
 so each row is one primary-key lookup however large the tables grow. SQLite admits a batch in
 four statements (it has no writing `WITH`); PostgreSQL in one, a round trip instead of four,
 its upserts in data-modifying CTEs that read the same snapshot as the duplicate check.
+
+On PostgreSQL the lookups are per-row subqueries behind `OFFSET 0`, which the planner cannot
+turn into joins, so each is a primary-key probe in every plan. asyncpg prepares statements,
+and after five runs PostgreSQL may keep one generic plan, made without the arrays' lengths
+(it guesses 10 rows) and with the tables' last statistics: as plain joins, that plan hashed
+the arrivals and read all of `processed_updates` and `fsm_states` per batch, and admitting
+one update grew from 0.44 to 1.13 ms over the first 12,000 updates (and would go on growing).
 """
 
 from __future__ import annotations
@@ -139,7 +146,8 @@ WITH arrivals AS (
 ),
 claimed AS (
     SELECT a.n FROM arrivals AS a
-    JOIN processed_updates AS p ON p.bot_id = a.bot_id AND p.update_id = a.update_id
+    WHERE EXISTS (SELECT FROM processed_updates AS p
+                  WHERE p.bot_id = a.bot_id AND p.update_id = a.update_id OFFSET 0)
 ),
 fresh AS (
     SELECT * FROM arrivals WHERE n NOT IN (SELECT n FROM claimed)
@@ -160,8 +168,8 @@ states AS (
     SELECT {_STATE}
     FROM (SELECT DISTINCT bot_id, fsm_chat_id, fsm_user_id FROM fresh
           WHERE fsm_chat_id IS NOT NULL) AS o
-    JOIN fsm_states AS f
-      ON f.bot_id = o.bot_id AND f.chat_id = o.fsm_chat_id AND f.user_id = o.fsm_user_id
+    CROSS JOIN LATERAL (SELECT * FROM fsm_states AS f WHERE f.bot_id = o.bot_id
+                        AND f.chat_id = o.fsm_chat_id AND f.user_id = o.fsm_user_id OFFSET 0) AS f
 )
 SELECT (SELECT array_agg(n) FROM claimed),
        (SELECT array_agg(u) FROM upserted_users AS u),
