@@ -65,6 +65,33 @@ async def test_a_batch_upserts_users_and_chats_and_returns_the_stored_rows(
     assert (chats, users) == (2, 2)
 
 
+async def test_a_known_chat_is_rewritten_only_when_it_changed(
+    connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    async def chat_row() -> tuple[str | None, object]:
+        # xmin (PostgreSQL) changes with every write of the row; SQLite has no such column.
+        version = "xmin::text" if connection.engine.dialect.name == "postgresql" else "NULL"
+        async with session_factory() as session:
+            row = (
+                await session.execute(
+                    text(f"SELECT title, {version} FROM chats WHERE bot_id = :b AND id = 9"),
+                    {"b": BOT},
+                )
+            ).one()
+        return row[0], row[1]
+
+    await admit(connection, [arrival(50, 9, name="Ann")])
+    title, written = await chat_row()
+    await admit(connection, [arrival(51, 9, name="Ann")])
+    assert await chat_row() == (title, written)  # nothing changed: not written again
+    await admit(connection, [arrival(52, 9, name="Anna")])
+    renamed, rewritten = await chat_row()
+
+    assert (title, renamed) == ("Ann", "Anna")
+    if written is not None:
+        assert rewritten != written
+
+
 async def test_claimed_updates_are_duplicates_and_claiming_twice_changes_nothing(
     connection: BatchConnection, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
