@@ -28,15 +28,20 @@ def _fts5_query(query: str) -> str | None:
 async def find_notes(
     session: AsyncSession, bot_id: int, user_id: int, query: str, limit: int = 10
 ) -> list[Note]:
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
+    """This user's filed notes that match `query`, best first. The ranked query itself keeps
+    to the user's notes: ranking everyone's and filtering after a cut-off lost a user's
+    matches behind other users' better ones."""
+    owner = {"bot_id": bot_id, "user_id": user_id, "limit": limit}
+    if session.get_bind().dialect.name == "sqlite":
         match = _fts5_query(query)
         if match is None:
             return []
         ids = text(
-            "SELECT rowid FROM notes_fts WHERE notes_fts MATCH :match ORDER BY rank LIMIT 200"
+            "SELECT n.id FROM notes_fts JOIN notes AS n ON n.id = notes_fts.rowid "
+            "WHERE notes_fts MATCH :match AND n.bot_id = :bot_id AND n.user_id = :user_id "
+            "AND n.state = 'filed' ORDER BY notes_fts.rank LIMIT :limit"
         )
-        candidates = [row[0] for row in await session.execute(ids, {"match": match})]
+        found = [row[0] for row in await session.execute(ids, {**owner, "match": match})]
     else:
         if not _WORD.search(query):
             return []
@@ -44,22 +49,16 @@ async def find_notes(
             "(websearch_to_tsquery('english', :q) || websearch_to_tsquery('russian', :q))"
         )
         ids = text(
-            f"SELECT id FROM notes WHERE search @@ {query_vector} "
-            f"ORDER BY ts_rank(search, {query_vector}) DESC LIMIT 200"
+            "SELECT id FROM notes WHERE bot_id = :bot_id AND user_id = :user_id "
+            f"AND state = 'filed' AND search @@ {query_vector} "
+            f"ORDER BY ts_rank(search, {query_vector}) DESC, id DESC LIMIT :limit"
         )
-        candidates = [row[0] for row in await session.execute(ids, {"q": query})]
-    if not candidates:
+        found = [row[0] for row in await session.execute(ids, {**owner, "q": query})]
+    if not found:
         return []
-    rows = await session.scalars(
-        select(Note).where(
-            Note.id.in_(candidates),
-            Note.bot_id == bot_id,
-            Note.user_id == user_id,
-            Note.state == "filed",
-        )
-    )
-    order = {note_id: index for index, note_id in enumerate(candidates)}
-    return sorted(rows, key=lambda note: order[note.id])[:limit]
+    rows = await session.scalars(select(Note).where(Note.id.in_(found)))
+    order = {note_id: index for index, note_id in enumerate(found)}
+    return sorted(rows, key=lambda note: order[note.id])
 
 
 async def recent_notes(
