@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.apps.notes.links.models import LinkPreviewRecord
 from switchboard.kernel import housekeeping
@@ -109,3 +110,43 @@ async def test_the_platform_schedules_the_prune_and_a_worker_runs_it(
         assert job is not None and job.state == JobState.SUCCEEDED.value
     finally:
         await platform.stop()
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"])
+async def test_a_chunk_is_found_by_index_and_deleted_by_row_id_in_any_plan(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """The plan PostgreSQL keeps for a prepared statement is made without its values; as a
+    plain `IN (subquery)` it hashed the chunk and read the whole table, once per chunk."""
+    async with session_factory() as session, session.begin():
+        session.add(BotRecord(id=BOT, token=f"{BOT}:x", apps=[], owner_ids=[], webhook_secret="s"))
+        await session.flush()
+        session.add_all(
+            ProcessedUpdate(
+                bot_id=BOT, update_id=n, kind="message", processed_at=NOW - timedelta(minutes=n)
+            )
+            for n in range(3_000)
+        )
+    claims = ProcessedUpdate.__table__
+    statement = housekeeping.chunk_delete(
+        engine.dialect,
+        claims,  # type: ignore[arg-type]
+        claims.c.processed_at,
+        claims.c.processed_at < NOW - housekeeping.CLAIMS_KEPT,
+        100,
+    )
+    compiled = statement.compile(dialect=engine.dialect)
+    values = [compiled.params[name] for name in compiled.positiontup or ()]
+
+    async with engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        await raw.execute("ANALYZE processed_updates")
+        await raw.execute("SET plan_cache_mode TO force_generic_plan")
+        rows = await raw.fetch(f"EXPLAIN {compiled.string}", *values)
+        await raw.execute("RESET plan_cache_mode")
+    plan = "\n".join(row[0] for row in rows)
+
+    assert "Tid Scan" in plan, plan
+    assert "ix_processed_updates_processed_at" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -9,7 +9,12 @@ Apps declare their own kept-for-a-while tables the same way (`App.retention`: a 
 rows expire, say), and the same prune deletes them.
 
 An hourly schedule (`kernel.prune`, fired by whichever worker sees it due) deletes in chunks,
-one short transaction each, so that on SQLite no writer waits long for the lock.
+one short transaction each, so that on SQLite no writer waits long for the lock. Each chunk
+is the oldest expired rows, read through the index on their time column, deleted by their
+physical row id (`ctid` on PostgreSQL, `rowid` on SQLite): a probe per row in every plan. The
+first version deleted `WHERE key IN (SELECT key ... LIMIT n)`, and the plan PostgreSQL keeps
+for a prepared statement turned that into a hash join over the whole table, once per chunk
+(33 ms a chunk at 300,000 claims, and claims reach tens of millions on a busy deployment).
 """
 
 from __future__ import annotations
@@ -20,7 +25,17 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import ColumnElement, Table, delete, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Dialect,
+    Table,
+    any_,
+    delete,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -44,11 +59,12 @@ _JOBS = cast(Table, Job.__table__)
 
 @dataclass(frozen=True)
 class Retention:
-    """Rows of `table` that `expired(now)` selects are deleted by the hourly prune."""
+    """Rows of `table` that `expired(now)` selects are deleted by the hourly prune, oldest
+    `age` first (an indexed time column, so that each chunk reads only what it deletes)."""
 
     name: str  # what the prune reports the count under
     table: Table
-    key: tuple[ColumnClause[Any], ...]  # the primary key's columns, to delete in chunks by
+    age: ColumnClause[Any]
     expired: Callable[[datetime], ColumnElement[bool]]
 
 
@@ -77,27 +93,28 @@ async def prune(
     """Delete claims and finished jobs past their keeping time, and what `retention` selects;
     how many of each."""
     claims = await _delete_in_chunks(
-        sessions,
-        _CLAIMS,
-        (_CLAIMS.c.bot_id, _CLAIMS.c.update_id),
-        _CLAIMS.c.processed_at < now - CLAIMS_KEPT,
-        chunk,
+        sessions, _CLAIMS, _CLAIMS.c.processed_at, _CLAIMS.c.processed_at < now - CLAIMS_KEPT, chunk
     )
+    finished_at = _JOBS.c.finished_at
     finished = (JobState.SUCCEEDED.value, JobState.CANCELLED.value)
     jobs = await _delete_in_chunks(
         sessions,
         _JOBS,
-        (_JOBS.c.id,),
-        or_(
-            _JOBS.c.state.in_(finished) & (_JOBS.c.finished_at < now - FINISHED_JOBS_KEPT),
-            (_JOBS.c.state == JobState.DEAD.value) & (_JOBS.c.finished_at < now - DEAD_JOBS_KEPT),
-        ),
+        finished_at,
+        _JOBS.c.state.in_(finished) & (finished_at < now - FINISHED_JOBS_KEPT),
+        chunk,
+    )
+    jobs += await _delete_in_chunks(
+        sessions,
+        _JOBS,
+        finished_at,
+        (_JOBS.c.state == JobState.DEAD.value) & (finished_at < now - DEAD_JOBS_KEPT),
         chunk,
     )
     removed = {"claims": claims, "jobs": jobs}
     for kept in retention:
         removed[kept.name] = await _delete_in_chunks(
-            sessions, kept.table, kept.key, kept.expired(now), chunk
+            sessions, kept.table, kept.age, kept.expired(now), chunk
         )
     return removed
 
@@ -105,17 +122,31 @@ async def prune(
 async def _delete_in_chunks(
     sessions: async_sessionmaker[AsyncSession],
     table: Table,
-    key: Sequence[ColumnClause[Any]],
+    age: ColumnClause[Any],
     condition: ColumnElement[bool],
     chunk: int,
 ) -> int:
     total = 0
     while True:
-        batch = select(*key).where(condition).limit(chunk)
-        doomed = tuple_(*key).in_(batch) if len(key) > 1 else key[0].in_(batch)
         async with sessions() as session, session.begin():
-            result = await session.execute(delete(table).where(doomed))
+            statement = chunk_delete(session.get_bind().dialect, table, age, condition, chunk)
+            result = await session.execute(statement)
         removed = int(result.rowcount)  # type: ignore[attr-defined]
         total += removed
         if removed < chunk:
             return total
+
+
+def chunk_delete(
+    dialect: Dialect,
+    table: Table,
+    age: ColumnClause[Any],
+    condition: ColumnElement[bool],
+    chunk: int,
+) -> Delete:
+    """Delete the `chunk` oldest rows that `condition` selects, by their physical row ids."""
+    row: ColumnClause[Any] = literal_column("ctid" if dialect.name == "postgresql" else "rowid")
+    oldest = select(row).select_from(table).where(condition).order_by(age).limit(chunk)
+    if dialect.name == "postgresql":  # ARRAY(...): one list of ids, then a TID scan
+        return delete(table).where(row == any_(func.array(oldest.scalar_subquery())))
+    return delete(table).where(row.in_(oldest))

@@ -74,6 +74,9 @@ class Note(Base):
     __table_args__ = (
         Index("ix_notes_user_state", "bot_id", "user_id", "state"),
         Index("ix_notes_album", "bot_id", "user_id", "media_group_id"),
+        # A group's notes per topic (/topics), and what deleting a group or a topic touches.
+        Index("ix_notes_group_topics", "group_id", "state", "topic_id"),
+        Index("ix_notes_topic", "topic_id"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
