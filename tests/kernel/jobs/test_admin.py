@@ -113,6 +113,12 @@ async def test_listing_counting_and_purging(
             JobState.DEAD: 1,
             JobState.CANCELLED: 0,
         }
+        backlog = (JobState.QUEUED, JobState.RUNNING, JobState.DEAD)  # what /metrics reads
+        assert await count_jobs_by_state(session, backlog) == {
+            JobState.QUEUED: 2,
+            JobState.RUNNING: 0,
+            JobState.DEAD: 1,
+        }
         assert await purge_finished_jobs(session, utcnow() + timedelta(seconds=1)) == 1
         assert await enqueue(session, "d", {}) is not None
         assert sum((await count_jobs_by_state(session)).values()) == 4

@@ -29,6 +29,6 @@ LEASES_EXPIRED = Counter(
 SCHEDULE_FIRES = Counter("switchboard_schedule_fires_total", "Jobs enqueued by schedules", ["kind"])
 JOBS_BY_STATE = Gauge(
     "switchboard_jobs_in_state",
-    "Jobs in the table by state, read from the database when /metrics is scraped",
+    "Jobs queued, running and dead, read from the database when /metrics is scraped",
     ["state"],
 )
