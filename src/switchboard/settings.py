@@ -96,7 +96,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
             )
-        if value.startswith("sqlite") and make_url(value).database in (None, "", ":memory:"):
+        database = make_url(value).database if value.startswith("sqlite") else "-"
+        if database in (None, "", ":memory:") or ":memory:" in value or "mode=memory" in value:
             raise ValueError(
                 "expected a SQLite file (sqlite+aiosqlite:///FILE): an in-memory database "
                 "is not shared between the platform's connections"

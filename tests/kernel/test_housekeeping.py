@@ -3,10 +3,12 @@ platform schedules it, with the apps' tables, and a worker runs it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Delete, Dialect, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.apps.notes.links.models import LinkPreviewRecord
@@ -112,12 +114,30 @@ async def test_the_platform_schedules_the_prune_and_a_worker_runs_it(
         await platform.stop()
 
 
-@pytest.mark.parametrize("database_kind", ["postgresql"])
-async def test_a_chunk_is_found_by_index_and_deleted_by_row_id_in_any_plan(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+def _claims_chunk(dialect: Dialect) -> Delete:
+    claims = cast(Table, ProcessedUpdate.__table__)
+    expired = claims.c.processed_at < NOW - housekeeping.CLAIMS_KEPT
+    return housekeeping.chunk_delete(dialect, claims, claims.c.processed_at, expired, 100)
+
+
+def _dead_jobs_chunk(dialect: Dialect) -> Delete:
+    jobs = cast(Table, Job.__table__)
+    expired = (jobs.c.state == "dead") & (jobs.c.finished_at < NOW - housekeeping.DEAD_JOBS_KEPT)
+    return housekeeping.chunk_delete(dialect, jobs, jobs.c.finished_at, expired, 100)
+
+
+@pytest.mark.parametrize(
+    ("chunk", "index"),
+    [(_claims_chunk, "ix_processed_updates_processed_at"), (_dead_jobs_chunk, "ix_jobs_finished")],
+)
+async def test_a_chunk_is_found_by_index_and_deleted_by_row_id(
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    chunk: Callable[[Dialect], Delete],
+    index: str,
 ) -> None:
-    """The plan PostgreSQL keeps for a prepared statement is made without its values; as a
-    plain `IN (subquery)` it hashed the chunk and read the whole table, once per chunk."""
+    """On PostgreSQL, in the plan kept for a prepared statement, made without its values: as a
+    plain `key IN (subquery)` that plan hashed the chunk and read the whole table per chunk."""
     async with session_factory() as session, session.begin():
         session.add(BotRecord(id=BOT, token=f"{BOT}:x", apps=[], owner_ids=[], webhook_secret="s"))
         await session.flush()
@@ -127,26 +147,31 @@ async def test_a_chunk_is_found_by_index_and_deleted_by_row_id_in_any_plan(
             )
             for n in range(3_000)
         )
-    claims = ProcessedUpdate.__table__
-    statement = housekeeping.chunk_delete(
-        engine.dialect,
-        claims,  # type: ignore[arg-type]
-        claims.c.processed_at,
-        claims.c.processed_at < NOW - housekeeping.CLAIMS_KEPT,
-        100,
-    )
-    compiled = statement.compile(dialect=engine.dialect)
+        session.add_all(_job(JobState.SUCCEEDED, n / 100) for n in range(3_000))
+        session.add_all(_job(JobState.QUEUED, None) for _ in range(1_000))
+    compiled = chunk(engine.dialect).compile(dialect=engine.dialect)
     values = [compiled.params[name] for name in compiled.positiontup or ()]
 
     async with engine.connect() as connection:
         raw = (await connection.get_raw_connection()).driver_connection
         assert raw is not None
-        await raw.execute("ANALYZE processed_updates")
-        await raw.execute("SET plan_cache_mode TO force_generic_plan")
-        rows = await raw.fetch(f"EXPLAIN {compiled.string}", *values)
-        await raw.execute("RESET plan_cache_mode")
-    plan = "\n".join(row[0] for row in rows)
-
-    assert "Tid Scan" in plan, plan
-    assert "ix_processed_updates_processed_at" in plan, plan
+        if engine.dialect.name == "postgresql":
+            await raw.execute("ANALYZE")
+            await raw.execute("SET plan_cache_mode TO force_generic_plan")
+            await raw.execute(f"PREPARE chunk AS {compiled.string}")
+            arguments = ", ".join(
+                str(value) if isinstance(value, int) else f"'{value}'" for value in values
+            )
+            rows = await raw.fetch(f"EXPLAIN EXECUTE chunk({arguments})")
+            await raw.execute("DEALLOCATE chunk")
+            await raw.execute("RESET plan_cache_mode")
+            plan = "\n".join(row[0] for row in rows)
+            assert "Tid Scan" in plan, plan
+        else:
+            await raw.execute("ANALYZE")
+            rows = await raw.execute_fetchall(f"EXPLAIN QUERY PLAN {compiled.string}", values)
+            plan = "\n".join(str(row[-1]) for row in rows)
+            assert "USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan  # the index gives the order
+    assert index in plan, plan
     assert "Seq Scan" not in plan, plan

@@ -155,9 +155,12 @@ def plain_sqlite_connection(engine: AsyncEngine) -> sqlite3.Connection:
     write lock, never wait for it (the caller then waits in a thread). Statements that
     write must be made within this process's `sqlite_write_turn`."""
     database = engine.url.database
-    if database in (None, "", ":memory:"):
+    uri = engine.url.query.get("uri") in ("true", "1")
+    if database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
         raise ValueError("an in-memory SQLite database cannot be shared: use a file")
-    connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(
+        database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri
+    )
     try:
         for pragma in (*_PRAGMAS[engine.sync_engine], "PRAGMA busy_timeout=0"):
             connection.execute(pragma)

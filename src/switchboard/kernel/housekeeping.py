@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     any_,
     delete,
+    false,
     func,
     literal_column,
     select,
@@ -55,9 +56,14 @@ CHUNK = 5_000
 
 _CLAIMS = cast(Table, ProcessedUpdate.__table__)
 _JOBS = cast(Table, Job.__table__)
+_JOBS_KEPT = {
+    JobState.SUCCEEDED: FINISHED_JOBS_KEPT,
+    JobState.CANCELLED: FINISHED_JOBS_KEPT,
+    JobState.DEAD: DEAD_JOBS_KEPT,
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Retention:
     """Rows of `table` that `expired(now)` selects are deleted by the hourly prune, oldest
     `age` first (an indexed time column, so that each chunk reads only what it deletes)."""
@@ -95,22 +101,17 @@ async def prune(
     claims = await _delete_in_chunks(
         sessions, _CLAIMS, _CLAIMS.c.processed_at, _CLAIMS.c.processed_at < now - CLAIMS_KEPT, chunk
     )
-    finished_at = _JOBS.c.finished_at
-    finished = (JobState.SUCCEEDED.value, JobState.CANCELLED.value)
-    jobs = await _delete_in_chunks(
-        sessions,
-        _JOBS,
-        finished_at,
-        _JOBS.c.state.in_(finished) & (finished_at < now - FINISHED_JOBS_KEPT),
-        chunk,
-    )
-    jobs += await _delete_in_chunks(
-        sessions,
-        _JOBS,
-        finished_at,
-        (_JOBS.c.state == JobState.DEAD.value) & (finished_at < now - DEAD_JOBS_KEPT),
-        chunk,
-    )
+    # One state at a time, so that `ix_jobs_finished` (state, finished_at) hands each pass
+    # its oldest rows in order in any plan.
+    jobs = 0
+    for state, kept_for in _JOBS_KEPT.items():
+        jobs += await _delete_in_chunks(
+            sessions,
+            _JOBS,
+            _JOBS.c.finished_at,
+            (_JOBS.c.state == state.value) & (_JOBS.c.finished_at < now - kept_for),
+            chunk,
+        )
     removed = {"claims": claims, "jobs": jobs}
     for kept in retention:
         removed[kept.name] = await _delete_in_chunks(
@@ -144,9 +145,16 @@ def chunk_delete(
     condition: ColumnElement[bool],
     chunk: int,
 ) -> Delete:
-    """Delete the `chunk` oldest rows that `condition` selects, by their physical row ids."""
+    """Delete the `chunk` oldest rows that `condition` selects, by their physical row ids.
+
+    `condition` is checked again on the row deleted: on PostgreSQL a row changed after the ids
+    were read (a dead job retried meanwhile) is found by its id, and only that check keeps it.
+    The check is wrapped in `coalesce` so that the planner cannot use it to find rows: as an
+    index condition it read every expired row for each chunk instead of the chunk's ids.
+    """
     row: ColumnClause[Any] = literal_column("ctid" if dialect.name == "postgresql" else "rowid")
     oldest = select(row).select_from(table).where(condition).order_by(age).limit(chunk)
+    recheck = func.coalesce(condition, false())
     if dialect.name == "postgresql":  # ARRAY(...): one list of ids, then a TID scan
-        return delete(table).where(row == any_(func.array(oldest.scalar_subquery())))
-    return delete(table).where(row.in_(oldest))
+        return delete(table).where(row == any_(func.array(oldest.scalar_subquery())), recheck)
+    return delete(table).where(row.in_(oldest), recheck)

@@ -100,3 +100,10 @@ async def test_a_write_cancelled_while_waiting_closes_the_connection_safely(
 
     async with session_factory() as session:
         assert await session.get(ProcessedUpdate, (BOT, 3)) is not None
+    for _ in range(100):  # the cancelled statement, once the lock came free, ran whole
+        async with session_factory() as session:
+            if await session.get(ProcessedUpdate, (BOT, 2)) is not None:
+                break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the write left running in its thread never landed")

@@ -26,7 +26,6 @@ class JobState(StrEnum):
 # A unique key is held only while its job is pending; see `enqueue`.
 LIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 _LIVE_SQL = "state IN ('queued', 'running')"
-_FINISHED_SQL = "state IN ('succeeded', 'cancelled', 'dead')"
 _STATES_SQL = ", ".join(f"'{state.value}'" for state in JobState)
 
 
@@ -68,12 +67,13 @@ class Job(Base):
         ),
         # Operators list jobs by state, newest first.
         Index("ix_jobs_state_id", "state", "id"),
-        # The prune deletes the oldest finished jobs first, a chunk at a time.
+        # The prune deletes each finished state's oldest jobs first, a chunk at a time.
         Index(
             "ix_jobs_finished",
+            "state",
             "finished_at",
-            postgresql_where=text(_FINISHED_SQL),
-            sqlite_where=text(_FINISHED_SQL),
+            postgresql_where=text("finished_at IS NOT NULL"),
+            sqlite_where=text("finished_at IS NOT NULL"),
         ),
     )
 

@@ -37,7 +37,7 @@ def _expired(now: datetime) -> ColumnElement[bool]:
 
 
 # An expired row is never read again (`get` treats it as missing): the prune may take it.
-RETENTION = Retention("link_previews", _TABLE, _TABLE.c.expires_at, _expired)
+RETENTION = Retention(name="link_previews", table=_TABLE, age=_TABLE.c.expires_at, expired=_expired)
 
 
 class LinkPreviewCache:

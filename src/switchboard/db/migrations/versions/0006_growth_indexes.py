@@ -3,8 +3,8 @@
 - `notes (group_id, state, topic_id)`: /topics counts a group's filed notes per topic, and
   deleting a group cascades to its notes; both scanned every user's notes.
 - `notes (topic_id)`: deleting a topic sets its notes' topic to NULL (a scan per topic).
-- `jobs (finished_at)` for finished jobs: the hourly prune takes the oldest first, a chunk at
-  a time, instead of scanning the table for every chunk.
+- `jobs (state, finished_at)` for finished jobs: the hourly prune takes each state's oldest
+  first, a chunk at a time, instead of scanning the table for every chunk.
 
 Revision ID: 0006_growth_indexes
 Revises: 0005_notes
@@ -20,7 +20,7 @@ down_revision: str | None = "0005_notes"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-_FINISHED = sa.text("state IN ('succeeded', 'cancelled', 'dead')")
+_FINISHED = sa.text("finished_at IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_jobs_finished",
         "jobs",
-        ["finished_at"],
+        ["state", "finished_at"],
         postgresql_where=_FINISHED,
         sqlite_where=_FINISHED,
     )
