@@ -3,34 +3,19 @@ user's stored row and FSM states, and tells a claimed update from a fresh one.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiogram.types import Chat, User
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.kernel.fsm_models import FsmState
-from switchboard.kernel.models import BotRecord, ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.pipeline.admission import Arrival, admit, claim
 from switchboard.kernel.pipeline.batch_connection import BatchConnection
 from switchboard.kernel.pipeline.batch_sql import ADMIT_COLUMNS, POSTGRESQL
 from switchboard.kernel.pipeline.records import Claim
 
-BOT = 7001
-
-
-@pytest.fixture
-async def connection(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[BatchConnection]:
-    async with session_factory() as session, session.begin():
-        session.add(
-            BotRecord(id=BOT, token=f"{BOT}:x", apps=["core"], owner_ids=[], webhook_secret="s")
-        )
-    batch = BatchConnection(engine)
-    yield batch
-    await batch.close()
+from .conftest import BOT
 
 
 def arrival(update_id: int, user_id: int, *, name: str = "Ann", language: str = "en") -> Arrival:

@@ -6,32 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from switchboard.kernel.models import BotRecord, ProcessedUpdate
+from switchboard.kernel.models import ProcessedUpdate
 from switchboard.kernel.pipeline.admission import claim
 from switchboard.kernel.pipeline.batch_connection import BatchConnection
 from switchboard.kernel.pipeline.records import Claim
 
+from .conftest import BOT
+
 pytestmark = pytest.mark.parametrize("database_kind", ["sqlite"])
-
-BOT = 7101
-
-
-@pytest.fixture
-async def connection(
-    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[BatchConnection]:
-    async with session_factory() as session, session.begin():
-        session.add(
-            BotRecord(id=BOT, token=f"{BOT}:x", apps=["core"], owner_ids=[], webhook_secret="s")
-        )
-    batch = BatchConnection(engine)
-    yield batch
-    await batch.close()
 
 
 @pytest.fixture
