@@ -153,13 +153,18 @@ def plain_sqlite_connection(engine: AsyncEngine) -> sqlite3.Connection:
     autocommit mode. It is for statements run on the event loop's own thread
     (`BatchConnection`): there a statement must fail at once when another process holds the
     write lock, never wait for it (the caller then waits in a thread). Statements that
-    write must be made within this process's `sqlite_write_turn`."""
+    write must be made within this process's `sqlite_write_turn`. Opening it may wait for a
+    lock (its pragmas): open it in a thread."""
     database = engine.url.database
     uri = engine.url.query.get("uri") in ("true", "1")
     if database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
         raise ValueError("an in-memory SQLite database cannot be shared: use a file")
     connection = sqlite3.connect(
-        database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri
+        database,
+        timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,  # for the pragmas; the last one sets it to 0
+        isolation_level=None,
+        check_same_thread=False,
+        uri=uri,
     )
     try:
         for pragma in (*_PRAGMAS[engine.sync_engine], "PRAGMA busy_timeout=0"):

@@ -77,7 +77,7 @@ class BatchConnection:
         self, sql: str, arguments: Sequence[Any] | Mapping[str, Any]
     ) -> list[Sequence[Any]]:
         if self._driver is None:
-            self._driver = plain_sqlite_connection(self.engine)
+            self._driver = await asyncio.to_thread(plain_sqlite_connection, self.engine)
         driver: sqlite3.Connection = self._driver
         try:
             return driver.execute(sql, arguments).fetchall()
