@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
+
+from switchboard.db.engine import database_file
 
 
 class FloodProfile(StrEnum):
@@ -96,8 +97,7 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
             )
-        database = make_url(value).database if value.startswith("sqlite") else "-"
-        if database in (None, "", ":memory:") or ":memory:" in value or "mode=memory" in value:
+        if value.startswith("sqlite") and database_file(value) is None:
             raise ValueError(
                 "expected a SQLite file (sqlite+aiosqlite:///FILE): an in-memory database "
                 "is not shared between the platform's connections"

@@ -147,6 +147,17 @@ _TURNS: weakref.WeakKeyDictionary[Any, _WriteTurns] = weakref.WeakKeyDictionary(
 _PRAGMAS: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
+def database_file(url: str) -> str | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database, which no other
+    connection can open: the WAL checkpointer's and the pipeline's own need the file)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if ":memory:" in parsed.database or parsed.query.get("mode") == "memory":
+        return None
+    return parsed.database
+
+
 def plain_sqlite_connection(engine: AsyncEngine) -> sqlite3.Connection:
     """A plain `sqlite3` connection to the engine's SQLite file, outside its pool, tuned as
     its connections are (WAL, foreign keys, checkpoints) but with no busy timeout and in
@@ -155,10 +166,10 @@ def plain_sqlite_connection(engine: AsyncEngine) -> sqlite3.Connection:
     write lock, never wait for it (the caller then waits in a thread). Statements that
     write must be made within this process's `sqlite_write_turn`. Opening it may wait for a
     lock (its pragmas): open it in a thread."""
-    database = engine.url.database
-    uri = engine.url.query.get("uri") in ("true", "1")
-    if database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
+    database = database_file(engine.url.render_as_string(hide_password=False))
+    if database is None:
         raise ValueError("an in-memory SQLite database cannot be shared: use a file")
+    uri = engine.url.query.get("uri") in ("true", "1")
     connection = sqlite3.connect(
         database,
         timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,  # for the pragmas; the last one sets it to 0

@@ -19,20 +19,10 @@ import asyncio
 import sqlite3
 
 import structlog
-from sqlalchemy.engine import make_url
 
 log = structlog.get_logger("switchboard.db")
 
 CHECKPOINT_EVERY_S = 1.0
-
-
-def database_file(url: str) -> str | None:
-    """The file of a SQLite URL, the one a checkpointer works on (None for PostgreSQL or an
-    in-memory database, which have no WAL file)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return parsed.database
 
 
 class WalCheckpointer:

@@ -21,8 +21,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
+from switchboard.db.engine import database_file
 from switchboard.db.migrate import upgrade
-from switchboard.db.wal_checkpoints import WalCheckpointer, database_file
+from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
 from switchboard.kernel.apps import App, EnabledApps, app_gate, installed_apps
 from switchboard.kernel.bots import list_bots

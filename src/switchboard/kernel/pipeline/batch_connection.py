@@ -53,7 +53,6 @@ class BatchConnection:
         self._connection: AsyncConnection | None = None  # PostgreSQL: held from the pool
         self._driver: Any = None  # asyncpg's connection, or sqlite3's
         self._in_thread = threading.Lock()  # SQLite: held while a thread waits for the lock
-        self._closing: asyncio.Future[None] | None = None  # SQLite: a close left to a thread
 
     async def run(
         self, sql: str, arguments: Sequence[Any] | Mapping[str, Any], *, writes: bool
@@ -119,9 +118,7 @@ class BatchConnection:
             else:
                 # A statement cancelled while it waited in a thread still runs there: the
                 # connection is closed in a thread once it is done, without holding up anyone.
-                self._closing = asyncio.get_running_loop().run_in_executor(
-                    None, self._close_sqlite, driver
-                )
+                asyncio.get_running_loop().run_in_executor(None, self._close_sqlite, driver)
 
     def _run_waiting(
         self, driver: sqlite3.Connection, sql: str, arguments: Sequence[Any] | Mapping[str, Any]
