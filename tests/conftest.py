@@ -23,7 +23,11 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
+# A Bot API or HTTP call made while the same task holds a database write transaction fails the
+# test that made it (`switchboard.kernel.open_writes`); subprocesses inherit the setting.
+os.environ.setdefault("SWITCHBOARD_WRITE_GUARD", "raise")
+
+import asyncpg  # noqa: E402 - after the guard's setting, which imports below may read
 import pytest
 import redis.asyncio as redis
 from sqlalchemy.engine import make_url

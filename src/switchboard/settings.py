@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     job_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
         default=60, description="how long a worker holds a job before others may take it over"
     )
+    outbox_lease_seconds: Annotated[float, Field(ge=0.5, le=3600)] = Field(
+        default=30,
+        description="after a crash, how soon another process repeats a Bot API call in flight",
+    )
     flood_safety_margin: Annotated[float, Field(ge=0, le=2)] = Field(
         default=0.2,
         description="seconds added to every outbound flood window, covering request jitter",

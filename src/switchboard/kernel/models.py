@@ -84,3 +84,23 @@ class BroadcastRecord(Base):
     state: Mapped[str] = mapped_column(String(16), default="running")
     recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A Bot API call an update's handler is making: written with (or after) the update's claim,
+    deleted once Telegram answered. A row outliving its holder's lease belongs to a process that
+    died mid-call; any process takes it over and makes the call again (`pipeline.outbox`)."""
+
+    __tablename__ = "outbox"
+    # An id is never reused (see DESIGN.md).
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)  # the update whose handler called
+    method: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # the method's fields as JSON
+    holder: Mapped[str] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

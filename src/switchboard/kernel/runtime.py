@@ -32,8 +32,11 @@ from switchboard.kernel.fallback import make_fallback_router
 from switchboard.kernel.fsm import make_fsm_storage
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry, Worker
+from switchboard.kernel.jobs.worker import default_worker_id
 from switchboard.kernel.models import BotRecord
 from switchboard.kernel.pipeline import chosen_handler
+from switchboard.kernel.pipeline.call_boundary import install_call_boundary
+from switchboard.kernel.pipeline.outbox_courier import OutboxCourier
 from switchboard.kernel.pipeline.processor import UpdateProcessor
 from switchboard.kernel.platform_bot import PlatformBot
 from switchboard.kernel.routing import GatedRouter
@@ -63,6 +66,8 @@ class Platform:
         self.worker: Worker | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._checkpoints: asyncio.Task[None] | None = None
+        self.courier: OutboxCourier | None = None
+        self._courier_task: asyncio.Task[None] | None = None
         self.redis: Redis | None = (
             Redis.from_url(settings.redis_url) if settings.redis_url else None
         )
@@ -117,8 +122,18 @@ class Platform:
             self.translator,
             throttle,
             extra_data={"platform": self, "translator": self.translator},
+            holder=default_worker_id(),
+            outbox_lease=timedelta(seconds=self.settings.outbox_lease_seconds),
         )
         await self.reload_bots()
+        self.courier = OutboxCourier(
+            self.sessions,
+            self.bots.get,
+            holder=self.processor.holder,
+            held=self.processor.held,
+            lease=self.processor.outbox_lease,
+        )
+        self._courier_task = asyncio.create_task(self.courier.run(), name="outbox-courier")
         run_worker = self.settings.in_process_worker if with_worker is None else with_worker
         if run_worker:
             self.worker = Worker(
@@ -165,6 +180,7 @@ class Platform:
                 bot = PlatformBot(
                     record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
                 )
+                install_call_boundary(bot)  # first: commit before anything waits
                 install_flood_control(bot, self.limiter)
                 self.bots[record.id] = bot
                 telemetry.BOT_INFO.labels(
@@ -191,6 +207,9 @@ class Platform:
         await self.processor.process(bot, update)
 
     async def stop(self) -> None:
+        if self.courier is not None and self._courier_task is not None:
+            self.courier.stop()
+            await asyncio.gather(self._courier_task, return_exceptions=True)
         if self.worker is not None:
             self.worker.stop()
         if self._worker_task is not None:

@@ -7,9 +7,13 @@ Each (bot, user) has a token bucket: `capacity` updates at once, refilled at
 - NOTIFY: the first refusal of a flood; the caller sends one polite notice;
 - DROP: later refusals of the same flood; handle nothing and say nothing.
 
-A flood ends when the bucket is full again, so a user who keeps sending faster than the refill
-rate gets one notice, not one per second, while their updates still get through at the refill
-rate. A full bucket is the same as no bucket, so idle users cost nothing to remember.
+Time is when the user sent the update (`at`, the message's own `date`) where the update has
+one, so a backlog Telegram delivers at once after an outage is judged by how fast it was
+written, not by how fast it arrives; the wall clock otherwise (the clocks of several replicas
+agree on it). A flood ends when the bucket is full again, so a user who keeps sending faster
+than the refill rate gets one notice, not one per second, while their updates still get
+through at the refill rate. A full bucket is the same as no bucket, so idle users cost
+nothing to remember.
 
 `MemoryThrottle` serves one process; `RedisThrottle` shares the buckets between processes with
 one atomic Lua script per check, and falls back to its own memory buckets while Redis is
@@ -74,7 +78,8 @@ class InboundThrottle(ABC):
     """Decides, per update, whether its sender is flooding the bot."""
 
     @abstractmethod
-    async def check(self, bot_id: int, user_id: int) -> Verdict: ...
+    async def check(self, bot_id: int, user_id: int, at: float | None = None) -> Verdict:
+        """The verdict on an update `user_id` sent at `at` (Unix seconds; None: now)."""
 
     async def aclose(self) -> None:  # noqa: B027 - a no-op unless the throttle owns a client
         """Release what the throttle owns."""
@@ -121,7 +126,7 @@ def _decide(bucket: _Bucket, now: float, rule: ThrottleRule) -> Verdict:
 class MemoryThrottle(InboundThrottle):
     """Buckets in this process's memory; `clock` is injectable for tests."""
 
-    def __init__(self, rule: ThrottleRule = DEFAULT_RULE, *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, rule: ThrottleRule = DEFAULT_RULE, *, clock: Clock = time.time) -> None:
         self.rule = rule
         self._clock = clock
         self._buckets: dict[tuple[int, int], _Bucket] = {}
@@ -131,14 +136,16 @@ class MemoryThrottle(InboundThrottle):
         """How many buckets are remembered (full ones are forgotten on the next sweep)."""
         return len(self._buckets)
 
-    async def check(self, bot_id: int, user_id: int) -> Verdict:
-        return self.check_now(bot_id, user_id)
+    async def check(self, bot_id: int, user_id: int, at: float | None = None) -> Verdict:
+        return self.check_now(bot_id, user_id, at)
 
-    def check_now(self, bot_id: int, user_id: int) -> Verdict:
+    def check_now(self, bot_id: int, user_id: int, at: float | None = None) -> Verdict:
         """`check` without the coroutine, for callers outside an event loop."""
-        now = self._clock()
-        if now >= self._next_sweep:
-            self._sweep(now)
+        wall = self._clock()
+        if wall >= self._next_sweep:
+            self._sweep(wall)
+        # A date ahead of the clock (a skewed sender) must not buy tokens in advance.
+        now = wall if at is None or at > wall else at
         key = (bot_id, user_id)
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -218,20 +225,23 @@ class RedisThrottle(InboundThrottle):
         self._clock = clock
         self._owns_client = owns_client
         self._script = redis.register_script(_CHECK_LUA)
-        self._fallback = MemoryThrottle(rule, clock=clock or time.monotonic)
+        self._fallback = MemoryThrottle(rule, clock=clock or time.time)
         self._warned_at = -math.inf
 
     def key(self, bot_id: int, user_id: int) -> str:
         return f"{self._prefix}:{bot_id}:{user_id}"
 
-    async def check(self, bot_id: int, user_id: int) -> Verdict:
-        now = repr(self._clock()) if self._clock is not None else ""
+    async def check(self, bot_id: int, user_id: int, at: float | None = None) -> Verdict:
+        if at is not None:
+            now = repr(float(at))
+        else:
+            now = repr(self._clock()) if self._clock is not None else ""
         args = [repr(self.rule.capacity), repr(self.rule.refill_per_second), now]
         try:
             reply = await self._script(keys=[self.key(bot_id, user_id)], args=args)
         except (RedisError, OSError) as error:
             self._warn(error)
-            return self._fallback.check_now(bot_id, user_id)
+            return self._fallback.check_now(bot_id, user_id, at)
         return Verdict(reply.decode() if isinstance(reply, bytes) else reply)
 
     async def aclose(self) -> None:

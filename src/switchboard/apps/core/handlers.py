@@ -40,11 +40,16 @@ def make_router() -> Router:
     # messages are neither, and are turned away by its gate with one plain check), and the
     # commands sit in one sub-router behind a single cheap filter.
     router = Router(name="core")
+    captures = {"captures": True}  # a setting the user typed is applied even in a flood
     router.message.register(
-        timezone_from_location, StateFilter(SettingsFlow.timezone), HasLocation()
+        timezone_from_location, StateFilter(SettingsFlow.timezone), HasLocation(), flags=captures
     )
     router.message.register(
-        timezone_from_text, StateFilter(SettingsFlow.timezone), HasText(), ~IsCommand()
+        timezone_from_text,
+        StateFilter(SettingsFlow.timezone),
+        HasText(),
+        ~IsCommand(),
+        flags=captures,
     )
     router.callback_query.register(language_chosen, LanguageChoice.filter())
     router.callback_query.register(privacy_action, PrivacyAction.filter())

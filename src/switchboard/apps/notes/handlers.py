@@ -43,11 +43,20 @@ def make_router() -> Router:
     router.callback_query.register(choice, NoteChoice.filter())
     router.callback_query.register(create_starters, StarterTopics.filter())
     router.callback_query.register(topic_edit, TopicEdit.filter())
-    router.message.register(new_topic_name, StateFilter(NotesFlow.new_topic_name), HasText())
-    router.message.register(topic_field_value, StateFilter(NotesFlow.topic_field), HasText())
-    router.message.register(topic_service, TopicServiceMessage())
-    router.message.register(capture_private, StateFilter(None), PrivateNonCommand())
-    router.message.register(capture_general, StateFilter(None), GeneralTopicMessage())
+    # `captures`: what these store is never dropped by the inbound throttle (a flood of notes
+    # is slowed down, not lost).
+    captures = {"captures": True}
+    router.message.register(
+        new_topic_name, StateFilter(NotesFlow.new_topic_name), HasText(), flags=captures
+    )
+    router.message.register(
+        topic_field_value, StateFilter(NotesFlow.topic_field), HasText(), flags=captures
+    )
+    router.message.register(topic_service, TopicServiceMessage(), flags=captures)
+    router.message.register(capture_private, StateFilter(None), PrivateNonCommand(), flags=captures)
+    router.message.register(
+        capture_general, StateFilter(None), GeneralTopicMessage(), flags=captures
+    )
     return router
 
 

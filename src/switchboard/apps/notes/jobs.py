@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.ai import Example, TopicCandidate
@@ -94,9 +95,18 @@ def _classifiable_text(note: Note) -> str:
 async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
     """Transcribe, preview links, classify, then ask the user (or file at once when sure).
 
-    The slow calls run between two short transactions, never inside one: on SQLite an open
-    write transaction would block the link cache's own writes until the busy timeout.
+    The slow calls and every Bot API call run between short transactions, never inside one:
+    on SQLite an open write transaction holds the process's write lock (the link cache's own
+    writes, every update's claim) for as long as the call takes, and a send may wait a
+    minute for a group's flood limit.
     """
+    async with ctx.session_factory() as session:
+        ranked_before = await session.scalar(
+            select(Note.ranking).where(Note.id == note_id, Note.state == "pending")
+        )
+    if ranked_before:  # classified before a crash: only the question may be missing
+        await ask_pending(ctx, note_id, runtime)
+        return
     async with ctx.session_factory() as session, session.begin():
         note = await session.get(Note, note_id)
         if note is None or note.state != "pending" or note.ranking:
@@ -112,11 +122,12 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
     bot = runtime.services.bot(note.bot_id)
     _ = runtime.translator.bind(locale)
     if not topics:
-        await bot.send_message(note.capture_chat_id, _("notes.capture.no_topics"), parse_mode=None)
         async with ctx.session_factory() as session, session.begin():
             stored = await session.get(Note, note_id)
-            if stored is not None and stored.state == "pending":
-                stored.state = "cancelled"
+            if stored is None or stored.state != "pending":
+                return
+            stored.state = "cancelled"
+        await bot.send_message(note.capture_chat_id, _("notes.capture.no_topics"), parse_mode=None)
         return
     if note.transcript_state == "pending":
         await _transcribe(bot, note, runtime, ctx)
@@ -157,13 +168,43 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
                 session, stored.id, stored.user_id, ranked[0][0].id, first_choice=True
             )
             return
-        await _ask(bot, stored, ranked, _)
+        # The ranking committed before the question goes out is the question's intent: a
+        # retry after a crash asks it (again, at worst), it does not classify anew.
         await service.schedule_expiry(
             session, stored, group.confirm_timeout_seconds or runtime.confirm_timeout
         )
+    await ask_pending(ctx, note_id, runtime)
 
 
-async def _ask(bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], _: Any) -> None:
+async def ask_pending(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
+    """Send the confirmation question of a ranked note not yet asked, then record it."""
+    async with ctx.session_factory() as session:
+        note = await session.get(Note, note_id)
+        if note is None or note.state != "pending" or note.confirm_message_id is not None:
+            return
+        group = await session.get(NotesGroup, note.group_id) if note.group_id else None
+        if group is None:
+            return
+        topics = await service.topics_of(session, group)
+        locale = await _locale(session, note.user_id)
+        session.expunge_all()
+    by_id = {topic.id: topic for topic in topics}
+    ranked = [
+        (by_id[int(r["topic_id"])], float(r["confidence"]))
+        for r in note.ranking
+        if int(r["topic_id"]) in by_id
+    ]
+    bot = runtime.services.bot(note.bot_id)
+    sent = await _ask(bot, note, ranked, runtime.translator.bind(locale))
+    async with ctx.session_factory() as session, session.begin():
+        stored = await session.get(Note, note_id)
+        if stored is not None and stored.confirm_message_id is None:
+            stored.confirm_chat_id, stored.confirm_message_id = sent
+
+
+async def _ask(
+    bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], _: Any
+) -> tuple[int, int]:
     intro = _("notes.confirm.ask", title=note.title or _("notes.untitled"))
     if note.transcript_state == "unavailable":
         intro += "\n" + _("notes.confirm.no_transcript")
@@ -181,61 +222,64 @@ async def _ask(bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], _: 
         allow_sending_without_reply=True,
         parse_mode=None,
     )
-    note.confirm_chat_id, note.confirm_message_id = sent.chat.id, sent.message_id
+    return sent.chat.id, sent.message_id
 
 
 async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
-    async with ctx.session_factory() as session, session.begin():
+    """Post the note into its topic, then record it as filed and tell the user.
+
+    The post is made between two transactions: a crash after it and before the record posts
+    it again when the job is retried (the one message in flight), and loses nothing."""
+    async with ctx.session_factory() as session:
         note = await session.get(Note, note_id)
         if note is None or note.state != "filing":
             return
         group = await session.get(NotesGroup, note.group_id)
         topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
-        bot = runtime.services.bot(note.bot_id)
         _ = runtime.translator.bind(await _locale(session, note.user_id))
-        if group is None or topic is None or topic.deleted:
-            note.state, note.topic_id = "pending", None
-            await _ask_again(bot, note, _, "notes.file.topic_gone", topic.name if topic else "?")
+        session.expunge_all()
+    bot = runtime.services.bot(note.bot_id)
+    if group is None or topic is None or topic.deleted:
+        await _ask_again(ctx, bot, note, _, topic.name if topic else "?", forget=None)
+        return
+    try:
+        posted = await _post(bot, note, group, topic, _)
+    except TelegramBadRequest as error:
+        if "thread not found" not in error.message.lower() and "topic" not in error.message.lower():
+            raise
+        await _ask_again(ctx, bot, note, _, topic.name, forget=topic.id)
+        return
+    async with ctx.session_factory() as session, session.begin():
+        stored = await session.get(Note, note_id)
+        if stored is None or stored.state != "filing":
             return
-        try:
-            posted = await _post(bot, note, group, topic, _)
-        except TelegramBadRequest as error:
-            if (
-                "thread not found" not in error.message.lower()
-                and "topic" not in error.message.lower()
-            ):
-                raise
-            await service.forget_topic(session, topic.id)
-            note.state, note.topic_id = "pending", None
-            await _ask_again(bot, note, _, "notes.file.topic_gone", topic.name)
-            return
-        note.state = "filed"
-        note.filed_at = utcnow()
-        note.filed_chat_id, note.filed_message_id, note.filed_thread_id = (
+        stored.state = "filed"
+        stored.filed_at = utcnow()
+        stored.filed_chat_id, stored.filed_message_id, stored.filed_thread_id = (
             group.chat_id,
             posted,
             topic.thread_id,
         )
-        metrics.FILED.labels(first_choice=str(note.first_choice).lower()).inc()
-        link = message_link(group.chat_id, posted, topic.thread_id)
-        expired = note.source.get("expired")
-        done = _("notes.file.done", topic=topic.name, link=link)
-        if expired:
-            done = _(f"notes.expire.{expired}", topic=topic.name) + "\n" + done
-        if note.confirm_message_id and note.confirm_chat_id:
+    metrics.FILED.labels(first_choice=str(note.first_choice).lower()).inc()
+    link = message_link(group.chat_id, posted, topic.thread_id)
+    expired = note.source.get("expired")
+    done = _("notes.file.done", topic=topic.name, link=link)
+    if expired:
+        done = _(f"notes.expire.{expired}", topic=topic.name) + "\n" + done
+    if note.confirm_message_id and note.confirm_chat_id:
+        try:
+            await bot.edit_message_text(
+                done, chat_id=note.confirm_chat_id,
+                message_id=note.confirm_message_id, parse_mode=None,
+            )  # fmt: skip
+        except TelegramBadRequest:
+            log.info("confirmation message could not be edited", note_id=note.id)
+    if note.source.get("from_general") and group.remove_original:
+        for message_id in note.capture_message_ids:
             try:
-                await bot.edit_message_text(
-                    done, chat_id=note.confirm_chat_id,
-                    message_id=note.confirm_message_id, parse_mode=None,
-                )  # fmt: skip
+                await bot.delete_message(note.capture_chat_id, message_id)
             except TelegramBadRequest:
-                log.info("confirmation message could not be edited", note_id=note.id)
-        if note.source.get("from_general") and group.remove_original:
-            for message_id in note.capture_message_ids:
-                try:
-                    await bot.delete_message(note.capture_chat_id, message_id)
-                except TelegramBadRequest:
-                    log.info("original message not removed", note_id=note.id)
+                log.info("original message not removed", note_id=note.id)
 
 
 def _fields(note: Note, template: str) -> dict[str, Any]:
@@ -278,10 +322,22 @@ async def _post(bot: Bot, note: Note, group: NotesGroup, topic: NotesTopic, _: A
     return sent.message_id
 
 
-async def _ask_again(bot: Bot, note: Note, _: Any, key: str, name: str) -> None:
-    await bot.send_message(note.capture_chat_id, _(key, topic=name), parse_mode=None)
-    note.ranking = []
-    note.confirm_message_id = None
+async def _ask_again(
+    ctx: JobContext, bot: Bot, note: Note, _: Any, name: str, *, forget: int | None
+) -> None:
+    """The note's topic is gone: back to pending (forgetting the topic), then tell the user."""
+    async with ctx.session_factory() as session, session.begin():
+        stored = await session.get(Note, note.id)
+        if stored is None or stored.state != "filing":
+            return
+        if forget is not None:
+            await service.forget_topic(session, forget)
+        stored.state, stored.topic_id = "pending", None
+        stored.ranking = []
+        stored.confirm_message_id = None
+    await bot.send_message(
+        note.capture_chat_id, _("notes.file.topic_gone", topic=name), parse_mode=None
+    )
 
 
 async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
@@ -301,22 +357,24 @@ async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
 
 
 async def transcribe_filed_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
-    async with ctx.session_factory() as session, session.begin():
+    async with ctx.session_factory() as session:
         note = await session.get(Note, note_id)
         if note is None or note.state != "filed" or note.transcript_state == "done":
             return
-        bot = runtime.services.bot(note.bot_id)
-        _ = runtime.translator.bind(await _locale(session, note.user_id))
-        await _transcribe(bot, note, runtime, ctx)
-        if (
-            note.transcript_state != "done"
-            or not note.filed_message_id
-            or note.filed_chat_id is None
-        ):
-            await bot.send_message(note.user_id, _("notes.transcribe.unavailable"), parse_mode=None)
-            return
         topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
-        caption = render_note(**_fields(note, topic.format if topic else ""), limit=CAPTION_LIMIT)
-        await bot.edit_message_caption(
-            chat_id=note.filed_chat_id, message_id=note.filed_message_id, caption=caption
-        )
+        _ = runtime.translator.bind(await _locale(session, note.user_id))
+        session.expunge_all()
+    bot = runtime.services.bot(note.bot_id)
+    await _transcribe(bot, note, runtime, ctx)  # download and speech to text: no transaction
+    async with ctx.session_factory() as session, session.begin():
+        stored = await session.get(Note, note_id)
+        if stored is None or stored.transcript_state == "done":
+            return
+        stored.transcript, stored.transcript_state = note.transcript, note.transcript_state
+    if note.transcript_state != "done" or not note.filed_message_id or note.filed_chat_id is None:
+        await bot.send_message(note.user_id, _("notes.transcribe.unavailable"), parse_mode=None)
+        return
+    caption = render_note(**_fields(note, topic.format if topic else ""), limit=CAPTION_LIMIT)
+    await bot.edit_message_caption(
+        chat_id=note.filed_chat_id, message_id=note.filed_message_id, caption=caption
+    )

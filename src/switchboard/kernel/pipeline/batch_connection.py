@@ -30,9 +30,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -41,6 +41,8 @@ from switchboard.db.engine import (
     plain_sqlite_connection,
     sqlite_write_turn,
 )
+
+T = TypeVar("T")
 
 
 class BatchConnection:
@@ -71,6 +73,39 @@ class BatchConnection:
         except BaseException:
             await self.close()  # the next statement starts on a fresh connection
             raise
+
+    async def transaction(self, body: Callable[[Callable[..., sqlite3.Cursor]], T]) -> T:
+        """SQLite: run `body(execute)` in one write transaction (several statements that must
+        commit together, with Python between them); `execute` is the driver's."""
+        if not self.sqlite:
+            raise NotImplementedError("on PostgreSQL, write the batch as one statement")
+        try:
+            async with sqlite_write_turn(self.engine):
+                if self._driver is None:
+                    self._driver = await asyncio.to_thread(plain_sqlite_connection, self.engine)
+                driver: sqlite3.Connection = self._driver
+                try:
+                    driver.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as error:
+                    if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                        raise
+                    return await asyncio.to_thread(self._transaction_waiting, driver, body)
+                return _commit_body(driver, body)
+        except BaseException:
+            await self.close()
+            raise
+
+    def _transaction_waiting(
+        self, driver: sqlite3.Connection, body: Callable[[Callable[..., sqlite3.Cursor]], T]
+    ) -> T:
+        """In a worker thread: `transaction`, waiting for another process's write lock."""
+        with self._in_thread:
+            driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            finally:
+                driver.execute("PRAGMA busy_timeout=0")
+            return _commit_body(driver, body)
 
     async def _run_sqlite(
         self, sql: str, arguments: Sequence[Any] | Mapping[str, Any]
@@ -135,6 +170,19 @@ class BatchConnection:
     def _close_sqlite(self, driver: sqlite3.Connection) -> None:
         with self._in_thread:
             driver.close()
+
+
+def _commit_body(
+    driver: sqlite3.Connection, body: Callable[[Callable[..., sqlite3.Cursor]], T]
+) -> T:
+    """`body` inside the transaction just begun: committed if it returns, else rolled back."""
+    try:
+        result = body(driver.execute)
+    except BaseException:
+        driver.execute("ROLLBACK")
+        raise
+    driver.execute("COMMIT")
+    return result
 
 
 def sqlite_timestamp(moment: datetime) -> str:

@@ -5,6 +5,9 @@ every observer sees it, and:
 
 - writes its name into a per-update slot the processor reads, for the metrics' `handler`
   label;
+- skips it when the inbound throttle refused the update (`VERDICT`), unless the handler
+  captures what the user sent (aiogram flag `captures`: a note, an event, a profile step):
+  a flood's commands are ignored, but content is never lost to the throttle;
 - gives it what the processor made lazy (`LAZY`: the update's database `session`, the user's
   row `user_record`) only if its signature asks for it: opening a session and building an
   ORM object per update cost more than the rest of the update's database work, and most
@@ -20,8 +23,13 @@ from aiogram import BaseMiddleware, Router
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.types import TelegramObject
 
+from switchboard.kernel.throttle import Verdict
+
 SLOT = "handler_slot"
 NO_HANDLER = "none"
+VERDICT = "throttle_verdict"  # data key: the inbound throttle's `Verdict` for the update
+THROTTLED = "throttled"  # set in the slot when the chosen handler was skipped
+CAPTURES = "captures"  # handler flag: it stores what the user sent; the throttle never skips it
 # Data key of {name: callable}: a handler with a parameter `name` gets `callable()` as it.
 LAZY = "lazy_context"
 
@@ -44,6 +52,11 @@ class ChosenHandlerMiddleware(BaseMiddleware):
                 if name is None:
                     name = self._names[target.callback] = _name(target.callback)
                 slot["name"] = name
+                if data.get(VERDICT, Verdict.ALLOW) is not Verdict.ALLOW and not target.flags.get(
+                    CAPTURES
+                ):
+                    slot[THROTTLED] = "1"
+                    return None
             lazy = data.get(LAZY)
             if lazy:
                 for name, make in lazy.items():

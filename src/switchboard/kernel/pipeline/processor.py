@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -30,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
+from switchboard.db import utcnow
 from switchboard.kernel import telemetry
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
 from switchboard.kernel.i18n import Translator, resolve_locale
@@ -37,8 +39,10 @@ from switchboard.kernel.metric_children import Children
 from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
 from switchboard.kernel.pipeline.batch_connection import BatchConnection
-from switchboard.kernel.pipeline.chosen_handler import LAZY, NO_HANDLER, SLOT
+from switchboard.kernel.pipeline.call_boundary import DuplicateDelivery, UpdateCalls, current_calls
+from switchboard.kernel.pipeline.chosen_handler import LAZY, NO_HANDLER, SLOT, THROTTLED, VERDICT
 from switchboard.kernel.pipeline.group_commit import MAX_BATCH, GroupCommit
+from switchboard.kernel.pipeline.outbox import OutboxWrite, Written, delete_delivered, write_outbox
 from switchboard.kernel.pipeline.records import Claim, claim_update, persistent_user
 from switchboard.kernel.throttle import InboundThrottle, Verdict
 
@@ -87,8 +91,15 @@ class UpdateProcessor:
         throttle: InboundThrottle,
         *,
         extra_data: dict[str, Any] | None = None,
+        holder: str = "pipeline",
+        outbox_lease: timedelta = timedelta(seconds=30),
     ) -> None:
+        """`holder`: this process's name on the outbox rows it writes; `outbox_lease`: how
+        long another process waits before it repeats a call this one did not finish."""
         self.dispatcher = dispatcher
+        self.holder = holder
+        self.outbox_lease = outbox_lease
+        self.held: set[int] = set()  # outbox rows of calls in flight here
         self.session_factory = session_factory
         self.translator = translator
         self.throttle = throttle
@@ -109,6 +120,8 @@ class UpdateProcessor:
             max_batch=MAX_BATCH if self._admitting.sqlite else POSTGRESQL_ADMISSION_BATCH,
         )
         self._claims: GroupCommit[Claim, None] = GroupCommit(self._claim)
+        self._outbox: GroupCommit[OutboxWrite, Written] = GroupCommit(self._write_outbox)
+        self._delivered: GroupCommit[int, None] = GroupCommit(self._delete_delivered)
         self._in_flight: dict[tuple[int, int], asyncio.Future[None]] = {}
 
     async def _admit(self, arrivals: Sequence[Arrival]) -> list[Admission]:
@@ -118,14 +131,45 @@ class UpdateProcessor:
         await claim(self._claiming, claims)
         return [None] * len(claims)
 
+    def lease_until(self) -> datetime:
+        return utcnow() + self.outbox_lease
+
+    async def write(self, item: OutboxWrite) -> Written:
+        written = await self._outbox.submit(item)
+        if written.outbox_id is not None:
+            self.held.add(written.outbox_id)
+        return written
+
+    async def delivered(self, outbox_id: int) -> None:
+        await self._delivered.submit(outbox_id)
+        self.held.discard(outbox_id)
+
+    async def _write_outbox(self, items: Sequence[OutboxWrite]) -> list[Written]:
+        return await write_outbox(self._claiming, items, self.holder, self.outbox_lease)
+
+    async def _delete_delivered(self, ids: Sequence[int]) -> list[None]:
+        await delete_delivered(self._claiming, ids)
+        return [None] * len(ids)
+
     async def close(self) -> None:
         await self._admissions.close()
         await self._claims.close()
+        await self._outbox.close()
+        await self._delivered.close()
         await self._admitting.close()
         await self._claiming.close()
 
-    async def process(self, bot: Bot, raw: dict[str, Any] | Update) -> None:
-        """Handle one update; returns once its effects are committed (or it was a duplicate)."""
+    async def process(
+        self,
+        bot: Bot,
+        raw: dict[str, Any] | Update,
+        on_claimed: Callable[[], None] | None = None,
+    ) -> None:
+        """Handle one update; returns once its effects are committed (or it was a duplicate).
+
+        `on_claimed()` is called once the update is claimed (or found a duplicate): from then
+        on a redelivery changes nothing, so a poller may confirm it while the handlers' calls
+        still wait for the flood limiter."""
         update = (
             raw if isinstance(raw, Update) else Update.model_validate(raw, context={"bot": bot})
         )
@@ -137,26 +181,23 @@ class UpdateProcessor:
         done = asyncio.get_running_loop().create_future()
         self._in_flight[key] = done
         try:
-            await self._process(bot, update)
+            await self._process(bot, update, on_claimed)
         finally:
             del self._in_flight[key]
             done.set_result(None)
+            if on_claimed is not None:
+                on_claimed()
 
-    async def _process(self, bot: Bot, update: Update) -> None:
+    async def _process(
+        self, bot: Bot, update: Update, on_claimed: Callable[[], None] | None
+    ) -> None:
         kind = update.event_type
         started = time.perf_counter()
         telemetry.bind_update_context(bot.id, update.update_id)
-        outcome = "handled"
         slot: dict[str, str] = {}
+        outcome = "error"
         try:
-            user = getattr(update.event, "from_user", None)
-            if user is not None and not user.is_bot:
-                verdict = await self.throttle.check(bot.id, user.id)
-                if verdict is not Verdict.ALLOW:
-                    outcome = "throttled"
-                    await self._throttled(bot, update, verdict)
-                    return
-            outcome = await self._run(bot, update, kind, slot)
+            outcome = await self._run(bot, update, kind, slot, on_claimed)
         finally:
             handler = slot.get("name", NO_HANDLER)
             _UPDATES.get(telemetry.bot_label(bot.id), kind, handler, outcome).inc()
@@ -172,30 +213,71 @@ class UpdateProcessor:
         owner = (bot.id, chat.id, user.id) if prefetch and chat and user else None
         return Arrival(bot.id, update.update_id, person, chat, owner)
 
-    async def _run(self, bot: Bot, update: Update, kind: str, slot: dict[str, str]) -> str:
+    async def _verdict(self, bot: Bot, update: Update) -> Verdict:
+        """The inbound throttle's verdict, judged by when the user sent the update (a backlog
+        delivered after an outage is not a flood)."""
+        user = getattr(update.event, "from_user", None)
+        if user is None or user.is_bot:
+            return Verdict.ALLOW
+        sent = getattr(update.event, "date", None)
+        at = sent.timestamp() if sent is not None else None
+        return await self.throttle.check(bot.id, user.id, at=at)
+
+    async def _run(
+        self,
+        bot: Bot,
+        update: Update,
+        kind: str,
+        slot: dict[str, str],
+        on_claimed: Callable[[], None] | None,
+    ) -> str:
         admission = await self._admissions.submit(self._arrival(bot, update))
         if admission.duplicate:
             return "duplicate"
+        # After the duplicate check: a redelivered update must not spend the user's tokens.
+        verdict = await self._verdict(bot, update)
         claim = Claim(bot.id, update.update_id, kind)
         lazy = _LazySession(self.session_factory)
+        calls = UpdateCalls(self, bot.id, update.update_id, kind, lambda: lazy.session, on_claimed)
         try:
             data = self._context(lazy, admission.user, getattr(update.event, "from_user", None))
             data[SLOT] = slot
+            data[VERDICT] = verdict
+            calls_token = current_calls.set(calls)
             try:
                 with bind_session(lazy.get), use_snapshot(admission.states):
                     await self.dispatcher.feed_update(bot, update, **data)
+                    if verdict is Verdict.NOTIFY:
+                        await self._notify_throttled(bot, update)
                 session = lazy.session
                 if session is not None and (session.new or session.dirty or session.deleted):
                     await session.flush()
-            except Exception as error:
+                failure: Exception | None = None
+            except DuplicateDelivery:
                 if lazy.session is not None:
                     await lazy.session.rollback()
-                await self._failed(bot, update, kind, claim, error)
+                return "duplicate"
+            except Exception as error:
+                failure = error
+            finally:
+                current_calls.reset(calls_token)
+            if failure is not None:
+                if lazy.session is not None:
+                    await lazy.session.rollback()
+                await self._failed(bot, update, kind, claim, failure, claimed=calls.claimed)
                 return "error"
+            outcome = "handled"
+            if slot.get(THROTTLED):
+                outcome = "throttled"
+                telemetry.THROTTLED.inc()
+            if calls.claimed:  # at the first call; what the handlers wrote since commits now
+                if session is not None and session.in_transaction():
+                    await session.commit()
+                return outcome
             if session is None or not session.info.get(_BEGUN):
                 # The handlers wrote nothing: claim the update in a group with others.
                 await self._claims.submit(claim)
-                return "handled"
+                return outcome
             if not await claim_update(session, bot.id, update.update_id, kind):
                 await session.rollback()  # handled meanwhile by another delivery
                 return "duplicate"
@@ -203,7 +285,7 @@ class UpdateProcessor:
         finally:
             if lazy.session is not None:
                 await lazy.session.close()
-        return "handled"
+        return outcome
 
     def _context(self, lazy: _LazySession, row: dict[str, Any] | None, user: Any) -> dict[str, Any]:
         locale = resolve_locale(
@@ -222,11 +304,12 @@ class UpdateProcessor:
         }
 
     async def _failed(
-        self, bot: Bot, update: Update, kind: str, claim: Claim, error: Exception
+        self, bot: Bot, update: Update, kind: str, claim: Claim, error: Exception, *, claimed: bool
     ) -> None:
         telemetry.ERRORS.labels(type=type(error).__name__).inc()
         log.exception("handler failed", update_type=kind, exc_info=error)
-        await self._claims.submit(claim)
+        if not claimed:
+            await self._claims.submit(claim)
         chat_id = _chat_id(update)
         if chat_id is None:
             return
@@ -237,10 +320,8 @@ class UpdateProcessor:
         except Exception:  # the apology is best effort; the failure is already logged
             log.warning("could not send the error reply", exc_info=True)
 
-    async def _throttled(self, bot: Bot, update: Update, verdict: Verdict) -> None:
-        telemetry.THROTTLED.inc()
-        if verdict is not Verdict.NOTIFY:
-            return
+    async def _notify_throttled(self, bot: Bot, update: Update) -> None:
+        """The one polite notice of a flood (within the update's calls: after its claim)."""
         chat_id = _chat_id(update)
         user = getattr(update.event, "from_user", None)
         if chat_id is None:
@@ -248,6 +329,8 @@ class UpdateProcessor:
         locale = resolve_locale(None, getattr(user, "language_code", None))
         try:
             await bot.send_message(chat_id, self.translator.t("core.throttled", locale))
+        except DuplicateDelivery:
+            raise
         except Exception:
             log.warning("could not send the throttle notice", exc_info=True)
 
