@@ -1,12 +1,15 @@
 """Long polling for every bot: one supervised poller per bot.
 
-A poller fetches a batch, handles each chat's updates in order while different chats run
-concurrently, and only then moves the offset — so an update is confirmed to Telegram after its
-effects are committed. Stopping is graceful: a poller stops fetching, lets the batch in hand
-finish (a handler cut off halfway would leave Telegram-side effects without their rows, and its
-redelivery may be too late, e.g. "query is too old"), and only a poller still busy after the
-grace period is cancelled. Network errors back off exponentially; a 409 (another instance polls,
-or a webhook is set) is logged and retried after a pause instead of killing the bot.
+A poller fetches updates and hands each chat's to a lane of its own (`ChatLanes`): a chat's
+updates in order, chats concurrently. The offset moves past an update once it is claimed
+(its effects committed, see `kernel.pipeline.call_boundary`), never before; the poller does
+not wait for a batch to finish before fetching the next, so one user's replies waiting for
+the flood limiter never hold up another user's. Stopping is graceful: a poller stops
+fetching, lets the updates in hand finish (a handler cut off halfway would leave
+Telegram-side effects without their rows, and its redelivery may be too late, e.g. "query is
+too old"), and only a poller still busy after the grace period is cancelled. Network errors
+back off exponentially; a 409 (another instance polls, or a webhook is set) is logged and
+retried after a pause instead of killing the bot.
 
 Long polls go over their own HTTP session, one connection per bot and no cap. An idle long poll
 holds its connection for up to `POLL_TIMEOUT`; on the platform's shared session (100
@@ -19,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections import defaultdict
+from collections import deque
 from collections.abc import Coroutine
+from functools import partial
 from typing import Any
 
 import structlog
@@ -44,6 +48,8 @@ POLL_TIMEOUT = 25
 BACKOFF_CAP = 60.0
 CONFLICT_PAUSE = 15.0
 SHUTDOWN_GRACE = 15.0
+REPOLL = 1.0  # while updates in hand wait for their claim, ask for new ones this often
+MAX_IN_HAND = 1000  # updates fetched and not finished, per bot, before fetching pauses
 
 
 def chat_key(update: Update) -> int | None:
@@ -57,18 +63,89 @@ def chat_key(update: Update) -> int | None:
     return int(user.id) if user is not None else None
 
 
-async def handle_batch(platform: Platform, bot: Bot, updates: list[Update]) -> None:
-    """Each chat's updates in order; chats concurrently."""
-    by_chat: dict[int | None, list[Update]] = defaultdict(list)
-    for update in updates:
-        by_chat[chat_key(update)].append(update)
+class ChatLanes:
+    """The updates in hand of one bot: each chat's in order, in a lane of its own, chats
+    concurrently, and which update ids may be confirmed to Telegram.
 
-    async def run_chat(items: list[Update]) -> None:
-        for update in items:
-            assert platform.processor is not None
-            await platform.processor.process(bot, update)
+    An update may be confirmed once it is claimed (`UpdateProcessor.process`'s `on_claimed`):
+    from then on a redelivery changes nothing. Its handlers' calls may still be waiting for the
+    flood limiter, and the chat's next updates behind them; the poller goes on fetching for
+    other chats meanwhile, so a user whose replies wait never holds up anyone else's.
+    """
 
-    await asyncio.gather(*(run_chat(items) for items in by_chat.values()))
+    def __init__(self, platform: Platform, bot: Bot) -> None:
+        self.platform = platform
+        self.bot = bot
+        self.unclaimed: set[int] = set()  # fetched, not yet claimed: not to be confirmed
+        self.in_hand: set[int] = set()  # fetched, not yet finished: not to be fetched again
+        self.progress = asyncio.Event()  # set whenever an update is claimed or let go
+        self.failures = 0  # updates that failed in a row (the database is down, say)
+        self._queues: dict[int | None, deque[Update]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def take(self, updates: list[Update]) -> int:
+        """Queue the updates not in hand yet; how many were new."""
+        fresh = 0
+        for update in updates:
+            if update.update_id in self.in_hand:
+                continue
+            fresh += 1
+            self.in_hand.add(update.update_id)
+            self.unclaimed.add(update.update_id)
+            key = chat_key(update)
+            queue = self._queues.get(key)
+            if queue is not None:
+                queue.append(update)
+                continue
+            self._queues[key] = deque([update])
+            task = asyncio.create_task(self._lane(key), name=f"lane-{self.bot.id}-{key}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return fresh
+
+    async def _lane(self, key: int | None) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                update = queue[0]
+                update_id = update.update_id
+                processor = self.platform.processor
+                assert processor is not None
+                try:
+                    await processor.process(self.bot, update, partial(self._claimed, update_id))
+                except Exception:
+                    # Not committed: it stays unconfirmed and is fetched again, and so are the
+                    # chat's later updates (dropped from hand here), so their order holds.
+                    self.failures += 1
+                    log.exception("update not handled; fetched again", bot_id=self.bot.id)
+                    for left in queue:
+                        self.in_hand.discard(left.update_id)
+                    queue.clear()
+                    self.progress.set()
+                    return
+                self.failures = 0
+                queue.popleft()
+                self.in_hand.discard(update_id)
+                self.unclaimed.discard(update_id)
+                self.progress.set()
+        finally:
+            del self._queues[key]
+
+    def _claimed(self, update_id: int) -> None:
+        if update_id in self.unclaimed:
+            self.unclaimed.discard(update_id)
+            self.progress.set()
+
+    def offset(self, fetched_up_to: int | None) -> int | None:
+        """The offset of the next getUpdates: below every update not claimed yet."""
+        if self.unclaimed:
+            return min(self.unclaimed)
+        return None if fetched_up_to is None else fetched_up_to + 1
+
+    async def drain(self) -> None:
+        """Wait for every lane to finish what it holds."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
 class BotPoller:
@@ -78,6 +155,7 @@ class BotPoller:
         self.bot = bot
         self.session = session if session is not None else bot.session
         self.offset: int | None = None
+        self.lanes = ChatLanes(platform, bot)
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -86,40 +164,75 @@ class BotPoller:
 
     async def run(self) -> None:
         failures = 0
+        fetched_up_to: int | None = None
         await self._drop_webhook()
-        while not self._stopping.is_set():
-            try:
-                updates = await self._unless_stopped(
-                    self.session(
-                        self.bot,
-                        GetUpdates(offset=self.offset, timeout=POLL_TIMEOUT),
-                        timeout=POLL_TIMEOUT + 10,
+        try:
+            while not self._stopping.is_set():
+                if len(self.lanes.in_hand) >= MAX_IN_HAND or self.lanes.failures:
+                    # Full hands, or updates failing (the database is down): wait for progress.
+                    failing = self.lanes.failures
+                    delay = min(BACKOFF_CAP, 0.5 * 2 ** min(failing, 7)) if failing else REPOLL
+                    await self._wait_for_progress(delay)
+                    self.lanes.failures = 0  # try again with what comes back
+                    if self._stopping.is_set():
+                        return
+                self.offset = self.lanes.offset(fetched_up_to)
+                # Updates not yet claimed come back at once; only wait long when none are.
+                timeout = 0 if self.lanes.unclaimed else POLL_TIMEOUT
+                try:
+                    updates = await self._unless_stopped(
+                        self.session(
+                            self.bot,
+                            GetUpdates(offset=self.offset, timeout=timeout),
+                            timeout=timeout + 10,
+                        )
                     )
-                )
-                failures = 0
-            except _Stopped:
-                return
-            except TelegramConflictError as error:
-                log.warning("polling conflict", bot_id=self.bot.id, reason=error.message)
-                await self._pause(CONFLICT_PAUSE)
-                continue
-            except TelegramUnauthorizedError:
-                log.error("bot token rejected; poller stops", bot_id=self.bot.id)
-                return
-            except TelegramRetryAfter as error:
-                await self._pause(error.retry_after)
-                continue
-            except (TelegramNetworkError, TelegramServerError, OSError) as error:
-                failures += 1
-                delay = min(BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
-                log.warning(
-                    "polling failed", bot_id=self.bot.id, error=str(error), retry_in=round(delay, 1)
-                )
-                await self._pause(delay)
-                continue
-            if updates:
-                await handle_batch(self.platform, self.bot, updates)
-                self.offset = updates[-1].update_id + 1
+                    failures = 0
+                except _Stopped:
+                    return
+                except TelegramConflictError as error:
+                    log.warning("polling conflict", bot_id=self.bot.id, reason=error.message)
+                    await self._pause(CONFLICT_PAUSE)
+                    continue
+                except TelegramUnauthorizedError:
+                    log.error("bot token rejected; poller stops", bot_id=self.bot.id)
+                    return
+                except TelegramRetryAfter as error:
+                    await self._pause(error.retry_after)
+                    continue
+                except (TelegramNetworkError, TelegramServerError, OSError) as error:
+                    failures += 1
+                    delay = min(BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
+                    log.warning(
+                        "polling failed",
+                        bot_id=self.bot.id,
+                        error=str(error),
+                        retry_in=round(delay, 1),
+                    )
+                    await self._pause(delay)
+                    continue
+                if updates:
+                    last = updates[-1].update_id
+                    fetched_up_to = last if fetched_up_to is None else max(fetched_up_to, last)
+                self.lanes.progress.clear()
+                if not self.lanes.take(updates) and self.lanes.unclaimed:
+                    # Only updates in hand came back: wait until one is claimed (or a while,
+                    # for other chats' new updates) instead of asking again at once.
+                    await self._wait_for_progress(REPOLL)
+        finally:
+            await self.lanes.drain()
+
+    async def _wait_for_progress(self, seconds: float) -> None:
+        progress = asyncio.ensure_future(self.lanes.progress.wait())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait(
+                {progress, stopping}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            progress.cancel()
+            stopping.cancel()
+        self.lanes.progress.clear()
 
     async def _unless_stopped(self, call: Coroutine[Any, Any, list[Update]]) -> list[Update]:
         """`call`'s result, or _Stopped when `stop()` comes first (the call is then cancelled)."""
