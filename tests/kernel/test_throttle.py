@@ -68,8 +68,8 @@ class _Checked(InboundThrottle):
     def __init__(self, throttle: RedisThrottle) -> None:
         self.throttle = throttle
 
-    async def check(self, bot_id: int, user_id: int) -> Verdict:
-        verdict = await self.throttle.check(bot_id, user_id)
+    async def check(self, bot_id: int, user_id: int, at: float | None = None) -> Verdict:
+        verdict = await self.throttle.check(bot_id, user_id, at)
         assert len(self.throttle._fallback) == 0, "Redis failed; the memory fallback answered"
         return verdict
 
@@ -227,3 +227,26 @@ def test_rules_must_make_sense() -> None:
     with pytest.raises(ValueError):
         ThrottleRule(refill_per_second=0)
     assert ThrottleRule(capacity=10, refill_per_second=2).seconds_to_fill == 5
+
+
+async def test_a_backlog_is_judged_by_when_it_was_sent(make: Factory, clock: FakeClock) -> None:
+    """Regression (issue 11): twenty notes written a few seconds apart during an outage arrive
+    at once afterwards; judged by arrival, all but ten were refused."""
+    throttle = make(RULE)
+    sent_at = clock.now - 60.0
+    verdicts = [await throttle.check(BOT, USER, at=sent_at + 3.0 * n) for n in range(20)]
+    assert verdicts == [ALLOW] * 20
+
+
+async def test_a_flood_handled_slowly_stays_one_flood(make: Factory, clock: FakeClock) -> None:
+    """Regression (issue 11): a hundred messages sent in one second, handled one a second
+    (their replies wait for the outbound limiter). The bucket, judged by the messages' dates,
+    was forgotten every fill period by the clock, and each time ten more got through."""
+    throttle = make(RULE)
+    sent_at = clock.now
+    verdicts = []
+    for _ in range(100):
+        verdicts.append(await throttle.check(BOT, USER, at=sent_at))
+        clock.advance(1.0)
+    assert verdicts.count(ALLOW) == 10
+    assert verdicts.count(NOTIFY) == 1

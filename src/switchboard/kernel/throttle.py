@@ -98,8 +98,9 @@ class InboundThrottle(ABC):
 @dataclass(slots=True)
 class _Bucket:
     tokens: float
-    stamp: float
+    stamp: float  # the time of the last update judged (its `at`)
     notified: bool
+    seen: float  # when, by this process's clock, it was last used
 
 
 def _decide(bucket: _Bucket, now: float, rule: ThrottleRule) -> Verdict:
@@ -149,20 +150,24 @@ class MemoryThrottle(InboundThrottle):
         key = (bot_id, user_id)
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(self.rule.capacity, now, notified=False)
+            bucket = self._buckets[key] = _Bucket(self.rule.capacity, now, False, wall)
+        else:
+            bucket.seen = wall
         return _decide(bucket, now, self.rule)
 
     def _sweep(self, now: float) -> None:
-        # Once per fill period, so the cost is spread thinly over the checks in between.
-        rule = self.rule
+        # Once per fill period, so the cost is spread thinly over the checks in between. A
+        # bucket unused for a fill period is forgotten: by then it is full again, or (judged by
+        # dates, a backlog) its user's updates stopped coming. One still in use is kept even
+        # when the clock says it would be full: its updates' dates say otherwise.
         full = [
             key
             for key, bucket in self._buckets.items()
-            if bucket.tokens + (now - bucket.stamp) * rule.refill_per_second >= rule.capacity
+            if now - bucket.seen >= self.rule.seconds_to_fill
         ]
         for key in full:
             del self._buckets[key]
-        self._next_sweep = now + rule.seconds_to_fill
+        self._next_sweep = now + self.rule.seconds_to_fill
 
 
 # KEYS: 1 the bucket hash. ARGV: 1 capacity, 2 refill per second, 3 now ('' = Redis's clock).
