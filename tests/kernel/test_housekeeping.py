@@ -59,7 +59,7 @@ async def test_old_claims_and_finished_jobs_go_and_the_rest_stays(
 
     removed = await housekeeping.prune(session_factory, NOW, chunk=1)  # one row per chunk
 
-    assert removed == {"claims": 2, "jobs": 3}
+    assert removed == {"claims": 2, "jobs": 3, "outbox": 0}
     async with session_factory() as session:
         claims = set(await session.scalars(select(ProcessedUpdate.update_id)))
         jobs = {(j.state, j.finished_at is not None) for j in await session.scalars(select(Job))}

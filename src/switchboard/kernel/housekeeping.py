@@ -43,18 +43,20 @@ from sqlalchemy.sql.elements import ColumnClause
 from switchboard.db import utcnow
 from switchboard.kernel.jobs import JobContext, JobRegistry, upsert_schedule
 from switchboard.kernel.jobs.models import Job, JobState
-from switchboard.kernel.models import ProcessedUpdate
+from switchboard.kernel.models import OutboxMessage, ProcessedUpdate
 
 log = structlog.get_logger("switchboard.housekeeping")
 
 PRUNE_JOB = "kernel.prune"
 PRUNE_EVERY = timedelta(hours=1)
 CLAIMS_KEPT = timedelta(hours=48)
+OUTBOX_KEPT = timedelta(days=1)  # past its lease with no process to take it over
 FINISHED_JOBS_KEPT = timedelta(days=7)
 DEAD_JOBS_KEPT = timedelta(days=30)
 CHUNK = 5_000
 
 _CLAIMS = cast(Table, ProcessedUpdate.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 _JOBS = cast(Table, Job.__table__)
 _JOBS_KEPT = {
     JobState.SUCCEEDED: FINISHED_JOBS_KEPT,
@@ -112,7 +114,15 @@ async def prune(
             (_JOBS.c.state == state.value) & (_JOBS.c.finished_at < now - kept_for),
             chunk,
         )
-    removed = {"claims": claims, "jobs": jobs}
+    # An outbox row no process took over for a day is a call of a bot no longer run here.
+    outbox = await _delete_in_chunks(
+        sessions,
+        _OUTBOX,
+        _OUTBOX.c.lease_expires_at,
+        _OUTBOX.c.lease_expires_at < now - OUTBOX_KEPT,
+        chunk,
+    )
+    removed = {"claims": claims, "jobs": jobs, "outbox": outbox}
     for kept in retention:
         removed[kept.name] = await _delete_in_chunks(
             sessions, kept.table, kept.age, kept.expired(now), chunk
