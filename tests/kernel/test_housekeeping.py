@@ -65,7 +65,7 @@ async def test_old_claims_and_finished_jobs_go_and_the_rest_stays(
         jobs = {(j.state, j.finished_at is not None) for j in await session.scalars(select(Job))}
     assert claims == {2, 3}  # 47 hours and 1 hour old: Telegram may still redeliver
     assert jobs == {("succeeded", True), ("dead", True), ("queued", False)}
-    assert await housekeeping.prune(session_factory, NOW) == {"claims": 0, "jobs": 0}
+    assert await housekeeping.prune(session_factory, NOW) == {"claims": 0, "jobs": 0, "outbox": 0}
 
 
 async def test_the_platform_schedules_the_prune_and_a_worker_runs_it(
