@@ -33,6 +33,7 @@ from _common import bot_token, load_note, rss_mb
 from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
 from switchboard.kernel.bots import add_bot
+from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.sandbox.testing import SandboxServer, free_port
 
 HERE = str(Path(__file__).resolve())
@@ -64,7 +65,7 @@ async def register(database_url: str, count: int) -> None:
     try:
         async with session_factory(engine)() as session, session.begin():
             for index in range(count):
-                await add_bot(session, bot_token(index), ["all"])
+                await add_bot(session, bot_token(index), resolve_app_names(["all"]))
     finally:
         await engine.dispose()
 

@@ -73,9 +73,9 @@ from switchboard.kernel import telemetry
 from switchboard.kernel.apps import App
 from switchboard.kernel.filters import HasText
 from switchboard.kernel.models import BotRecord
-from switchboard.kernel.runtime import Platform
 from switchboard.kernel.sender import FloodControlMiddleware
 from switchboard.kernel.sender.metrics import FLOOD_WAIT_SECONDS
+from switchboard.platform.runtime import Platform
 from switchboard.settings import load_settings
 
 # Within the inbound throttle's burst (10) and the outbound per-chat burst (3): neither limit

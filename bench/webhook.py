@@ -326,6 +326,7 @@ async def register_bots(database_url: str, count: int) -> list[tuple[str, str]]:
     from switchboard.db import create_engine, session_factory
     from switchboard.db.migrate import upgrade
     from switchboard.kernel.bots import add_bot
+    from switchboard.platform.installed_apps import resolve_app_names
 
     await upgrade(database_url)
     engine = create_engine(database_url)
@@ -333,7 +334,7 @@ async def register_bots(database_url: str, count: int) -> list[tuple[str, str]]:
     try:
         async with session_factory(engine)() as session, session.begin():
             for index in range(count):
-                record = await add_bot(session, bot_token(index), ["all"])
+                record = await add_bot(session, bot_token(index), resolve_app_names(["all"]))
                 targets.append((f"/telegram/{record.id}", record.webhook_secret))
     finally:
         await engine.dispose()

@@ -27,7 +27,7 @@ from pathlib import Path
 # test that made it (`switchboard.kernel.open_writes`); subprocesses inherit the setting.
 os.environ.setdefault("SWITCHBOARD_WRITE_GUARD", "raise")
 
-import asyncpg  # noqa: E402 - after the guard's setting, which imports below may read
+import asyncpg
 import pytest
 import redis.asyncio as redis
 from sqlalchemy.engine import make_url

@@ -82,7 +82,7 @@ def demo(
     port: Annotated[int, typer.Option(help="port of the sandbox and its web chat")] = 8081,
 ) -> None:
     """Sandbox + platform in one process on SQLite: open the printed URL and talk to the bot."""
-    from switchboard.kernel.demo import run_demo
+    from switchboard.platform.demo import run_demo
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -92,7 +92,7 @@ def demo(
 @app.command()
 def run() -> None:
     """Run every bot by long polling (with /healthz, /readyz and /metrics on WEB_PORT)."""
-    from switchboard.kernel.serving import run_polling
+    from switchboard.platform.serving import run_polling
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -102,7 +102,7 @@ def run() -> None:
 @app.command()
 def serve() -> None:
     """Serve webhooks (POST /telegram/{bot_id}), health and metrics on WEB_PORT."""
-    from switchboard.kernel.serving import run_webhook
+    from switchboard.platform.serving import run_webhook
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -112,7 +112,7 @@ def serve() -> None:
 @app.command()
 def worker() -> None:
     """Run jobs only: scale out with several of these against one PostgreSQL database."""
-    from switchboard.kernel.serving import run_worker_only
+    from switchboard.platform.serving import run_worker_only
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -195,7 +195,13 @@ def bots_apps(
 
 
 def _names(apps: str) -> list[str]:
-    return [name.strip() for name in apps.split(",") if name.strip()]
+    """The installed apps `apps` names (comma-separated, or `all`); a mistake is refused."""
+    from switchboard.platform.installed_apps import resolve_app_names
+
+    try:
+        return resolve_app_names([name.strip() for name in apps.split(",") if name.strip()])
+    except ValueError as error:
+        raise BotRegistryError(str(error)) from None
 
 
 app.add_typer(jobs_app, name="jobs")

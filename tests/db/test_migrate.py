@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-import switchboard.db.models  # noqa: F401  (every table on Base.metadata)
+import switchboard.platform.models  # noqa: F401  (every table on Base.metadata)
 from switchboard.apps.notes.models import SEARCH_OBJECTS
 from switchboard.db import Base, create_engine
 from switchboard.db.migrate import alembic_config, current, downgrade, heads, is_current, upgrade

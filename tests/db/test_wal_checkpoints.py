@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from switchboard.db import create_engine
 from switchboard.db.wal_checkpoints import WalCheckpointer
-from switchboard.kernel.runtime import Platform
+from switchboard.platform.runtime import Platform
 from switchboard.settings import load_settings
 
 PAGES = 1_500  # more than SQLite's automatic checkpoint threshold (1,000 pages)

@@ -13,7 +13,8 @@ import pytest
 from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
 from switchboard.kernel.bots import add_bot
-from switchboard.kernel.serving import run_polling
+from switchboard.platform.installed_apps import resolve_app_names
+from switchboard.platform.serving import run_polling
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
 
@@ -45,7 +46,9 @@ async def register_bot(
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await add_bot(session, token, ["all"], owner_ids=owners or [OWNER_ID])
+            await add_bot(
+                session, token, resolve_app_names(["all"]), owner_ids=owners or [OWNER_ID]
+            )
     finally:
         await engine.dispose()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from switchboard.kernel.serving import run_polling
+from switchboard.platform.serving import run_polling
 from switchboard.sandbox.testing import SandboxServer
 from switchboard.settings import load_settings
 

@@ -15,10 +15,11 @@ from aiogram.types import Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.apps import App, installed_apps
+from switchboard.kernel.apps import App
 from switchboard.kernel.models import ProcessedUpdate, UserRecord
-from switchboard.kernel.polling import PollingSupervisor
-from switchboard.kernel.runtime import Platform
+from switchboard.platform.installed_apps import installed_apps
+from switchboard.platform.polling import PollingSupervisor
+from switchboard.platform.runtime import Platform
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.models import BotRecord, ProcessedUpdate
-from switchboard.kernel.serving import run_webhook
+from switchboard.platform.serving import run_webhook
 from switchboard.sandbox.testing import SandboxServer, free_port
 from switchboard.settings import load_settings
 

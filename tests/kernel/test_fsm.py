@@ -22,7 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import switchboard.db.models  # noqa: F401  (every table on Base.metadata)
+import switchboard.platform.models  # noqa: F401  (every table on Base.metadata)
 from switchboard.db import Base, create_engine, session_factory
 from switchboard.db.migrate import downgrade, upgrade
 from switchboard.kernel.fsm import (

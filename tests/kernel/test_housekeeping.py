@@ -16,7 +16,7 @@ from switchboard.kernel import housekeeping
 from switchboard.kernel.jobs import Worker
 from switchboard.kernel.jobs.models import Job, JobState, Schedule
 from switchboard.kernel.models import BotRecord, ProcessedUpdate
-from switchboard.kernel.runtime import Platform
+from switchboard.platform.runtime import Platform
 from switchboard.settings import load_settings
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The App contract, and the registry of apps this installation has.
+"""The App contract: what an app declares for the kernel to run it.
 
 An app is a router of handlers plus what the kernel needs to know about it: its commands (for
 /help and the per-language command menus) and its jobs. One dispatcher serves every bot; an
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
@@ -66,31 +65,6 @@ class App:
     retention: Sequence[Retention] = ()  # rows the kernel's hourly prune deletes for the app
     summary: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-# Every app this installation ships, by module. Apps are added here as they are written.
-_APP_MODULES = ("switchboard.apps.core", "switchboard.apps.notes.app")
-
-
-def installed_apps() -> dict[str, App]:
-    apps: dict[str, App] = {}
-    for module_name in _APP_MODULES:
-        app: App = import_module(module_name).APP
-        apps[app.name] = app
-    return apps
-
-
-def resolve_app_names(names: Sequence[str]) -> list[str]:
-    """Validate app names typed by an operator; `all` means every installed app."""
-    installed = installed_apps()
-    wanted = list(installed) if "all" in names else list(dict.fromkeys(names))
-    unknown = [name for name in wanted if name not in installed]
-    if unknown:
-        raise ValueError(f"unknown app(s) {', '.join(unknown)}; installed: {', '.join(installed)}")
-    for name, app in installed.items():
-        if app.always_enabled and name not in wanted:
-            wanted.insert(0, name)
-    return wanted
 
 
 class EnabledApps:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.apps import resolve_app_names
 from switchboard.kernel.models import BotRecord
 
 TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{20,}$")
@@ -39,11 +38,10 @@ def mask_token(token: str) -> str:
 async def add_bot(
     session: AsyncSession, token: str, apps: Sequence[str], owner_ids: Sequence[int] = ()
 ) -> BotRecord:
+    """Add (or update) a bot; `apps`: the names of the apps it runs, already validated
+    (`switchboard.platform.installed_apps.resolve_app_names`)."""
     bot_id = bot_id_of(token)
-    try:
-        names = resolve_app_names(apps or ["all"])
-    except ValueError as error:
-        raise BotRegistryError(str(error)) from None
+    names = list(apps)
     existing = await session.get(BotRecord, bot_id)
     if existing is not None:
         existing.token = token.strip()
@@ -78,8 +76,5 @@ async def set_apps(session: AsyncSession, bot_id: int, apps: Sequence[str]) -> B
     record = await session.get(BotRecord, bot_id)
     if record is None:
         raise BotRegistryError(f"no bot {bot_id}")
-    try:
-        record.apps = resolve_app_names(apps)
-    except ValueError as error:
-        raise BotRegistryError(str(error)) from None
+    record.apps = list(apps)
     return record

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from switchboard.kernel.runtime import Platform
+from switchboard.kernel.deployment import RunningDeployment
 from switchboard.web import health, webhook
 
 
-def create_web_app(platform: Platform) -> FastAPI:
+def create_web_app(platform: RunningDeployment) -> FastAPI:
     app = FastAPI(title="Switchboard", docs_url=None, redoc_url=None)
     app.state.platform = platform
     app.router.routes.append(webhook.ROUTE)

@@ -8,9 +8,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from switchboard.db.migrate import is_current
+from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.jobs import JobState, count_jobs_by_state
 from switchboard.kernel.jobs.metrics import JOBS_BY_STATE
-from switchboard.kernel.runtime import Platform
 
 router = APIRouter()
 
@@ -22,7 +22,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
-    platform: Platform = request.app.state.platform
+    platform: RunningDeployment = request.app.state.platform
     problems = []
     try:
         async with platform.session_factory() as session:
@@ -45,7 +45,7 @@ SCRAPED_JOB_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DEAD)
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
-    platform: Platform = request.app.state.platform
+    platform: RunningDeployment = request.app.state.platform
     try:
         async with platform.session_factory() as session:
             # The backlog, not the history: finished jobs are counted as they finish

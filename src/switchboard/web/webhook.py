@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from switchboard.kernel.runtime import Platform
+from switchboard.kernel.deployment import RunningDeployment
 
 log = structlog.get_logger("switchboard.webhook")
 
@@ -24,7 +24,7 @@ log = structlog.get_logger("switchboard.webhook")
 async def telegram_webhook(request: Request) -> Response:
     # A plain Starlette endpoint: this is the hot path, and FastAPI's parameter solving would
     # cost more than the rest of the request's handling outside the pipeline.
-    platform: Platform = request.app.state.platform
+    platform: RunningDeployment = request.app.state.platform
     bot_id: int = request.path_params["bot_id"]
     secret = request.headers.get("x-telegram-bot-api-secret-token")
     record = platform.records.get(bot_id)

@@ -11,9 +11,10 @@ from typing import Any
 import structlog
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
+from switchboard.apps.core.models import BroadcastRecord
 from switchboard.kernel.apps import PlatformServices
 from switchboard.kernel.jobs import JobContext, JobRegistry, PermanentFailure
-from switchboard.kernel.models import BroadcastRecord, UserRecord
+from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.sender import bulk_sends
 

@@ -15,11 +15,12 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.apps.core.models import BroadcastRecord
 from switchboard.kernel.apps import App
 from switchboard.kernel.fsm import DatabaseStorage, forget_user
 from switchboard.kernel.fsm_models import FsmState
 from switchboard.kernel.jobs import JobState, count_jobs_by_state, enqueue
-from switchboard.kernel.models import BroadcastRecord, ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 
 BROADCAST_JOB = "core.broadcast"
 

@@ -12,7 +12,6 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import switchboard.db.models  # noqa: F401  (registers every table on Base.metadata)
 from switchboard.db.base import Base
 from switchboard.db.engine import create_engine
 

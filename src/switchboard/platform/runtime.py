@@ -25,7 +25,7 @@ from switchboard.db.engine import database_file
 from switchboard.db.migrate import upgrade
 from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
-from switchboard.kernel.apps import App, EnabledApps, app_gate, installed_apps
+from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus
 from switchboard.kernel.fallback import make_fallback_router
@@ -48,6 +48,7 @@ from switchboard.kernel.sender import (
 )
 from switchboard.kernel.telegram_responses import pin_response_types
 from switchboard.kernel.throttle import InboundThrottle
+from switchboard.platform.installed_apps import installed_apps
 from switchboard.settings import Settings
 
 log = structlog.get_logger("switchboard.runtime")

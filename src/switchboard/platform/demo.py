@@ -12,7 +12,8 @@ from switchboard.db.engine import create_engine
 from switchboard.db.migrate import upgrade
 from switchboard.db.session import session_factory
 from switchboard.kernel.bots import add_bot
-from switchboard.kernel.serving import EmbeddedServer, run_polling
+from switchboard.platform.installed_apps import resolve_app_names
+from switchboard.platform.serving import EmbeddedServer, run_polling
 from switchboard.sandbox import World, create_app
 from switchboard.settings import Settings
 
@@ -25,7 +26,7 @@ async def register_demo_bot(settings: Settings, owner_id: int) -> None:
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await add_bot(session, DEMO_TOKEN, ["all"], owner_ids=[owner_id])
+            await add_bot(session, DEMO_TOKEN, resolve_app_names(["all"]), owner_ids=[owner_id])
     finally:
         await engine.dispose()
 

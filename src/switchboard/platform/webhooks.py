@@ -6,7 +6,7 @@ import structlog
 from sqlalchemy import update
 
 from switchboard.kernel.models import BotRecord
-from switchboard.kernel.runtime import Platform
+from switchboard.platform.runtime import Platform
 
 log = structlog.get_logger("switchboard.webhooks")
 

@@ -12,9 +12,9 @@ from typing import Any
 import structlog
 import uvicorn
 
-from switchboard.kernel.polling import SHUTDOWN_GRACE, PollingSupervisor
-from switchboard.kernel.runtime import Platform
-from switchboard.kernel.webhooks import ensure_webhooks
+from switchboard.platform.polling import SHUTDOWN_GRACE, PollingSupervisor
+from switchboard.platform.runtime import Platform
+from switchboard.platform.webhooks import ensure_webhooks
 from switchboard.settings import Settings
 from switchboard.web import create_web_app
 

@@ -41,7 +41,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from switchboard.kernel.runtime import Platform
+from switchboard.platform.runtime import Platform
 
 log = structlog.get_logger("switchboard.polling")
 POLL_TIMEOUT = 25

@@ -1,0 +1,36 @@
+"""What the web layer sees of the running deployment (the platform implements it).
+
+The web layer sits below the platform (platform > web > apps > kernel): it is handed the
+running deployment as this protocol and never imports the platform that made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.kernel.models import BotRecord
+from switchboard.settings import Settings
+
+__all__ = ["RunningDeployment"]
+
+
+class RunningDeployment(Protocol):
+    settings: Settings
+
+    @property
+    def session_factory(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def bots(self) -> Mapping[int, Bot]:
+        """The bots running here, by id."""
+
+    @property
+    def records(self) -> Mapping[int, BotRecord]:
+        """Their rows (webhook secrets, owners), by id."""
+
+    async def process(self, bot_id: int, update: dict[str, Any]) -> None:
+        """Handle one update of `bot_id`; returns once its effects are committed."""
