@@ -1,7 +1,7 @@
 """Error answers: the real server's words and status codes, bad input of every kind, no 500s.
 
 Descriptions that come from the official server's source are checked against
-`shared/telegram-bot-api/error-strings.txt` (after its rendering rule: `Status::Error(400, "X…")`
+`tests/sandbox/data/error-strings.txt` (after its rendering rule: `Status::Error(400, "X…")`
 reaches clients as `Bad Request: x…`); the others (TDLib's) at least follow the same rule.
 """
 
