@@ -417,6 +417,28 @@ async def test_bot_cannot_start_a_conversation(tg: SandboxClient, api: BotApi) -
     )
 
 
+async def test_an_album_with_a_bad_item_posts_nothing(scene: Scene, tg: SandboxClient) -> None:
+    """Every item is checked before any is posted: a failing album leaves no half of it."""
+    sent = await scene.api.form(
+        "sendDocument",
+        {"chat_id": str(scene.private)},
+        {"document": ("a.txt", b"hi", "text/plain")},
+    )
+    file_id = sent.result["document"]["file_id"]
+    before = await tg.messages(scene.private, bot_id=scene.api.id)
+    album = await scene.api(
+        "sendMediaGroup",
+        chat_id=scene.private,
+        media=[
+            {"type": "document", "media": file_id},
+            {"type": "document", "media": file_id, "caption": "x" * 1025},
+        ],
+    )
+    assert (album.status, album.description) == (400, "Bad Request: message caption is too long")
+    after = await tg.messages(scene.private, bot_id=scene.api.id)
+    assert after == before
+
+
 # transport-level mistakes ----------------------------------------------------------------------
 
 

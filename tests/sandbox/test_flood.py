@@ -151,3 +151,40 @@ async def test_a_bot_gets_429_over_http() -> None:
     assert typing.ok  # chat actions are not counted
     sent = [m["text"] for m in history if m["from"]["id"] == api.id]
     assert sent == [f"n{n}" for n, r in enumerate(replies) if r.ok]  # a refused call posts nothing
+
+
+async def test_a_malformed_call_gets_its_400_past_the_flood_limit() -> None:
+    """The server checks a call's parameters before it counts the message against the limits:
+    past them, a malformed call still gets its own 400, and does not use the budget either."""
+    token = new_token()
+    with SandboxServer(flood="strict") as server:
+        server.world.flood = FloodControl(PROFILES["strict"], clock=Clock())  # no refill
+        async with server.client() as tg, httpx.AsyncClient(base_url=server.url) as http:
+            api = BotApi(http, token)
+            await tg.create_bot(token)
+            alice = await tg.create_user("Alice")
+            await tg.send_text(alice, "/start", bot_id=api.id)
+            chat = alice["id"]
+            assert (await api("sendMessage", chat_id=chat, text="allowed")).ok
+            limited = await api("sendMessage", chat_id=chat, text="one too many")
+            malformed = [
+                await api("sendMessage", chat_id=chat),
+                await api("sendMessage", text="to nowhere"),
+                await api("sendMessage", chat_id=chat, text="x", parse_mode="BBCode"),
+                await api("sendMessage", chat_id=chat, text="x", reply_markup="{"),
+                await api("sendPhoto", chat_id=chat),
+                await api("sendLocation", chat_id=chat, latitude=91, longitude=0),
+                await api("forwardMessage", chat_id=chat, from_chat_id=chat, message_id=999),
+            ]
+            still_limited = await api("sendMessage", chat_id=chat, text="still one too many")
+    assert limited.status == 429
+    assert [(r.status, r.description) for r in malformed] == [
+        (400, "Bad Request: message text is empty"),
+        (400, "Bad Request: chat_id is empty"),
+        (400, "Bad Request: unsupported parse_mode"),
+        (400, "Bad Request: can't parse reply keyboard markup JSON object"),
+        (400, "Bad Request: there is no photo in the request"),
+        (400, "Bad Request: wrong latitude/longitude specified"),
+        (400, "Bad Request: message to forward not found"),
+    ]
+    assert still_limited.status == 429

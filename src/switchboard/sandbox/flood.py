@@ -4,6 +4,8 @@ The `telegram` profile: at most 30 counted calls per bot in any 1 s window; per 
 bucket of 3 refilled at 1/s; per group, supergroup or channel at most 20 in any 60 s window.
 `off` disables limits; `strict` divides every limit (for tests that want to hit them quickly).
 Counted calls are the ones that post a message: send* (not sendChatAction), forward*, copy*.
+A call is counted when it is about to post (`Call.admit`), after its parameters were checked, so
+a malformed call gets its 400 rather than a 429, and uses no budget.
 """
 
 from __future__ import annotations
