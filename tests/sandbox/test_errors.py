@@ -91,12 +91,6 @@ SERVER_ERRORS: list[tuple[str, Params, int, str]] = [
         400,
         "Bad Request: object expected as link preview options",
     ),
-    (
-        "sendMessage",
-        lambda s: {"chat_id": s.bob["id"], "text": "x"},
-        400,
-        "Bad Request: chat not found",
-    ),
     ("getFile", lambda s: {}, 400, "Bad Request: file_id not specified"),
     (
         "getFile",
@@ -437,6 +431,29 @@ async def test_an_album_with_a_bad_item_posts_nothing(scene: Scene, tg: SandboxC
     assert (album.status, album.description) == (400, "Bad Request: message caption is too long")
     after = await tg.messages(scene.private, bot_id=scene.api.id)
     assert after == before
+
+
+async def test_a_group_member_who_never_started_the_bot_is_403(
+    scene: Scene, tg: SandboxClient
+) -> None:
+    """The bot knows Bob from the forum they share, but Bob never opened its private chat: the
+    bot may not write first, and Telegram says so (a user it has never seen is `chat not found`)."""
+    bob = scene.bob["id"]
+    for method, params in [
+        ("sendMessage", {"text": "hello"}),
+        ("sendLocation", {"latitude": 1, "longitude": 2}),
+        ("sendChatAction", {"action": "typing"}),
+    ]:
+        reply = await scene.api(method, chat_id=bob, **params)
+        assert (reply.status, reply.description) == (
+            403,
+            "Forbidden: bot can't initiate conversation with a user",
+        ), method
+    stranger = await tg.create_user("Stranger")  # shares no chat with the bot
+    unknown = await scene.api("sendMessage", chat_id=stranger["id"], text="hello")
+    assert (unknown.status, unknown.description) == (400, "Bad Request: chat not found")
+    await tg.send_text(scene.bob, "/start", bot_id=scene.api.id)
+    assert (await scene.api("sendMessage", chat_id=bob, text="hello")).ok
 
 
 # transport-level mistakes ----------------------------------------------------------------------
