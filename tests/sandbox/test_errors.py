@@ -7,6 +7,7 @@ reaches clients as `Bad Request: x…`); the others (TDLib's) at least follow th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -457,6 +458,84 @@ async def test_a_group_member_who_never_started_the_bot_is_403(
 
 
 # transport-level mistakes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("http_method", ["GET", "POST"])
+async def test_a_trailing_slash_is_an_unknown_method_not_a_redirect(
+    api: BotApi, error_literals: set[str], http_method: str
+) -> None:
+    """The server takes everything after `/bot<token>/` as the method's name: `getMe/` is no
+    method. It answers in its envelope, never with a redirect a client would not follow."""
+    for method in ("getMe/", "sendMessage/", "getMe/extra"):
+        response = await api.http.request(http_method, f"/bot{api.token}/{method}")
+        assert (response.status_code, response.json()) == (
+            404,
+            {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+        ), method
+    assert "Not Found: method not found" in error_literals
+
+
+@pytest.mark.parametrize(
+    "path", ["/nothing/here", "/bot", "/foo/", "/bot123:abc", "/sandbox/api/state/"]
+)
+async def test_unknown_paths_get_the_envelope(http: httpx.AsyncClient, path: str) -> None:
+    response = await http.post(path, content=b"")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found"},
+    )
+
+
+async def test_other_http_methods_get_the_envelope(api: BotApi) -> None:
+    """The server reads GET and POST only; it answers anything else `501 Not Implemented`."""
+    for http_method in ("PUT", "DELETE", "PATCH"):
+        response = await api.http.request(http_method, f"/bot{api.token}/getMe")
+        assert (response.status_code, response.json()) == (
+            501,
+            {"ok": False, "error_code": 501, "description": "Not Implemented"},
+        ), http_method
+
+
+async def _raw_request(url: str, request: bytes) -> tuple[int, bytes, bytes]:
+    """Send bytes as they are; (status, headers, body) of the answer."""
+    parts = httpx.URL(url)
+    reader, writer = await asyncio.open_connection(parts.host, parts.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), head, body
+
+
+@pytest.mark.parametrize("length", [70_000, 2_000_000])
+async def test_an_over_long_request_line_gets_the_envelope(
+    sandbox: SandboxServer, api: BotApi, length: int
+) -> None:
+    line = f"GET /bot{api.token}/sendMessage?text={'a' * length} HTTP/1.1\r\n"
+    request = (line + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").encode()
+    status, head, body = await _raw_request(sandbox.url, request)
+    assert b"content-type: application/json" in head.lower()
+    assert (status, json.loads(body)) == (
+        431,
+        {
+            "ok": False,
+            "error_code": 431,
+            "description": "Request Header Fields Too Large: total headers size exceeded",
+        },
+    )
+    assert (await api.ok("getMe"))["id"] == api.id  # and the server goes on
+
+
+async def test_an_unreadable_request_gets_the_envelope(sandbox: SandboxServer) -> None:
+    status, head, body = await _raw_request(sandbox.url, b"NONSENSE\r\n\r\n")
+    assert b"content-type: application/json" in head.lower()
+    assert (status, json.loads(body)) == (
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request"},
+    )
 
 
 async def test_malformed_json_body(api: BotApi) -> None:

@@ -23,6 +23,8 @@ from .world import BotState, World
 
 log = logging.getLogger("switchboard.sandbox")
 _QUIET = {"getupdates"}
+# The route takes every method so that the ones the server does not read get its answer.
+ANY_METHOD = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
 async def read_params(request: Request) -> Params:
@@ -127,6 +129,9 @@ def _named_chat(world: World, params: Params) -> int | None:
 
 async def bot_endpoint(request: Request) -> Response:
     world: World = request.app.state.world
+    if request.method not in {"GET", "HEAD", "POST"}:
+        not_implemented = BotApiError(501, "Not Implemented")  # the server reads GET and POST
+        return JSONResponse(not_implemented.payload(), status_code=not_implemented.code)
     try:
         bot = world.bot_for_token(request.path_params["token"])
         params = await read_params(request)
