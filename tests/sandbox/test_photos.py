@@ -55,6 +55,7 @@ def sizes(photo: list[Json]) -> list[tuple[int, int]]:
         ((3000, 1500), [(90, 45), (320, 160), (800, 400), (1280, 640), (2560, 1280)]),
         ((1500, 3000), [(45, 90), (160, 320), (400, 800), (640, 1280), (1280, 2560)]),
         ((2000, 1000), [(90, 45), (320, 160), (800, 400), (1280, 640), (2000, 1000)]),
+        ((3000, 2000), [(90, 60), (320, 213), (800, 533), (1280, 853), (2560, 1707)]),
         ((1280, 960), [(90, 68), (320, 240), (800, 600), (1280, 960)]),
         ((600, 400), [(90, 60), (320, 213), (600, 400)]),
         ((50, 40), [(50, 40)]),
@@ -141,3 +142,14 @@ async def test_users_photos_are_kept_the_same_way(
     )
     assert refused.status_code == 400
     assert "IMAGE_PROCESS_FAILED" in refused.json()["error"]
+
+
+async def test_a_photo_is_turned_upright_by_its_exif_orientation(api: BotApi, chat: int) -> None:
+    """A camera's portrait photo is stored landscape with an orientation tag; Telegram shows it
+    upright, and so do its sizes."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to view
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (10, 120, 200)).save(out, "JPEG", exif=exif.tobytes())
+    photo = (await send_photo(api, chat, out.getvalue(), "p.jpg")).json()["result"]["photo"]
+    assert sizes(photo) == [(68, 90), (240, 320), (600, 800), (960, 1280), (1200, 1600)]

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from PIL import Image, ImageOps
 
-__all__ = ["BOXES", "PhotoRefused", "PhotoSize", "photo_sizes"]
+__all__ = ["BOXES", "PhotoRefused", "PhotoSize", "fitted", "photo_sizes"]
 
 BOXES = (90, 320, 800, 1280, 2560)
 JPEG_QUALITY = 87
@@ -40,40 +40,53 @@ class PhotoSize(NamedTuple):
 
 def photo_sizes(data: bytes) -> list[PhotoSize]:
     """The JPEGs Telegram would keep of an uploaded photo, smallest first."""
-    image = _decoded(data)
+    current = _decoded(data)
+    original = current.size
     sizes: list[PhotoSize] = []
-    current = image
-    for box in reversed(BOXES):  # each size from the next larger one: less work, same look
-        scaled = current.copy()
-        scaled.thumbnail((box, box), Image.Resampling.LANCZOS)
-        if sizes and scaled.size == (sizes[-1].width, sizes[-1].height):
+    for box in reversed(BOXES):
+        width, height = fitted(original, box)
+        if sizes and (width, height) == (sizes[-1].width, sizes[-1].height):
             continue
-        sizes.append(PhotoSize(scaled.width, scaled.height, _jpeg(scaled)))
-        current = scaled
+        # Each size is scaled from the next larger one (less work), to the size the original
+        # gives (no rounding drift).
+        if current.size != (width, height):
+            current = current.resize((width, height), Image.Resampling.LANCZOS)
+        sizes.append(PhotoSize(width, height, _jpeg(current)))
     return sizes[::-1]
 
 
+def fitted(size: tuple[int, int], box: int) -> tuple[int, int]:
+    """`size` scaled to fit a `box`×`box` square, never enlarged."""
+    width, height = size
+    longer = max(width, height)
+    if longer <= box:
+        return width, height
+    return max(1, round(width * box / longer)), max(1, round(height * box / longer))
+
+
 def _decoded(data: bytes) -> Image.Image:
+    """The photo, upright, in RGB."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as opened:
                 width, height = opened.size
-                if width + height > MAX_SIDES or max(width, height) > MAX_RATIO * min(
-                    width, height
-                ):
+                if not _allowed(width, height):
                     raise PhotoRefused(
                         "PHOTO_INVALID_DIMENSIONS",
                         f"a {width}x{height} photo is too large or too narrow",
                     )
                 opened.load()
-                upright = ImageOps.exif_transpose(opened)
-                return _on_white(upright)
+                return _on_white(ImageOps.exif_transpose(opened))
     except PhotoRefused:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
         # Pillow reports bytes it can't read as one of these, whatever the format.
         raise PhotoRefused("IMAGE_PROCESS_FAILED", "the file is not an image") from None
+
+
+def _allowed(width: int, height: int) -> bool:
+    return width + height <= MAX_SIDES and max(width, height) <= MAX_RATIO * min(width, height)
 
 
 def _on_white(image: Image.Image) -> Image.Image:
