@@ -5,7 +5,8 @@ API server URL differs from production.
 What the bot does: /start greets; /menu shows Yes/No buttons and a press is answered and edits
 the message; /edit posts and edits; /delete posts, deletes and reports; a voice note is fetched
 with getFile, downloaded, measured and sent back reversed; /topic (in a forum) opens a topic and
-posts in it; /burst posts twice, waiting out any 429 for its `retry_after` and trying again.
+posts in it; /burst posts BURST messages in a row, waiting out any 429 for its `retry_after`
+and trying again.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ from telegram.ext import (
 from switchboard.sandbox.testing import free_port
 
 WEBHOOK_SECRET = "Webhook_Secret-42"
+
+
+BURST = 4  # messages /burst posts in a row, as a bot answering with several messages does
 
 
 @dataclass
@@ -127,7 +131,7 @@ def aiogram_dispatcher(run: BotRun) -> Dispatcher:
 
     @dp.message(Command("burst"))
     async def burst(message: Message) -> None:
-        for number in range(2):
+        for number in range(BURST):
             while True:
                 try:
                     await message.answer(f"burst {number}")
@@ -238,7 +242,7 @@ def ptb_application(sandbox_url: str, token: str, run: BotRun) -> Application:  
 
     async def burst(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
-        for number in range(2):
+        for number in range(BURST):
             while True:
                 try:
                     await update.message.reply_text(f"burst {number}")

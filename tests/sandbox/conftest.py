@@ -1,5 +1,5 @@
 """Fixtures for the sandbox's own tests: a real sandbox over HTTP, a user-side client, raw Bot API
-calls, and the published Bot API facts (`../shared/telegram-bot-api/` beside the repository).
+calls, and the published Bot API facts (vendored in `tests/sandbox/data/`, see its README).
 
 Every test talks to a `SandboxServer` on 127.0.0.1 over real HTTP; nothing is mocked.
 """
@@ -19,7 +19,7 @@ import pytest
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 REPO = Path(__file__).resolve().parents[2]
-FACTS = REPO.parent / "shared" / "telegram-bot-api"
+FACTS = Path(__file__).resolve().parent / "data"
 WEBHOOK_RETRY_BASE = 0.05  # seconds; the first retry of a failed webhook delivery
 
 _tokens = itertools.count(700_001)
@@ -28,14 +28,10 @@ Json = dict[str, Any]
 
 
 def fact_file(name: str) -> Path:
-    """A file of the published Bot API facts; a missing one fails the test (CI has shared/)."""
+    """A file of the published Bot API facts; a missing one fails the test."""
     path = FACTS / name
     if not path.exists():
-        pytest.fail(
-            f"{path} is missing: the sandbox tests check against the Bot API facts in "
-            "shared/telegram-bot-api/, which must sit beside the repository",
-            pytrace=False,
-        )
+        pytest.fail(f"{path} is missing: the Bot API facts ship in {FACTS}", pytrace=False)
     return path
 
 

@@ -1,12 +1,13 @@
 """Error answers: the real server's words and status codes, bad input of every kind, no 500s.
 
 Descriptions that come from the official server's source are checked against
-`shared/telegram-bot-api/error-strings.txt` (after its rendering rule: `Status::Error(400, "X…")`
+`tests/sandbox/data/error-strings.txt` (after its rendering rule: `Status::Error(400, "X…")`
 reaches clients as `Bad Request: x…`); the others (TDLib's) at least follow the same rule.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -90,12 +91,6 @@ SERVER_ERRORS: list[tuple[str, Params, int, str]] = [
         lambda s: {"chat_id": s.private, "text": "x", "link_preview_options": "[]"},
         400,
         "Bad Request: object expected as link preview options",
-    ),
-    (
-        "sendMessage",
-        lambda s: {"chat_id": s.bob["id"], "text": "x"},
-        400,
-        "Bad Request: chat not found",
     ),
     ("getFile", lambda s: {}, 400, "Bad Request: file_id not specified"),
     (
@@ -417,7 +412,130 @@ async def test_bot_cannot_start_a_conversation(tg: SandboxClient, api: BotApi) -
     )
 
 
+async def test_an_album_with_a_bad_item_posts_nothing(scene: Scene, tg: SandboxClient) -> None:
+    """Every item is checked before any is posted: a failing album leaves no half of it."""
+    sent = await scene.api.form(
+        "sendDocument",
+        {"chat_id": str(scene.private)},
+        {"document": ("a.txt", b"hi", "text/plain")},
+    )
+    file_id = sent.result["document"]["file_id"]
+    before = await tg.messages(scene.private, bot_id=scene.api.id)
+    album = await scene.api(
+        "sendMediaGroup",
+        chat_id=scene.private,
+        media=[
+            {"type": "document", "media": file_id},
+            {"type": "document", "media": file_id, "caption": "x" * 1025},
+        ],
+    )
+    assert (album.status, album.description) == (400, "Bad Request: message caption is too long")
+    after = await tg.messages(scene.private, bot_id=scene.api.id)
+    assert after == before
+
+
+async def test_a_group_member_who_never_started_the_bot_is_403(
+    scene: Scene, tg: SandboxClient
+) -> None:
+    """The bot knows Bob from the forum they share, but Bob never opened its private chat: the
+    bot may not write first, and Telegram says so (a user it has never seen is `chat not found`)."""
+    bob = scene.bob["id"]
+    for method, params in [
+        ("sendMessage", {"text": "hello"}),
+        ("sendLocation", {"latitude": 1, "longitude": 2}),
+        ("sendChatAction", {"action": "typing"}),
+    ]:
+        reply = await scene.api(method, chat_id=bob, **params)
+        assert (reply.status, reply.description) == (
+            403,
+            "Forbidden: bot can't initiate conversation with a user",
+        ), method
+    stranger = await tg.create_user("Stranger")  # shares no chat with the bot
+    unknown = await scene.api("sendMessage", chat_id=stranger["id"], text="hello")
+    assert (unknown.status, unknown.description) == (400, "Bad Request: chat not found")
+    await tg.send_text(scene.bob, "/start", bot_id=scene.api.id)
+    assert (await scene.api("sendMessage", chat_id=bob, text="hello")).ok
+
+
 # transport-level mistakes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("http_method", ["GET", "POST"])
+async def test_a_trailing_slash_is_an_unknown_method_not_a_redirect(
+    api: BotApi, error_literals: set[str], http_method: str
+) -> None:
+    """The server takes everything after `/bot<token>/` as the method's name: `getMe/` is no
+    method. It answers in its envelope, never with a redirect a client would not follow."""
+    for method in ("getMe/", "sendMessage/", "getMe/extra"):
+        response = await api.http.request(http_method, f"/bot{api.token}/{method}")
+        assert (response.status_code, response.json()) == (
+            404,
+            {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+        ), method
+    assert "Not Found: method not found" in error_literals
+
+
+@pytest.mark.parametrize(
+    "path", ["/nothing/here", "/bot", "/foo/", "/bot123:abc", "/sandbox/api/state/"]
+)
+async def test_unknown_paths_get_the_envelope(http: httpx.AsyncClient, path: str) -> None:
+    response = await http.post(path, content=b"")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found"},
+    )
+
+
+async def test_other_http_methods_get_the_envelope(api: BotApi) -> None:
+    """The server reads GET and POST only; it answers anything else `501 Not Implemented`."""
+    for http_method in ("PUT", "DELETE", "PATCH"):
+        response = await api.http.request(http_method, f"/bot{api.token}/getMe")
+        assert (response.status_code, response.json()) == (
+            501,
+            {"ok": False, "error_code": 501, "description": "Not Implemented"},
+        ), http_method
+
+
+async def _raw_request(url: str, request: bytes) -> tuple[int, bytes, bytes]:
+    """Send bytes as they are; (status, headers, body) of the answer."""
+    parts = httpx.URL(url)
+    reader, writer = await asyncio.open_connection(parts.host, parts.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), head, body
+
+
+@pytest.mark.parametrize("length", [70_000, 2_000_000])
+async def test_an_over_long_request_line_gets_the_envelope(
+    sandbox: SandboxServer, api: BotApi, length: int
+) -> None:
+    line = f"GET /bot{api.token}/sendMessage?text={'a' * length} HTTP/1.1\r\n"
+    request = (line + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n").encode()
+    status, head, body = await _raw_request(sandbox.url, request)
+    assert b"content-type: application/json" in head.lower()
+    assert (status, json.loads(body)) == (
+        431,
+        {
+            "ok": False,
+            "error_code": 431,
+            "description": "Request Header Fields Too Large: total headers size exceeded",
+        },
+    )
+    assert (await api.ok("getMe"))["id"] == api.id  # and the server goes on
+
+
+async def test_an_unreadable_request_gets_the_envelope(sandbox: SandboxServer) -> None:
+    status, head, body = await _raw_request(sandbox.url, b"NONSENSE\r\n\r\n")
+    assert b"content-type: application/json" in head.lower()
+    assert (status, json.loads(body)) == (
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request"},
+    )
 
 
 async def test_malformed_json_body(api: BotApi) -> None:

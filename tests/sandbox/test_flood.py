@@ -1,5 +1,5 @@
-"""Flood limits: the `telegram` profile exactly (FloodControl on an injected clock), and a 429 as
-a bot receives it over HTTP."""
+"""Flood limits: the `telegram` and `strict` profiles exactly (FloodControl on an injected clock),
+and a 429 as a bot receives it over HTTP."""
 
 from __future__ import annotations
 
@@ -46,10 +46,19 @@ def refused(flood: FloodControl, bot: int, chat: int | None) -> int | None:
     return None
 
 
-def test_telegram_profile_numbers() -> None:
+@pytest.fixture
+def strict(clock: Clock) -> FloodControl:
+    return FloodControl(PROFILES["strict"], clock=clock)
+
+
+def test_profile_numbers() -> None:
     assert PROFILES["telegram"] == FloodLimits(
-        per_bot=30, per_bot_window=1.0, chat_burst=3.0, chat_rate=1.0, per_group=20,
-        per_group_window=60.0,
+        per_bot=30, per_bot_window=1.0, chat_burst=3.0, private_burst=10.0, chat_rate=1.0,
+        per_group=20, per_group_window=60.0,
+    )  # fmt: skip
+    assert PROFILES["strict"] == FloodLimits(
+        per_bot=30, per_bot_window=1.0, chat_burst=3.0, private_burst=3.0, chat_rate=1.0,
+        per_group=20, per_group_window=60.0,
     )  # fmt: skip
     assert PROFILES["off"] is None
 
@@ -65,17 +74,43 @@ def test_30_calls_per_second_per_bot(flood: FloodControl, clock: Clock) -> None:
     assert refused(flood, 1, 31) is None
 
 
-def test_per_chat_bucket_bursts_3_then_1_per_second(flood: FloodControl, clock: Clock) -> None:
-    assert [refused(flood, 1, 500) for _ in range(3)] == [None, None, None]
+def test_a_private_chat_takes_a_burst_of_10_then_1_per_second(
+    flood: FloodControl, clock: Clock
+) -> None:
+    """A bot may answer a user with several messages in a row, as Telegram allows."""
+    assert [refused(flood, 1, 500) for _ in range(10)] == [None] * 10
     assert refused(flood, 1, 500) == 1
     assert refused(flood, 1, 501) is None  # another chat has its own bucket
-    clock.now += 0.5
-    assert refused(flood, 1, 500) == 1  # half a token: ceil(0.5 s) to wait
-    clock.now += 0.5
+    clock.now += 1.0
     assert refused(flood, 1, 500) is None
-    assert refused(flood, 1, 500) == 1
+    clock.now += 60  # the bucket refills to its burst of 10, no more
+    assert [refused(flood, 1, 500) for _ in range(11)] == [None] * 10 + [1]
+
+
+def test_a_group_takes_a_burst_of_3_then_1_per_second(flood: FloodControl, clock: Clock) -> None:
+    group = -1_000_000_000_777
+    assert [refused(flood, 1, group) for _ in range(3)] == [None, None, None]
+    assert refused(flood, 1, group) == 1
+    clock.now += 0.5
+    assert refused(flood, 1, group) == 1  # half a token: ceil(0.5 s) to wait
+    clock.now += 0.5
+    assert refused(flood, 1, group) is None
+
+
+def test_strict_takes_a_burst_of_3_then_1_per_second_in_every_chat(
+    strict: FloodControl, clock: Clock
+) -> None:
+    """`strict` keeps the rules the sandbox applied before private chats took bursts."""
+    for chat in (500, -1_000_000_000_778):
+        assert [refused(strict, 1, chat) for _ in range(3)] == [None, None, None]
+        assert refused(strict, 1, chat) == 1
+    clock.now += 0.5
+    assert refused(strict, 1, 500) == 1  # half a token: ceil(0.5 s) to wait
+    clock.now += 0.5
+    assert refused(strict, 1, 500) is None
+    assert refused(strict, 1, 500) == 1
     clock.now += 10  # the bucket refills to its burst of 3, no more
-    assert [refused(flood, 1, 500) for _ in range(4)] == [None, None, None, 1]
+    assert [refused(strict, 1, 500) for _ in range(4)] == [None, None, None, 1]
 
 
 def test_20_messages_per_minute_per_group(flood: FloodControl, clock: Clock) -> None:
@@ -97,18 +132,16 @@ def test_private_chats_have_no_per_minute_limit(flood: FloodControl, clock: Cloc
         clock.now += 1.0
 
 
-def test_a_refund_gives_the_call_back(flood: FloodControl) -> None:
+def test_a_refund_gives_the_call_back(strict: FloodControl) -> None:
     for _ in range(3):
-        flood.check(1, 9)
-        flood.refund(1, 9)
-    assert [refused(flood, 1, 9) for _ in range(4)] == [None, None, None, 1]
+        strict.check(1, 9)
+        strict.refund(1, 9)
+    assert [refused(strict, 1, 9) for _ in range(4)] == [None, None, None, 1]
 
 
-def test_strict_profile_hits_limits_sooner(clock: Clock) -> None:
-    strict = FloodControl(PROFILES["strict"], clock=clock)
-    assert refused(strict, 1, 5) is None
-    assert refused(strict, 1, 5) == 2  # a bucket of 1 refilled at 1 per 2 s
-    assert FloodControl(None, clock=clock).limits is None
+def test_off_has_no_limits(clock: Clock) -> None:
+    off = FloodControl(PROFILES["off"], clock=clock)
+    assert [refused(off, 1, 5) for _ in range(100)] == [None] * 100
 
 
 @pytest.mark.parametrize(
@@ -126,7 +159,7 @@ def test_which_calls_count(method: str, counted: bool) -> None:
 
 async def test_a_bot_gets_429_over_http() -> None:
     token = new_token()
-    with SandboxServer(flood="telegram") as server:
+    with SandboxServer(flood="strict") as server:
         async with server.client() as tg, httpx.AsyncClient(base_url=server.url) as http:
             api = BotApi(http, token)
             await tg.create_bot(token)
@@ -151,3 +184,39 @@ async def test_a_bot_gets_429_over_http() -> None:
     assert typing.ok  # chat actions are not counted
     sent = [m["text"] for m in history if m["from"]["id"] == api.id]
     assert sent == [f"n{n}" for n, r in enumerate(replies) if r.ok]  # a refused call posts nothing
+
+
+async def test_a_malformed_call_gets_its_400_past_the_flood_limit() -> None:
+    """The server checks a call's parameters before it counts the message against the limits:
+    past them, a malformed call still gets its own 400, and does not use the budget either."""
+    token = new_token()
+    with SandboxServer(flood="strict") as server:
+        server.world.flood = FloodControl(PROFILES["strict"], clock=Clock())  # no refill
+        async with server.client() as tg, httpx.AsyncClient(base_url=server.url) as http:
+            api = BotApi(http, token)
+            await tg.create_bot(token)
+            alice = await tg.create_user("Alice")
+            await tg.send_text(alice, "/start", bot_id=api.id)
+            chat = alice["id"]
+            burst = [await api("sendMessage", chat_id=chat, text=f"n{n}") for n in range(4)]
+            malformed = [
+                await api("sendMessage", chat_id=chat),
+                await api("sendMessage", text="to nowhere"),
+                await api("sendMessage", chat_id=chat, text="x", parse_mode="BBCode"),
+                await api("sendMessage", chat_id=chat, text="x", reply_markup="{"),
+                await api("sendPhoto", chat_id=chat),
+                await api("sendLocation", chat_id=chat, latitude=91, longitude=0),
+                await api("forwardMessage", chat_id=chat, from_chat_id=chat, message_id=999),
+            ]
+            still_limited = await api("sendMessage", chat_id=chat, text="still one too many")
+    assert [r.status for r in burst] == [200, 200, 200, 429]
+    assert [(r.status, r.description) for r in malformed] == [
+        (400, "Bad Request: message text is empty"),
+        (400, "Bad Request: chat_id is empty"),
+        (400, "Bad Request: unsupported parse_mode"),
+        (400, "Bad Request: can't parse reply keyboard markup JSON object"),
+        (400, "Bad Request: there is no photo in the request"),
+        (400, "Bad Request: wrong latitude/longitude specified"),
+        (400, "Bad Request: message to forward not found"),
+    ]
+    assert still_limited.status == 429

@@ -3,7 +3,7 @@
 `Status::Error(400, "Message text is empty")` in the official server reaches clients as
 `Bad Request: message text is empty`: the first letter is lower-cased unless the second
 character is `_` or upper case. `bad_request()` applies the same rule so our strings can be
-copied verbatim from the server's source (`shared/telegram-bot-api/error-strings.txt`).
+copied verbatim from the server's source (`tests/sandbox/data/error-strings.txt`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Files in the sandbox: ids as Telegram issues them, paths for getFile, and size limits."""
+"""Files in the sandbox: ids as Telegram issues them, paths for getFile, and size limits.
+
+A photo is kept as Telegram keeps it (see photos.py): one file per size, each knowing the whole
+set, so a photo sent again by the file_id of any of its sizes shows every size.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import secrets
 import struct
 from dataclasses import dataclass, field
 from typing import Any
+
+from .photos import photo_sizes
 
 MB = 1024 * 1024
 DOWNLOAD_LIMIT = 20 * MB  # getFile refuses bigger files: "file is too big"
@@ -38,6 +44,9 @@ class StoredFile:
     # Media attributes (duration, width, height, length, performer, title) as first given: a
     # file sent again by file_id keeps them, as Telegram keeps a document's attributes.
     attributes: dict[str, Any] = field(default_factory=dict)
+    # A photo's sizes as a message shows them (PhotoSize objects, smallest first); the same list
+    # on every size's file. Empty for every other kind.
+    photo: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -60,10 +69,37 @@ class FileStore:
     def add(
         self, kind: str, data: bytes, file_name: str | None, mime_type: str | None
     ) -> StoredFile:
+        """Keep an upload (the same bytes again give the same file). A photo is decoded and kept
+        at Telegram's sizes, and its largest size returned; bytes that are no image raise
+        `PhotoRefused`."""
         digest = hashlib.sha256(data).hexdigest()
         known = self._by_digest.get((kind, digest))
         if known is not None:
             return known
+        stored = (
+            self._add_photo(data)
+            if kind == "photo"
+            else self._keep(kind, data, file_name, mime_type)
+        )
+        self._by_digest[(kind, digest)] = stored
+        return stored
+
+    def _add_photo(self, data: bytes) -> StoredFile:
+        kept: list[StoredFile] = []
+        shown: list[dict[str, Any]] = []
+        for size in photo_sizes(data):
+            stored = self._keep("photo", size.jpeg, None, "image/jpeg")
+            stored.attributes = {"width": size.width, "height": size.height}
+            kept.append(stored)
+            shown.append({**stored.base(), "width": size.width, "height": size.height})
+        for stored in kept:
+            stored.photo = shown
+        return kept[-1]
+
+    def _keep(
+        self, kind: str, data: bytes, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
+        digest = hashlib.sha256(data).hexdigest()
         folder, default_ext = _FOLDERS.get(kind, ("documents", ""))
         guessed = mimetypes.guess_type(file_name or "")[0]
         mime = mime_type or guessed or "application/octet-stream"
@@ -84,7 +120,6 @@ class FileStore:
             file_path=path,
         )
         self.by_id[stored.file_id] = stored
-        self._by_digest[(kind, digest)] = stored
         return stored
 
     def by_path(self, path: str) -> StoredFile | None:

@@ -1,9 +1,15 @@
 """Flood limits as Telegram applies them to bots, answered with 429 and `retry_after`.
 
-The `telegram` profile: at most 30 counted calls per bot in any 1 s window; per chat a token
-bucket of 3 refilled at 1/s; per group, supergroup or channel at most 20 in any 60 s window.
-`off` disables limits; `strict` divides every limit (for tests that want to hit them quickly).
+The `telegram` profile (the default): at most 30 counted calls per bot in any 1 s window; per
+chat a token bucket refilled at 1/s that holds 10 in a private chat (Telegram lets a bot answer a
+user with a short burst, and publishes no number: 10 is the sandbox's guess) and 3 elsewhere;
+per group, supergroup or channel at most 20 in any 60 s window. `strict` is the same with a
+bucket of 3 in private chats too: the documented "about one message per second per chat", with
+the burst of 3 the platform's own limiter allows itself (the sandbox's default until bursts were
+allowed). `off` disables limits.
 Counted calls are the ones that post a message: send* (not sendChatAction), forward*, copy*.
+A call is counted when it is about to post (`Call.admit`), after its parameters were checked, so
+a malformed call gets its 400 rather than a 429, and uses no budget.
 """
 
 from __future__ import annotations
@@ -21,16 +27,21 @@ from .errors import too_many_requests
 class FloodLimits:
     per_bot: int = 30
     per_bot_window: float = 1.0
-    chat_burst: float = 3.0
+    chat_burst: float = 3.0  # groups, supergroups and channels
+    private_burst: float = 10.0
     chat_rate: float = 1.0  # tokens per second
     per_group: int = 20
     per_group_window: float = 60.0
+
+    def burst(self, chat_id: int) -> float:
+        """The per-chat bucket's size: users' ids (private chats) are positive."""
+        return self.private_burst if chat_id > 0 else self.chat_burst
 
 
 PROFILES: dict[str, FloodLimits | None] = {
     "telegram": FloodLimits(),
     "off": None,
-    "strict": FloodLimits(per_bot=10, chat_burst=1.0, chat_rate=0.5, per_group=5),
+    "strict": FloodLimits(private_burst=3.0),
 }
 
 
@@ -63,11 +74,12 @@ class FloodControl:
         _trim(bot_calls, now - limits.per_bot_window)
         if len(bot_calls) >= limits.per_bot:
             waits.append(bot_calls[0] + limits.per_bot_window - now)
-        tokens = limits.chat_burst
+        tokens = 0.0
         group_calls: deque[float] | None = None
         if chat_id is not None:
-            tokens, last = self._buckets.get((bot_id, chat_id), (limits.chat_burst, now))
-            tokens = min(limits.chat_burst, tokens + (now - last) * limits.chat_rate)
+            burst = limits.burst(chat_id)
+            tokens, last = self._buckets.get((bot_id, chat_id), (burst, now))
+            tokens = min(burst, tokens + (now - last) * limits.chat_rate)
             if tokens < 1.0:
                 waits.append((1.0 - tokens) / limits.chat_rate)
             if chat_id < 0:
@@ -96,7 +108,7 @@ class FloodControl:
         bucket = self._buckets.get((bot_id, chat_id))
         if bucket is not None:
             self._buckets[(bot_id, chat_id)] = (
-                min(self.limits.chat_burst, bucket[0] + 1.0),
+                min(self.limits.burst(chat_id), bucket[0] + 1.0),
                 bucket[1],
             )
         group_calls = self._group_calls.get((bot_id, chat_id))

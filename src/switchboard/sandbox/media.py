@@ -35,7 +35,9 @@ def media_content(stored: StoredFile, kind: str, extra: dict[str, Any] | None = 
     attributes = media_attributes(stored, extra)
     base = stored.base()
     duration = int(attributes.get("duration", 0))
-    if kind == "photo":
+    if kind == "photo" and stored.photo:
+        return {"photo": [dict(size) for size in stored.photo]}
+    if kind == "photo":  # a file kept as another kind, sent as a photo by its file_id
         detected_width, detected_height = image_size(stored.data)
         width = int(attributes.get("width") or detected_width or 1280)
         height = int(attributes.get("height") or detected_height or 720)

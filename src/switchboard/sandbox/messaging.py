@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import copy
-import re
 import time
 from typing import Any
 
 from . import reply_keyboards
 from .model import Account, Chat, Json
+from .privacy import is_service, privacy_mode_recipients
 from .views import chat_json
 from .world import BotState, World
-
-_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?")
 
 
 def build_message(
@@ -67,6 +65,8 @@ def store(
     did; `keyboard` the ReplyKeyboardMarkup, ReplyKeyboardRemove or ForceReply it came with
     (a Message carries inline keyboards only)."""
     chat.messages[message["message_id"]] = message
+    if bot_id is not None and chat.is_group and not is_service(message):
+        chat.last_bot_poster = bot_id
     extra: dict[str, Any] = {}
     if keyboard is not None:
         keyboard = reply_keyboards.normalized(keyboard)
@@ -84,35 +84,19 @@ def bots_seeing(world: World, chat: Chat, message: Json) -> list[BotState]:
         assert chat.bot_id is not None and chat.user_id is not None
         partner = world.bots[chat.bot_id]
         return [] if chat.user_id in partner.blocked_by else [partner]
-    seeing = []
+    present: list[BotState] = []
+    chosen: set[int] = set()  # channel admins; in groups, admins and bots with privacy mode off
     for member in chat.members.values():
         bot = world.bots.get(member.account_id)
         if bot is None or not member.present:
             continue
-        if chat.type == "channel":
-            if member.is_admin:
-                seeing.append(bot)
-            continue
-        if _sees_in_group(bot, member.is_admin, message):
-            seeing.append(bot)
-    return seeing
-
-
-def _sees_in_group(bot: BotState, is_admin: bool, message: Json) -> bool:
-    if bot.can_read_all_group_messages or is_admin:
-        return True
-    if not ("text" in message or "caption" in message):
-        return True  # service messages and media without captions' context reach every bot
-    text = message.get("text") or message.get("caption") or ""
-    command = _COMMAND.match(text)
-    if command:
-        addressed = command.group(1)
-        return addressed is None or addressed.lower() == (bot.account.username or "").lower()
-    reply = message.get("reply_to_message")
-    if reply and reply.get("from", {}).get("id") == bot.id and not message.get("is_topic_message"):
-        return True
-    username = bot.account.username or ""
-    return bool(username) and f"@{username.lower()}" in text.lower()
+        present.append(bot)
+        if member.is_admin or (chat.type != "channel" and bot.can_read_all_group_messages):
+            chosen.add(bot.id)
+    if chat.type != "channel":
+        private_mode = [bot for bot in present if bot.id not in chosen]
+        chosen.update(bot.id for bot in privacy_mode_recipients(chat, message, private_mode))
+    return [bot for bot in present if bot.id in chosen]
 
 
 def deliver(world: World, chat: Chat, message: Json, kind: str | None = None) -> None:

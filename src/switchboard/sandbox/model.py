@@ -138,6 +138,8 @@ class Chat:
     migrated_to: int | None = None
     # Reply keyboards the users see, by topic (see reply_keyboards.py); string keys, as JSON has.
     reply_keyboards: dict[str, Json] = field(default_factory=dict)
+    # The last bot that posted here: privacy-mode bots get bare /commands only if it was them.
+    last_bot_poster: int | None = None
 
     def take_message_id(self) -> int:
         message_id = self.next_message_id

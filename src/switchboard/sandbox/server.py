@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .bot_api import bot_endpoint, call_method, execute, file_endpoint
+from .bot_api import ANY_METHOD, bot_endpoint, call_method, execute, file_endpoint
 from .state import StateFile
 from .user_api import ROUTES as USER_ROUTES
 from .webhooks import WebhookDispatcher
+from .wire import envelope
 from .world import World
 
 WEBCHAT = Path(__file__).parent / "webchat"
@@ -31,10 +34,13 @@ async def _index(request: Request) -> Response:
     return FileResponse(index)
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
-    return JSONResponse(
-        {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404
-    )
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such path, a method a route does not take) in the Bot API
+    envelope: the real server answers `404 Not Found` for any path it does not serve."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    description = http.HTTPStatus(status).phrase
+    headers = getattr(exc, "headers", None)
+    return Response(envelope(status, description), status, headers, "application/json")
 
 
 def create_app(
@@ -68,15 +74,17 @@ def create_app(
             await dispatcher.close()
 
     routes = [
-        Route("/bot{token}/{method}", bot_endpoint, methods=["GET", "POST"]),
+        # Everything after /bot<token>/ is the method's name, slashes too (`getMe/` is no method).
+        Route("/bot{token}/{method:path}", bot_endpoint, methods=ANY_METHOD),
         Route("/file/bot{token}/{path:path}", file_endpoint, methods=["GET"]),
         *USER_ROUTES,
         Route("/", _index),
         Mount("/webchat", app=StaticFiles(directory=WEBCHAT, check_dir=False), name="webchat"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.router.redirect_slashes = False  # a bot follows no redirect: /getMe/ is "not found"
     app.state.world = world
-    app.add_exception_handler(404, _not_found)
+    app.add_exception_handler(HTTPException, _http_error)
     return app
 
 

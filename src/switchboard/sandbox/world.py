@@ -229,6 +229,8 @@ class World:
                 raise bad_request(CHAT_NOT_FOUND)
             private = self.private.get((bot.id, chat_id))
             if private is None:
+                if self.shares_a_chat(bot.id, chat_id):
+                    raise forbidden("bot can't initiate conversation with a user")
                 raise bad_request(CHAT_NOT_FOUND)
             return private
         found = self.chats.get(chat_id)
@@ -245,6 +247,13 @@ class World:
         if member is None:
             raise bad_request(CHAT_NOT_FOUND)
         return chat
+
+    def shares_a_chat(self, bot_id: int, user_id: int) -> bool:
+        """The bot has met the user in a group or channel (so it knows them, as Telegram's
+        servers do, though the user may never have opened the bot's private chat)."""
+        return any(
+            bot_id in chat.members and user_id in chat.members for chat in self.chats.values()
+        )
 
     def require_presence(self, bot: BotState, chat: Chat) -> None:
         """A bot may act in a chat only if it is there (and, in private, not blocked)."""

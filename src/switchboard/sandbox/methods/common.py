@@ -14,6 +14,7 @@ from ..files import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, StoredFile
 from ..formatting import format_text, utf16_len
 from ..model import Chat, Json
 from ..params import to_integer
+from ..photos import PhotoRefused
 from .registry import Call
 
 TEXT_LIMIT = 4096
@@ -216,9 +217,7 @@ async def input_file(call: Call, name: str, kind: str, missing: str) -> StoredFi
             raise BotApiError(413, "Request Entity Too Large")
         if not upload.data:
             raise bad_request("file must be non-empty")
-        return call.world.files.add(
-            kind, upload.data, upload.filename or None, upload.content_type or None
-        )
+        return _keep(call, kind, upload.data, upload.filename or None, upload.content_type or None)
     if value is None or value == "":
         raise bad_request(missing)
     text = str(value)
@@ -248,4 +247,13 @@ async def _fetch_local_url(call: Call, url: str, kind: str) -> StoredFile:
     if response.status_code != 200 or len(response.content) > UPLOAD_LIMIT:
         raise bad_request("failed to get HTTP URL content")
     name = urlsplit(url).path.rsplit("/", 1)[-1] or None
-    return call.world.files.add(kind, response.content, name, response.headers.get("content-type"))
+    return _keep(call, kind, response.content, name, response.headers.get("content-type"))
+
+
+def _keep(
+    call: Call, kind: str, data: bytes, file_name: str | None, mime_type: str | None
+) -> StoredFile:
+    try:
+        return call.world.files.add(kind, data, file_name, mime_type)
+    except PhotoRefused as refused:
+        raise bad_request(refused.reason) from None

@@ -240,7 +240,7 @@ async def _repost(call: Call, forward: bool) -> list[Json]:
     thread = thread_id(call, chat)
     reply = reply_to(call, chat) if not forward else None
     markup = reply_markup(call) if not forward else None
-    results = []
+    contents = []
     for message in messages:
         content = content_of(message)
         if forward:
@@ -250,6 +250,11 @@ async def _repost(call: Call, forward: bool) -> list[Json]:
             content.pop("caption_entities", None)
             if not call.params.bool("remove_caption"):
                 content.update(caption(call))
+        contents.append(content)
+    if contents:
+        call.admit(chat)  # every message checked: all are posted or none
+    results = []
+    for content in contents:
         new = build_message(
             call.world,
             chat,

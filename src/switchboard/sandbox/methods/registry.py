@@ -8,6 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+from ..flood import is_counted
+from ..model import Chat
 from ..params import Params
 from ..world import BotState, World
 
@@ -18,6 +20,15 @@ class Call:
     bot: BotState
     params: Params
     method: str
+    counted_chat: int | None = None  # the chat this call's message was counted in, once it was
+
+    def admit(self, chat: Chat) -> None:
+        """Count the message this call is about to post against the flood limits, or refuse it
+        with 429. Called once every parameter was checked, as the server does: a malformed call
+        gets its 400 however many messages came before it."""
+        if self.counted_chat is None and is_counted(self.method):
+            self.world.flood.check(self.bot.id, chat.id)
+            self.counted_chat = chat.id
 
 
 @dataclass

@@ -30,6 +30,7 @@ async def send(call: Call, content: Json) -> Json:
     thread = thread_id(call, chat)
     reply = reply_to(call, chat)
     markup = reply_markup(call)
+    call.admit(chat)
     message = build_message(
         call.world,
         chat,
@@ -115,7 +116,7 @@ async def send_media_group(call: Call) -> list[Json]:
     thread = thread_id(call, chat)
     reply = reply_to(call, chat)
     group_id = str(random.getrandbits(60))
-    sent = []
+    contents = []
     for item in items:
         if not isinstance(item, dict) or item.get("type") not in {
             "photo",
@@ -144,6 +145,10 @@ async def send_media_group(call: Call) -> list[Json]:
         content = media_content(stored, str(item["type"]), item)
         content.update(caption(sub))
         content["media_group_id"] = group_id
+        contents.append(content)
+    call.admit(chat)  # every item checked: the album is posted whole or not at all
+    sent = []
+    for content in contents:
         message = build_message(
             call.world, chat, call.bot.account, content, thread_id=thread, reply_to=reply
         )

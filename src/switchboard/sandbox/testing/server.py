@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from ..server import create_app
+from ..wire import BotApiHttpProtocol
 from ..world import World
 from .client import SandboxClient
 
@@ -51,7 +52,12 @@ class SandboxServer:
             self.world, state_file=state_file, webhook_retry_base=webhook_retry_base
         )
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            http=BotApiHttpProtocol,
         )
         self._server = SandboxUvicorn(config, self.world)
         self._thread: threading.Thread | None = None
@@ -92,5 +98,7 @@ def run_forever(host: str, port: int, world: World, state_file: Path | None = No
     """Serve the sandbox until interrupted (used by `switchboard sandbox`)."""
     app = create_app(world, state_file=state_file)
     # No access log: its request lines are /bot<token>/… and tokens never go to logs.
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", access_log=False, http=BotApiHttpProtocol
+    )
     SandboxUvicorn(config, world).run()
