@@ -14,7 +14,7 @@ from switchboard.db.session import session_factory
 from switchboard.kernel.bots import add_bot
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.serving import EmbeddedServer, run_polling
-from switchboard.sandbox import World, create_app
+from switchboard.sandbox import BotApiHttpProtocol, World, create_app
 from switchboard.settings import Settings
 
 DEMO_TOKEN = "7000000001:switchboard-demo-bot-token-0000000"
@@ -38,7 +38,12 @@ async def run_demo(
     world.register_bot(DEMO_TOKEN, first_name="Switchboard Demo", username="switchboard_demo_bot")
     world.create_user("You", username="you", language_code="en", user_id=DEMO_USER_ID)
     config = uvicorn.Config(
-        create_app(world), host=host, port=port, log_level="warning", log_config=None
+        create_app(world),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        http=BotApiHttpProtocol,  # the Bot API envelope even for unreadable requests
     )
     sandbox = EmbeddedServer(config)
     sandbox_task = asyncio.create_task(sandbox.serve())
