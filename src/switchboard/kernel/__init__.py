@@ -1,1 +1,62 @@
-"""What every app stands on: bots, pipeline, sender, jobs, i18n, telemetry."""
+"""The kernel's public surface: what apps may use.
+
+Apps import from `switchboard.kernel`, never from its modules (import-linter's contract in
+pyproject.toml), so the kernel's insides can move without touching an app.
+"""
+
+from switchboard.kernel.apps import (
+    App,
+    AppCommand,
+    PlatformServices,
+    UserDataDelete,
+    UserDataExport,
+)
+from switchboard.kernel.filters import HasLocation, HasText, IsCommand
+from switchboard.kernel.fsm import DatabaseStorage, forget_user
+from switchboard.kernel.fsm_models import FsmState
+from switchboard.kernel.housekeeping import Retention
+from switchboard.kernel.i18n import Translate, Translator
+from switchboard.kernel.jobs import (
+    JobContext,
+    JobRegistry,
+    JobState,
+    PermanentFailure,
+    RetryLater,
+    count_jobs_by_state,
+    enqueue,
+)
+from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.routing import GatedRouter, commands_or_in_state
+from switchboard.kernel.sender import bulk_sends
+
+__all__ = [
+    "App",
+    "AppCommand",
+    "ChatRecord",
+    "DatabaseStorage",
+    "FsmState",
+    "GatedRouter",
+    "HasLocation",
+    "HasText",
+    "IsCommand",
+    "JobContext",
+    "JobRegistry",
+    "JobState",
+    "PermanentFailure",
+    "PlatformServices",
+    "ProcessedUpdate",
+    "Retention",
+    "RetryLater",
+    "Translate",
+    "Translator",
+    "UserDataDelete",
+    "UserDataExport",
+    "UserRecord",
+    "bulk_sends",
+    "commands_or_in_state",
+    "count_jobs_by_state",
+    "enqueue",
+    "forget_user",
+    "mark_chat_inactive",
+]

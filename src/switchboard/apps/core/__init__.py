@@ -1,6 +1,6 @@
 """The core app: every bot has it (/start, /help, /language, /settings, /privacy, owner tools)."""
 
-from switchboard.kernel.apps import App, AppCommand
+from switchboard.kernel import App, AppCommand
 
 from . import jobs
 from .handlers import make_router

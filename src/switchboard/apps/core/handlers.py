@@ -14,10 +14,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.filters import HasLocation, HasText, IsCommand
-from switchboard.kernel.i18n import Translate
-from switchboard.kernel.models import UserRecord
-from switchboard.kernel.routing import GatedRouter, commands_or_in_state
+from switchboard.kernel import (
+    GatedRouter,
+    HasLocation,
+    HasText,
+    IsCommand,
+    Translate,
+    UserRecord,
+    commands_or_in_state,
+)
 
 from . import service
 from .keyboards import (

@@ -12,11 +12,15 @@ import structlog
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from switchboard.apps.core.models import BroadcastRecord
-from switchboard.kernel.apps import PlatformServices
-from switchboard.kernel.jobs import JobContext, JobRegistry, PermanentFailure
-from switchboard.kernel.models import UserRecord
-from switchboard.kernel.pipeline.records import mark_chat_inactive
-from switchboard.kernel.sender import bulk_sends
+from switchboard.kernel import (
+    JobContext,
+    JobRegistry,
+    PermanentFailure,
+    PlatformServices,
+    UserRecord,
+    bulk_sends,
+    mark_chat_inactive,
+)
 
 from .service import BROADCAST_JOB
 

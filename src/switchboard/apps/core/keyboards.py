@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from switchboard.kernel.i18n import Translate
+from switchboard.kernel import Translate
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 

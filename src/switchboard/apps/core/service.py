@@ -16,11 +16,18 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.apps.core.models import BroadcastRecord
-from switchboard.kernel.apps import App
-from switchboard.kernel.fsm import DatabaseStorage, forget_user
-from switchboard.kernel.fsm_models import FsmState
-from switchboard.kernel.jobs import JobState, count_jobs_by_state, enqueue
-from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel import (
+    App,
+    ChatRecord,
+    DatabaseStorage,
+    FsmState,
+    JobState,
+    ProcessedUpdate,
+    UserRecord,
+    count_jobs_by_state,
+    enqueue,
+    forget_user,
+)
 
 BROADCAST_JOB = "core.broadcast"
 

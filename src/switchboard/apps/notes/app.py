@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from switchboard.kernel.apps import App, AppCommand, PlatformServices
-from switchboard.kernel.jobs import JobRegistry
+from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 
 from . import jobs
 from .handlers import make_router

@@ -15,8 +15,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.filters import HasText
-from switchboard.kernel.i18n import Translate
+from switchboard.kernel import HasText, Translate
 
 from . import metrics, service
 from .capture_reader import read_capture

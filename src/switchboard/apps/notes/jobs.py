@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.ai import Example, TopicCandidate
 from switchboard.db import utcnow
-from switchboard.kernel.jobs import JobContext, JobRegistry
-from switchboard.kernel.models import UserRecord
+from switchboard.kernel import JobContext, JobRegistry, UserRecord
 
 from . import metrics, service
 from .keyboards import confirmation, transcribe_later

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from switchboard.kernel.i18n import Translate
+from switchboard.kernel import Translate
 
 from .models import NotesTopic
 

@@ -21,8 +21,7 @@ from switchboard.ai import (
     build_transcriber,
 )
 from switchboard.apps.notes.links import LinkFailure, LinkPreviewService
-from switchboard.kernel.apps import PlatformServices
-from switchboard.kernel.i18n import Translator
+from switchboard.kernel import PlatformServices, Translator
 from switchboard.settings import Settings
 
 

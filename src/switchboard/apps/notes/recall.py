@@ -8,7 +8,7 @@ from aiogram.types import Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel.i18n import Translate
+from switchboard.kernel import Translate
 
 from . import service
 from .models import Note

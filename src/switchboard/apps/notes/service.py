@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel.jobs import enqueue
+from switchboard.kernel import enqueue
 
 from .models import Note, NotesGroup, NotesTopic
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db.base import utcnow
 from switchboard.db.session import dialect_insert
-from switchboard.kernel.housekeeping import Retention
+from switchboard.kernel import Retention
 
 from .models import LinkPreviewRecord
 from .results import LinkFailure, LinkPreview
