@@ -22,9 +22,11 @@ from . import metrics, service
 from .capture_reader import read_capture
 from .filters import GeneralTopicMessage, PrivateNonCommand, TopicServiceMessage
 from .keyboards import NoteChoice, StarterTopics, TopicEdit, all_topics, starter_offer, topic_editor
-from .models import Note, NotesTopic
+from .models import Note
 from .recall import find_command, recent_command, tags_command, topic_counts
 from .rendering import FIELDS, check_format
+
+TOPIC_FIELDS = frozenset({"description", "format"})
 
 
 class NotesFlow(StatesGroup):
@@ -88,9 +90,13 @@ async def create_starters(
     locale: str,
     _: Translate,
 ) -> None:
-    group = await service.group_of_user(session, bot.id, query.from_user.id)
-    if group is None or group.id != callback_data.group:
-        await query.answer(_("notes.capture.no_group"), show_alert=True)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    try:
+        group = await service.owned_group(
+            session, bot.id, query.from_user.id, callback_data.group, chat_id
+        )
+    except service.NotesError as error:
+        await query.answer(_(error.key, **error.params), show_alert=True)
         return
     missing = await service.missing_starters(session, group, locale)
     created = []
@@ -159,13 +165,20 @@ async def topics_command(
 async def topic_edit(
     query: CallbackQuery,
     callback_data: TopicEdit,
+    bot: Bot,
     state: FSMContext,
     session: AsyncSession,
     _: Translate,
 ) -> None:
-    topic = await session.get(NotesTopic, callback_data.topic)
-    if topic is None or topic.deleted:
-        await query.answer(_("notes.topic.not_found"), show_alert=True)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    try:
+        if callback_data.field not in TOPIC_FIELDS:
+            raise service.NotesError("notes.tap.foreign")
+        _group, topic = await service.owned_topic(
+            session, bot.id, query.from_user.id, callback_data.topic, chat_id
+        )
+    except service.NotesError as error:
+        await query.answer(_(error.key, **error.params), show_alert=True)
         return
     await state.set_state(NotesFlow.topic_field)
     await state.update_data(topic_id=topic.id, field=callback_data.field)
@@ -184,7 +197,7 @@ async def bot_reply(query: CallbackQuery, text: str) -> None:
 
 
 async def topic_field_value(
-    message: Message, state: FSMContext, session: AsyncSession, _: Translate
+    message: Message, bot: Bot, state: FSMContext, session: AsyncSession, _: Translate
 ) -> None:
     data = await state.get_data()
     value = (message.text or "").strip()
@@ -204,7 +217,9 @@ async def topic_field_value(
     else:
         edit = {"description": value}
     try:
-        await service.edit_topic(session, message.from_user.id, int(data["topic_id"]), **edit)
+        await service.edit_topic(
+            session, bot.id, message.from_user.id, int(data["topic_id"]), **edit
+        )
     except service.NotesError as error:
         await message.answer(_(error.key, **error.params), parse_mode=None)
     else:
@@ -251,6 +266,11 @@ async def choice(
     user_id = query.from_user.id
     message = query.message if isinstance(query.message, Message) else None
     try:
+        if query.message is None:  # a button of an inline message: none of ours
+            raise service.NotesError("notes.tap.foreign")
+        await service.tapped_note(
+            session, bot.id, user_id, callback_data.note, query.message.chat.id
+        )
         if callback_data.act == "file":
             note = await service.choose_topic(
                 session, callback_data.note, user_id, callback_data.topic,

@@ -152,21 +152,76 @@ async def missing_starters(
 
 async def edit_topic(
     session: AsyncSession,
+    bot_id: int,
     owner_id: int,
     topic_id: int,
     *,
     description: str | None = None,
     format: str | None = None,
 ) -> NotesTopic:
-    topic = await session.get(NotesTopic, topic_id)
-    group = await session.get(NotesGroup, topic.group_id) if topic else None
-    if topic is None or group is None or group.owner_id != owner_id or topic.deleted:
-        raise NotesError("notes.topic.not_found")
+    _, topic = await owned_topic(session, bot_id, owner_id, topic_id)
     if description is not None:
         topic.description = description.strip()[:500]
     if format is not None:
         topic.format = format.strip()[:1000]
     return topic
+
+
+# who may act on what -------------------------------------------------------------------------
+#
+# A button's callback data comes from the client: a modified one sends any data on any of the
+# bot's messages it can tap, and ids are sequential, so they are easy to guess. Every tap is
+# checked against the user who made it, the bot it came to and the chat it was made in.
+
+
+def _in_reach(group: NotesGroup, user_id: int, chat_id: int | None) -> bool:
+    """Buttons about a user's group are shown in that group or in the private chat."""
+    return chat_id is None or chat_id in (group.chat_id, user_id)
+
+
+async def tapped_note(
+    session: AsyncSession, bot_id: int, user_id: int, note_id: int, chat_id: int
+) -> Note:
+    """The note a button names, if the user who tapped may act on it: their own, with this bot,
+    tapped in a chat where the bot showed it (asked about it, or filed it)."""
+    note = await session.get(Note, note_id)
+    if (
+        note is None
+        or note.bot_id != bot_id
+        or note.user_id != user_id
+        or chat_id not in (note.capture_chat_id, note.confirm_chat_id, note.filed_chat_id)
+    ):
+        raise NotesError("notes.tap.foreign")
+    return note
+
+
+async def owned_topic(
+    session: AsyncSession, bot_id: int, user_id: int, topic_id: int, chat_id: int | None = None
+) -> tuple[NotesGroup, NotesTopic]:
+    """A topic of the user's group with this bot (tapped in that group or in private)."""
+    topic = await session.get(NotesTopic, topic_id)
+    group = await session.get(NotesGroup, topic.group_id) if topic else None
+    if (
+        topic is None
+        or group is None
+        or group.bot_id != bot_id
+        or group.owner_id != user_id
+        or not _in_reach(group, user_id, chat_id)
+    ):
+        raise NotesError("notes.tap.foreign")
+    if topic.deleted:
+        raise NotesError("notes.topic.not_found")
+    return group, topic
+
+
+async def owned_group(
+    session: AsyncSession, bot_id: int, user_id: int, group_id: int, chat_id: int
+) -> NotesGroup:
+    """The user's group with this bot, if that is the group a button names."""
+    group = await group_of_user(session, bot_id, user_id)
+    if group is None or group.id != group_id or not _in_reach(group, user_id, chat_id):
+        raise NotesError("notes.tap.foreign")
+    return group
 
 
 # capture and filing ---------------------------------------------------------------------------
