@@ -153,3 +153,75 @@ async def test_forged_callbacks_reach_nothing_of_another_user(
         assert await _rows(database_url, vera["id"]) == vera_rows  # nothing of Vera's changed
         mallory_after = await _rows(database_url, mallory["id"])
         assert mallory_after["notes"] == mallory_rows["notes"]  # nor of hers, from Vera's message
+
+
+SECOND_TOKEN = "5550002:e2e-second-bot-token-abcdefghij"
+SECOND_ID = 5550002
+
+
+async def _notes_by_bot(database_url: str, user_id: int) -> dict[int, list[str]]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            notes = await session.scalars(select(Note).where(Note.user_id == user_id))
+            found: dict[int, list[str]] = {}
+            for note in notes:
+                found.setdefault(note.bot_id, []).append(note.text)
+            return found
+    finally:
+        await engine.dispose()
+
+
+async def _privacy_menu(tg: SandboxClient, user: Json, bot_id: int) -> Json:
+    await tg.send_text(user, "/privacy", bot_id=bot_id)
+    return await tg.expect_message(chat_id=user["id"], bot_id=bot_id, contains="delete")
+
+
+async def test_privacy_answers_for_the_bot_it_is_sent_to(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    """One deployment, two bots, one person using both: /privacy with bot A exports and deletes
+    what she keeps with A, and nothing of what she keeps with B."""
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    sandbox.world.register_bot(SECOND_TOKEN, username="second_bot")
+    await register_bot(database_url)
+    await register_bot(database_url, token=SECOND_TOKEN)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        nina = await tg.create_user("Nina")
+        await bound_forum(sandbox, tg, nina, BOT_ID, "Notes with A")
+        await bound_forum(sandbox, tg, nina, SECOND_ID, "Notes with B")
+        await tg.send_text(nina, "alpha: call the plumber", bot_id=BOT_ID)
+        await tg.send_text(nina, "bravo: water the ferns", bot_id=SECOND_ID)
+        for bot_id in (BOT_ID, SECOND_ID):
+            await tg.expect_message(chat_id=nina["id"], bot_id=bot_id, contains="Where")
+        assert set(await _notes_by_bot(database_url, nina["id"])) == {BOT_ID, SECOND_ID}
+
+        menu = await _privacy_menu(tg, nina, BOT_ID)
+        await tg.press(nina, menu, PrivacyAction(action="export").pack(), bot_id=BOT_ID)
+        exported = await tg.expect(
+            lambda e: e["type"] == "message" and "document" in e["message"], "the export file"
+        )
+        assert exported["bot_id"] == BOT_ID
+        document = (await tg.download(exported["message"]["document"]["file_id"])).decode()
+        assert "alpha" in document and "Notes with A" in document
+        assert "bravo" not in document and "Notes with B" not in document
+        assert str(SECOND_ID) not in document
+
+        await tg.press(nina, menu, PrivacyAction(action="delete").pack(), bot_id=BOT_ID)
+        confirm = await tg.expect_edit(chat_id=nina["id"], message_id=menu["message_id"])
+        await tg.press(nina, confirm, PrivacyAction(action="confirm").pack(), bot_id=BOT_ID)
+        await tg.expect_edit(chat_id=nina["id"], message_id=menu["message_id"])
+        await tg.send_text(nina, "/help", bot_id=SECOND_ID)  # B still knows her
+        await tg.expect_message(chat_id=nina["id"], bot_id=SECOND_ID, contains="/privacy")
+        assert await _notes_by_bot(database_url, nina["id"]) == {
+            SECOND_ID: ["bravo: water the ferns"]
+        }
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                groups = await session.scalars(
+                    select(NotesGroup.bot_id).where(NotesGroup.owner_id == nina["id"])
+                )
+                assert list(groups) == [SECOND_ID]
+        finally:
+            await engine.dispose()

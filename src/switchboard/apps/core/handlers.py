@@ -184,7 +184,7 @@ async def privacy_action(
         return
     apps = [platform.apps[name] for name in platform.enabled.of(bot.id) if name in platform.apps]
     if callback_data.action == "export":
-        document = await service.export_user(session, user_id, apps)
+        document = await service.export_user(session, bot.id, user_id, apps)
         await query.answer()
         await bot.send_document(
             user_id,
@@ -198,7 +198,7 @@ async def privacy_action(
                 _("core.privacy.delete_confirm"), reply_markup=confirm_delete_keyboard(_)
             )
     elif callback_data.action == "confirm":
-        await service.delete_user(session, user_id, apps, platform.dispatcher.storage)
+        await service.delete_user(session, bot.id, user_id, apps, platform.dispatcher.storage)
         await query.answer()
         if message:
             await message.edit_text(_("core.privacy.deleted"))
