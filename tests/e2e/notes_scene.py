@@ -30,13 +30,19 @@ async def until(condition: Callable[[], Any], what: str, seconds: float = 30) ->
     raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
-async def bound_forum(sandbox: SandboxServer, tg: SandboxClient, user: Json) -> Forum:
+async def bound_forum(
+    sandbox: SandboxServer,
+    tg: SandboxClient,
+    user: Json,
+    bot_id: int = BOT_ID,
+    title: str = "My notes",
+) -> Forum:
     """Create a forum, add the bot as an admin who manages topics, /bind, create starters."""
-    chat = await tg.create_group(user, "My notes", forum=True)
+    chat = await tg.create_group(user, title, forum=True)
     await tg.add_member(
         chat,
         user,
-        BOT_ID,
+        bot_id,
         status="administrator",
         rights={"can_manage_topics": True, "can_delete_messages": True},
     )

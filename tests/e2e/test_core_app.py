@@ -105,3 +105,25 @@ async def test_each_update_is_recorded_once(platform: RunningPlatform) -> None:
         count = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
     await engine.dispose()
     assert count == 5
+
+
+async def test_a_command_for_another_bot_is_ignored(platform: RunningPlatform) -> None:
+    """In a group an admin bot sees every message, "/help@other_bot" too: it is not ours to
+    answer (not even with "unknown command"), while "/help@e2e_bot" and "/help" are."""
+    tg, user = platform.tg, platform.user
+    group = await tg.create_group(user, "Club")
+    await tg.add_member(group, user, platform.bot_id, status="administrator")
+    first = await tg.send_text(user, "/help@other_bot", chat_id=group["id"])
+    await tg.send_text(user, "/frobnicate@other_bot now", chat_id=group["id"])
+    await tg.send_text(user, "/settings@OTHER_BOT", chat_id=group["id"])
+    await tg.send_text(user, "/help@E2E_bot", chat_id=group["id"])
+    await tg.expect_message(chat_id=group["id"], contains="/privacy")
+    await tg.send_text(user, "/help", chat_id=group["id"])
+    await tg.expect_message(chat_id=group["id"], contains="/privacy")
+    chat = platform.sandbox.world.chats[group["id"]]
+    answers = [
+        m
+        for m in chat.messages.values()
+        if m["message_id"] > first["message_id"] and m.get("from", {}).get("is_bot")
+    ]
+    assert len(answers) == 2, [m.get("text") for m in answers]  # one per /help for us

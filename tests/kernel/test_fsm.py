@@ -366,6 +366,37 @@ async def test_forget_user_in_redis(
         await storage.close()
 
 
+async def assert_only_this_bot_forgotten(storage: BaseStorage) -> None:
+    for key in USER_KEYS + OTHER_KEYS:
+        forgotten = key.user_id == USER_ID and key.bot_id == BOT_ID
+        expected = (None, {}) if forgotten else ("S:one", {"n": 1})
+        assert (await storage.get_state(key), await storage.get_data(key)) == expected, key
+
+
+async def test_forget_user_with_one_bot_in_the_database(storage: DatabaseStorage) -> None:
+    """/privacy answers for the bot it is sent to: the user's conversations with other bots
+    of the deployment stay."""
+    await fill(storage)
+    mine = [key for key in USER_KEYS if key.bot_id == BOT_ID]
+    assert await forget_user(storage, USER_ID, BOT_ID) == len(mine)
+    await assert_only_this_bot_forgotten(storage)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_forget_user_with_one_bot_in_redis(
+    redis_url: str, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    storage = make_fsm_storage(redis_url, session_factory)
+    try:
+        await fill(storage)
+        mine = [key for key in USER_KEYS if key.bot_id == BOT_ID]
+        assert await forget_user(storage, USER_ID, BOT_ID) == 2 * len(mine)
+        await assert_only_this_bot_forgotten(storage)
+    finally:
+        await storage.close()
+
+
 # --- the migration -------------------------------------------------------------------------
 
 

@@ -56,3 +56,47 @@ async def test_a_contact_into_a_missing_topic_is_refused(tg: SandboxClient, api:
     )
     assert response.status_code == 404
     assert response.json()["error"] == f"no topic 999 in chat {scene.forum['id']}"
+
+
+async def test_a_forged_press_sends_any_data_but_only_on_an_inline_keyboard(
+    tg: SandboxClient, api: BotApi
+) -> None:
+    """A modified client can put any data on a tap, as Telegram checks only that the message
+    has an inline keyboard and the data's size: the sandbox lets tests act as that attacker."""
+    alice = await tg.create_user("Alice")
+    await tg.send_text(alice, "/start", bot_id=api.id)
+    plain = await api.ok("sendMessage", chat_id=alice["id"], text="no buttons")
+    keyboard = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
+    menu = await api.ok("sendMessage", chat_id=alice["id"], text="pick", reply_markup=keyboard)
+    await api.ok("getUpdates", offset=-1)
+    last = (await api.ok("getUpdates"))[-1]["update_id"]
+    await api.ok("getUpdates", offset=last + 1)
+
+    refused = await tg.http.post(
+        "/sandbox/api/press",
+        json={
+            "user_id": alice["id"],
+            "bot_id": api.id,
+            "message_id": menu["message_id"],
+            "callback_data": "other:42",
+        },
+    )
+    assert refused.status_code == 400  # an honest client only has the buttons it shows
+
+    await tg.press(alice, menu, "other:42", bot_id=api.id, forged=True)
+    updates = await api.ok("getUpdates")
+    assert [u["callback_query"]["data"] for u in updates] == ["other:42"]
+    assert updates[0]["callback_query"]["message"]["message_id"] == menu["message_id"]
+
+    for message, data in ((plain, "x"), (menu, "x" * 65)):
+        response = await tg.http.post(
+            "/sandbox/api/press",
+            json={
+                "user_id": alice["id"],
+                "bot_id": api.id,
+                "message_id": message["message_id"],
+                "callback_data": data,
+                "forged": True,
+            },
+        )
+        assert response.status_code == 400, response.text

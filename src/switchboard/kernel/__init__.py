@@ -12,7 +12,7 @@ from switchboard.kernel.apps import (
     UserDataExport,
 )
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
-from switchboard.kernel.fsm import DatabaseStorage, forget_user
+from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
 from switchboard.kernel.fsm_models import FsmState
 from switchboard.kernel.housekeeping import Retention
 from switchboard.kernel.i18n import Translate, Translator
@@ -53,6 +53,7 @@ __all__ = [
     "UserDataDelete",
     "UserDataExport",
     "UserRecord",
+    "bind_session",
     "bulk_sends",
     "commands_or_in_state",
     "count_jobs_by_state",

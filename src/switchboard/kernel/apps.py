@@ -46,8 +46,11 @@ class PlatformServices(Protocol):
     def translate(self, key: str, locale: str, **params: Any) -> str: ...
 
 
-UserDataExport = Callable[[AsyncSession, int], Awaitable[dict[str, Any]]]
-UserDataDelete = Callable[[AsyncSession, int], Awaitable[int]]
+# (session, bot_id, user_id): what the app keeps of the user *with that bot*. /privacy answers
+# for the bot it is sent to: the same person's data with another bot of the deployment is not
+# that bot's to show or to delete.
+UserDataExport = Callable[[AsyncSession, int, int], Awaitable[dict[str, Any]]]
+UserDataDelete = Callable[[AsyncSession, int, int], Awaitable[int]]
 
 
 @dataclass(frozen=True)

@@ -244,11 +244,15 @@ class DatabaseStorage(BaseStorage):
         async with self._sessions() as session, session.begin():
             yield session
 
-    async def forget_user(self, user_id: int) -> int:
-        """Delete every conversation of `user_id`, with any bot; how many rows went."""
+    async def forget_user(self, user_id: int, bot_id: int | None = None) -> int:
+        """Delete every conversation of `user_id` (with `bot_id`, or with any bot); how many
+        rows went."""
         _written()
+        statement = delete(FsmState).where(FsmState.user_id == user_id)
+        if bot_id is not None:
+            statement = statement.where(FsmState.bot_id == bot_id)
         async with self._transaction() as session:
-            result = await session.execute(delete(FsmState).where(FsmState.user_id == user_id))
+            result = await session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
@@ -340,23 +344,28 @@ def make_fsm_storage(
     return DatabaseStorage(session_factory)
 
 
-async def forget_user(storage: BaseStorage, user_id: int) -> int:
-    """Delete every FSM state and data of `user_id` (/privacy delete); how many records went.
+async def forget_user(storage: BaseStorage, user_id: int, bot_id: int | None = None) -> int:
+    """Delete every FSM state and data of `user_id` (/privacy delete) with `bot_id`, or with
+    every bot if None; how many records went.
 
     Works on the storages `make_fsm_storage` returns. In Redis the keys are found with SCAN,
     which walks the keyspace: fine for a rare privacy request, not for a hot path.
     """
     if isinstance(storage, DatabaseStorage):
-        return await storage.forget_user(user_id)
+        return await storage.forget_user(user_id, bot_id)
     if isinstance(storage, RedisStorage) and isinstance(storage.key_builder, FsmKeyBuilder):
         prefix = storage.key_builder.prefix
-        # '*' also matches ':', so check the user's own segment of each key found.
+        # '*' also matches ':', so check the user's (and the bot's) own segment of each key.
         position = prefix.count(":") + 4  # after the prefix: bot, chat, thread, user
         wanted = str(user_id)
+        bot = "*" if bot_id is None else str(bot_id)
         keys = [
             key
-            async for key in storage.redis.scan_iter(match=f"{prefix}:*:*:*:{wanted}:*", count=1000)
+            async for key in storage.redis.scan_iter(
+                match=f"{prefix}:{bot}:*:*:{wanted}:*", count=1000
+            )
             if _text(key).split(":")[position] == wanted
+            and (bot_id is None or _text(key).split(":")[position - 3] == bot)
         ]
         return int(await storage.redis.delete(*keys)) if keys else 0
     raise TypeError(f"cannot forget users in a {type(storage).__name__}")

@@ -25,6 +25,7 @@ from switchboard.db.engine import database_file
 from switchboard.db.migrate import upgrade
 from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
+from switchboard.kernel.addressing import ignore_commands_for_other_bots
 from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus
@@ -109,6 +110,7 @@ class Platform:
         self.dispatcher = Dispatcher(
             storage=make_fsm_storage(self.settings.redis_url, self.sessions)
         )
+        ignore_commands_for_other_bots(self.dispatcher)  # "/help@other_bot" in a group
         for app in self.apps.values():
             self.dispatcher.include_router(self._gated_router(app))
             if app.register_jobs is not None:

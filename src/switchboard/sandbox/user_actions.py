@@ -129,7 +129,13 @@ def send_web_app_data(world: World, user_id: int, bot_id: int, data: str, button
     return post_from_user(world, ref.chat, ref.user, content)
 
 
-def press_button(ref: ChatRef, message_id: int, callback_data: str) -> str:
+CALLBACK_DATA_LIMIT = 64  # bytes, as Telegram takes them from a client
+
+
+def press_button(ref: ChatRef, message_id: int, callback_data: str, *, forged: bool = False) -> str:
+    """A tap on an inline button of a bot's message. `forged`: a modified client sends any
+    data on a message that has an inline keyboard (Telegram checks no more than that and the
+    size), as an attacker can; bots must not trust callback data."""
     chat = ref.chat
     message = chat.messages.get(message_id)
     if message is None:
@@ -139,7 +145,12 @@ def press_button(ref: ChatRef, message_id: int, callback_data: str) -> str:
     if bot is None:
         raise ValueError("only a bot's message has inline buttons to press")
     buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-    if not any(b.get("callback_data") == callback_data for b in buttons):
+    if forged:
+        if not any("callback_data" in b for b in buttons):
+            raise ValueError("the message has no inline button that sends callback data")
+        if not 1 <= len(callback_data.encode()) <= CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data must be 1-{CALLBACK_DATA_LIMIT} bytes")
+    elif not any(b.get("callback_data") == callback_data for b in buttons):
         raise ValueError(f"the message has no button with callback_data {callback_data!r}")
     user = ref.user
     pending = ref.world.new_callback(bot, user, chat, message_id)

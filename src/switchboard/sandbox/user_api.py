@@ -297,7 +297,11 @@ async def press(request: Request, world: World) -> Any:
     message_id = _int(data, "message_id")
     callback_data = _str(data, "callback_data")
     assert message_id is not None and callback_data is not None
-    return {"callback_query_id": actions.press_button(ref, message_id, callback_data)}
+    forged = data.get("forged", False)
+    if not isinstance(forged, bool):
+        raise UserApiError(400, "forged must be true or false")
+    pressed = actions.press_button(ref, message_id, callback_data, forged=forged)
+    return {"callback_query_id": pressed}
 
 
 @endpoint

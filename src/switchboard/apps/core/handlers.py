@@ -111,7 +111,9 @@ async def language_chosen(
         "core.language.set", callback_data.code, language=LANGUAGES[callback_data.code]
     )
     await query.answer(text)
-    if isinstance(query.message, Message):
+    # Anyone in a group may tap a language button there, each for themselves: the message is
+    # only changed in the user's own private chat, never a message someone else asked for.
+    if isinstance(query.message, Message) and query.message.chat.id == query.from_user.id:
         await query.message.edit_text(text)
 
 
@@ -167,6 +169,9 @@ async def timezone_from_location(
 
 
 async def privacy(message: Message, _: Translate) -> None:
+    if message.chat.type != "private":
+        await message.answer(_("core.privacy.private_only"), parse_mode=None)
+        return
     await message.answer(
         _("core.privacy.summary"), reply_markup=privacy_keyboard(_), parse_mode=None
     )
@@ -181,10 +186,15 @@ async def privacy_action(
     _: Translate,
 ) -> None:
     user_id = query.from_user.id
-    apps = [platform.apps[name] for name in platform.enabled.of(bot.id) if name in platform.apps]
     message = query.message if isinstance(query.message, Message) else None
+    if message is None or message.chat.id != user_id:
+        # Only in the user's private chat with the bot: a tap on a message in a group (or
+        # forged data on it) must neither act nor change the message someone else asked for.
+        await query.answer(_("core.privacy.private_only"), show_alert=True)
+        return
+    apps = [platform.apps[name] for name in platform.enabled.of(bot.id) if name in platform.apps]
     if callback_data.action == "export":
-        document = await service.export_user(session, user_id, apps)
+        document = await service.export_user(session, bot.id, user_id, apps)
         await query.answer()
         await bot.send_document(
             user_id,
@@ -198,7 +208,7 @@ async def privacy_action(
                 _("core.privacy.delete_confirm"), reply_markup=confirm_delete_keyboard(_)
             )
     elif callback_data.action == "confirm":
-        await service.delete_user(session, user_id, apps, platform.dispatcher.storage)
+        await service.delete_user(session, bot.id, user_id, apps, platform.dispatcher.storage)
         await query.answer()
         if message:
             await message.edit_text(_("core.privacy.deleted"))

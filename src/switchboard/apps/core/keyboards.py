@@ -1,4 +1,8 @@
-"""Inline keyboards of the core app; callback data is namespaced `core:…`."""
+"""Inline keyboards of the core app; callback data is namespaced `core-…`.
+
+The data names no object: a language code (checked against the list) and a /privacy action on
+the tapping user's own data, taken only in their private chat with the bot.
+"""
 
 from __future__ import annotations
 

@@ -79,39 +79,54 @@ def _row(record: Any) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
 
-async def export_user(session: AsyncSession, user_id: int, apps: list[App]) -> bytes:
-    """Everything stored about a user, as a JSON document."""
+# /privacy answers for the bot it is sent to. One deployment runs many bots, and one person may
+# use several of them: what they keep with another bot is not this bot's to show or delete.
+# The user's row (name, language, time zone) is shared by the bots; it is exported by each and
+# deleted with the last bot that knows the user (the one with the last private chat).
+
+
+async def export_user(session: AsyncSession, bot_id: int, user_id: int, apps: list[App]) -> bytes:
+    """Everything stored about a user with this bot, as a JSON document."""
     user = await session.get(UserRecord, user_id)
+    chats = select(ChatRecord).where(ChatRecord.bot_id == bot_id, ChatRecord.id == user_id)
     document: dict[str, Any] = {
         "exported_at": datetime.now(UTC).isoformat(),
         "user": _row(user) if user is not None else None,
-        "private_chats": [
-            _row(chat)
-            for chat in await session.scalars(select(ChatRecord).where(ChatRecord.id == user_id))
-        ],
+        "private_chats": [_row(chat) for chat in await session.scalars(chats)],
     }
     for app in apps:
         if app.export_user_data is not None:
-            document[app.name] = await app.export_user_data(session, user_id)
+            document[app.name] = await app.export_user_data(session, bot_id, user_id)
     return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode()
 
 
 async def delete_user(
-    session: AsyncSession, user_id: int, apps: list[App], fsm: BaseStorage | None = None
+    session: AsyncSession,
+    bot_id: int,
+    user_id: int,
+    apps: list[App],
+    fsm: BaseStorage | None = None,
 ) -> int:
-    """Forget a user everywhere (Redis FSM keys too); returns how many rows went."""
+    """Forget a user as this bot knows them (Redis FSM keys too); how many rows went."""
     removed = 0
     if fsm is not None and not isinstance(fsm, DatabaseStorage):
-        removed += await forget_user(fsm, user_id)
+        removed += await forget_user(fsm, user_id, bot_id)
     for app in apps:
         if app.delete_user_data is not None:
-            removed += await app.delete_user_data(session, user_id)
+            removed += await app.delete_user_data(session, bot_id, user_id)
     for statement in (
-        delete(FsmState).where(FsmState.user_id == user_id),
-        delete(ChatRecord).where(ChatRecord.id == user_id),
-        delete(UserRecord).where(UserRecord.id == user_id),
+        delete(FsmState).where(FsmState.bot_id == bot_id, FsmState.user_id == user_id),
+        delete(ChatRecord).where(ChatRecord.bot_id == bot_id, ChatRecord.id == user_id),
     ):
         result = await session.execute(statement)
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    known_elsewhere = await session.scalar(
+        select(ChatRecord.bot_id)
+        .where(ChatRecord.id == user_id, ChatRecord.bot_id != bot_id)
+        .limit(1)
+    )
+    if known_elsewhere is None:
+        result = await session.execute(delete(UserRecord).where(UserRecord.id == user_id))
         removed += int(getattr(result, "rowcount", 0) or 0)
     return removed
 

@@ -12,18 +12,21 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import HasText, Translate
+from switchboard.kernel import HasText, PlatformServices, Translate, bind_session
 
 from . import metrics, service
 from .capture_reader import read_capture
 from .filters import GeneralTopicMessage, PrivateNonCommand, TopicServiceMessage
 from .keyboards import NoteChoice, StarterTopics, TopicEdit, all_topics, starter_offer, topic_editor
-from .models import Note, NotesTopic
+from .models import NotesGroup, NotesTopic
 from .recall import find_command, recent_command, tags_command, topic_counts
 from .rendering import FIELDS, check_format
+from .topic_creation import CreateTopic, TopicRefused, make_topics
+
+TOPIC_FIELDS = frozenset({"description", "format"})
 
 
 class NotesFlow(StatesGroup):
@@ -92,32 +95,70 @@ async def create_starters(
     query: CallbackQuery,
     callback_data: StarterTopics,
     bot: Bot,
-    session: AsyncSession,
+    platform: PlatformServices,
+    event_update: Update,
     locale: str,
     _: Translate,
 ) -> None:
-    group = await service.group_of_user(session, bot.id, query.from_user.id)
-    if group is None or group.id != callback_data.group:
-        await query.answer(_("notes.capture.no_group"), show_alert=True)
+    # Telegram is called here, between short transactions of our own: the update's session
+    # stays unused (on SQLite it would hold the one write turn the short ones need).
+    sessions = platform.session_factory
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    try:
+        async with sessions() as session:
+            group = await service.owned_group(
+                session, bot.id, query.from_user.id, callback_data.group, chat_id
+            )
+        made = await make_topics(
+            sessions,
+            group,
+            service.starters(locale),
+            _topic_maker(bot, group.chat_id),
+            attempt=event_update.update_id,
+        )
+    except service.NotesError as error:
+        await query.answer(_(error.key, **error.params), show_alert=True)
         return
-    missing = await service.missing_starters(session, group, locale)
-    created = []
-    for name, description in missing:
-        try:
-            topic = await bot.create_forum_topic(group.chat_id, name)
-        except TelegramBadRequest as error:
-            await query.answer(_("notes.confirm.new_failed", reason=error.message), show_alert=True)
-            return
-        await service.remember_topic(session, group, topic.message_thread_id, name, description)
-        created.append(name)
     await query.answer()
-    text = (
-        _("notes.starters.created", names=", ".join(created))
-        if created
-        else _("notes.starters.none_missing")
-    )
+    lines = []
+    if made.made:
+        lines.append(_("notes.starters.created", names=", ".join(t.name for t in made.made)))
+    if made.uncertain:
+        lines.append(_("notes.starters.uncertain", names=", ".join(made.uncertain)))
+    if not lines:
+        lines.append(_("notes.starters.none_missing"))
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, parse_mode=None)
+        await query.message.edit_text(
+            "\n".join(lines),
+            reply_markup=starter_offer(group.id, _) if made.uncertain else None,
+            parse_mode=None,
+        )
+
+
+def _topic_maker(bot: Bot, chat_id: int) -> CreateTopic:
+    async def create(name: str) -> int:
+        try:
+            topic = await bot.create_forum_topic(chat_id, name)
+        except TelegramBadRequest as error:  # Telegram said no: nothing was made
+            raise TopicRefused(error.message) from None
+        return topic.message_thread_id
+
+    return create
+
+
+async def _new_topic(
+    bot: Bot, platform: PlatformServices, group: NotesGroup, name: str, attempt: int
+) -> NotesTopic:
+    """The group's topic called `name`, made now if it has none (the update's session must
+    not be in use yet: see `create_starters`)."""
+    made = await make_topics(
+        platform.session_factory, group, [(name, "")], _topic_maker(bot, group.chat_id), attempt
+    )
+    topic = made.topic(name)
+    if topic is None:
+        # Shown in a tap's answer too, which Telegram cuts at 200 characters.
+        raise service.NotesError("notes.confirm.new_uncertain", name=name.strip()[:60])
+    return topic
 
 
 async def topic_service(message: Message, bot: Bot, session: AsyncSession) -> None:
@@ -167,13 +208,20 @@ async def topics_command(
 async def topic_edit(
     query: CallbackQuery,
     callback_data: TopicEdit,
+    bot: Bot,
     state: FSMContext,
     session: AsyncSession,
     _: Translate,
 ) -> None:
-    topic = await session.get(NotesTopic, callback_data.topic)
-    if topic is None or topic.deleted:
-        await query.answer(_("notes.topic.not_found"), show_alert=True)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    try:
+        if callback_data.field not in TOPIC_FIELDS:
+            raise service.NotesError("notes.tap.foreign")
+        _group, topic = await service.owned_topic(
+            session, bot.id, query.from_user.id, callback_data.topic, chat_id
+        )
+    except service.NotesError as error:
+        await query.answer(_(error.key, **error.params), show_alert=True)
         return
     await state.set_state(NotesFlow.topic_field)
     await state.update_data(topic_id=topic.id, field=callback_data.field)
@@ -192,7 +240,7 @@ async def bot_reply(query: CallbackQuery, text: str) -> None:
 
 
 async def topic_field_value(
-    message: Message, state: FSMContext, session: AsyncSession, _: Translate
+    message: Message, bot: Bot, state: FSMContext, session: AsyncSession, _: Translate
 ) -> None:
     data = await state.get_data()
     value = (message.text or "").strip()
@@ -212,7 +260,9 @@ async def topic_field_value(
     else:
         edit = {"description": value}
     try:
-        await service.edit_topic(session, message.from_user.id, int(data["topic_id"]), **edit)
+        await service.edit_topic(
+            session, bot.id, message.from_user.id, int(data["topic_id"]), **edit
+        )
     except service.NotesError as error:
         await message.answer(_(error.key, **error.params), parse_mode=None)
     else:
@@ -254,21 +304,31 @@ async def choice(
     bot: Bot,
     session: AsyncSession,
     state: FSMContext,
+    platform: PlatformServices,
+    event_update: Update,
     _: Translate,
 ) -> None:
     user_id = query.from_user.id
     message = query.message if isinstance(query.message, Message) else None
     try:
+        if query.message is None:  # a button of an inline message: none of ours
+            raise service.NotesError("notes.tap.foreign")
+        chat_id = query.message.chat.id
+        if callback_data.act == "new":  # may call Telegram: before the update's session is used
+            await _new_topic_tap(query, callback_data.note, chat_id, bot, session, state,
+                                 platform, event_update.update_id, _)  # fmt: skip
+            return
+        note = await service.tapped_note(session, bot.id, user_id, callback_data.note, chat_id)
         if callback_data.act == "file":
-            note = await service.choose_topic(
-                session, callback_data.note, user_id, callback_data.topic,
+            await service.choose_topic(
+                session, note.id, user_id, callback_data.topic,
                 first_choice=(callback_data.rank == 1) if callback_data.rank else False,
             )  # fmt: skip
             await query.answer()
             if message:
                 await message.edit_reply_markup(reply_markup=None)
         elif callback_data.act == "other":
-            note = await _pending(session, callback_data.note, user_id)
+            service.check_pending(note)
             group = await service.group_of_user(session, bot.id, user_id)
             topics = await service.topics_of(session, group) if group else []
             await query.answer()
@@ -278,26 +338,13 @@ async def choice(
                     reply_markup=all_topics(note.id, topics, _),
                     parse_mode=None,
                 )
-        elif callback_data.act == "new":
-            note = await _pending(session, callback_data.note, user_id)
-            if note.proposed_topic:
-                await _file_into_new_topic(bot, session, note, note.proposed_topic, _)
-                await query.answer(_("notes.confirm.new_created", name=note.proposed_topic))
-                if message:
-                    await message.edit_reply_markup(reply_markup=None)
-            else:
-                await state.set_state(NotesFlow.new_topic_name)
-                await state.update_data(note_id=note.id)
-                await query.answer()
-                if message:
-                    await message.answer(_("notes.confirm.new_prompt"), parse_mode=None)
         elif callback_data.act == "cancel":
-            await service.cancel_note(session, callback_data.note, user_id)
+            await service.cancel_note(session, note.id, user_id)
             await query.answer()
             if message:
                 await message.edit_text(_("notes.confirm.cancelled"), parse_mode=None)
         elif callback_data.act == "transcribe":
-            await service.request_transcription(session, callback_data.note, user_id)
+            await service.request_transcription(session, note.id, user_id)
             await query.answer(_("notes.transcribe.started"))
         else:
             await query.answer()
@@ -305,45 +352,73 @@ async def choice(
         await query.answer(_(error.key, **error.params), show_alert=True)
 
 
-async def _pending(session: AsyncSession, note_id: int, user_id: int) -> Note:
-    note = await session.get(Note, note_id)
-    if note is None or note.user_id != user_id:
-        raise service.NotesError("notes.confirm.gone")
-    if note.state != "pending":
-        raise service.NotesError("notes.confirm.already")
-    return note
-
-
-async def _file_into_new_topic(
-    bot: Bot, session: AsyncSession, note: Note, name: str, _: Translate
+async def _new_topic_tap(
+    query: CallbackQuery,
+    note_id: int,
+    chat_id: int,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    platform: PlatformServices,
+    attempt: int,
+    _: Translate,
 ) -> None:
-    group = await service.group_of_user(session, bot.id, note.user_id)
+    """ "New topic": made at once under the name the classifier proposed, else asked for."""
+    async with platform.session_factory() as short:
+        note = await service.tapped_note(short, bot.id, query.from_user.id, note_id, chat_id)
+        service.check_pending(note)
+        group = await service.group_of_user(short, bot.id, note.user_id)
     if group is None:
         raise service.NotesError("notes.capture.no_group")
-    try:
-        created = await bot.create_forum_topic(group.chat_id, name[:128])
-    except TelegramBadRequest as error:
-        raise service.NotesError("notes.confirm.new_failed", reason=error.message) from None
-    topic = await service.remember_topic(session, group, created.message_thread_id, name[:128])
+    message = query.message if isinstance(query.message, Message) else None
+    if not note.proposed_topic:
+        await state.set_state(NotesFlow.new_topic_name)
+        await state.update_data(note_id=note.id)
+        await query.answer()
+        if message:
+            await message.answer(_("notes.confirm.new_prompt"), parse_mode=None)
+        return
+    topic = await _new_topic(bot, platform, group, note.proposed_topic, attempt)
     await service.choose_topic(session, note.id, note.user_id, topic.id, first_choice=False)
+    await query.answer(_("notes.confirm.new_created", name=topic.name))
+    if message:
+        await message.edit_reply_markup(reply_markup=None)
 
 
 async def new_topic_name(
-    message: Message, bot: Bot, state: FSMContext, session: AsyncSession, _: Translate
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    session: AsyncSession,
+    platform: PlatformServices,
+    event_update: Update,
+    _: Translate,
 ) -> None:
     name = (message.text or "").strip()
-    data = await state.get_data()
-    await state.clear()
-    if name.startswith("/") or not name:
+    if name.startswith("/") or not name or message.from_user is None:
+        await state.clear()
         return
-    assert message.from_user is not None
     try:
-        note = await _pending(session, int(data["note_id"]), message.from_user.id)
-        await _file_into_new_topic(bot, session, note, name, _)
+        # Short transactions of our own until the topic is made (see `create_starters`); the
+        # update's session, the FSM's too, comes after.
+        async with platform.session_factory() as short:
+            with bind_session(short):
+                data = await state.get_data()
+            note = await service.tapped_note(
+                short, bot.id, message.from_user.id, int(data.get("note_id", 0)), message.chat.id
+            )
+            service.check_pending(note)
+            group = await service.group_of_user(short, bot.id, note.user_id)
+        if group is None:
+            raise service.NotesError("notes.capture.no_group")
+        topic = await _new_topic(bot, platform, group, name, event_update.update_id)
+        await service.choose_topic(session, note.id, note.user_id, topic.id, first_choice=False)
     except service.NotesError as error:
+        await state.clear()
         await message.answer(_(error.key, **error.params), parse_mode=None)
         return
-    await message.answer(_("notes.confirm.new_created", name=name[:128]), parse_mode=None)
+    await state.clear()
+    await message.answer(_("notes.confirm.new_created", name=topic.name), parse_mode=None)
 
 
 async def autofile(

@@ -238,7 +238,7 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
         _ = runtime.translator.bind(await _locale(session, note.user_id))
         session.expunge_all()
     bot = runtime.services.bot(note.bot_id)
-    if group is None or topic is None or topic.deleted:
+    if group is None or topic is None or topic.deleted or topic.chat_id != group.chat_id:
         await _ask_again(ctx, bot, note, _, topic.name if topic else "?", forget=None)
         return
     try:

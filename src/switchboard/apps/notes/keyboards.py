@@ -1,4 +1,9 @@
-"""Inline keyboards of the notes app."""
+"""Inline keyboards of the notes app.
+
+Callback data is whatever the client sends, and the ids in it are sequential: every handler of
+these buttons checks that the object named is the tapping user's, with this bot, tapped in a
+chat where it was shown (`service.tapped_note`, `owned_topic`, `owned_group`).
+"""
 
 from __future__ import annotations
 

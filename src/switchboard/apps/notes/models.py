@@ -49,18 +49,51 @@ class NotesGroup(Base):
 
 
 class NotesTopic(Base):
-    """A forum topic the bot knows in a bound group, with the user's description and format."""
+    """A forum topic the bot knows in a bound group, with the user's description and format.
+
+    `chat_id` is the forum it lives in: a user who binds another group and later comes back
+    finds the first group's topics known again (a thread id means nothing in another chat).
+    """
 
     __tablename__ = "notes_topics"
-    __table_args__ = (UniqueConstraint("group_id", "thread_id"),)
+    __table_args__ = (UniqueConstraint("group_id", "chat_id", "thread_id"),)
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     group_id: Mapped[int] = mapped_column(BigID, ForeignKey("notes_groups.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[str] = mapped_column(Text, default="")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TopicCreation(Base):
+    """A forum topic the bot is creating in Telegram, written (and committed) before the call.
+
+    Once Telegram answers, the row is replaced by the topic's `NotesTopic`, in one transaction.
+    A row still here means a call was made whose outcome is not known (the process died, or the
+    call is under way): the topic is not created again, for Telegram does not say which topics
+    a group has. The row is resolved when Telegram tells of the topic (`forum_topic_created`),
+    or re-created once the user, told of it, asks again.
+
+    `state`: "calling" (the call may be under way), "unknown" (a later attempt found it so and
+    told the user). `attempt` names what made the call or told the user (an update id), so that
+    a redelivery of the same update is told apart from the user's new request.
+    """
+
+    __tablename__ = "notes_topic_creations"
+    __table_args__ = (UniqueConstraint("group_id", "chat_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    group_id: Mapped[int] = mapped_column(BigID, ForeignKey("notes_groups.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(128))
+    name_key: Mapped[str] = mapped_column(String(128))  # the name lower-cased: one at a time
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="calling")
+    attempt: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,8 @@
-"""What /privacy exports and deletes of the notes app."""
+"""What /privacy exports and deletes of the notes app: the user's notes with one bot.
+
+A deployment runs many bots and one person may use several: each bot's /privacy answers for
+what the user keeps with that bot only.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import Note, NotesGroup, NotesTopic
 
 
-async def export_user_notes(session: AsyncSession, user_id: int) -> dict[str, Any]:
-    groups = list(await session.scalars(select(NotesGroup).where(NotesGroup.owner_id == user_id)))
+async def export_user_notes(session: AsyncSession, bot_id: int, user_id: int) -> dict[str, Any]:
+    groups = list(
+        await session.scalars(
+            select(NotesGroup).where(NotesGroup.bot_id == bot_id, NotesGroup.owner_id == user_id)
+        )
+    )
     topics = list(
         await session.scalars(
             select(NotesTopic).where(NotesTopic.group_id.in_([g.id for g in groups]))
         )
     )
     notes = list(
-        await session.scalars(select(Note).where(Note.user_id == user_id).order_by(Note.id))
+        await session.scalars(
+            select(Note).where(Note.bot_id == bot_id, Note.user_id == user_id).order_by(Note.id)
+        )
     )
     return {
         "groups": [{"chat_id": g.chat_id, "title": g.title} for g in groups],
@@ -44,11 +54,11 @@ async def export_user_notes(session: AsyncSession, user_id: int) -> dict[str, An
     }
 
 
-async def delete_user_notes(session: AsyncSession, user_id: int) -> int:
+async def delete_user_notes(session: AsyncSession, bot_id: int, user_id: int) -> int:
     removed = 0
     for statement in (
-        delete(Note).where(Note.user_id == user_id),
-        delete(NotesGroup).where(NotesGroup.owner_id == user_id),
+        delete(Note).where(Note.bot_id == bot_id, Note.user_id == user_id),
+        delete(NotesGroup).where(NotesGroup.bot_id == bot_id, NotesGroup.owner_id == user_id),
     ):
         result = await session.execute(statement)
         removed += int(getattr(result, "rowcount", 0) or 0)

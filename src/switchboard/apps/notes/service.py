@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.db import utcnow
+from switchboard.db import dialect_insert, utcnow
 from switchboard.kernel import enqueue
 
-from .models import Note, NotesGroup, NotesTopic
+from .models import Note, NotesGroup, NotesTopic, TopicCreation
 
 PREPARE_JOB = "notes.prepare"
 FILE_JOB = "notes.file"
@@ -87,16 +87,16 @@ async def group_of_chat(session: AsyncSession, bot_id: int, chat_id: int) -> Not
 async def bind_group(
     session: AsyncSession, bot_id: int, user_id: int, chat_id: int, title: str
 ) -> NotesGroup:
-    """Link a forum group to the user who sent /bind there (one group per user and bot)."""
+    """Link a forum group to the user who sent /bind there (one group per user and bot).
+
+    Moving to another forum keeps what the bot knows of the one left (topics belong to their
+    chat): coming back, its topics are known again and not created twice."""
     bound = await group_of_chat(session, bot_id, chat_id)
     if bound is not None and bound.owner_id != user_id:
         raise NotesError("notes.bind.taken")
     mine = await group_of_user(session, bot_id, user_id)
     if mine is not None and mine.chat_id != chat_id:
         mine.chat_id, mine.title, mine.bound_at = chat_id, title, utcnow()
-        await session.execute(
-            update(NotesTopic).where(NotesTopic.group_id == mine.id).values(deleted=True)
-        )
         return mine
     if mine is not None:
         mine.title = title
@@ -108,30 +108,68 @@ async def bind_group(
 
 
 async def topics_of(session: AsyncSession, group: NotesGroup) -> list[NotesTopic]:
+    """The live topics of the group's forum."""
     rows = await session.scalars(
         select(NotesTopic)
-        .where(NotesTopic.group_id == group.id, NotesTopic.deleted.is_(False))
+        .where(
+            NotesTopic.group_id == group.id,
+            NotesTopic.chat_id == group.chat_id,
+            NotesTopic.deleted.is_(False),
+        )
         .order_by(NotesTopic.id)
     )
     return list(rows)
 
 
+def name_key(name: str) -> str:
+    """A topic name as compared: case-folded in Python (SQLite's lower() folds only ASCII)."""
+    return name.strip()[:128].casefold()[:128]
+
+
 async def remember_topic(
     session: AsyncSession, group: NotesGroup, thread_id: int, name: str, description: str = ""
 ) -> NotesTopic:
-    topic = await session.scalar(
-        select(NotesTopic).where(NotesTopic.group_id == group.id, NotesTopic.thread_id == thread_id)
-    )
-    if topic is None:
-        topic = NotesTopic(
-            group_id=group.id, thread_id=thread_id, name=name[:128], description=description
+    """Know the topic `thread_id` of the group's forum as `name`.
+
+    Telegram tells of every topic made in a forum, the bot's own too: a creation of this name
+    still waiting for its outcome (see `TopicCreation`) is this topic, and ends here."""
+    creation = await session.scalar(
+        select(TopicCreation).where(
+            TopicCreation.group_id == group.id,
+            TopicCreation.chat_id == group.chat_id,
+            TopicCreation.name_key == name_key(name),
         )
-        session.add(topic)
-        await session.flush()
-    else:
-        topic.name, topic.deleted = name[:128], False
-        if description and not topic.description:
-            topic.description = description
+    )
+    if creation is not None:
+        description = description or creation.description
+        await session.execute(delete(TopicCreation).where(TopicCreation.id == creation.id))
+    # The bot that made the topic and Telegram's message about it may write it down at once
+    # (a tap in private and the message in the group are handled side by side): whichever
+    # comes second finds the first's row instead of failing on the unique key.
+    await session.execute(
+        dialect_insert(session)(NotesTopic)
+        .values(
+            group_id=group.id,
+            chat_id=group.chat_id,
+            thread_id=thread_id,
+            name=name[:128],
+            description=description,
+        )
+        .on_conflict_do_nothing(index_elements=["group_id", "chat_id", "thread_id"])
+    )
+    topic = await session.scalar(
+        select(NotesTopic)
+        .where(
+            NotesTopic.group_id == group.id,
+            NotesTopic.chat_id == group.chat_id,
+            NotesTopic.thread_id == thread_id,
+        )
+        .execution_options(populate_existing=True)
+    )
+    assert topic is not None
+    topic.name, topic.deleted = name[:128], False
+    if description and not topic.description:
+        topic.description = description
     return topic
 
 
@@ -139,34 +177,97 @@ async def forget_topic(session: AsyncSession, topic_id: int) -> None:
     await session.execute(update(NotesTopic).where(NotesTopic.id == topic_id).values(deleted=True))
 
 
+def starters(locale: str) -> list[tuple[str, str]]:
+    """The starter topics (name, description) in the user's language."""
+    return STARTER_TOPICS.get(locale, STARTER_TOPICS["en"])
+
+
 async def missing_starters(
     session: AsyncSession, group: NotesGroup, locale: str
 ) -> list[tuple[str, str]]:
-    existing = {topic.name.lower() for topic in await topics_of(session, group)}
-    return [
-        (name, text)
-        for name, text in STARTER_TOPICS.get(locale, STARTER_TOPICS["en"])
-        if name.lower() not in existing
-    ]
+    existing = {name_key(topic.name) for topic in await topics_of(session, group)}
+    return [(name, text) for name, text in starters(locale) if name_key(name) not in existing]
 
 
 async def edit_topic(
     session: AsyncSession,
+    bot_id: int,
     owner_id: int,
     topic_id: int,
     *,
     description: str | None = None,
     format: str | None = None,
 ) -> NotesTopic:
-    topic = await session.get(NotesTopic, topic_id)
-    group = await session.get(NotesGroup, topic.group_id) if topic else None
-    if topic is None or group is None or group.owner_id != owner_id or topic.deleted:
-        raise NotesError("notes.topic.not_found")
+    _, topic = await owned_topic(session, bot_id, owner_id, topic_id)
     if description is not None:
         topic.description = description.strip()[:500]
     if format is not None:
         topic.format = format.strip()[:1000]
     return topic
+
+
+# who may act on what -------------------------------------------------------------------------
+#
+# A button's callback data comes from the client: a modified one sends any data on any of the
+# bot's messages it can tap, and ids are sequential, so they are easy to guess. Every tap is
+# checked against the user who made it, the bot it came to and the chat it was made in.
+
+
+def _in_reach(group: NotesGroup, user_id: int, chat_id: int | None) -> bool:
+    """Buttons about a user's group are shown in that group or in the private chat."""
+    return chat_id is None or chat_id in (group.chat_id, user_id)
+
+
+async def tapped_note(
+    session: AsyncSession, bot_id: int, user_id: int, note_id: int, chat_id: int
+) -> Note:
+    """The note a button names, if the user who tapped may act on it: their own, with this bot,
+    tapped in a chat where the bot showed it (asked about it, or filed it)."""
+    note = await session.get(Note, note_id)
+    if (
+        note is None
+        or note.bot_id != bot_id
+        or note.user_id != user_id
+        or chat_id not in (note.capture_chat_id, note.confirm_chat_id, note.filed_chat_id)
+    ):
+        raise NotesError("notes.tap.foreign")
+    return note
+
+
+def check_pending(note: Note) -> Note:
+    """A note still waiting for the user's choice."""
+    if note.state != "pending":
+        raise NotesError("notes.confirm.already")
+    return note
+
+
+async def owned_topic(
+    session: AsyncSession, bot_id: int, user_id: int, topic_id: int, chat_id: int | None = None
+) -> tuple[NotesGroup, NotesTopic]:
+    """A topic of the user's group with this bot (tapped in that group or in private)."""
+    topic = await session.get(NotesTopic, topic_id)
+    group = await session.get(NotesGroup, topic.group_id) if topic else None
+    if (
+        topic is None
+        or group is None
+        or group.bot_id != bot_id
+        or group.owner_id != user_id
+        or not _in_reach(group, user_id, chat_id)
+    ):
+        raise NotesError("notes.tap.foreign")
+    if topic.deleted or topic.chat_id != group.chat_id:
+        raise NotesError("notes.topic.not_found")
+    return group, topic
+
+
+async def owned_group(
+    session: AsyncSession, bot_id: int, user_id: int, group_id: int, chat_id: int
+) -> NotesGroup:
+    """The user's group with this bot, if that is the group a button names."""
+    group = await group_of_user(session, bot_id, user_id)
+    if group is None or group.id != group_id or not _in_reach(group, user_id, chat_id):
+        raise NotesError("notes.tap.foreign")
+    return group
 
 
 # capture and filing ---------------------------------------------------------------------------
@@ -230,7 +331,14 @@ async def choose_topic(
     if note.state != "pending":
         raise NotesError("notes.confirm.already", state=note.state)
     topic = await session.get(NotesTopic, topic_id)
-    if topic is None or topic.deleted or topic.group_id != note.group_id:
+    group = await session.get(NotesGroup, topic.group_id) if topic else None
+    if (
+        topic is None
+        or group is None
+        or topic.deleted
+        or topic.group_id != note.group_id
+        or topic.chat_id != group.chat_id  # a topic of a forum the user has left
+    ):
         raise NotesError("notes.topic.not_found")
     note.topic_id = topic.id
     note.state = "filing"

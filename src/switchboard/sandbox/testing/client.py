@@ -267,8 +267,16 @@ class SandboxClient:
         return dict(answer["message"])
 
     async def press(
-        self, user: Json, message: Json, callback_data: str, *, bot_id: int | None = None
+        self,
+        user: Json,
+        message: Json,
+        callback_data: str,
+        *,
+        bot_id: int | None = None,
+        forged: bool = False,
     ) -> str:
+        """Tap the button with `callback_data` on a bot's `message`. With `forged`, send any
+        data as a modified client can: the message needs an inline keyboard, not that button."""
         chat_id = message["chat"]["id"]
         data = await self._post(
             "press",
@@ -277,6 +285,7 @@ class SandboxClient:
             chat_id=chat_id if chat_id < 0 else None,
             message_id=message["message_id"],
             callback_data=callback_data,
+            forged=forged or None,
         )
         return str(data["callback_query_id"])
 

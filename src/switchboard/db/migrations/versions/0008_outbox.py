@@ -1,7 +1,7 @@
 """The outbox: Bot API calls in flight, so a crash mid-call repeats the call, not loses it.
 
-Revision ID: 0007_outbox
-Revises: 0006_growth_indexes
+Revision ID: 0008_outbox
+Revises: 0007_topic_creations
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_outbox"
-down_revision: str | None = "0006_growth_indexes"
+revision = "0008_outbox"
+down_revision: str | None = "0007_topic_creations"
 branch_labels: str | None = None
 depends_on: str | None = None
 
