@@ -43,7 +43,7 @@ class PlatformServices(Protocol):
 
     def bot(self, bot_id: int) -> Bot: ...
 
-    def translate(self, key: str, locale: str, **params: Any) -> str: ...
+    def translate(self, key: str, locale: str | None, **params: Any) -> str: ...
 
 
 # (session, bot_id, user_id): what the app keeps of the user *with that bot*. /privacy answers
@@ -61,7 +61,8 @@ class App:
     commands: Sequence[AppCommand] = ()
     register_jobs: Callable[[JobRegistry, PlatformServices], None] | None = None
     always_enabled: bool = False
-    catalog: Traversable | None = None  # a directory with the app's en.toml and ru.toml
+    # The app's `locales/` folder: gettext catalogues, `<lang>/LC_MESSAGES/messages.po`.
+    catalog: Traversable | None = None
     # /privacy: what the app stores about a user, and how to forget it (rows deleted).
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None

@@ -10,8 +10,6 @@ from aiogram.types import BotCommand
 from switchboard.kernel.apps import App
 from switchboard.kernel.i18n import Translator
 
-MENU_LOCALES = ("en", "ru")
-
 
 def menu_for(apps: Sequence[App], translator: Translator, locale: str) -> list[BotCommand]:
     commands = []
@@ -25,5 +23,5 @@ def menu_for(apps: Sequence[App], translator: Translator, locale: str) -> list[B
 
 async def publish_command_menus(bot: Bot, apps: Sequence[App], translator: Translator) -> None:
     await bot.set_my_commands(menu_for(apps, translator, "en"))
-    for locale in MENU_LOCALES:
+    for locale in translator.locales:  # every language a catalogue has
         await bot.set_my_commands(menu_for(apps, translator, locale), language_code=locale)

@@ -11,7 +11,7 @@ from switchboard.kernel.i18n import Translate
 
 async def unknown_command(message: Message, _: Translate) -> None:
     command = (message.text or "").split()[0].split("@")[0]
-    await message.answer(_("core.unknown_command", command=command), parse_mode=None)
+    await message.answer(_("kernel.unknown_command", command=command), parse_mode=None)
 
 
 def make_fallback_router() -> Router:

@@ -163,7 +163,7 @@ class Platform:
             raise LookupError(f"bot {bot_id} is not running here")
         return bot
 
-    def translate(self, key: str, locale: str, **params: Any) -> str:
+    def translate(self, key: str, locale: str | None, **params: Any) -> str:
         return self.translator.t(key, locale, **params)
 
     def owners(self, bot_id: int) -> set[int]:

@@ -20,13 +20,13 @@ from switchboard.kernel import (
     HasText,
     IsCommand,
     Translate,
+    Translator,
     UserRecord,
     commands_or_in_state,
 )
 
 from . import service
 from .keyboards import (
-    LANGUAGES,
     LanguageChoice,
     PrivacyAction,
     confirm_delete_keyboard,
@@ -96,19 +96,24 @@ async def help_command(message: Message, bot: Bot, platform: Any, _: Translate) 
     await message.answer("\n".join(lines), parse_mode=None)
 
 
-async def language(message: Message, _: Translate) -> None:
-    await message.answer(_("core.language.choose"), reply_markup=language_keyboard())
+async def language(message: Message, _: Translate, translator: Translator) -> None:
+    await message.answer(_("core.language.choose"), reply_markup=language_keyboard(translator))
 
 
 async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageChoice, session: AsyncSession, translator: Any
+    query: CallbackQuery,
+    callback_data: LanguageChoice,
+    session: AsyncSession,
+    translator: Translator,
 ) -> None:
-    if callback_data.code not in LANGUAGES:
+    if callback_data.code not in translator.locales:
         await query.answer()
         return
     await service.set_language(session, query.from_user.id, callback_data.code)
     text = translator.t(
-        "core.language.set", callback_data.code, language=LANGUAGES[callback_data.code]
+        "core.language.set",
+        callback_data.code,
+        language=translator.language_name(callback_data.code),
     )
     await query.answer(text)
     # Anyone in a group may tap a language button there, each for themselves: the message is

@@ -43,8 +43,8 @@ async def run_broadcast(
         if record is None:
             raise PermanentFailure(f"no broadcast {payload['broadcast_id']}")
         owner = await session.get(UserRecord, record.owner_id)
-    locale = (owner.language or owner.telegram_language or "en") if owner else "en"
-    locale = "ru" if locale.startswith("ru") else "en"
+    # The translator matches the code to a language some catalogue has, else English.
+    locale = (owner.language or owner.telegram_language) if owner else None
     bot = services.bot(record.bot_id)
     position = record.sent + record.failed
     with bulk_sends():

@@ -9,9 +9,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from switchboard.kernel import Translate
-
-LANGUAGES = {"en": "English", "ru": "Русский"}
+from switchboard.kernel import Translate, Translator
 
 
 class LanguageChoice(CallbackData, prefix="core-lang"):
@@ -22,12 +20,17 @@ class PrivacyAction(CallbackData, prefix="core-privacy"):
     action: str  # export | delete | confirm | cancel
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
+def language_keyboard(translator: Translator) -> InlineKeyboardMarkup:
+    """One button per language some catalogue has, in rows of three."""
     buttons = [
-        InlineKeyboardButton(text=name, callback_data=LanguageChoice(code=code).pack())
-        for code, name in LANGUAGES.items()
+        InlineKeyboardButton(
+            text=translator.language_name(code), callback_data=LanguageChoice(code=code).pack()
+        )
+        for code in translator.locales
     ]
-    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    )
 
 
 def privacy_keyboard(_: Translate) -> InlineKeyboardMarkup:

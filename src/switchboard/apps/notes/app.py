@@ -33,7 +33,7 @@ APP = App(
         AppCommand("autofile", "notes.cmd.autofile"),
     ),
     register_jobs=_register_jobs,
-    catalog=files("switchboard.apps.notes").joinpath("i18n"),
+    catalog=files("switchboard.apps.notes").joinpath("locales"),
     export_user_data=export_user_notes,
     delete_user_data=delete_user_notes,
     retention=(LINK_PREVIEW_RETENTION,),

@@ -44,10 +44,10 @@ def register(registry: JobRegistry, runtime: NotesRuntime) -> None:
     registry.register(service.TRANSCRIBE_JOB, transcribe_filed)
 
 
-async def _locale(session: AsyncSession, user_id: int) -> str:
+async def _locale(session: AsyncSession, user_id: int) -> str | None:
+    """The user's language code; `Translator.bind` matches it to a catalogue, else English."""
     user = await session.get(UserRecord, user_id)
-    code = (user.language or user.telegram_language or "en") if user else "en"
-    return "ru" if code.startswith("ru") else "en"
+    return (user.language or user.telegram_language) if user else None
 
 
 async def _transcribe(bot: Bot, note: Note, runtime: NotesRuntime, ctx: JobContext) -> None:

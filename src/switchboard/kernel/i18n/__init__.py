@@ -1,43 +1,55 @@
-"""Texts in the user's language: catalogues (en, ru), plural rules, and locale resolution.
+"""Texts in the user's language: gettext catalogues read with Babel, CLDR plural rules, locales.
 
     from switchboard.kernel import i18n
 
-    i18n.t("core.notes_count", "ru", count=21)       # "21 заметка"
-    _ = i18n.bind(i18n.resolve_locale(None, "ru-RU"))
-    _("core.start.welcome", name="Ann", bot="Switchboard")
+    i18n.t("kernel.error", "ru")
+    _ = i18n.bind(i18n.default_translator().resolve(None, "ru-RU"))
+    _("kernel.unknown_command", command="/frobnicate")
 
 The module-level `t` and `bind` use one shared `Translator` with the kernel's catalogues;
-build your own `Translator(...)` to add app catalogues.
+build your own `Translator([...])` to add app catalogues (each app's `locales/` folder).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from .catalog import Catalog, CatalogError, Message, load_catalog, placeholders
-from .locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, Locale, match_locale, resolve_locale
-from .plurals import PluralCategory, plural_categories, plural_category
+from .catalog import (
+    DOMAIN,
+    Catalog,
+    CatalogError,
+    Message,
+    catalog_locales,
+    catalog_path,
+    load_catalog,
+    placeholders,
+    plural_categories,
+    plural_category,
+    plural_forms_header,
+)
+from .locales import DEFAULT_LOCALE, match_locale, resolve_locale
 from .translator import KERNEL_CATALOGS, BoundTranslator, Translate, Translator
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "DOMAIN",
     "KERNEL_CATALOGS",
-    "SUPPORTED_LOCALES",
     "BoundTranslator",
     "Catalog",
     "CatalogError",
-    "Locale",
     "Message",
-    "PluralCategory",
     "Translate",
     "Translator",
     "bind",
+    "catalog_locales",
+    "catalog_path",
     "default_translator",
     "load_catalog",
     "match_locale",
     "placeholders",
     "plural_categories",
     "plural_category",
+    "plural_forms_header",
     "resolve_locale",
     "t",
 ]

@@ -1,35 +1,43 @@
-"""Which language to answer in: the user's own choice first, then Telegram's, then English."""
+"""Which language to answer in: the user's own choice first, then Telegram's, then English.
+
+The languages on offer are those with a catalogue (`Translator.locales`): adding a language is
+adding a catalogue folder, and nothing here names one.
+"""
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from collections.abc import Collection
+from typing import Final
 
-__all__ = ["DEFAULT_LOCALE", "SUPPORTED_LOCALES", "Locale", "match_locale", "resolve_locale"]
+__all__ = ["DEFAULT_LOCALE", "match_locale", "resolve_locale"]
 
-Locale = Literal["en", "ru"]
-
-DEFAULT_LOCALE: Final[Locale] = "en"
-SUPPORTED_LOCALES: Final[tuple[Locale, ...]] = ("en", "ru")
-
-_BY_LANGUAGE: Final[dict[str, Locale]] = {locale: locale for locale in SUPPORTED_LOCALES}
+DEFAULT_LOCALE: Final = "en"
 
 
-def match_locale(code: str | None) -> Locale | None:
-    """The supported locale of an IETF language tag ('ru-RU', 'ru_RU', 'RU' → 'ru'), if any.
+def match_locale(code: str | None, available: Collection[str]) -> str | None:
+    """The locale in `available` of an IETF language tag ('ru-RU', 'ru_RU', 'RU' → 'ru').
 
-    Only the primary language subtag counts: there is one English and one Russian catalogue.
-    Languages without a catalogue are not mapped to a "close" one ('uk' is not 'ru').
+    A catalogue for the full tag wins ('pt_BR' for 'pt-br'); otherwise the primary language
+    subtag counts. Languages without a catalogue are not mapped to a "close" one ('uk' is not
+    'ru').
     """
     if not code:
         return None
-    language = code.strip().replace("_", "-").split("-", 1)[0].lower()
-    return _BY_LANGUAGE.get(language)
+    wanted = code.strip().replace("-", "_").lower()
+    by_tag = {locale.replace("-", "_").lower(): locale for locale in available}
+    return by_tag.get(wanted) or by_tag.get(wanted.split("_", 1)[0])
 
 
-def resolve_locale(user_override: str | None, telegram_language_code: str | None) -> Locale:
+def resolve_locale(
+    user_override: str | None, telegram_language_code: str | None, available: Collection[str]
+) -> str:
     """The locale to answer a user in.
 
     `user_override` is the language picked with /language and wins over the language the
-    user's Telegram app reports (`User.language_code`); with neither supported, English.
+    user's Telegram app reports (`User.language_code`); with neither available, English.
     """
-    return match_locale(user_override) or match_locale(telegram_language_code) or DEFAULT_LOCALE
+    return (
+        match_locale(user_override, available)
+        or match_locale(telegram_language_code, available)
+        or DEFAULT_LOCALE
+    )

@@ -16,16 +16,26 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Protocol
 
-from .catalog import Catalog, CatalogError, Message, load_catalog
-from .locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, match_locale
-from .plurals import plural_category
+from babel import Locale as BabelLocale
+from babel import UnknownLocaleError
+
+from .catalog import (
+    Catalog,
+    CatalogError,
+    Message,
+    catalog_locales,
+    load_catalog,
+    plural_category,
+)
+from .locales import DEFAULT_LOCALE, match_locale, resolve_locale
 
 __all__ = ["KERNEL_CATALOGS", "BoundTranslator", "Translate", "Translator"]
 
 log = logging.getLogger("switchboard.i18n")
 
-# The kernel's own catalogues ship inside this package (en.toml, ru.toml).
-KERNEL_CATALOGS: Traversable = files("switchboard.kernel.i18n")
+# The kernel's own texts (its error reply, throttle notice, unknown-command reply) ship in
+# `switchboard/kernel/locales/`; every app's live in its own `locales/` folder.
+KERNEL_CATALOGS: Traversable = files("switchboard.kernel").joinpath("locales")
 
 
 class Translate(Protocol):
@@ -35,32 +45,50 @@ class Translate(Protocol):
 
 
 class Translator:
-    """Every catalogue of the installation, for every supported locale.
+    """Every catalogue of the installation, in every language any of them has.
 
-    `Translator()` has the kernel's texts; apps add theirs with `extend(directory)`, a directory
-    holding `en.toml`/`ru.toml` (e.g. `importlib.resources.files("switchboard.apps.notes")`).
-    Keys are global, so apps prefix theirs with the app name ("notes.saved").
+    `Translator()` has the kernel's texts; apps add theirs with `extend(directory)`, a `locales/`
+    directory of gettext catalogues (e.g. `files("switchboard.apps.notes") / "locales"`).
+    Keys are global, so apps prefix theirs with the app name ("notes.saved"). The languages on
+    offer are those some catalogue has: a language one app lacks falls back to English there.
     """
 
     def __init__(self, sources: Iterable[Traversable | Path] = ()) -> None:
-        self._catalogs: dict[str, Catalog] = {locale: {} for locale in SUPPORTED_LOCALES}
+        self._catalogs: dict[str, Catalog] = {DEFAULT_LOCALE: {}}
         self._reported: set[tuple[str, str, str]] = set()
         for source in (KERNEL_CATALOGS, *sources):
             self.extend(source)
 
     def extend(self, directory: Traversable | Path) -> None:
         """Add the catalogues in `directory`; a key defined twice is an error."""
-        loaded = {locale: load_catalog(directory, locale) for locale in self._catalogs}
+        loaded = {locale: load_catalog(directory, locale) for locale in catalog_locales(directory)}
         for locale, catalog in loaded.items():
-            clash = catalog.keys() & self._catalogs[locale].keys()
+            clash = catalog.keys() & self._catalogs.get(locale, {}).keys()
             if clash:
                 raise CatalogError(f"{directory}: keys already defined: {', '.join(sorted(clash))}")
         for locale, catalog in loaded.items():
-            self._catalogs[locale].update(catalog)
+            self._catalogs.setdefault(locale, {}).update(catalog)
 
     @property
     def locales(self) -> tuple[str, ...]:
-        return tuple(self._catalogs)
+        """The languages on offer, English first."""
+        return (DEFAULT_LOCALE, *sorted(set(self._catalogs) - {DEFAULT_LOCALE}))
+
+    def language_name(self, locale: str) -> str:
+        """The language's own name for itself ("Deutsch", "Русский"), from Babel's CLDR data."""
+        try:
+            name = BabelLocale.parse(locale.replace("-", "_")).get_display_name(locale)
+        except (UnknownLocaleError, ValueError):
+            name = None
+        return name[:1].upper() + name[1:] if name else locale
+
+    def match(self, code: str | None) -> str | None:
+        """The language on offer for an IETF tag ('ru-RU' → 'ru'), if any."""
+        return match_locale(code, self._catalogs)
+
+    def resolve(self, user_override: str | None, telegram_language_code: str | None) -> str:
+        """The language to answer a user in: /language's choice, then Telegram's, then English."""
+        return resolve_locale(user_override, telegram_language_code, self._catalogs)
 
     def catalog(self, locale: str) -> Mapping[str, Message]:
         """The raw entries of one locale (read-only view, for checks and tooling)."""
@@ -72,7 +100,7 @@ class Translator:
         A plural entry picks its form by the `count` parameter. Parameters are inserted as
         they are: escape them first when the text is sent with an HTML parse mode.
         """
-        asked = match_locale(locale) or DEFAULT_LOCALE
+        asked = self.match(locale) or DEFAULT_LOCALE
         found = self._lookup(key, asked)
         if found is None:
             return key
@@ -82,7 +110,7 @@ class Translator:
 
     def bind(self, locale: str | None) -> BoundTranslator:
         """A `_(key, **params)` for one locale, the way handlers want it."""
-        return BoundTranslator(self, match_locale(locale) or DEFAULT_LOCALE)
+        return BoundTranslator(self, self.match(locale) or DEFAULT_LOCALE)
 
     def _lookup(self, key: str, locale: str) -> tuple[Message, str] | None:
         message = self._catalogs[locale].get(key)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from switchboard.db import utcnow
 from switchboard.kernel import telemetry
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
-from switchboard.kernel.i18n import Translator, resolve_locale
+from switchboard.kernel.i18n import Translator
 from switchboard.kernel.metric_children import Children
 from switchboard.kernel.models import UserRecord
 from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
@@ -288,7 +288,7 @@ class UpdateProcessor:
         return outcome
 
     def _context(self, lazy: _LazySession, row: dict[str, Any] | None, user: Any) -> dict[str, Any]:
-        locale = resolve_locale(
+        locale = self.translator.resolve(
             row["language"] if row else None,
             row["telegram_language"] if row else getattr(user, "language_code", None),
         )
@@ -314,9 +314,9 @@ class UpdateProcessor:
         if chat_id is None:
             return
         user = getattr(update.event, "from_user", None)
-        locale = resolve_locale(None, getattr(user, "language_code", None))
+        locale = self.translator.resolve(None, getattr(user, "language_code", None))
         try:
-            await bot.send_message(chat_id, self.translator.t("core.error", locale))
+            await bot.send_message(chat_id, self.translator.t("kernel.error", locale))
         except Exception:  # the apology is best effort; the failure is already logged
             log.warning("could not send the error reply", exc_info=True)
 
@@ -326,9 +326,9 @@ class UpdateProcessor:
         user = getattr(update.event, "from_user", None)
         if chat_id is None:
             return
-        locale = resolve_locale(None, getattr(user, "language_code", None))
+        locale = self.translator.resolve(None, getattr(user, "language_code", None))
         try:
-            await bot.send_message(chat_id, self.translator.t("core.throttled", locale))
+            await bot.send_message(chat_id, self.translator.t("kernel.throttled", locale))
         except DuplicateDelivery:
             raise
         except Exception:
