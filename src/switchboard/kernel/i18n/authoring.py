@@ -84,8 +84,9 @@ def write_catalog(
 ) -> Path:
     """Write `locales/<locale>/LC_MESSAGES/messages.po` under `directory`."""
     target = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    content = render_catalog(entries, locale, english=english)  # an unknown language: no folder
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(render_catalog(entries, locale, english=english))
+    target.write_bytes(content)
     return target
 
 
