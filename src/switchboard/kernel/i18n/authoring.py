@@ -31,6 +31,13 @@ from .locales import DEFAULT_LOCALE
 
 __all__ = ["catalog_problems", "render_catalog", "write_catalog", "write_template"]
 
+_HEADER: Final = """# {title}: {what}.
+#
+# msgids are the keys code asks for; English's msgstrs are the source texts. Texts are plain (no
+# HTML, no Markdown), so they are safe under any parse mode; keep every {{placeholder}} English
+# has. Plural forms follow CLDR, in its order (zero, one, two, few, many, other: those the
+# language has), as the Plural-Forms header says. Check with `switchboard i18n check`.
+#"""
 # A fixed date keeps regenerated files byte-for-byte stable, so diffs show only real changes.
 _EPOCH: Final = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -50,7 +57,9 @@ def render_catalog(
     document = PoCatalog(
         locale=locale,
         domain=DOMAIN,
-        header_comment=f"# {title}: texts{f' in {locale!r}' if locale else ' to translate'}.\n#",
+        header_comment=_HEADER.format(
+            what=f"texts in {locale!r}" if locale else "texts to translate", title=title
+        ),
         project="switchboard",
         version="1",
         creation_date=_EPOCH,
