@@ -27,11 +27,13 @@ from .catalog import (
     load_catalog,
     plural_category,
 )
-from .locales import DEFAULT_LOCALE, match_locale, resolve_locale
+from .locales import DEFAULT_LOCALE, match_locale
 
 __all__ = ["KERNEL_CATALOGS", "BoundTranslator", "Translate", "Translator"]
 
 log = logging.getLogger("switchboard.i18n")
+
+_MATCHES_KEPT = 1024
 
 # The kernel's own texts (its error reply, throttle notice, unknown-command reply) ship in
 # `switchboard/kernel/locales/`; every app's live in its own `locales/` folder.
@@ -56,6 +58,9 @@ class Translator:
     def __init__(self, sources: Iterable[Traversable | Path] = ()) -> None:
         self._catalogs: dict[str, Catalog] = {DEFAULT_LOCALE: {}}
         self._reported: set[tuple[str, str, str]] = set()
+        # Every lookup matches a language tag; remember the answers (the tags users' apps send
+        # are few), bounded so odd tags cannot grow it without end.
+        self._matched: dict[str | None, str | None] = {}
         for source in (KERNEL_CATALOGS, *sources):
             self.extend(source)
 
@@ -68,6 +73,7 @@ class Translator:
                 raise CatalogError(f"{directory}: keys already defined: {', '.join(sorted(clash))}")
         for locale, catalog in loaded.items():
             self._catalogs.setdefault(locale, {}).update(catalog)
+        self._matched.clear()
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -84,11 +90,18 @@ class Translator:
 
     def match(self, code: str | None) -> str | None:
         """The language on offer for an IETF tag ('ru-RU' → 'ru'), if any."""
-        return match_locale(code, self._catalogs)
+        try:
+            return self._matched[code]
+        except KeyError:
+            pass
+        if len(self._matched) >= _MATCHES_KEPT:
+            self._matched.clear()
+        matched = self._matched[code] = match_locale(code, self._catalogs)
+        return matched
 
     def resolve(self, user_override: str | None, telegram_language_code: str | None) -> str:
         """The language to answer a user in: /language's choice, then Telegram's, then English."""
-        return resolve_locale(user_override, telegram_language_code, self._catalogs)
+        return self.match(user_override) or self.match(telegram_language_code) or DEFAULT_LOCALE
 
     def catalog(self, locale: str) -> Mapping[str, Message]:
         """The raw entries of one locale (read-only view, for checks and tooling)."""
