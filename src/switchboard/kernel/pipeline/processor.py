@@ -1,19 +1,23 @@
 """One update, start to finish: the kernel's pipeline.
 
-For each update: throttle check; admission (is it a duplicate, its user and chat upserted, its
-FSM states read); the locale resolved; the app handlers run; and the update claimed as handled
-together with its effects. Only then does `process` return and the caller acknowledge it
-(webhook 200, polling offset). A failing handler rolls back its own effects; the update is then
+For each update: admission (is it a duplicate, its user and chat upserted, its FSM states
+read); the inbound throttle's verdict, judged by when the user sent it; the locale resolved;
+the app handlers run; and the update claimed as handled together with its effects. The claim
+commits at the handlers' first Bot API call that changes anything, with what they wrote so far
+and the call's outbox row (`call_boundary`, `outbox`), or at the end if they call nothing.
+Only after the claim may the caller acknowledge the update (webhook 200, polling offset:
+`on_claimed`). A failing handler rolls back its own uncommitted effects; the update is then
 claimed as handled all the same, the user gets a kind reply, and the bot keeps running.
 
 The database work is shared between updates in flight at once (group commit): admission is
 one batch of statements for every update waiting to be admitted, and so is the claim of every
-update whose handlers wrote nothing (on connections of their own, see `batch_connection`).
-A handler that uses the database gets the update's own session, which begins a transaction on
-first use; the claim then goes into that transaction, so the handler's effects and the claim
-commit together, and a second delivery that finds the update claimed rolls its own effects
-back. Concurrent deliveries of one update in this process are
-handled once: the second waits for the first.
+update whose handlers wrote nothing, and the outbox rows of their calls (on connections of
+their own, see `batch_connection`). A handler that uses the database gets the update's own
+session, which begins a transaction on first use; the claim then goes into that transaction,
+so the handler's effects and the claim commit together, and a second delivery that finds the
+update claimed rolls its own effects back (`DuplicateDelivery` stops it at its first call).
+Concurrent deliveries of one update in this process are handled once: the second waits for
+the first.
 """
 
 from __future__ import annotations
