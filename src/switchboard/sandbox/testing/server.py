@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
+from ..events import Event, EventLog
 from ..server import create_app
 from ..world import World
 from .client import SandboxClient
+
+log = logging.getLogger("switchboard.sandbox")
+
+EventWatcher = Callable[[Event], None]
 
 
 def free_port() -> int:
@@ -55,6 +63,24 @@ class SandboxServer:
         )
         self._server = SandboxUvicorn(config, self.world)
         self._thread: threading.Thread | None = None
+        self._watchers: list[EventWatcher] = []
+
+    def watch(self, watcher: EventWatcher) -> Callable[[], None]:
+        """Call `watcher(event)` for every event from now on, as it happens: in the sandbox's
+        thread, while the request that caused it is still being answered (a bot's sendMessage
+        is in the world, its answer not yet sent). For tests that must act at an exact moment,
+        such as killing a bot's process as its reply goes out, or that time what users received
+        without a client's polling in between. Keep it quick; what it raises is logged and
+        dropped. Returns a function that stops the watching."""
+        if not self._watchers:
+            _tap(self.world.events, self._watchers)
+        self._watchers.append(watcher)
+
+        def stop() -> None:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
+
+        return stop
 
     @property
     def url(self) -> str:
@@ -86,6 +112,23 @@ class SandboxServer:
 
     def client(self, timeout: float = 5.0) -> SandboxClient:
         return SandboxClient(self.url, timeout=timeout)
+
+
+def _tap(events: EventLog, watchers: list[EventWatcher]) -> None:
+    emit = events.emit
+
+    def emit_and_tell(
+        kind: str, chat_id: int | None = None, bot_id: int | None = None, **fields: Any
+    ) -> Event:
+        event = emit(kind, chat_id, bot_id, **fields)
+        for watcher in list(watchers):
+            try:
+                watcher(event)
+            except Exception:  # a test's watcher must not break the sandbox
+                log.exception("an event watcher failed")
+        return event
+
+    events.emit = emit_and_tell  # type: ignore[method-assign]
 
 
 def run_forever(host: str, port: int, world: World, state_file: Path | None = None) -> None:
