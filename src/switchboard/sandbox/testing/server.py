@@ -29,8 +29,9 @@ def free_port() -> int:
 
 
 class SandboxUvicorn(uvicorn.Server):
-    """uvicorn, ending the sandbox's event streams when it stops: it waits for open responses
-    to finish, and a web chat's stream would keep it waiting forever."""
+    """uvicorn, ending the sandbox's event streams and bots' long polls when it stops: it waits
+    for open responses to finish, and a web chat's stream would keep it waiting forever, a
+    getUpdates long poll up to its timeout (its client may be long gone: a killed bot)."""
 
     def __init__(self, config: uvicorn.Config, world: World) -> None:
         super().__init__(config)
@@ -38,6 +39,8 @@ class SandboxUvicorn(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.world.events.end_streams()
+        for bot in self.world.bots.values():
+            bot.queue.terminate_polls("Conflict: the server is shutting down")
         await super().shutdown(sockets)
 
 
