@@ -3,15 +3,16 @@ platform process is SIGKILLed at random moments while users send commands and no
 restarted; then every message is checked for its reply (issue 11, "Done when").
 
 The scenario, the kill moments and how each reply is attributed to the message it answers are
-described in `crash_scenario.py`. CI-sized here: 10 users x 15 messages, 8 kills, on SQLite and
-PostgreSQL, three seeds each; `bench/crash.py` runs the full form (30 messages and more). The
-counts are printed even when the test passes, so the CI log shows them.
+described in `crash_scenario.py`. CI-sized here: 10 users x 20 messages, 8 kills, on SQLite and
+PostgreSQL, three seeds each; `bench/crash.py` runs the full form (20 users x 40 messages, 16
+kills). The counts are printed even when the test passes, so the CI log shows them.
 
-Why 15 messages, not the issue's 30: a user's replies cannot come faster than the platform's
+Why 20 messages, not the issue's 30: a user's replies cannot come faster than the platform's
 outbound limit for one private chat (a burst of 3, then one per 1.2 s with the 0.2 s safety
 margin), and each of the 8 restarts takes about 1.6 s before the bot polls again. So a run of
-30 messages per user needs at least 30 x 1.2 + 8 x 1.6 = 49 s after the setup, 6 runs at least
-5 minutes; with 15 messages a run takes 32-44 s and the file about 4 minutes on 2 cores.
+30 messages per user needs at least 30 x 1.2 + 8 x 1.6 = 49 s after its setup, and the six
+runs over 5 minutes; with 20 messages a run took 32-52 s and the file 4 min 11 s on the
+2 shared cores.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 from .crash_scenario import CrashConfig, align, classify, run_crash_scenario
 from .platform_forks import PlatformForks
 
-CI_SIZE = CrashConfig(users=10, messages=15, kills=8, binders=2)
+CI_SIZE = CrashConfig(users=10, messages=20, kills=8, binders=2)
 
 
 @pytest.mark.slow
