@@ -9,7 +9,8 @@ refused as a flood). A third of them are notes: plain text, captured by the note
 answered by a confirmation question sent as a reply to it (every user has a forum group bound,
 with its starter topics). The rest are commands, alternating a command whose reply names the
 message (`/start <code>`, `/find <word>`, or an unknown `/x<code>`, each echoed in the reply)
-with one whose reply does not (`/help`, `/language`, `/recent`, `/tags`, `/privacy`, in turn).
+with one whose reply does not (`/help`, `/language`, `/recent`, `/tags`, `/privacy`, `/bind` in
+private, `/autofile` without a number, `/stats` from a user who is not an owner, in turn).
 Some users (`binders`) bind their group during the run instead of before it: `/bind` in the
 group, then a tap on "create starter topics", which makes the bot create six forum topics.
 
@@ -36,11 +37,15 @@ Everything the bot posted is logged as the sandbox stores it (`delivered.Deliver
   unclaimed updates again from the earliest one, in order. So the chat's sequence of command
   replies is a concatenation of runs, each run a stretch of consecutive commands of the sent
   sequence (a kill cuts a run; the next run replays from where the claims stopped). `align`
-  finds the explanation with the fewest runs (dynamic programming over (reply, command)); since
-  every other command names itself and the silent ones rotate through five kinds, a reply could
-  be put elsewhere only at the cost of more runs. Replies for which two optimal explanations
-  differ are counted as `ambiguous` and reported (none in the runs so far); a reply that fits no
-  command sent by that user (an apology, a throttle notice, a "no topics") is `unexpected`.
+  finds the explanation with the fewest runs (dynamic programming over (reply, command)), a
+  reply going only to a command sent before it arrived. Every other command names itself and
+  the silent ones rotate through eight kinds, so a user's silent commands of one kind are 16
+  commands apart (none repeats within 20 messages): a reply could be put elsewhere only at
+  the cost of more runs. A reply that two explanations with as few runs put in different
+  places is reported as `ambiguous`; the one taken continues a run where it can, else takes
+  the earliest command, which counts a replay as a double rather than as an answer to a later
+  message (the cautious reading). A reply that fits no command sent by that user (an
+  apology, a throttle notice, a "no topics") is `unexpected`.
 - `/bind` in the group gets two messages (done, and the starter offer); each counts.
 - Created objects: every forum topic in the sandbox's world, counted by name per group; a
   name twice in one group is a doubled object. A binder's group missing a starter topic in the
@@ -83,7 +88,8 @@ from .platform_forks import PlatformForks, platform_env
 Json = dict[str, Any]
 
 ECHOING = ("start", "find", "unknown")  # the reply names the message
-SILENT = ("help", "language", "recent", "tags", "privacy")  # the reply names the command only
+# The reply names the command only; all stateless (no /settings: it waits for a time zone).
+SILENT = ("help", "language", "recent", "tags", "privacy", "bind", "autofile", "stats")
 NOTE_TEXTS = (
     "Buy milk, eggs and bread at the supermarket",
     "Idea: an app that reminds me to water the plants",
@@ -113,7 +119,7 @@ class CrashConfig:
 class Sent:
     user: int
     chat_id: int
-    kind: str  # note, bind, or a command name (ECHOING + SILENT)
+    kind: str  # note, forum-bind (/bind in the group), or a command (ECHOING + SILENT)
     code: str | None  # what the reply echoes, for notes and echoing commands
     text: str
     message_id: int = 0
@@ -250,6 +256,9 @@ _SILENT_TEXTS = (
     ("recent", ("No filed notes yet.", "Your latest notes:")),
     ("tags", ("No hashtags yet.", "Your hashtags:")),
     ("privacy", ("I keep only what I need",)),
+    ("bind", ("Send /bind inside the forum group",)),
+    ("autofile", ("Send /autofile and a percentage",)),
+    ("stats", ("Sorry, only the owner of this bot",)),
 )
 _OTHER_TEXTS = (
     ("throttle notice", "Whoa, that's a lot of messages"),
@@ -485,7 +494,7 @@ def _answered(sent: list[Sent], delivered: Delivered) -> bool:
         if item.kind == "note":
             if (item.chat_id, item.message_id) not in replied:
                 return False
-        elif item.kind == "bind":
+        elif item.kind == "forum-bind":
             if sum(1 for m in messages if m.chat_id == item.chat_id and m.text) < 2:
                 return False
         else:
@@ -537,11 +546,11 @@ async def run_crash_scenario(
                 plan = plan_user(user_rng, seed, index, config.messages)
                 if index < config.binders:
                     chat_id = groups[int(user["id"])]
-                    item = Sent(int(user["id"]), chat_id, "bind", None, "/bind")
+                    item = Sent(int(user["id"]), chat_id, "forum-bind", None, "/bind")
                     sent.append(item)
                     # No offer coming is counted as lost below; the user goes on anyway.
                     with contextlib.suppress(AssertionError):
-                        await bind(tg, sandbox, delivered, user, chat_id, 90)
+                        await bind(tg, sandbox, delivered, user, chat_id, 45)
                 for kind, text in plan:
                     at = time.monotonic()
                     message = await tg.send_text(user, text, bot_id=BOT_ID)
@@ -671,7 +680,7 @@ def tally(
                 report.unexpected[f"reply to {m.reply_to}: {m.text[:30]!r}"] += 1
         _tally_commands(report, user_id, items, private)
         # /bind in the group: "done" and the starter offer.
-        for item in (i for i in items if i.kind == "bind"):
+        for item in (i for i in items if i.kind == "forum-bind"):
             in_group = [m for m in messages if m.chat_id == item.chat_id and m.text]
             done = sum(1 for m in in_group if m.text.startswith("Done! I'll file your notes"))
             offers = sum(1 for m in in_group if any(d.startswith("nstart:") for d in m.callbacks))
@@ -698,7 +707,7 @@ def _tally_commands(
 ) -> None:
     """A user's commands: the bot's plain replies in the chat, aligned to the commands in the
     order sent; a reply may answer only a command sent before it arrived."""
-    commands = [i for i in items if i.kind not in {"note", "bind"}]
+    commands = [i for i in items if i.kind not in {"note", "forum-bind"}]
     expected = [(i.kind, i.code) for i in commands]
     replies: list[Signature] = []
     arrivals: list[float] = []
