@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from .crash_scenario import CrashConfig, align, classify, run_crash_scenario
+from .crash_scenario import CrashConfig, run_crash_scenario
 from .platform_forks import PlatformForks
+from .reply_matching import align, classify
 
 CI_SIZE = CrashConfig(users=10, messages=20, kills=8, binders=2)
 
@@ -93,3 +94,12 @@ def test_align_counts_a_lost_silent_reply_even_when_another_of_its_kind_is_doubl
 
 def test_align_of_nothing() -> None:
     assert align([_sig("help")], []).counts == [0]
+
+
+def test_align_never_gives_a_reply_to_a_command_sent_after_it_arrived() -> None:
+    sent = [_sig("start", "a"), _sig("help"), _sig("find", "b"), _sig("help")]
+    replies = [sent[0], sent[1], sent[2], sent[1]]  # the last /help came before the second
+    sent_at = [0.0, 1.0, 2.0, 9.0]
+    arrived = [0.5, 1.5, 2.5, 3.0]
+    result = align(sent, replies, lambda i, j: sent_at[j] < arrived[i])
+    assert result.counts == [1, 2, 1, 0]  # a replayed /help, not an answer to the later one

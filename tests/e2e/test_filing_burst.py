@@ -31,9 +31,10 @@ from switchboard.db import create_engine, session_factory
 from switchboard.sandbox.testing import SandboxServer
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
-from .crash_scenario import bind, classify, make_forum, wait_until
+from .crash_scenario import bind, make_forum, wait_until
 from .delivered import Delivered, Received
 from .platform_forks import PlatformForks, platform_env
+from .reply_matching import classify
 
 NOTES = 30
 FILER_GAP = 1.05  # seconds between the filer's notes, then between its taps

@@ -23,9 +23,10 @@ from switchboard.sandbox import messaging
 from switchboard.sandbox.testing import SandboxServer
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
-from .crash_scenario import bind, classify, drain, make_forum
+from .crash_scenario import bind, drain, make_forum
 from .delivered import Delivered
 from .platform_forks import PlatformForks, platform_env
+from .reply_matching import classify
 
 NOTES = 20
 OUTAGE_SECONDS = 30.0
