@@ -1,12 +1,17 @@
-"""The shipped test client: `expect…` keeps what it passed over for later calls."""
+"""The shipped test client: `expect…` keeps what it passed over for later calls; the test
+server's watchers and shutdown."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+import httpx
 import pytest
 
-from switchboard.sandbox.testing import SandboxClient, SandboxTimeout
+from switchboard.sandbox.testing import SandboxClient, SandboxServer, SandboxTimeout
 
-from .conftest import BotApi
+from .conftest import BotApi, bot_id, new_token
 
 
 async def test_expect_keeps_bobs_reply_that_came_while_waiting_for_alices(
@@ -65,3 +70,56 @@ async def test_forget_events_drops_what_came_before(tg: SandboxClient, api: BotA
     await tg.forget_events()
     await api.ok("sendMessage", chat_id=alice["id"], text="new")
     assert (await tg.expect_message(chat_id=alice["id"], bot_id=api.id))["text"] == "new"
+
+
+async def test_a_watcher_sees_a_bots_message_while_its_call_is_answered(
+    sandbox: SandboxServer, tg: SandboxClient, api: BotApi
+) -> None:
+    """`watch` runs in the sandbox's thread as the event is made: the message is already in
+    the world, and the bot's call has not been answered yet."""
+    alice = await tg.create_user("Alice")
+    await tg.send_text(alice, "/start", bot_id=api.id)
+    seen: list[tuple[str, bool]] = []
+
+    def watcher(event: dict[str, object]) -> None:
+        if event["type"] == "message" and event["bot_id"] == api.id:
+            message = event["message"]
+            assert isinstance(message, dict)
+            stored = message["message_id"] in sandbox.world.private[(api.id, alice["id"])].messages
+            seen.append((str(message.get("text")), stored))
+        if event["type"] == "api_call":
+            seen.append(("answered", True))
+
+    def broken(event: dict[str, object]) -> None:
+        raise RuntimeError("a watcher's bug must not break the sandbox")
+
+    stop_broken = sandbox.watch(broken)
+    stop = sandbox.watch(watcher)
+    try:
+        await api.ok("sendMessage", chat_id=alice["id"], text="hello")
+    finally:
+        stop()
+        stop_broken()
+    await api.ok("sendMessage", chat_id=alice["id"], text="not watched")
+    assert seen == [("hello", True), ("answered", True)]
+
+
+def test_stopping_ends_a_long_poll_whose_bot_is_gone() -> None:
+    """A killed bot's getUpdates stays open in the sandbox until its timeout; stopping the
+    server must not wait for it (uvicorn waits for open responses)."""
+    token = new_token()
+    with SandboxServer(flood="off") as server:
+        server.world.register_bot(token)
+        poll = threading.Thread(
+            target=lambda: httpx.post(
+                f"{server.bot_api_url(token)}/getUpdates", json={"timeout": 30}, timeout=40
+            ),
+            daemon=True,
+        )
+        poll.start()
+        deadline = time.monotonic() + 10
+        while not server.world.bots[bot_id(token)].queue.polling:
+            assert time.monotonic() < deadline, "the long poll did not start"
+            time.sleep(0.01)
+        began = time.monotonic()
+    assert time.monotonic() - began < 5

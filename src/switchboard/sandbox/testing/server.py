@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
+from ..events import Event, EventLog
 from ..server import create_app
 from ..wire import BotApiHttpProtocol
 from ..world import World
 from .client import SandboxClient
+
+log = logging.getLogger("switchboard.sandbox")
+
+EventWatcher = Callable[[Event], None]
 
 
 def free_port() -> int:
@@ -22,8 +30,9 @@ def free_port() -> int:
 
 
 class SandboxUvicorn(uvicorn.Server):
-    """uvicorn, ending the sandbox's event streams when it stops: it waits for open responses
-    to finish, and a web chat's stream would keep it waiting forever."""
+    """uvicorn, ending the sandbox's event streams and bots' long polls when it stops: it waits
+    for open responses to finish, and a web chat's stream would keep it waiting forever, a
+    getUpdates long poll up to its timeout (its client may be long gone: a killed bot)."""
 
     def __init__(self, config: uvicorn.Config, world: World) -> None:
         super().__init__(config)
@@ -31,6 +40,8 @@ class SandboxUvicorn(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.world.events.end_streams()
+        for bot in self.world.bots.values():
+            bot.queue.terminate_polls("Conflict: the server is shutting down")
         await super().shutdown(sockets)
 
 
@@ -61,6 +72,24 @@ class SandboxServer:
         )
         self._server = SandboxUvicorn(config, self.world)
         self._thread: threading.Thread | None = None
+        self._watchers: list[EventWatcher] = []
+
+    def watch(self, watcher: EventWatcher) -> Callable[[], None]:
+        """Call `watcher(event)` for every event from now on, as it happens: in the sandbox's
+        thread, while the request that caused it is still being answered (a bot's sendMessage
+        is in the world, its answer not yet sent). For tests that must act at an exact moment,
+        such as killing a bot's process as its reply goes out, or that time what users received
+        without a client's polling in between. Keep it quick; what it raises is logged and
+        dropped. Returns a function that stops the watching."""
+        if not self._watchers:
+            _tap(self.world.events, self._watchers)
+        self._watchers.append(watcher)
+
+        def stop() -> None:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
+
+        return stop
 
     @property
     def url(self) -> str:
@@ -92,6 +121,23 @@ class SandboxServer:
 
     def client(self, timeout: float = 5.0) -> SandboxClient:
         return SandboxClient(self.url, timeout=timeout)
+
+
+def _tap(events: EventLog, watchers: list[EventWatcher]) -> None:
+    emit = events.emit
+
+    def emit_and_tell(
+        kind: str, chat_id: int | None = None, bot_id: int | None = None, **fields: Any
+    ) -> Event:
+        event = emit(kind, chat_id, bot_id, **fields)
+        for watcher in list(watchers):
+            try:
+                watcher(event)
+            except Exception:  # a test's watcher must not break the sandbox
+                log.exception("an event watcher failed")
+        return event
+
+    events.emit = emit_and_tell  # type: ignore[method-assign]
 
 
 def run_forever(host: str, port: int, world: World, state_file: Path | None = None) -> None:
