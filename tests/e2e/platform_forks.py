@@ -29,8 +29,8 @@ _SERVER = r"""
 import json, os, random, signal, sys
 
 import switchboard.cli
-import switchboard.kernel.serving  # aiogram, SQLAlchemy, the web app: the expensive part
-from switchboard.kernel.apps import installed_apps
+import switchboard.platform.serving  # aiogram, SQLAlchemy, the web app: the expensive part
+from switchboard.platform.installed_apps import installed_apps
 
 installed_apps()  # the apps' modules, as a platform start imports them
 exits = {}

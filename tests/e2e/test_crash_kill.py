@@ -3,9 +3,10 @@ platform process is SIGKILLed at random moments while users send commands and no
 restarted; then every message is checked for its reply (issue 11, "Done when").
 
 The scenario, the kill moments and how each reply is attributed to the message it answers are
-described in `crash_scenario.py` and `reply_matching.py`. CI-sized here: 10 users x 20 messages, 8 kills, on SQLite and
-PostgreSQL, three seeds each; `bench/crash.py` runs the full form (20 users x 40 messages, 16
-kills). The counts are printed even when the test passes, so the CI log shows them.
+described in `crash_scenario.py` and `reply_matching.py`. CI-sized here: 10 users x 20
+messages, 8 kills, on SQLite and PostgreSQL, three seeds each; `bench/crash.py` runs the
+full form (20 users x 40 messages, 16 kills). The counts are printed even when the test
+passes, so the CI log shows them.
 
 Why 20 messages, not the issue's 30: a user's replies cannot come faster than the platform's
 outbound limit for one private chat (a burst of 3, then one per 1.2 s with the 0.2 s safety
