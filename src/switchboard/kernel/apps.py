@@ -62,6 +62,10 @@ class App:
     register_jobs: Callable[[JobRegistry, PlatformServices], None] | None = None
     always_enabled: bool = False
     catalog: Traversable | None = None  # a directory with the app's en.toml and ru.toml
+    # A folder of Alembic revisions: the app's own branch (`branch_labels = ("<name>",)`, its
+    # first revision `depends_on` the kernel revision it needs). The platform passes it to
+    # `switchboard.db.migrate`; an app without tables leaves it None.
+    migrations: Traversable | None = None
     # /privacy: what the app stores about a user, and how to forget it (rows deleted).
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None

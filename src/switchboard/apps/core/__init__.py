@@ -1,5 +1,7 @@
 """The core app: every bot has it (/start, /help, /language, /settings, /privacy, owner tools)."""
 
+from importlib.resources import files
+
 from switchboard.kernel import App, AppCommand
 
 from . import jobs
@@ -20,6 +22,7 @@ APP = App(
     ),
     register_jobs=jobs.register,
     always_enabled=True,
+    migrations=files(__name__).joinpath("migrations"),
 )
 
 __all__ = ["APP"]

@@ -1,7 +1,7 @@
 """aiogram FSM states in the database, so a conversation survives a restart.
 
-Revision ID: 0003_fsm
-Revises: 0002_kernel
+Revision ID: kernel_0003_fsm
+Revises: kernel_0002_kernel
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0003_fsm"
-down_revision: str | None = "0002_kernel"
-branch_labels: str | None = None
+revision = "kernel_0003_fsm"
+down_revision: str | None = "kernel_0002_kernel"
+branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0003_fsm"
 
 JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

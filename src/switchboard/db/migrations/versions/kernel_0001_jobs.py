@@ -1,6 +1,6 @@
 """Durable jobs and their schedules.
 
-Revision ID: 0001_jobs
+Revision ID: kernel_0001_jobs
 Revises:
 """
 
@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0001_jobs"
+revision = "kernel_0001_jobs"
 down_revision: str | None = None
-branch_labels: str | None = None
+branch_labels: tuple[str, ...] | None = ("kernel",)
 depends_on: str | None = None
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0001_jobs"
 
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -1,7 +1,7 @@
 """The notes app's link preview cache.
 
-Revision ID: 0004_link_previews
-Revises: 0003_fsm
+Revision ID: notes_0001_link_previews
+Revises:
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0004_link_previews"
-down_revision: str | None = "0003_fsm"
-branch_labels: str | None = None
-depends_on: str | None = None
+revision = "notes_0001_link_previews"
+down_revision: str | None = None
+branch_labels: tuple[str, ...] | None = ("notes",)
+depends_on: str | None = "kernel_0002_kernel"
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0004_link_previews"
 
 JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

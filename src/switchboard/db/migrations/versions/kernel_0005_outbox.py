@@ -1,7 +1,7 @@
 """The outbox: Bot API calls in flight, so a crash mid-call repeats the call, not loses it.
 
-Revision ID: 0008_outbox
-Revises: 0007_topic_creations
+Revision ID: kernel_0005_outbox
+Revises: kernel_0004_jobs_finished
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_outbox"
-down_revision: str | None = "0007_topic_creations"
-branch_labels: str | None = None
+revision = "kernel_0005_outbox"
+down_revision: str | None = "kernel_0004_jobs_finished"
+branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0008_outbox"
 
 
 def upgrade() -> None:

@@ -8,8 +8,8 @@
 - `notes_topic_creations`: a forum topic the bot is creating, committed before the call to
   Telegram, so that a crash or a redelivery never creates it twice (see `TopicCreation`).
 
-Revision ID: 0007_topic_creations
-Revises: 0006_growth_indexes
+Revision ID: notes_0004_topic_creations
+Revises: notes_0003_growth_indexes
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_topic_creations"
-down_revision: str | None = "0006_growth_indexes"
-branch_labels: str | None = None
+revision = "notes_0004_topic_creations"
+down_revision: str | None = "notes_0003_growth_indexes"
+branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0007_topic_creations"
 
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Timestamp = sa.DateTime(timezone=True)

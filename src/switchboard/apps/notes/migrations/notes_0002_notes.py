@@ -4,8 +4,8 @@ Search is database-specific: on SQLite an FTS5 table kept in step by triggers, o
 generated tsvector (English and Russian stemming) with a GIN index. Neither is declared in the
 models (see `switchboard.apps.notes.models.SEARCH_OBJECTS`).
 
-Revision ID: 0005_notes
-Revises: 0004_link_previews
+Revision ID: notes_0002_notes
+Revises: notes_0001_link_previews
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_notes"
-down_revision: str | None = "0004_link_previews"
-branch_labels: str | None = None
+revision = "notes_0002_notes"
+down_revision: str | None = "notes_0001_link_previews"
+branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0005_notes"
 
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Timestamp = sa.DateTime(timezone=True)

@@ -1,7 +1,7 @@
-"""The kernel's tables: bots, users, chats, processed updates, broadcasts.
+"""The kernel's tables: bots, users, chats, processed updates.
 
-Revision ID: 0002_kernel
-Revises: 0001_jobs
+Revision ID: kernel_0002_kernel
+Revises: kernel_0001_jobs
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_kernel"
-down_revision: str | None = "0001_jobs"
-branch_labels: str | None = None
+revision = "kernel_0002_kernel"
+down_revision: str | None = "kernel_0001_jobs"
+branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
+# The revision of the old linear history (before the per-app split) that did this.
+legacy_revision = "0002_kernel"
 
 Timestamp = sa.DateTime(timezone=True)
-BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -67,26 +68,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_processed_updates_processed_at"), "processed_updates", ["processed_at"]
     )
-    op.create_table(
-        "broadcasts",
-        sa.Column("id", BigID, primary_key=True, autoincrement=True),
-        sa.Column("bot_id", sa.BigInteger(), nullable=False),
-        sa.Column("owner_id", sa.BigInteger(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("status_chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("status_message_id", sa.BigInteger(), nullable=True),
-        sa.Column("total", sa.Integer(), nullable=False),
-        sa.Column("sent", sa.Integer(), nullable=False),
-        sa.Column("failed", sa.Integer(), nullable=False),
-        sa.Column("state", sa.String(16), nullable=False),
-        sa.Column("recipients", sa.JSON(), nullable=False),
-        sa.Column("created_at", Timestamp, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("broadcasts")
     op.drop_index(op.f("ix_processed_updates_processed_at"), table_name="processed_updates")
     op.drop_table("processed_updates")
     op.drop_table("chats")
