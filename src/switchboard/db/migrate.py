@@ -21,7 +21,7 @@ command wrap them in `asyncio.run`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +100,6 @@ async def downgrade(url: str, revision: str, locations: Iterable[Location] = ())
         command.downgrade(config, revision)
 
     await _with_connection(url, folders, run)
-
-
-async def stamp(url: str, revisions: Sequence[str], locations: Iterable[Location] = ()) -> None:
-    """Record `revisions` as applied without running them (tests build old databases so)."""
-    folders = list(locations)
-    await _with_connection(
-        url, folders, lambda config: command.stamp(config, list(revisions), purge=True)
-    )
 
 
 async def current(url: str) -> set[str]:
