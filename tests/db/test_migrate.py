@@ -194,14 +194,25 @@ def test_an_old_stamp_implies_the_revisions_declaring_it_or_earlier() -> None:
         migrate.implied_by_legacy(script, "kernel_0001_jobs")
 
 
-async def test_an_app_removed_leaves_its_tables_unmanaged(database_url: str) -> None:
+async def test_an_app_removed_leaves_its_tables_unmanaged_until_it_comes_back(
+    database_url: str,
+) -> None:
     await upgrade_all(database_url)
+    everything = version_locations()
     remaining = {name: app for name, app in installed_apps().items() if name != "notes"}
     locations = version_locations(remaining)
+    notes_head = heads(everything) - heads(locations)
+    assert len(notes_head) == 1
 
-    await upgrade(database_url, locations)  # the notes branch's row is forgotten, not an error
-
+    await upgrade(database_url, locations)  # the notes branch's row is no error
     assert await is_current(database_url, locations)
-    assert not {revision for revision in await current(database_url) if "notes" in revision}
     await downgrade(database_url, "base", locations)
     assert "notes" in await table_names(database_url)  # unmanaged: left as it was
+    assert await current(database_url) == notes_head  # and where its branch was
+    await upgrade(database_url, locations)
+    assert await is_current(database_url, locations)
+    assert await is_current(database_url, everything)  # notes' tables never left their head
+
+    await upgrade(database_url, everything)  # back: nothing of notes runs twice
+    assert await current(database_url) == heads(everything)
+    assert await is_current(database_url, everything)

@@ -11,8 +11,9 @@ new layout that does what a linear one did declares it (`legacy_revision = "0005
 `upgrade` first replaces an old stamp by the new revisions it implies (every revision whose
 `legacy_revision` is at or before it), so nothing already applied runs again.
 
-Version rows of revisions no location provides (an app whose folder was deleted) are dropped
-before upgrading: that app's tables stay, unmanaged.
+Version rows of revisions no location provides (an app whose folder was deleted) are set aside
+while Alembic runs and put back after: that app's tables stay, unmanaged, and if the app comes
+back its branch goes on from where it was.
 
 The functions are coroutines because start-up code and tests are async; from a synchronous
 command wrap them in `asyncio.run`.
@@ -85,8 +86,9 @@ async def upgrade(url: str, locations: Iterable[Location] = (), revision: str = 
     folders = list(locations)
 
     def run(config: Config) -> None:
-        _adopt_version_rows(config)
+        parked = _adopt_version_rows(config)
         command.upgrade(config, revision)
+        _restore_rows(config, parked)
 
     await _with_connection(url, folders, run)
 
@@ -96,14 +98,16 @@ async def downgrade(url: str, revision: str, locations: Iterable[Location] = ())
     folders = list(locations)
 
     def run(config: Config) -> None:
-        _adopt_version_rows(config)
+        parked = _adopt_version_rows(config)
         command.downgrade(config, revision)
+        _restore_rows(config, parked)
 
     await _with_connection(url, folders, run)
 
 
 async def current(url: str) -> set[str]:
-    """The revisions the database is at (a head per branch), empty for an empty database."""
+    """The revisions the database is at (a head per branch, those of uninstalled apps' branches
+    too), empty for an empty database."""
     engine = create_engine(url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
@@ -113,9 +117,12 @@ async def current(url: str) -> set[str]:
 
 
 async def is_current(url: str, locations: Iterable[Location] = ()) -> bool:
-    """Whether every branch of the kernel's and `locations`' migrations is at its head."""
+    """Whether every branch of the kernel's and `locations`' migrations is at its head (rows of
+    branches no location provides, an uninstalled app's, are not this installation's)."""
+    script = script_directory(locations)
+    known = {revision.revision for revision in script.walk_revisions()}
     at = await current(url)
-    return bool(at) and at == heads(locations)
+    return bool(at) and at & known == set(script.get_heads()) and not at & set(LEGACY_LINEAR)
 
 
 def _current_heads(connection: Connection) -> set[str]:
@@ -147,14 +154,15 @@ def implied_by_legacy(script: ScriptDirectory, legacy: str) -> set[str]:
     return implied - below
 
 
-def _adopt_version_rows(config: Config) -> None:
+def _adopt_version_rows(config: Config) -> set[str]:
     """Before Alembic reads the version table: replace an old linear stamp by the revisions it
-    implies, and forget rows of revisions no location provides (an uninstalled app's)."""
+    implies, and set aside rows of revisions no location provides (an uninstalled app's
+    branch), returned for `_restore_rows` to put back once Alembic is done."""
     connection: Connection = config.attributes["connection"]
     context = MigrationContext.configure(connection)
     rows = set(context.get_current_heads())
     if not rows:
-        return
+        return set()
     script = ScriptDirectory.from_config(config)
     known = {script_.revision for script_ in script.walk_revisions()}
     legacy = rows & set(LEGACY_LINEAR)
@@ -164,21 +172,26 @@ def _adopt_version_rows(config: Config) -> None:
         (old,) = legacy
         new = implied_by_legacy(script, old)
         log.info("migrate.legacy_restamp", legacy=old, revisions=sorted(new))
-        _replace_rows(context, rows, new)
-        return
+        _replace_rows(context, new)
+        return set()
     unknown = rows - known
     if not unknown:
+        return set()
+    log.info("migrate.unmanaged_branches", revisions=sorted(unknown))
+    _replace_rows(context, rows - unknown)
+    return unknown
+
+
+def _restore_rows(config: Config, parked: set[str]) -> None:
+    """Put back the rows `_adopt_version_rows` set aside: an app installed again later goes on
+    from where its branch was, over the tables it left."""
+    if not parked:
         return
-    if unknown == rows:
-        raise RuntimeError(
-            f"the database is at {sorted(rows)}, none of which these migrations know: "
-            "was it migrated by a newer version?"
-        )
-    log.warning("migrate.unmanaged_revisions", revisions=sorted(unknown))
-    _replace_rows(context, rows, rows - unknown)
+    context = MigrationContext.configure(config.attributes["connection"])
+    _replace_rows(context, set(context.get_current_heads()) | parked)
 
 
-def _replace_rows(context: MigrationContext, old: set[str], new: set[str]) -> None:
+def _replace_rows(context: MigrationContext, new: set[str]) -> None:
     table = context._version
     connection = context.connection
     assert connection is not None
