@@ -8,6 +8,7 @@ The app keeps its own declarative base, so its table never joins `switchboard.db
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
 import uuid
@@ -228,3 +229,13 @@ async def test_a_throwaway_app_gets_its_table_texts_commands_and_jobs(
             assert [bool(answered) for (answered,) in rows] == [True, True]
     finally:
         await engine.dispose()
+
+    # Deleting the folder and the line: the deployment runs on, the app's table left alone.
+    shutil.rmtree(Path(str(sys.modules[throwaway].__file__)).parent)
+    async with running(sandbox, database_url), sandbox.client(timeout=15) as tg:
+        await tg.send_text(english, "/help", bot_id=BOT_ID)
+        help_after = await tg.expect_message(chat_id=english["id"], contains="/help")
+        assert f"/{throwaway}" not in help_after["text"]
+        assert throwaway not in await my_commands(sandbox)
+        assert await is_current(database_url, modules=INSTALLED_APPS)
+    assert f"{throwaway}_pings" in await tables(database_url)
