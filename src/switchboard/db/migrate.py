@@ -7,7 +7,7 @@ kernel revision it needs). The caller (the platform) passes those folders in as 
 this module names no app. `upgrade` runs every branch to its head ("heads").
 
 Databases made before the split carry one linear revision (`LEGACY_LINEAR`). A revision of the
-new layout that does what a linear one did declares it (`legacy_revision = "0005_notes"`);
+new layout that does what a linear one did declares it (`legacy_revision = "0002_kernel"`);
 `upgrade` first replaces an old stamp by the new revisions it implies (every revision whose
 `legacy_revision` is at or before it), so nothing already applied runs again.
 
