@@ -199,7 +199,8 @@ def _names(apps: str) -> list[str]:
     from switchboard.platform.installed_apps import resolve_app_names
 
     try:
-        return resolve_app_names([name.strip() for name in apps.split(",") if name.strip()])
+        wanted = [name.strip() for name in apps.split(",") if name.strip()]
+        return resolve_app_names(wanted, modules=_settings().installed_apps)
     except ValueError as error:
         raise BotRegistryError(str(error)) from None
 

@@ -26,7 +26,12 @@ async def register_demo_bot(settings: Settings, owner_id: int) -> None:
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await add_bot(session, DEMO_TOKEN, resolve_app_names(["all"]), owner_ids=[owner_id])
+            await add_bot(
+                session,
+                DEMO_TOKEN,
+                resolve_app_names(["all"], modules=settings.installed_apps),
+                owner_ids=[owner_id],
+            )
     finally:
         await engine.dispose()
 
