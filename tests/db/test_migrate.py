@@ -216,3 +216,20 @@ async def test_an_app_removed_leaves_its_tables_unmanaged_until_it_comes_back(
     await upgrade(database_url, everything)  # back: nothing of notes runs twice
     assert await current(database_url) == heads(everything)
     assert await is_current(database_url, everything)
+
+
+async def test_an_old_database_upgraded_without_an_app_gets_it_back_later(
+    database_url: str, migrated_url: str
+) -> None:
+    await build_legacy(database_url, "0008_outbox")
+    everything = version_locations()
+    remaining = {name: app for name, app in installed_apps().items() if name != "notes"}
+    locations = version_locations(remaining)
+
+    await upgrade(database_url, locations)  # notes uninstalled first: its tables unmanaged
+    assert await is_current(database_url, locations)
+    assert "0008_outbox" in await current(database_url)  # kept while notes' revisions are away
+
+    await upgrade(database_url, everything)  # notes back: stamped as 0008 implied, not re-made
+    assert await current(database_url) == heads(everything)
+    assert await schema(database_url) == await schema(migrated_url)

@@ -122,7 +122,7 @@ async def is_current(url: str, locations: Iterable[Location] = ()) -> bool:
     script = script_directory(locations)
     known = {revision.revision for revision in script.walk_revisions()}
     at = await current(url)
-    return bool(at) and at & known == set(script.get_heads()) and not at & set(LEGACY_LINEAR)
+    return at & known == set(script.get_heads())
 
 
 def _current_heads(connection: Connection) -> set[str]:
@@ -157,7 +157,11 @@ def implied_by_legacy(script: ScriptDirectory, legacy: str) -> set[str]:
 def _adopt_version_rows(config: Config) -> set[str]:
     """Before Alembic reads the version table: replace an old linear stamp by the revisions it
     implies, and set aside rows of revisions no location provides (an uninstalled app's
-    branch), returned for `_restore_rows` to put back once Alembic is done."""
+    branch), returned for `_restore_rows` to put back once Alembic is done.
+
+    An old stamp stays set aside too while some revision of the old chain up to it is declared
+    by no installed revision (its app is not installed): when that app comes back, its branch
+    is stamped as the old stamp implies, instead of creating its tables again."""
     connection: Connection = config.attributes["connection"]
     context = MigrationContext.configure(connection)
     rows = set(context.get_current_heads())
@@ -166,20 +170,45 @@ def _adopt_version_rows(config: Config) -> set[str]:
     script = ScriptDirectory.from_config(config)
     known = {script_.revision for script_ in script.walk_revisions()}
     legacy = rows & set(LEGACY_LINEAR)
+    if len(legacy) > 1:
+        raise RuntimeError(f"several stamps of the old linear history: {sorted(legacy)}")
+    unknown = rows - known - legacy
+    adopted = rows & known
+    parked = set(unknown)
     if legacy:
-        if len(rows) != 1:
-            raise RuntimeError(f"old linear stamp mixed with other revisions: {sorted(rows)}")
         (old,) = legacy
-        new = implied_by_legacy(script, old)
-        log.info("migrate.legacy_restamp", legacy=old, revisions=sorted(new))
-        _replace_rows(context, new)
+        stamped = {_branch_base(script, revision) for revision in adopted}
+        implied = {
+            revision
+            for revision in implied_by_legacy(script, old)
+            if _branch_base(script, revision) not in stamped
+        }
+        adopted |= implied
+        declared = {getattr(rev.module, "legacy_revision", None) for rev in script.walk_revisions()}
+        missing = set(LEGACY_LINEAR[: LEGACY_LINEAR.index(old) + 1]) - declared
+        if missing:
+            parked.add(old)  # what those revisions made is here, unmanaged, until they return
+        log.info(
+            "migrate.legacy_restamp", legacy=old, revisions=sorted(implied), kept=bool(missing)
+        )
+    elif not unknown:
         return set()
-    unknown = rows - known
-    if not unknown:
-        return set()
-    log.info("migrate.unmanaged_branches", revisions=sorted(unknown))
-    _replace_rows(context, rows - unknown)
-    return unknown
+    if unknown:
+        log.info("migrate.unmanaged_branches", revisions=sorted(unknown))
+    _replace_rows(context, adopted)
+    return parked
+
+
+def _branch_base(script: ScriptDirectory, revision: str) -> str:
+    """The first revision of `revision`'s branch (down revisions only, not dependencies)."""
+    current = script.get_revision(revision)
+    assert current is not None
+    while current.down_revision is not None:
+        down = current.down_revision
+        parent = script.get_revision(down if isinstance(down, str) else down[0])
+        assert parent is not None
+        current = parent
+    return current.revision
 
 
 def _restore_rows(config: Config, parked: set[str]) -> None:
