@@ -13,7 +13,8 @@ new layout that does what a linear one did declares it (`legacy_revision = "0002
 
 Version rows of revisions no location provides (an app whose folder was deleted) are set aside
 while Alembic runs and put back after: that app's tables stay, unmanaged, and if the app comes
-back its branch goes on from where it was.
+back its branch goes on from where it was. An old stamp is kept so too while an app it covers
+is not installed.
 
 The functions are coroutines because start-up code and tests are async; from a synchronous
 command wrap them in `asyncio.run`.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +121,17 @@ async def current(url: str) -> set[str]:
 async def is_current(url: str, locations: Iterable[Location] = ()) -> bool:
     """Whether every branch of the kernel's and `locations`' migrations is at its head (rows of
     branches no location provides, an uninstalled app's, are not this installation's)."""
-    script = script_directory(locations)
-    known = {revision.revision for revision in script.walk_revisions()}
+    known, tips = _revisions(tuple(str(location) for location in locations))
     at = await current(url)
-    return at & known == set(script.get_heads())
+    return at & known == tips
+
+
+@lru_cache(maxsize=16)
+def _revisions(locations: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """Every revision and the heads of `locations` (read once: /readyz asks on every probe)."""
+    script = script_directory(locations)
+    known = frozenset(revision.revision for revision in script.walk_revisions())
+    return known, frozenset(script.get_heads())
 
 
 def _current_heads(connection: Connection) -> set[str]:
