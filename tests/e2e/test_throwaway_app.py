@@ -198,7 +198,7 @@ async def test_a_throwaway_app_gets_its_table_texts_commands_and_jobs(
 
     async with (
         running(sandbox, database_url, installed_apps=modules),
-        sandbox.client(timeout=15) as tg,
+        sandbox.client(timeout=30) as tg,
     ):
         english = await tg.create_user("Ann", username="ann", language_code="en")
         russian = await tg.create_user("Иван", username="ivan", language_code="ru")
@@ -232,7 +232,7 @@ async def test_a_throwaway_app_gets_its_table_texts_commands_and_jobs(
 
     # Deleting the folder and the line: the deployment runs on, the app's table left alone.
     shutil.rmtree(Path(str(sys.modules[throwaway].__file__)).parent)
-    async with running(sandbox, database_url), sandbox.client(timeout=15) as tg:
+    async with running(sandbox, database_url), sandbox.client(timeout=30) as tg:
         await tg.send_text(english, "/help", bot_id=BOT_ID)
         help_after = await tg.expect_message(chat_id=english["id"], contains="/help")
         assert f"/{throwaway}" not in help_after["text"]
