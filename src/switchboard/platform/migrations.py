@@ -53,7 +53,3 @@ async def is_current(
 ) -> bool:
     """Whether `url` is at the head of every branch of this installation."""
     return await migrate.is_current(url, version_locations(_apps(apps, modules)))
-
-
-def heads(apps: Mapping[str, App] | None = None) -> set[str]:
-    return migrate.heads(version_locations(apps))
