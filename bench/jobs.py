@@ -35,8 +35,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from switchboard.db import create_engine, session_factory, utcnow
-from switchboard.db.migrate import upgrade
 from switchboard.kernel.jobs import Job, JobContext, JobRegistry, Worker
+from switchboard.platform.migrations import upgrade_all
 
 PG_ADMIN = os.environ.get("SWITCHBOARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PROCESSES = 2
@@ -141,7 +141,7 @@ async def wait_for(done: Callable[[], Awaitable[bool]], limit: float) -> None:
 
 
 async def measure_switchboard(url: str, jobs: int) -> float:
-    await upgrade(url)
+    await upgrade_all(url)
     engine = create_engine(url)
     sessions = session_factory(engine)
     now = utcnow()

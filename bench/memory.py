@@ -31,9 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import bot_token, load_note, rss_mb
 from switchboard.db import create_engine, session_factory
-from switchboard.db.migrate import upgrade
 from switchboard.kernel.bots import add_bot
 from switchboard.platform.installed_apps import resolve_app_names
+from switchboard.platform.migrations import upgrade_all
 from switchboard.sandbox.testing import SandboxServer, free_port
 
 HERE = str(Path(__file__).resolve())
@@ -60,7 +60,7 @@ def bare_aiogram_bot(api: str) -> None:
 
 
 async def register(database_url: str, count: int) -> None:
-    await upgrade(database_url)
+    await upgrade_all(database_url)
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():

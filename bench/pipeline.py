@@ -68,13 +68,13 @@ from _common import (
 )
 from switchboard.apps.core import APP as CORE_APP
 from switchboard.db import create_engine, session_factory
-from switchboard.db.migrate import upgrade
 from switchboard.kernel import telemetry
 from switchboard.kernel.apps import App
 from switchboard.kernel.filters import HasText
 from switchboard.kernel.models import BotRecord
 from switchboard.kernel.sender import FloodControlMiddleware
 from switchboard.kernel.sender.metrics import FLOOD_WAIT_SECONDS
+from switchboard.platform.migrations import upgrade_all
 from switchboard.platform.runtime import Platform
 from switchboard.settings import load_settings
 
@@ -200,7 +200,7 @@ async def fresh_postgres() -> AsyncIterator[str]:
 
 
 async def register_bots(database_url: str, count: int) -> None:
-    await upgrade(database_url)
+    await upgrade_all(database_url)
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():

@@ -324,11 +324,11 @@ async def bot_api_sends(port: int) -> int:
 async def register_bots(database_url: str, count: int) -> list[tuple[str, str]]:
     """Register `count` bots with every app; returns each one's (webhook path, secret)."""
     from switchboard.db import create_engine, session_factory
-    from switchboard.db.migrate import upgrade
     from switchboard.kernel.bots import add_bot
     from switchboard.platform.installed_apps import resolve_app_names
+    from switchboard.platform.migrations import upgrade_all
 
-    await upgrade(database_url)
+    await upgrade_all(database_url)
     engine = create_engine(database_url)
     targets = []
     try:

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine
 from switchboard.db import session_factory as make_session_factory
-from switchboard.db.migrate import upgrade
+from switchboard.platform.migrations import upgrade_all
 
 PG_ADMIN_DSN = os.environ.get(
     "SWITCHBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -120,7 +120,7 @@ async def migrated_url(
     if database_kind == "sqlite":
         if templates.sqlite is None:
             path = templates.directory / "template.db"
-            await upgrade(f"sqlite+aiosqlite:///{path}")
+            await upgrade_all(f"sqlite+aiosqlite:///{path}")
             templates.sqlite = path
         target = tmp_path / "migrated.db"
         _copy_sqlite(templates.sqlite, target)
@@ -128,7 +128,7 @@ async def migrated_url(
         return
     if templates.postgresql is None:
         name = await create_postgres_database()
-        await upgrade(postgres_url(name))
+        await upgrade_all(postgres_url(name))
         templates.postgresql = name
     name = await create_postgres_database(template=templates.postgresql)
     try:

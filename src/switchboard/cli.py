@@ -69,10 +69,10 @@ def _settings() -> Settings:
 @app.command()
 def migrate() -> None:
     """Apply every database migration (start-up does this too)."""
-    from switchboard.db.migrate import upgrade
+    from switchboard.platform.migrations import upgrade_all
 
     settings = _settings()
-    asyncio.run(upgrade(settings.database_url))
+    asyncio.run(upgrade_all(settings.database_url, modules=settings.installed_apps))
     typer.echo("database is at the latest revision")
 
 
@@ -125,12 +125,12 @@ app.add_typer(bots_app, name="bots")
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from switchboard.db import create_engine, session_factory
-    from switchboard.db.migrate import upgrade
+    from switchboard.platform.migrations import upgrade_all
 
     settings = _settings()
 
     async def go() -> T:
-        await upgrade(settings.database_url)
+        await upgrade_all(settings.database_url, modules=settings.installed_apps)
         engine = create_engine(settings.database_url)
         try:
             async with session_factory(engine)() as session, session.begin():
@@ -199,7 +199,8 @@ def _names(apps: str) -> list[str]:
     from switchboard.platform.installed_apps import resolve_app_names
 
     try:
-        return resolve_app_names([name.strip() for name in apps.split(",") if name.strip()])
+        wanted = [name.strip() for name in apps.split(",") if name.strip()]
+        return resolve_app_names(wanted, modules=_settings().installed_apps)
     except ValueError as error:
         raise BotRegistryError(str(error)) from None
 

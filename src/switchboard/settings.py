@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     webhook_base_url: str | None = Field(
         default=None, description="public https base URL that Telegram posts updates to"
     )
+    installed_apps: list[str] | None = Field(
+        default=None,
+        description="modules of the apps to run (each has an APP); unset: INSTALLED_APPS",
+    )
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 8080
     owner_ids: list[int] = Field(

@@ -6,7 +6,7 @@ import redis.asyncio as redis
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from switchboard.db.migrate import is_current
+from switchboard.platform.migrations import is_current
 
 
 async def test_migrated_url_is_at_head_and_engine_uses_it(

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from switchboard.db import create_engine, session_factory
-from switchboard.db.migrate import upgrade
 from switchboard.kernel.bots import add_bot
 from switchboard.platform.installed_apps import resolve_app_names
+from switchboard.platform.migrations import upgrade_all
 from switchboard.platform.serving import run_polling
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
@@ -54,7 +54,7 @@ def sandbox() -> Iterator[SandboxServer]:
 async def register_bot(
     database_url: str, token: str = BOT_TOKEN, owners: list[int] | None = None
 ) -> None:
-    await upgrade(database_url)
+    await upgrade_all(database_url)
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():

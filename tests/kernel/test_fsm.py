@@ -407,16 +407,16 @@ def _table_names(connection: sa.Connection) -> set[str]:
 async def test_migration_creates_and_drops_the_table(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        await upgrade(database_url, "0003_fsm")
+        await upgrade(database_url, revision="kernel_0003_fsm")
         async with engine.connect() as connection:
             assert "fsm_states" in await connection.run_sync(_table_names)
 
-        await downgrade(database_url, "0002_kernel")
+        await downgrade(database_url, "kernel_0002_kernel")
         async with engine.connect() as connection:
             tables = await connection.run_sync(_table_names)
         assert "fsm_states" not in tables and "users" in tables
 
-        await upgrade(database_url, "0003_fsm")
+        await upgrade(database_url, revision="kernel_0003_fsm")
         async with engine.connect() as connection:
             assert "fsm_states" in await connection.run_sync(_table_names)
     finally:

@@ -63,6 +63,10 @@ class App:
     always_enabled: bool = False
     # The app's `locales/` folder: gettext catalogues, `<lang>/LC_MESSAGES/messages.po`.
     catalog: Traversable | None = None
+    # A folder of Alembic revisions: the app's own branch (`branch_labels = ("<name>",)`, its
+    # first revision `depends_on` the kernel revision it needs). The platform passes it to
+    # `switchboard.db.migrate`; an app without tables leaves it None.
+    migrations: Traversable | None = None
     # /privacy: what the app stores about a user, and how to forget it (rows deleted).
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None

@@ -6,7 +6,8 @@ running deployment as this protocol and never imports the platform that made it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -31,6 +32,9 @@ class RunningDeployment(Protocol):
     @property
     def records(self) -> Mapping[int, BotRecord]:
         """Their rows (webhook secrets, owners), by id."""
+
+    def migration_locations(self) -> Sequence[Path]:
+        """The installed apps' folders of migrations (the kernel's is `switchboard.db`'s)."""
 
     async def process(self, bot_id: int, update: dict[str, Any]) -> None:
         """Handle one update of `bot_id`; returns once its effects are committed."""

@@ -9,10 +9,10 @@ import contextlib
 import uvicorn
 
 from switchboard.db.engine import create_engine
-from switchboard.db.migrate import upgrade
 from switchboard.db.session import session_factory
 from switchboard.kernel.bots import add_bot
 from switchboard.platform.installed_apps import resolve_app_names
+from switchboard.platform.migrations import upgrade_all
 from switchboard.platform.serving import EmbeddedServer, run_polling
 from switchboard.sandbox import BotApiHttpProtocol, World, create_app
 from switchboard.settings import Settings
@@ -22,11 +22,16 @@ DEMO_USER_ID = 100_000_001
 
 
 async def register_demo_bot(settings: Settings, owner_id: int) -> None:
-    await upgrade(settings.database_url)
+    await upgrade_all(settings.database_url, modules=settings.installed_apps)
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await add_bot(session, DEMO_TOKEN, resolve_app_names(["all"]), owner_ids=[owner_id])
+            await add_bot(
+                session,
+                DEMO_TOKEN,
+                resolve_app_names(["all"], modules=settings.installed_apps),
+                owner_ids=[owner_id],
+            )
     finally:
         await engine.dispose()
 

@@ -29,16 +29,23 @@ def installed_apps(modules: Sequence[str] = INSTALLED_APPS) -> dict[str, App]:
     return dict(_load(tuple(modules)))
 
 
-def resolve_app_names(names: Sequence[str], installed: Sequence[str] | None = None) -> list[str]:
-    """Validate app names typed by an operator; `all` means every installed app. Raises
-    ValueError naming the unknown ones and what is installed."""
-    apps = installed_apps() if installed is None else {name: None for name in installed}
+def resolve_app_names(
+    names: Sequence[str],
+    installed: Sequence[str] | None = None,
+    *,
+    modules: Sequence[str] | None = None,
+) -> list[str]:
+    """Validate app names typed by an operator; `all` means every installed app (those of
+    `modules`, the INSTALLED_APPS setting, when given). Raises ValueError naming the unknown ones
+    and what is installed."""
+    chosen = modules or INSTALLED_APPS
+    apps = installed_apps(chosen) if installed is None else {name: None for name in installed}
     wanted = list(apps) if "all" in names else list(dict.fromkeys(names))
     unknown = [name for name in wanted if name not in apps]
     if unknown:
         raise ValueError(f"unknown app(s) {', '.join(unknown)}; installed: {', '.join(apps)}")
     if installed is None:
-        for name, app in installed_apps().items():
+        for name, app in installed_apps(chosen).items():
             if app.always_enabled and name not in wanted:
                 wanted.insert(0, name)
     return wanted

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -22,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
 from switchboard.db.engine import database_file
-from switchboard.db.migrate import upgrade
 from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
 from switchboard.kernel.addressing import ignore_commands_for_other_bots
@@ -49,7 +49,8 @@ from switchboard.kernel.sender import (
 )
 from switchboard.kernel.telegram_responses import pin_response_types
 from switchboard.kernel.throttle import InboundThrottle
-from switchboard.platform.installed_apps import installed_apps
+from switchboard.platform.installed_apps import INSTALLED_APPS, installed_apps
+from switchboard.platform.migrations import upgrade_all, version_locations
 from switchboard.settings import Settings
 
 log = structlog.get_logger("switchboard.runtime")
@@ -58,7 +59,9 @@ log = structlog.get_logger("switchboard.runtime")
 class Platform:
     def __init__(self, settings: Settings, apps: dict[str, App] | None = None) -> None:
         self.settings = settings
-        self.apps = apps if apps is not None else installed_apps()
+        self.apps = (
+            apps if apps is not None else installed_apps(settings.installed_apps or INSTALLED_APPS)
+        )
         self.enabled = EnabledApps()
         self.bots: dict[int, Bot] = {}
         self.records: dict[int, BotRecord] = {}
@@ -87,6 +90,10 @@ class Platform:
         self.dispatcher = Dispatcher()
         self.processor: UpdateProcessor | None = None
 
+    def migration_locations(self) -> list[Path]:
+        """The installed apps' folders of migrations (for /readyz's "is the schema current")."""
+        return version_locations(self.apps)
+
     @property
     def session_factory(self) -> async_sessionmaker[AsyncSession]:
         if self.sessions is None:
@@ -94,7 +101,7 @@ class Platform:
         return self.sessions
 
     async def start(self, *, with_worker: bool | None = None) -> None:
-        await upgrade(self.settings.database_url)
+        await upgrade_all(self.settings.database_url, self.apps)
         sqlite_file = database_file(self.settings.database_url)
         self.engine = create_engine(
             self.settings.database_url, background_checkpoints=sqlite_file is not None

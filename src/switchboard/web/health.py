@@ -31,7 +31,8 @@ async def readyz(request: Request) -> Response:
         problems.append(f"database unreachable: {type(error).__name__}")
     else:
         try:
-            if not await is_current(platform.settings.database_url):
+            locations = platform.migration_locations()
+            if not await is_current(platform.settings.database_url, locations):
                 problems.append("database migrations are not current")
         except Exception as error:
             problems.append(f"cannot read the migration state: {type(error).__name__}")

@@ -23,6 +23,7 @@ APP = App(
     register_jobs=jobs.register,
     always_enabled=True,
     catalog=files("switchboard.apps.core").joinpath("locales"),
+    migrations=files(__name__).joinpath("migrations"),
 )
 
 __all__ = ["APP"]

@@ -34,6 +34,7 @@ APP = App(
     ),
     register_jobs=_register_jobs,
     catalog=files("switchboard.apps.notes").joinpath("locales"),
+    migrations=files("switchboard.apps.notes").joinpath("migrations"),
     export_user_data=export_user_notes,
     delete_user_data=delete_user_notes,
     retention=(LINK_PREVIEW_RETENTION,),
