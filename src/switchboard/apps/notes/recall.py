@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.kernel import Translate
 
 from . import service
-from .models import Note
+from .models import Note, NoteState
 from .search import find_notes, message_link, recent_notes
 
 
@@ -73,7 +73,7 @@ async def tags_command(message: Message, bot: Bot, session: AsyncSession, _: Tra
 async def topic_counts(session: AsyncSession, group_id: int) -> dict[int, int]:
     rows = await session.execute(
         select(Note.topic_id, func.count())
-        .where(Note.group_id == group_id, Note.state == "filed")
+        .where(Note.group_id == group_id, Note.state == NoteState.FILED.value)
         .group_by(Note.topic_id)
     )
     return {int(topic_id): int(count) for topic_id, count in rows if topic_id is not None}

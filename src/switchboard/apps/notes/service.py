@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.db import dialect_insert, utcnow
 from switchboard.kernel import enqueue
 
-from .models import Note, NotesGroup, NotesTopic, TopicCreation
+from .models import (
+    TRANSCRIBED_KINDS,
+    Note,
+    NotesGroup,
+    NoteState,
+    NotesTopic,
+    TopicCreation,
+    TranscriptState,
+)
 
 PREPARE_JOB = "notes.prepare"
 FILE_JOB = "notes.file"
@@ -236,7 +244,7 @@ async def tapped_note(
 
 def check_pending(note: Note) -> Note:
     """A note still waiting for the user's choice."""
-    if note.state != "pending":
+    if note.state != NoteState.PENDING:
         raise NotesError("notes.confirm.already")
     return note
 
@@ -290,7 +298,8 @@ async def capture(
         album = await session.scalar(
             select(Note).where(
                 Note.bot_id == bot_id, Note.user_id == user_id,
-                Note.media_group_id == item.media_group_id, Note.state == "pending",
+                Note.media_group_id == item.media_group_id,
+                Note.state == NoteState.PENDING.value,
             )
         )  # fmt: skip
         if album is not None:
@@ -301,11 +310,14 @@ async def capture(
             album.kind = "album"
             return album, False
     note = Note(
-        bot_id=bot_id, user_id=user_id, group_id=group.id, state="pending", kind=item.kind,
+        bot_id=bot_id, user_id=user_id, group_id=group.id, state=NoteState.PENDING.value,
+        kind=item.kind,
         text=item.text.strip(), media=item.media, source=item.source,
         links=[{"url": url} for url in item.urls], capture_chat_id=item.chat_id,
         capture_message_ids=[item.message_id], media_group_id=item.media_group_id,
-        transcript_state="pending" if item.kind in {"voice", "audio", "video_note"} else "none",
+        transcript_state=(
+            TranscriptState.PENDING if item.kind in TRANSCRIBED_KINDS else TranscriptState.NONE
+        ).value,
     )  # fmt: skip
     note.source = {**item.source, "from_general": item.from_general}
     session.add(note)
@@ -328,7 +340,7 @@ async def choose_topic(
     note = await session.get(Note, note_id, with_for_update=True)
     if note is None or note.user_id != user_id:
         raise NotesError("notes.confirm.gone")
-    if note.state != "pending":
+    if note.state != NoteState.PENDING:
         raise NotesError("notes.confirm.already", state=note.state)
     topic = await session.get(NotesTopic, topic_id)
     group = await session.get(NotesGroup, topic.group_id) if topic else None
@@ -341,7 +353,7 @@ async def choose_topic(
     ):
         raise NotesError("notes.topic.not_found")
     note.topic_id = topic.id
-    note.state = "filing"
+    note.state = NoteState.FILING.value
     note.first_choice = first_choice
     await enqueue(session, FILE_JOB, {"note_id": note.id}, unique_key=f"notes:file:{note.id}")
     return note
@@ -351,16 +363,16 @@ async def cancel_note(session: AsyncSession, note_id: int, user_id: int) -> Note
     note = await session.get(Note, note_id, with_for_update=True)
     if note is None or note.user_id != user_id:
         raise NotesError("notes.confirm.gone")
-    if note.state != "pending":
+    if note.state != NoteState.PENDING:
         raise NotesError("notes.confirm.already", state=note.state)
-    note.state = "cancelled"
+    note.state = NoteState.CANCELLED.value
     return note
 
 
 async def request_transcription(session: AsyncSession, note_id: int, user_id: int) -> None:
     """The one-tap "transcribe later" on a filed voice note."""
     note = await session.get(Note, note_id)
-    if note is None or note.user_id != user_id or note.state != "filed":
+    if note is None or note.user_id != user_id or note.state != NoteState.FILED:
         raise NotesError("notes.confirm.gone")
     await enqueue(
         session,
@@ -411,7 +423,7 @@ async def filed_notes(
 ) -> list[Note]:
     rows = await session.scalars(
         select(Note)
-        .where(Note.bot_id == bot_id, Note.user_id == user_id, Note.state == "filed")
+        .where(Note.bot_id == bot_id, Note.user_id == user_id, Note.state == NoteState.FILED.value)
         .order_by(Note.filed_at.desc())
         .limit(limit)
     )

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from . import service
-from .models import NotesGroup, NotesTopic, TopicCreation
+from .models import CreationState, NotesGroup, NotesTopic, TopicCreation
 
 CreateTopic = Callable[[str], Awaitable[int]]
 """Makes a topic of this name in the group's forum and returns its thread id; raises
@@ -122,18 +122,18 @@ async def _claim(
                 name=name,
                 name_key=service.name_key(name),
                 description=description,
-                state="calling",
+                state=CreationState.CALLING.value,
                 attempt=attempt,
             )
         )
         return True
-    if creation.state == "calling":
+    if creation.state == CreationState.CALLING:
         # A call whose answer never got recorded (the process died), or one under way: from
         # now on the user is told, and `attempt` is what told them.
-        creation.state, creation.attempt = "unknown", attempt
+        creation.state, creation.attempt = CreationState.UNKNOWN.value, attempt
         return False
     if creation.attempt != attempt:
         # The user was told and asks again: they have looked, and the topic is not there.
-        creation.state, creation.attempt = "calling", attempt
+        creation.state, creation.attempt = CreationState.CALLING.value, attempt
         return True
     return False
