@@ -15,7 +15,7 @@ from switchboard.ai import Example, TopicCandidate
 from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, UserRecord
 
-from . import metrics, service
+from . import forum, metrics, service
 from .keyboards import confirmation, transcribe_later
 from .models import Note, NotesGroup, NoteState, NotesTopic, TranscriptState
 from .notes_runtime import NotesRuntime
@@ -117,7 +117,7 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
             note.state = NoteState.CANCELLED.value
             return
         locale = await _locale(session, note.user_id)
-        topics = await service.topics_of(session, group)
+        topics = await forum.topics_of(session, group)
         filed = await service.filed_notes(session, note.bot_id, note.user_id)
         session.expunge_all()
     bot = runtime.services.bot(note.bot_id)
@@ -159,12 +159,7 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
         stored.proposed_topic = ranking.proposed_new_topic
         stored.title = rendered.title[:256]
         stored.tags = list(rendered.tags)
-        threshold = (
-            group.auto_file_threshold
-            if group.auto_file_threshold is not None
-            else runtime.auto_file_threshold
-        )
-        if ranked and threshold is not None and ranked[0][1] >= threshold:
+        if ranked and service.files_at_once(group, ranked[0][1], runtime.auto_file_threshold):
             await service.choose_topic(
                 session, stored.id, stored.user_id, ranked[0][0].id, first_choice=True
             )
@@ -186,7 +181,7 @@ async def ask_pending(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
         group = await session.get(NotesGroup, note.group_id) if note.group_id else None
         if group is None:
             return
-        topics = await service.topics_of(session, group)
+        topics = await forum.topics_of(session, group)
         locale = await _locale(session, note.user_id)
         session.expunge_all()
     by_id = {topic.id: topic for topic in topics}
@@ -332,7 +327,7 @@ async def _ask_again(
         if stored is None or stored.state != NoteState.FILING:
             return
         if forget is not None:
-            await service.forget_topic(session, forget)
+            await forum.forget_topic(session, forget)
         stored.state, stored.topic_id = NoteState.PENDING.value, None
         stored.ranking = []
         stored.confirm_message_id = None
@@ -348,7 +343,7 @@ async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
             return
         group = await session.get(NotesGroup, note.group_id)
         assert group is not None
-        topics = await service.topics_of(session, group)
+        topics = await forum.topics_of(session, group)
         topic, confident = service.expiry_choice(note, topics, group.low_confidence)
         if topic is None:  # no confident guess and no Inbox: it keeps waiting for a tap
             return
