@@ -123,15 +123,13 @@ async def capture(
                 album.text = (album.text + "\n" + item.text).strip()
             album.kind = "album"
             return album, False
+    spoken = item.kind in TRANSCRIBED_KINDS
     note = Note(
         bot_id=bot_id, user_id=user_id, group_id=group.id, state=NoteState.PENDING.value,
-        kind=item.kind,
-        text=item.text.strip(), media=item.media, source=item.source,
+        kind=item.kind, text=item.text.strip(), media=item.media, source=item.source,
         links=[{"url": url} for url in item.urls], capture_chat_id=item.chat_id,
         capture_message_ids=[item.message_id], media_group_id=item.media_group_id,
-        transcript_state=(
-            TranscriptState.PENDING if item.kind in TRANSCRIBED_KINDS else TranscriptState.NONE
-        ).value,
+        transcript_state=(TranscriptState.PENDING if spoken else TranscriptState.NONE).value,
     )  # fmt: skip
     note.source = {**item.source, "from_general": item.from_general}
     session.add(note)
