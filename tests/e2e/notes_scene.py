@@ -7,6 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiogram.filters.callback_data import CallbackData
+
+from switchboard.apps.notes.keyboards import (
+    NoteCancel,
+    NoteChoice,
+    NoteNewTopic,
+    NoteOther,
+    NoteTopicChosen,
+    NoteTranscribe,
+)
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID
@@ -72,10 +82,26 @@ def bot_messages(sandbox: SandboxServer, chat_id: int, thread_id: int | None = N
     ]
 
 
+NOTE_TAPS: tuple[type[CallbackData], ...] = (
+    NoteTopicChosen, NoteOther, NoteNewTopic, NoteCancel, NoteTranscribe, NoteChoice,
+)  # fmt: skip
+
+
+def _is_note_tap(data: str) -> bool:
+    """Whether a button's data is one of a note's taps (a confirmation's buttons)."""
+    for tap in NOTE_TAPS:
+        try:
+            tap.unpack(data)
+        except (TypeError, ValueError):
+            continue
+        return True
+    return False
+
+
 def confirmation_in(sandbox: SandboxServer, chat_id: int) -> Json | None:
     for message in reversed(bot_messages(sandbox, chat_id)):
         if "reply_markup" in message and any(
-            b.get("callback_data", "").startswith("nt:")
+            _is_note_tap(b.get("callback_data", ""))
             for row in message["reply_markup"]["inline_keyboard"]
             for b in row
         ):

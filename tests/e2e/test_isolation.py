@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from switchboard.apps.core.keyboards import LanguageChoice, PrivacyAction
-from switchboard.apps.notes.keyboards import NoteChoice, StarterTopics, TopicEdit
+from switchboard.apps.notes.keyboards import (
+    NoteCancel,
+    NoteChoice,
+    NoteNewTopic,
+    NoteOther,
+    NoteTopicChosen,
+    NoteTranscribe,
+    StarterTopics,
+    TopicEdit,
+)
 from switchboard.apps.notes.models import Note, NotesGroup, NotesTopic
 from switchboard.db import create_engine, session_factory
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
@@ -109,9 +118,19 @@ async def test_forged_callbacks_reach_nothing_of_another_user(
             await _answered_politely(tg, query)
         await tg.send_text(eve, "hijacked description", bot_id=BOT_ID)  # must land nowhere
         oscar, oscar_menu = await attacker("Oscar")
-        for act in ("file", "other", "new", "cancel", "transcribe"):
+        for act in ("file", "other", "new", "cancel", "transcribe"):  # as buttons were once
             data = NoteChoice(note=vera_note, act=act, topic=inbox_id, rank=1)
             query = await tg.press(oscar, oscar_menu, data.pack(), bot_id=BOT_ID, forged=True)
+            await _answered_politely(tg, query)
+        peggy, peggy_menu = await attacker("Peggy")
+        for tap in [
+            NoteTopicChosen(note=vera_note, topic=inbox_id, rank=1),
+            NoteOther(note=vera_note),
+            NoteNewTopic(note=vera_note),
+            NoteCancel(note=vera_note),
+            NoteTranscribe(note=vera_note),
+        ]:
+            query = await tg.press(peggy, peggy_menu, tap.pack(), bot_id=BOT_ID, forged=True)
             await _answered_politely(tg, query)
 
         # On Vera's question in the group: her real buttons, tapped by another member ...
@@ -133,20 +152,20 @@ async def test_forged_callbacks_reach_nothing_of_another_user(
         # ... and Mallory's buttons about her own things, which she may tap in her own chats.
         await tg.add_member(forum.chat, vera, mallory["id"])
         for data in [
-            NoteChoice(note=mallory_note, act="other"),
-            NoteChoice(note=mallory_note, act="cancel"),
-            NoteChoice(note=mallory_note, act="file", topic=mallory_topic),
+            NoteOther(note=mallory_note),
+            NoteCancel(note=mallory_note),
+            NoteTopicChosen(note=mallory_note, topic=mallory_topic),
             TopicEdit(topic=mallory_topic, field="description"),
             StarterTopics(group=mallory_rows["group"]),
         ]:
             query = await tg.press(mallory, ask, data.pack(), forged=True)
             await _answered_politely(tg, query)
 
-        for user in (eve, oscar):
+        for user in (eve, oscar, peggy):
             await _barrier(tg, user)
         await _barrier(tg, vera, forum.chat["id"])
         assert group_chat.messages[ask["message_id"]] == question_before  # untouched
-        for user in (eve, oscar, mallory):
+        for user in (eve, oscar, peggy, mallory):
             private = sandbox.world.private[(BOT_ID, user["id"])]
             assert not [t for t in _bot_texts(private) if SECRET in t or "lamp" in t]
         assert not [t for t in _bot_texts(group_chat) if SECRET in t]

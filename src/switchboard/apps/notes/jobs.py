@@ -15,14 +15,16 @@ from switchboard.ai import Example, TopicCandidate
 from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, UserRecord
 
-from . import metrics, service
+from . import forum, metrics, service
 from .keyboards import confirmation, transcribe_later
-from .models import Note, NotesGroup, NotesTopic
+from .models import Note, NotesGroup, NoteState, NotesTopic, TranscriptState
 from .notes_runtime import NotesRuntime
 from .rendering import CAPTION_LIMIT, render_note
 from .search import message_link
 
 log = structlog.get_logger("switchboard.notes")
+# Filed without a transcript: the post offers to transcribe it later.
+UNTRANSCRIBED = frozenset({TranscriptState.UNAVAILABLE, TranscriptState.FAILED})
 
 
 def register(registry: JobRegistry, runtime: NotesRuntime) -> None:
@@ -52,8 +54,8 @@ async def _locale(session: AsyncSession, user_id: int) -> str | None:
 
 async def _transcribe(bot: Bot, note: Note, runtime: NotesRuntime, ctx: JobContext) -> None:
     if runtime.transcriber is None:
-        note.transcript_state = "unavailable"
-        metrics.TRANSCRIPTIONS.labels(outcome="unavailable").inc()
+        note.transcript_state = TranscriptState.UNAVAILABLE.value
+        metrics.TRANSCRIPTIONS.labels(outcome=TranscriptState.UNAVAILABLE.value).inc()
         return
     media = note.media[0]
     try:
@@ -64,12 +66,12 @@ async def _transcribe(bot: Bot, note: Note, runtime: NotesRuntime, ctx: JobConte
         if not ctx.is_last_attempt and runtime.is_transient(error):
             raise
         log.info("transcription failed", note_id=note.id, error=str(error))
-        note.transcript_state = "failed"
-        metrics.TRANSCRIPTIONS.labels(outcome="failed").inc()
+        note.transcript_state = TranscriptState.FAILED.value
+        metrics.TRANSCRIPTIONS.labels(outcome=TranscriptState.FAILED.value).inc()
         return
     note.transcript = transcript
-    note.transcript_state = "done"
-    metrics.TRANSCRIPTIONS.labels(outcome="done").inc()
+    note.transcript_state = TranscriptState.DONE.value
+    metrics.TRANSCRIPTIONS.labels(outcome=TranscriptState.DONE.value).inc()
 
 
 async def _preview_links(note: Note, runtime: NotesRuntime) -> None:
@@ -101,21 +103,21 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
     """
     async with ctx.session_factory() as session:
         ranked_before = await session.scalar(
-            select(Note.ranking).where(Note.id == note_id, Note.state == "pending")
+            select(Note.ranking).where(Note.id == note_id, Note.state == NoteState.PENDING.value)
         )
     if ranked_before:  # classified before a crash: only the question may be missing
         await ask_pending(ctx, note_id, runtime)
         return
     async with ctx.session_factory() as session, session.begin():
         note = await session.get(Note, note_id)
-        if note is None or note.state != "pending" or note.ranking:
+        if note is None or note.state != NoteState.PENDING or note.ranking:
             return
         group = await session.get(NotesGroup, note.group_id) if note.group_id else None
         if group is None:
-            note.state = "cancelled"
+            note.state = NoteState.CANCELLED.value
             return
         locale = await _locale(session, note.user_id)
-        topics = await service.topics_of(session, group)
+        topics = await forum.topics_of(session, group)
         filed = await service.filed_notes(session, note.bot_id, note.user_id)
         session.expunge_all()
     bot = runtime.services.bot(note.bot_id)
@@ -123,12 +125,12 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
     if not topics:
         async with ctx.session_factory() as session, session.begin():
             stored = await session.get(Note, note_id)
-            if stored is None or stored.state != "pending":
+            if stored is None or stored.state != NoteState.PENDING:
                 return
-            stored.state = "cancelled"
+            stored.state = NoteState.CANCELLED.value
         await bot.send_message(note.capture_chat_id, _("notes.capture.no_topics"), parse_mode=None)
         return
-    if note.transcript_state == "pending":
+    if note.transcript_state == TranscriptState.PENDING:
         await _transcribe(bot, note, runtime, ctx)
     if note.links:
         await _preview_links(note, runtime)
@@ -146,7 +148,7 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
     ranked = [(by_id[t], c) for t, c in ranking.topics if t in by_id]
     async with ctx.session_factory() as session, session.begin():
         stored = await session.get(Note, note_id)
-        if stored is None or stored.state != "pending" or stored.ranking:
+        if stored is None or stored.state != NoteState.PENDING or stored.ranking:
             return
         stored.transcript, stored.transcript_state, stored.links = (
             note.transcript,
@@ -157,12 +159,7 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
         stored.proposed_topic = ranking.proposed_new_topic
         stored.title = rendered.title[:256]
         stored.tags = list(rendered.tags)
-        threshold = (
-            group.auto_file_threshold
-            if group.auto_file_threshold is not None
-            else runtime.auto_file_threshold
-        )
-        if ranked and threshold is not None and ranked[0][1] >= threshold:
+        if ranked and service.files_at_once(group, ranked[0][1], runtime.auto_file_threshold):
             await service.choose_topic(
                 session, stored.id, stored.user_id, ranked[0][0].id, first_choice=True
             )
@@ -179,12 +176,12 @@ async def ask_pending(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
     """Send the confirmation question of a ranked note not yet asked, then record it."""
     async with ctx.session_factory() as session:
         note = await session.get(Note, note_id)
-        if note is None or note.state != "pending" or note.confirm_message_id is not None:
+        if note is None or note.state != NoteState.PENDING or note.confirm_message_id is not None:
             return
         group = await session.get(NotesGroup, note.group_id) if note.group_id else None
         if group is None:
             return
-        topics = await service.topics_of(session, group)
+        topics = await forum.topics_of(session, group)
         locale = await _locale(session, note.user_id)
         session.expunge_all()
     by_id = {topic.id: topic for topic in topics}
@@ -205,9 +202,9 @@ async def _ask(
     bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], _: Any
 ) -> tuple[int, int]:
     intro = _("notes.confirm.ask", title=note.title or _("notes.untitled"))
-    if note.transcript_state == "unavailable":
+    if note.transcript_state == TranscriptState.UNAVAILABLE:
         intro += "\n" + _("notes.confirm.no_transcript")
-    elif note.transcript_state == "failed":
+    elif note.transcript_state == TranscriptState.FAILED:
         intro += "\n" + _("notes.confirm.transcript_failed")
     refused = [link for link in note.links if "error" in link]
     if refused:
@@ -231,7 +228,7 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
     it again when the job is retried (the one message in flight), and loses nothing."""
     async with ctx.session_factory() as session:
         note = await session.get(Note, note_id)
-        if note is None or note.state != "filing":
+        if note is None or note.state != NoteState.FILING:
             return
         group = await session.get(NotesGroup, note.group_id)
         topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
@@ -250,9 +247,9 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
         return
     async with ctx.session_factory() as session, session.begin():
         stored = await session.get(Note, note_id)
-        if stored is None or stored.state != "filing":
+        if stored is None or stored.state != NoteState.FILING:
             return
-        stored.state = "filed"
+        stored.state = NoteState.FILED.value
         stored.filed_at = utcnow()
         stored.filed_chat_id, stored.filed_message_id, stored.filed_thread_id = (
             group.chat_id,
@@ -296,7 +293,7 @@ def _fields(note: Note, template: str) -> dict[str, Any]:
 
 async def _post(bot: Bot, note: Note, group: NotesGroup, topic: NotesTopic, _: Any) -> int:
     fields = _fields(note, topic.format)
-    untranscribed = note.transcript_state in {"unavailable", "failed"}
+    untranscribed = note.transcript_state in UNTRANSCRIBED
     markup = transcribe_later(note.id, _) if untranscribed else None
     if note.media:
         first = note.media[0]
@@ -327,11 +324,11 @@ async def _ask_again(
     """The note's topic is gone: back to pending (forgetting the topic), then tell the user."""
     async with ctx.session_factory() as session, session.begin():
         stored = await session.get(Note, note.id)
-        if stored is None or stored.state != "filing":
+        if stored is None or stored.state != NoteState.FILING:
             return
         if forget is not None:
-            await service.forget_topic(session, forget)
-        stored.state, stored.topic_id = "pending", None
+            await forum.forget_topic(session, forget)
+        stored.state, stored.topic_id = NoteState.PENDING.value, None
         stored.ranking = []
         stored.confirm_message_id = None
     await bot.send_message(
@@ -342,11 +339,11 @@ async def _ask_again(
 async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
     async with ctx.session_factory() as session, session.begin():
         note = await session.get(Note, note_id)
-        if note is None or note.state != "pending" or note.group_id is None:
+        if note is None or note.state != NoteState.PENDING or note.group_id is None:
             return
         group = await session.get(NotesGroup, note.group_id)
         assert group is not None
-        topics = await service.topics_of(session, group)
+        topics = await forum.topics_of(session, group)
         topic, confident = service.expiry_choice(note, topics, group.low_confidence)
         if topic is None:  # no confident guess and no Inbox: it keeps waiting for a tap
             return
@@ -358,7 +355,11 @@ async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
 async def transcribe_filed_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
     async with ctx.session_factory() as session:
         note = await session.get(Note, note_id)
-        if note is None or note.state != "filed" or note.transcript_state == "done":
+        if (
+            note is None
+            or note.state != NoteState.FILED
+            or note.transcript_state == TranscriptState.DONE
+        ):
             return
         topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
         _ = runtime.translator.bind(await _locale(session, note.user_id))
@@ -367,10 +368,11 @@ async def transcribe_filed_note(ctx: JobContext, note_id: int, runtime: NotesRun
     await _transcribe(bot, note, runtime, ctx)  # download and speech to text: no transaction
     async with ctx.session_factory() as session, session.begin():
         stored = await session.get(Note, note_id)
-        if stored is None or stored.transcript_state == "done":
+        if stored is None or stored.transcript_state == TranscriptState.DONE:
             return
         stored.transcript, stored.transcript_state = note.transcript, note.transcript_state
-    if note.transcript_state != "done" or not note.filed_message_id or note.filed_chat_id is None:
+    done = note.transcript_state == TranscriptState.DONE
+    if not done or not note.filed_message_id or note.filed_chat_id is None:
         await bot.send_message(note.user_id, _("notes.transcribe.unavailable"), parse_mode=None)
         return
     caption = render_note(**_fields(note, topic.format if topic else ""), limit=CAPTION_LIMIT)

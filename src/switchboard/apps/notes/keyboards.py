@@ -2,7 +2,7 @@
 
 Callback data is whatever the client sends, and the ids in it are sequential: every handler of
 these buttons checks that the object named is the tapping user's, with this bot, tapped in a
-chat where it was shown (`service.tapped_note`, `owned_topic`, `owned_group`).
+chat where it was shown (`service.tapped_note`, `forum.owned_topic`, `forum.owned_group`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,67 @@ from switchboard.kernel import Translate
 
 from .models import NotesTopic
 
+# A confirmation's buttons, one class per act: each is dispatched by its own filter. Callback
+# data is at most 64 bytes: ids are at most 19 digits, so these stay under 50.
+
+
+class NoteTopicChosen(CallbackData, prefix="ntf"):
+    """File the note into this topic."""
+
+    note: int
+    topic: int
+    rank: int = 0  # 1 for the best guess, 2–3 for the next ones, 0 for a topic from the list
+
+
+class NoteOther(CallbackData, prefix="nto"):
+    """Show every topic of the group to pick from."""
+
+    note: int
+
+
+class NoteNewTopic(CallbackData, prefix="ntn"):
+    """File the note into a new topic: the one the classifier proposed, else one named now."""
+
+    note: int
+
+
+class NoteCancel(CallbackData, prefix="ntx"):
+    """Keep the note out of every topic."""
+
+    note: int
+
+
+class NoteTranscribe(CallbackData, prefix="ntt"):
+    """Transcribe a voice note filed without a transcript."""
+
+    note: int
+
 
 class NoteChoice(CallbackData, prefix="nt"):
-    """A tap on a confirmation: act is file, other, new, cancel or transcribe."""
+    """The one class all of the above were before they were split: buttons sent with it are
+    still in users' chats (a filed note's "transcribe" for good), and are answered as the
+    class of their `act`."""
 
     note: int
     act: str
     topic: int = 0
-    rank: int = 0  # 1 for the best guess, 2–3 for the next ones, 0 for anything else
+    rank: int = 0
+
+    def as_tap(self) -> NoteTap | None:
+        """The button as it is sent now; None for an act there is no button for."""
+        if self.act == "file":
+            return NoteTopicChosen(note=self.note, topic=self.topic, rank=self.rank)
+        tap = _TAP_OF_ACT.get(self.act)
+        return tap(note=self.note) if tap else None
+
+
+NoteTap = NoteTopicChosen | NoteOther | NoteNewTopic | NoteCancel | NoteTranscribe
+_TAP_OF_ACT: dict[str, type[NoteOther | NoteNewTopic | NoteCancel | NoteTranscribe]] = {
+    "other": NoteOther,
+    "new": NoteNewTopic,
+    "cancel": NoteCancel,
+    "transcribe": NoteTranscribe,
+}
 
 
 class TopicEdit(CallbackData, prefix="ntopic"):
@@ -44,19 +97,19 @@ def confirmation(
     rows: list[list[InlineKeyboardButton]] = []
     for rank, (topic, confidence) in enumerate(ranked[:3], start=1):
         label = f"{'✅ ' if rank == 1 else ''}{topic.name} · {round(confidence * 100)}%"
-        data = NoteChoice(note=note_id, act="file", topic=topic.id, rank=rank).pack()
+        data = NoteTopicChosen(note=note_id, topic=topic.id, rank=rank).pack()
         rows.append([InlineKeyboardButton(text=label, callback_data=data)])
     rows.append(
         [
             InlineKeyboardButton(
                 text=_("notes.button.other"),
-                callback_data=NoteChoice(note=note_id, act="other").pack(),
+                callback_data=NoteOther(note=note_id).pack(),
             ),
             InlineKeyboardButton(
                 text=_("notes.button.new_named", name=proposed)
                 if proposed
                 else _("notes.button.new"),
-                callback_data=NoteChoice(note=note_id, act="new").pack(),
+                callback_data=NoteNewTopic(note=note_id).pack(),
             ),
         ]
     )
@@ -64,7 +117,7 @@ def confirmation(
         [
             InlineKeyboardButton(
                 text=_("notes.button.cancel"),
-                callback_data=NoteChoice(note=note_id, act="cancel").pack(),
+                callback_data=NoteCancel(note=note_id).pack(),
             )
         ]
     )
@@ -76,7 +129,7 @@ def all_topics(note_id: int, topics: Sequence[NotesTopic], _: Translate) -> Inli
         [
             InlineKeyboardButton(
                 text=topic.name,
-                callback_data=NoteChoice(note=note_id, act="file", topic=topic.id).pack(),
+                callback_data=NoteTopicChosen(note=note_id, topic=topic.id).pack(),
             )
         ]
         for topic in topics
@@ -85,7 +138,7 @@ def all_topics(note_id: int, topics: Sequence[NotesTopic], _: Translate) -> Inli
         [
             InlineKeyboardButton(
                 text=_("notes.button.cancel"),
-                callback_data=NoteChoice(note=note_id, act="cancel").pack(),
+                callback_data=NoteCancel(note=note_id).pack(),
             )
         ]
     )
@@ -93,7 +146,7 @@ def all_topics(note_id: int, topics: Sequence[NotesTopic], _: Translate) -> Inli
 
 
 def transcribe_later(note_id: int, _: Translate) -> InlineKeyboardMarkup:
-    data = NoteChoice(note=note_id, act="transcribe").pack()
+    data = NoteTranscribe(note=note_id).pack()
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=_("notes.button.transcribe"), callback_data=data)]

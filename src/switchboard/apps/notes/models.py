@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +27,35 @@ BigID = BigInteger().with_variant(Integer(), "sqlite")
 # Full-text search lives outside the models (FTS5 on SQLite, a generated tsvector on
 # PostgreSQL); see the notes migration. Schema comparisons skip these objects.
 SEARCH_OBJECTS = frozenset({"notes_fts", "search", "ix_notes_search"})
+
+
+class NoteState(StrEnum):
+    """Where a note is between capture and its topic (stored as these strings)."""
+
+    PENDING = "pending"  # waiting for the user's choice (or still being prepared)
+    FILING = "filing"  # a topic is chosen; a job posts it
+    FILED = "filed"
+    CANCELLED = "cancelled"
+
+
+class TranscriptState(StrEnum):
+    """How far the speech-to-text of a voice, audio or video note got (stored as these strings)."""
+
+    NONE = "none"  # nothing to transcribe
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    UNAVAILABLE = "unavailable"  # no speech-to-text provider is configured
+
+
+class CreationState(StrEnum):
+    """A `TopicCreation`'s call to Telegram (stored as these strings)."""
+
+    CALLING = "calling"  # the call may be under way
+    UNKNOWN = "unknown"  # a later attempt found it so and told the user
+
+
+TRANSCRIBED_KINDS = frozenset({"voice", "audio", "video_note"})
 
 
 class NotesGroup(Base):
@@ -78,9 +108,8 @@ class TopicCreation(Base):
     a group has. The row is resolved when Telegram tells of the topic (`forum_topic_created`),
     or re-created once the user, told of it, asks again.
 
-    `state`: "calling" (the call may be under way), "unknown" (a later attempt found it so and
-    told the user). `attempt` names what made the call or told the user (an update id), so that
-    a redelivery of the same update is told apart from the user's new request.
+    `state` is a `CreationState`. `attempt` names what made the call or told the user (an update
+    id), so that a redelivery of the same update is told apart from the user's new request.
     """
 
     __tablename__ = "notes_topic_creations"
@@ -92,7 +121,7 @@ class TopicCreation(Base):
     name: Mapped[str] = mapped_column(String(128))
     name_key: Mapped[str] = mapped_column(String(128))  # the name lower-cased: one at a time
     description: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(16), default="calling")
+    state: Mapped[str] = mapped_column(String(16), default=CreationState.CALLING.value)
     attempt: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -100,7 +129,8 @@ class TopicCreation(Base):
 class Note(Base):
     """One captured thing, from capture to filing.
 
-    `state`: pending (waiting for a choice), filing (a job posts it), filed, cancelled.
+    `state` is a `NoteState`, `transcript_state` a `TranscriptState`: the columns keep their
+    values as plain strings.
     """
 
     __tablename__ = "notes"
@@ -121,11 +151,11 @@ class Note(Base):
     topic_id: Mapped[int | None] = mapped_column(
         BigID, ForeignKey("notes_topics.id", ondelete="SET NULL")
     )
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=NoteState.PENDING.value)
     kind: Mapped[str] = mapped_column(String(16), default="text")
     text: Mapped[str] = mapped_column(Text, default="")
     transcript: Mapped[str | None] = mapped_column(Text)
-    transcript_state: Mapped[str] = mapped_column(String(16), default="none")
+    transcript_state: Mapped[str] = mapped_column(String(16), default=TranscriptState.NONE.value)
     title: Mapped[str] = mapped_column(String(256), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -13,7 +13,7 @@ import re
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Note
+from .models import Note, NoteState
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -32,6 +32,7 @@ async def find_notes(
     to the user's notes: ranking everyone's and filtering after a cut-off lost a user's
     matches behind other users' better ones."""
     owner = {"bot_id": bot_id, "user_id": user_id, "limit": limit}
+    filed = NoteState.FILED.value  # a constant in the statement, as the index expects
     if session.get_bind().dialect.name == "sqlite":
         match = _fts5_query(query)
         if match is None:
@@ -39,7 +40,7 @@ async def find_notes(
         ids = text(
             "SELECT n.id FROM notes_fts JOIN notes AS n ON n.id = notes_fts.rowid "
             "WHERE notes_fts MATCH :match AND n.bot_id = :bot_id AND n.user_id = :user_id "
-            "AND n.state = 'filed' ORDER BY notes_fts.rank LIMIT :limit"
+            f"AND n.state = '{filed}' ORDER BY notes_fts.rank LIMIT :limit"
         )
         found = [row[0] for row in await session.execute(ids, {**owner, "match": match})]
     else:
@@ -50,7 +51,7 @@ async def find_notes(
         )
         ids = text(
             "SELECT id FROM notes WHERE bot_id = :bot_id AND user_id = :user_id "
-            f"AND state = 'filed' AND search @@ {query_vector} "
+            f"AND state = '{filed}' AND search @@ {query_vector} "
             f"ORDER BY ts_rank(search, {query_vector}) DESC, id DESC LIMIT :limit"
         )
         found = [row[0] for row in await session.execute(ids, {**owner, "q": query})]
@@ -66,7 +67,7 @@ async def recent_notes(
 ) -> list[Note]:
     rows = await session.scalars(
         select(Note)
-        .where(Note.bot_id == bot_id, Note.user_id == user_id, Note.state == "filed")
+        .where(Note.bot_id == bot_id, Note.user_id == user_id, Note.state == NoteState.FILED.value)
         .order_by(Note.filed_at.desc(), Note.id.desc())
         .limit(limit)
     )

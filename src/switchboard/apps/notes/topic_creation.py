@@ -10,7 +10,7 @@ API cannot list a forum's topics to check afterwards. So for each topic, in turn
 
 A creation found still recorded was called for and its outcome is unknown: it is not made
 again. Telegram's `forum_topic_created` message, if the topic exists, resolves it
-(`service.remember_topic`); otherwise the user is told, and once they ask again (a new update,
+(`forum.remember_topic`); otherwise the user is told, and once they ask again (a new update,
 not the redelivery of the same one) it is made. Callers must not hold the update's
 transaction while this runs.
 """
@@ -24,8 +24,9 @@ from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from . import service
-from .models import NotesGroup, NotesTopic, TopicCreation
+from . import forum
+from .errors import NotesError
+from .models import CreationState, NotesGroup, NotesTopic, TopicCreation
 
 CreateTopic = Callable[[str], Awaitable[int]]
 """Makes a topic of this name in the group's forum and returns its thread id; raises
@@ -47,8 +48,8 @@ class TopicsMade:
     uncertain: list[str] = field(default_factory=list)  # an earlier call's outcome is unknown
 
     def topic(self, name: str) -> NotesTopic | None:
-        key = service.name_key(name)
-        return next((t for t in self.made + self.found if service.name_key(t.name) == key), None)
+        key = forum.name_key(name)
+        return next((t for t in self.made + self.found if forum.name_key(t.name) == key), None)
 
 
 async def make_topics(
@@ -82,28 +83,45 @@ async def make_topics(
         except TopicRefused as refused:
             async with sessions() as session, session.begin():
                 await session.execute(delete(TopicCreation).where(_creation(group, name)))
-            raise service.NotesError("notes.confirm.new_failed", reason=refused.reason) from None
+            raise NotesError("notes.confirm.new_failed", reason=refused.reason) from None
         async with sessions() as session, session.begin():
             if await session.get(NotesGroup, group.id) is None:
                 continue  # deleted meanwhile (/privacy): nothing to remember
             # `group` as it was when the topic was made: its forum is where the topic is.
             result.made.append(
-                await service.remember_topic(session, group, thread_id, name, description)
+                await forum.remember_topic(session, group, thread_id, name, description)
             )
     return result
 
 
+async def make_topic(
+    sessions: async_sessionmaker[AsyncSession],
+    group: NotesGroup,
+    name: str,
+    create: CreateTopic,
+    attempt: int,
+) -> NotesTopic:
+    """The group's topic called `name`, made now if it has none; NotesError when an earlier
+    call to make it has an unknown outcome (the user is told, and may ask again)."""
+    made = await make_topics(sessions, group, [(name, "")], create, attempt)
+    topic = made.topic(name)
+    if topic is None:
+        # Shown in a tap's answer too, which Telegram cuts at 200 characters.
+        raise NotesError("notes.confirm.new_uncertain", name=name.strip()[:60])
+    return topic
+
+
 async def _known(session: AsyncSession, group: NotesGroup, name: str) -> NotesTopic | None:
-    key = service.name_key(name)
-    topics = await service.topics_of(session, group)
-    return next((topic for topic in topics if service.name_key(topic.name) == key), None)
+    key = forum.name_key(name)
+    topics = await forum.topics_of(session, group)
+    return next((topic for topic in topics if forum.name_key(topic.name) == key), None)
 
 
 def _creation(group: NotesGroup, name: str) -> ColumnElement[bool]:
     return and_(
         TopicCreation.group_id == group.id,
         TopicCreation.chat_id == group.chat_id,
-        TopicCreation.name_key == service.name_key(name),
+        TopicCreation.name_key == forum.name_key(name),
     )
 
 
@@ -120,20 +138,20 @@ async def _claim(
                 group_id=group.id,
                 chat_id=group.chat_id,
                 name=name,
-                name_key=service.name_key(name),
+                name_key=forum.name_key(name),
                 description=description,
-                state="calling",
+                state=CreationState.CALLING.value,
                 attempt=attempt,
             )
         )
         return True
-    if creation.state == "calling":
+    if creation.state == CreationState.CALLING:
         # A call whose answer never got recorded (the process died), or one under way: from
         # now on the user is told, and `attempt` is what told them.
-        creation.state, creation.attempt = "unknown", attempt
+        creation.state, creation.attempt = CreationState.UNKNOWN.value, attempt
         return False
     if creation.attempt != attempt:
         # The user was told and asks again: they have looked, and the topic is not there.
-        creation.state, creation.attempt = "calling", attempt
+        creation.state, creation.attempt = CreationState.CALLING.value, attempt
         return True
     return False

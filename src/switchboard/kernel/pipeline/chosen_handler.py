@@ -66,9 +66,13 @@ class ChosenHandlerMiddleware(BaseMiddleware):
 
 
 def _name(callback: Any) -> str:
-    module = getattr(callback, "__module__", "").rsplit(".", 2)
+    """`app.handler`: an app's handlers are named by their app however deep their module is
+    (`apps.notes.handlers.capture` as `apps.notes.handlers` was), other code by its package."""
+    path = getattr(callback, "__module__", "").split(".")
     name = getattr(callback, "__name__", type(callback).__name__)
-    return f"{module[-2] if len(module) > 1 else module[0]}.{name}"
+    if "apps" in path[:-1]:
+        return f"{path[path.index('apps') + 1]}.{name}"
+    return f"{path[-2] if len(path) > 1 else path[0]}.{name}"
 
 
 def install(router: Router) -> None:

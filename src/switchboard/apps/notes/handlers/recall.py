@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
-from aiogram.filters import CommandObject
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel import Translate
 
-from . import service
-from .models import Note
-from .search import find_notes, message_link, recent_notes
+from .. import service
+from ..models import Note
+from ..search import find_notes, message_link, recent_notes
 
 
 def _line(note: Note) -> str:
@@ -55,25 +54,19 @@ async def recent_command(message: Message, bot: Bot, session: AsyncSession, _: T
 async def tags_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
     if message.from_user is None:
         return
-    notes = await service.filed_notes(session, bot.id, message.from_user.id)
-    counts: dict[str, int] = {}
-    for note in notes:
-        for tag in note.tags:
-            counts[tag] = counts.get(tag, 0) + 1
-    if not counts:
+    tags = await service.user_tags(session, bot.id, message.from_user.id)
+    if not tags:
         await message.answer(_("notes.tags.none"), parse_mode=None)
         return
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:50]
     await message.answer(
-        _("notes.tags.title") + "\n" + " ".join(f"#{tag} ({n})" for tag, n in ordered),
+        _("notes.tags.title") + "\n" + " ".join(f"#{tag} ({n})" for tag, n in tags),
         parse_mode=None,
     )
 
 
-async def topic_counts(session: AsyncSession, group_id: int) -> dict[int, int]:
-    rows = await session.execute(
-        select(Note.topic_id, func.count())
-        .where(Note.group_id == group_id, Note.state == "filed")
-        .group_by(Note.topic_id)
-    )
-    return {int(topic_id): int(count) for topic_id, count in rows if topic_id is not None}
+def make_router() -> Router:
+    router = Router(name="notes.recall")
+    router.message.register(find_command, Command("find"))
+    router.message.register(recent_command, Command("recent"))
+    router.message.register(tags_command, Command("tags"))
+    return router

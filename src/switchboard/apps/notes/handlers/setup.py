@@ -1,0 +1,130 @@
+"""Setting the app up in a forum: /bind, the starter topics, the topics Telegram tells of,
+and /autofile."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel import PlatformServices, Translate
+
+from .. import forum
+from ..errors import NotesError
+from ..filters import TopicServiceMessage
+from ..keyboards import StarterTopics, starter_offer
+from ..topic_creation import make_topics
+from .forum_topics import bot_can_manage_topics, topic_maker
+
+CAPTURES = {"captures": True}  # never skipped by the inbound throttle (see `handlers`)
+
+
+async def bind(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    if message.chat.type not in {"group", "supergroup"} or message.from_user is None:
+        await message.answer(_("notes.bind.private"), parse_mode=None)
+        return
+    if not message.chat.is_forum:
+        await message.answer(_("notes.bind.not_forum"), parse_mode=None)
+        return
+    if not await bot_can_manage_topics(bot, message.chat.id):
+        await message.answer(_("notes.bind.no_rights"), parse_mode=None)
+        return
+    try:
+        group = await forum.bind_group(
+            session, bot.id, message.from_user.id, message.chat.id, message.chat.title or ""
+        )
+    except NotesError as error:
+        await message.answer(_(error.key, **error.params), parse_mode=None)
+        return
+    known = await forum.topics_of(session, group)
+    await message.answer(_("notes.bind.done", title=group.title, count=len(known)), parse_mode=None)
+    await message.answer(
+        _("notes.bind.offer"), reply_markup=starter_offer(group.id, _), parse_mode=None
+    )
+
+
+async def create_starters(
+    query: CallbackQuery,
+    callback_data: StarterTopics,
+    bot: Bot,
+    platform: PlatformServices,
+    event_update: Update,
+    locale: str,
+    _: Translate,
+) -> None:
+    # Telegram is called here, between short transactions of our own: the update's session
+    # stays unused (on SQLite it would hold the one write turn the short ones need).
+    sessions = platform.session_factory
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    try:
+        async with sessions() as session:
+            group = await forum.owned_group(
+                session, bot.id, query.from_user.id, callback_data.group, chat_id
+            )
+        made = await make_topics(
+            sessions,
+            group,
+            forum.starters(locale),
+            topic_maker(bot, group.chat_id),
+            attempt=event_update.update_id,
+        )
+    except NotesError as error:
+        await query.answer(_(error.key, **error.params), show_alert=True)
+        return
+    await query.answer()
+    lines = []
+    if made.made:
+        lines.append(_("notes.starters.created", names=", ".join(t.name for t in made.made)))
+    if made.uncertain:
+        lines.append(_("notes.starters.uncertain", names=", ".join(made.uncertain)))
+    if not lines:
+        lines.append(_("notes.starters.none_missing"))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            "\n".join(lines),
+            reply_markup=starter_offer(group.id, _) if made.uncertain else None,
+            parse_mode=None,
+        )
+
+
+async def topic_service(message: Message, bot: Bot, session: AsyncSession) -> None:
+    group = await forum.group_of_chat(session, bot.id, message.chat.id)
+    if group is None or message.message_thread_id is None:
+        return
+    if message.forum_topic_created is not None:
+        await forum.remember_topic(
+            session, group, message.message_thread_id, message.forum_topic_created.name
+        )
+    elif message.forum_topic_edited is not None and message.forum_topic_edited.name:
+        await forum.remember_topic(
+            session, group, message.message_thread_id, message.forum_topic_edited.name
+        )
+
+
+async def autofile(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+) -> None:
+    if message.from_user is None:
+        return
+    try:
+        threshold = await forum.set_autofile(
+            session, bot.id, message.from_user.id, command.args or ""
+        )
+    except NotesError as error:
+        await message.answer(_(error.key, **error.params), parse_mode=None)
+        return
+    if threshold is None:
+        await message.answer(_("notes.autofile.off"), parse_mode=None)
+    else:
+        percent = round(threshold * 100)
+        await message.answer(_("notes.autofile.set", percent=percent), parse_mode=None)
+
+
+def make_router() -> Router:
+    router = Router(name="notes.setup")
+    router.message.register(bind, Command("bind"))
+    router.message.register(autofile, Command("autofile"))
+    router.callback_query.register(create_starters, StarterTopics.filter())
+    router.message.register(topic_service, TopicServiceMessage(), flags=CAPTURES)
+    return router
