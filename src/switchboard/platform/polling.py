@@ -78,6 +78,9 @@ class ChatLanes:
         self.bot = bot
         self.unclaimed: set[int] = set()  # fetched, not yet claimed: not to be confirmed
         self.in_hand: set[int] = set()  # fetched, not yet finished: not to be fetched again
+        # Finished, but not yet confirmed to Telegram (an earlier update is still unclaimed, so
+        # the offset stays below them and getUpdates hands them out again): not taken again.
+        self.done: set[int] = set()
         self.progress = asyncio.Event()  # set whenever an update is claimed or let go
         self.failures = 0  # updates that failed in a row (the database is down, say)
         self._queues: dict[int | None, deque[Update]] = {}
@@ -87,7 +90,7 @@ class ChatLanes:
         """Queue the updates not in hand yet; how many were new."""
         fresh = 0
         for update in updates:
-            if update.update_id in self.in_hand:
+            if update.update_id in self.in_hand or update.update_id in self.done:
                 continue
             fresh += 1
             self.in_hand.add(update.update_id)
@@ -127,6 +130,7 @@ class ChatLanes:
                 queue.popleft()
                 self.in_hand.discard(update_id)
                 self.unclaimed.discard(update_id)
+                self.done.add(update_id)
                 self.progress.set()
         finally:
             del self._queues[key]
@@ -137,10 +141,17 @@ class ChatLanes:
             self.progress.set()
 
     def offset(self, fetched_up_to: int | None) -> int | None:
-        """The offset of the next getUpdates: below every update not claimed yet."""
+        """The offset of the next getUpdates: below every update not claimed yet. Updates
+        below it are confirmed by that call, so they are forgotten here."""
         if self.unclaimed:
-            return min(self.unclaimed)
-        return None if fetched_up_to is None else fetched_up_to + 1
+            offset = min(self.unclaimed)
+        elif fetched_up_to is None:
+            return None
+        else:
+            offset = fetched_up_to + 1
+        if self.done and min(self.done) < offset:
+            self.done = {update_id for update_id in self.done if update_id >= offset}
+        return offset
 
     async def drain(self) -> None:
         """Wait for every lane to finish what it holds."""
@@ -216,11 +227,24 @@ class BotPoller:
                     fetched_up_to = last if fetched_up_to is None else max(fetched_up_to, last)
                 self.lanes.progress.clear()
                 if not self.lanes.take(updates) and self.lanes.unclaimed:
-                    # Only updates in hand came back: wait until one is claimed (or a while,
-                    # for other chats' new updates) instead of asking again at once.
-                    await self._wait_for_progress(REPOLL)
+                    # Only updates in hand came back: wait until the offset can move (or a
+                    # while, for other chats' new updates) instead of asking again at once.
+                    await self._wait_for_offset(fetched_up_to)
         finally:
             await self.lanes.drain()
+
+    async def _wait_for_offset(self, fetched_up_to: int | None) -> None:
+        """Until the next getUpdates would ask for something new, or `REPOLL` seconds."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + REPOLL
+        held = self.lanes.offset(fetched_up_to)
+        while not self._stopping.is_set():
+            left = until - loop.time()
+            if left <= 0:
+                return
+            await self._wait_for_progress(left)
+            if self.lanes.offset(fetched_up_to) != held or self.lanes.failures:
+                return
 
     async def _wait_for_progress(self, seconds: float) -> None:
         progress = asyncio.ensure_future(self.lanes.progress.wait())

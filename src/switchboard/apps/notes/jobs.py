@@ -16,11 +16,14 @@ from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, UserRecord
 
 from . import forum, metrics, service
-from .keyboards import confirmation, transcribe_later
+from .errors import NotesError
+from .handlers.forum_topics import topic_maker
+from .keyboards import confirmation, starter_offer, transcribe_later
 from .models import Note, NotesGroup, NoteState, NotesTopic, TranscriptState
 from .notes_runtime import NotesRuntime
 from .rendering import CAPTION_LIMIT, render_note
 from .search import message_link
+from .topic_creation import make_topics
 
 log = structlog.get_logger("switchboard.notes")
 # Filed without a transcript: the post offers to transcribe it later.
@@ -44,6 +47,57 @@ def register(registry: JobRegistry, runtime: NotesRuntime) -> None:
     registry.register(service.FILE_JOB, file)
     registry.register(service.EXPIRE_JOB, expire)
     registry.register(service.TRANSCRIBE_JOB, transcribe_filed)
+
+    async def starters(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await make_starters(ctx, payload, runtime)
+
+    registry.register(service.STARTERS_JOB, starters)
+
+
+async def make_starters(ctx: JobContext, payload: dict[str, Any], runtime: NotesRuntime) -> None:
+    """Make the forum's missing starter topics, then say which on the offer's message.
+
+    Each topic is an intent committed before its call (`topic_creation`): a retry after a
+    crash finds the topics made, makes the ones never begun, and reports the one whose call
+    was in flight as uncertain (Telegram's "topic created" message settles it)."""
+    async with ctx.session_factory() as session:
+        group = await session.get(NotesGroup, int(payload["group_id"]))
+        session.expunge_all()
+    if group is None:
+        return
+    bot = runtime.services.bot(group.bot_id)
+    _ = runtime.translator.bind(str(payload.get("locale") or "en"))
+    try:
+        made = await make_topics(
+            ctx.session_factory,
+            group,
+            forum.starters(str(payload.get("locale") or "en")),
+            topic_maker(bot, group.chat_id),
+            attempt=int(payload["attempt"]),
+        )
+    except NotesError as error:
+        text = _(error.key, **error.params)
+        made = None
+    if made is not None:
+        lines = []
+        if made.made:
+            lines.append(_("notes.starters.created", names=", ".join(t.name for t in made.made)))
+        if made.uncertain:
+            lines.append(_("notes.starters.uncertain", names=", ".join(made.uncertain)))
+        text = "\n".join(lines) or _("notes.starters.none_missing")
+    chat_id, message_id = payload.get("chat_id"), payload.get("message_id")
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await bot.edit_message_text(
+            text,
+            chat_id=int(chat_id),
+            message_id=int(message_id),
+            reply_markup=starter_offer(group.id, _) if made and made.uncertain else None,
+            parse_mode=None,
+        )
+    except TelegramBadRequest:
+        log.info("starter offer could not be edited", group_id=group.id)
 
 
 async def _locale(session: AsyncSession, user_id: int) -> str | None:

@@ -25,6 +25,7 @@ PREPARE_JOB = "notes.prepare"
 FILE_JOB = "notes.file"
 EXPIRE_JOB = "notes.expire"
 TRANSCRIBE_JOB = "notes.transcribe"
+STARTERS_JOB = "notes.starters"  # make a forum's starter topics, one at a time
 ALBUM_WAIT = timedelta(seconds=2)  # the parts of an album arrive as separate updates
 
 

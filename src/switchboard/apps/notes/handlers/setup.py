@@ -8,14 +8,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import PlatformServices, Translate
+from switchboard.kernel import Translate, enqueue
 
-from .. import forum
+from .. import forum, service
 from ..errors import NotesError
 from ..filters import TopicServiceMessage
 from ..keyboards import StarterTopics, starter_offer
-from ..topic_creation import make_topics
-from .forum_topics import bot_can_manage_topics, topic_maker
+from .forum_topics import bot_can_manage_topics
 
 CAPTURES = {"captures": True}  # never skipped by the inbound throttle (see `handlers`)
 
@@ -48,44 +47,36 @@ async def create_starters(
     query: CallbackQuery,
     callback_data: StarterTopics,
     bot: Bot,
-    platform: PlatformServices,
+    session: AsyncSession,
     event_update: Update,
     locale: str,
     _: Translate,
 ) -> None:
-    # Telegram is called here, between short transactions of our own: the update's session
-    # stays unused (on SQLite it would hold the one write turn the short ones need).
-    sessions = platform.session_factory
+    """The tap queues a job that makes the topics: six calls that wait out the group's flood
+    limit are slow work, and a job finishes them after a crash, where a redelivered tap is a
+    duplicate that does nothing (its claim committed with the first call)."""
     chat_id = query.message.chat.id if query.message else query.from_user.id
     try:
-        async with sessions() as session:
-            group = await forum.owned_group(
-                session, bot.id, query.from_user.id, callback_data.group, chat_id
-            )
-        made = await make_topics(
-            sessions,
-            group,
-            forum.starters(locale),
-            topic_maker(bot, group.chat_id),
-            attempt=event_update.update_id,
+        group = await forum.owned_group(
+            session, bot.id, query.from_user.id, callback_data.group, chat_id
         )
     except NotesError as error:
         await query.answer(_(error.key, **error.params), show_alert=True)
         return
+    message = query.message if isinstance(query.message, Message) else None
+    await enqueue(
+        session,
+        service.STARTERS_JOB,
+        {
+            "group_id": group.id,
+            "locale": locale,
+            "attempt": event_update.update_id,
+            "chat_id": message.chat.id if message else None,
+            "message_id": message.message_id if message else None,
+        },
+        unique_key=f"notes:starters:{group.id}:{event_update.update_id}",
+    )
     await query.answer()
-    lines = []
-    if made.made:
-        lines.append(_("notes.starters.created", names=", ".join(t.name for t in made.made)))
-    if made.uncertain:
-        lines.append(_("notes.starters.uncertain", names=", ".join(made.uncertain)))
-    if not lines:
-        lines.append(_("notes.starters.none_missing"))
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            "\n".join(lines),
-            reply_markup=starter_offer(group.id, _) if made.uncertain else None,
-            parse_mode=None,
-        )
 
 
 async def topic_service(message: Message, bot: Bot, session: AsyncSession) -> None:
