@@ -156,9 +156,17 @@ async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
 
 
 async def start_broadcast(
-    session: AsyncSession, bot_id: int, owner_id: int, text: str, status_chat_id: int
+    session: AsyncSession,
+    bot_id: int,
+    owner_id: int,
+    text: str,
+    status_chat_id: int,
+    entities: list[dict[str, Any]] | None = None,
 ) -> BroadcastRecord:
-    """Create a broadcast to every active private chat of the bot and enqueue its job."""
+    """Create a broadcast to every active private chat of the bot and enqueue its job.
+
+    `entities` are the text's formatting as the owner wrote it (Bot API `MessageEntity`
+    objects); they travel with the job, and the text is sent with them and no parse mode."""
     recipients = list(
         await session.scalars(
             select(ChatRecord.id)
@@ -179,7 +187,7 @@ async def start_broadcast(
     await enqueue(
         session,
         BROADCAST_JOB,
-        {"broadcast_id": record.id},
+        {"broadcast_id": record.id, "entities": entities or []},
         unique_key=f"broadcast:{record.id}",
         max_attempts=20,
     )
