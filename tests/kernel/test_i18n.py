@@ -46,7 +46,7 @@ REQUIRED_KEYS: dict[str, set[str]] = {
     "core.unknown_command": {"command"},
     "core.error": set(),
     "core.throttled": set(),
-    "core.stats": {"users", "chats", "updates", "jobs_queued", "jobs_dead"},
+    "core.stats": {"users", "chats", "updates"},
     "core.broadcast.usage": set(),
     "core.broadcast.started": {"total"},
     "core.broadcast.progress": {"sent", "failed", "total"},

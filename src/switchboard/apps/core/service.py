@@ -21,10 +21,8 @@ from switchboard.kernel import (
     ChatRecord,
     DatabaseStorage,
     FsmState,
-    JobState,
     ProcessedUpdate,
     UserRecord,
-    count_jobs_by_state,
     enqueue,
     forget_user,
 )
@@ -132,6 +130,7 @@ async def delete_user(
 
 
 async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
+    """The owner's figures of their bot: its users (private chats), groups, updates handled."""
     users = await session.scalar(
         select(func.count())
         .select_from(ChatRecord)
@@ -145,14 +144,10 @@ async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
     updates = await session.scalar(
         select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.bot_id == bot_id)
     )
-    jobs = await count_jobs_by_state(session)
-    return {
-        "users": int(users or 0),
-        "chats": int(chats or 0),
-        "updates": int(updates or 0),
-        "jobs_queued": jobs[JobState.QUEUED],
-        "jobs_dead": jobs[JobState.DEAD],
-    }
+    # Figures of this bot only: the job table is the deployment's (its jobs name no bot), and
+    # one bot's owner is not to see how busy, or how broken, the other bots are. The operator
+    # sees the jobs with `switchboard jobs`.
+    return {"users": int(users or 0), "chats": int(chats or 0), "updates": int(updates or 0)}
 
 
 async def start_broadcast(
