@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         default=0.2,
         description="seconds added to every outbound flood window, covering request jitter",
     )
+    bots_reload_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=5.0,
+        description="how often each process checks the bot table for bots added or changed",
+    )
     sandbox_flood: FloodProfile = FloodProfile.TELEGRAM
 
     # notes: classification, transcription, link previews

@@ -49,6 +49,7 @@ from switchboard.kernel.sender import (
 )
 from switchboard.kernel.telegram_responses import pin_response_types
 from switchboard.kernel.throttle import InboundThrottle
+from switchboard.platform.bot_watch import BotWatcher
 from switchboard.platform.installed_apps import installed_apps
 from switchboard.settings import Settings
 
@@ -86,6 +87,8 @@ class Platform:
                 self.translator.extend(app.catalog)
         self.dispatcher = Dispatcher()
         self.processor: UpdateProcessor | None = None
+        self.watcher = BotWatcher(self, settings.bots_reload_seconds)
+        self._watcher_task: asyncio.Task[None] | None = None
 
     @property
     def session_factory(self) -> async_sessionmaker[AsyncSession]:
@@ -128,7 +131,9 @@ class Platform:
             holder=default_worker_id(),
             outbox_lease=timedelta(seconds=self.settings.outbox_lease_seconds),
         )
+        await self.watcher.prime()
         await self.reload_bots()
+        self._watcher_task = asyncio.create_task(self.watcher.run(), name="bot-watcher")
         self.courier = OutboxCourier(
             self.sessions,
             self.bots.get,
@@ -177,14 +182,14 @@ class Platform:
         seen = set()
         for record in records:
             seen.add(record.id)
+            previous = self.records.get(record.id)
+            if previous is not None and previous.token != record.token:
+                self.bots.pop(record.id, None)  # a new token: a new Bot below
+            changed_apps = previous is not None and previous.apps != record.apps
             self.records[record.id] = record
             self.enabled.set(record.id, record.apps)
-            if record.id not in self.bots:
-                bot = PlatformBot(
-                    record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
-                )
-                install_call_boundary(bot)  # first: commit before anything waits
-                install_flood_control(bot, self.limiter)
+            if record.id not in self.bots or changed_apps:
+                bot = self.bots.get(record.id) or self._make_bot(record)
                 self.bots[record.id] = bot
                 telemetry.BOT_INFO.labels(
                     bot=telemetry.bot_label(record.id), username=record.username or ""
@@ -201,6 +206,14 @@ class Platform:
                 self.records.pop(bot_id, None)
                 self.enabled.forget(bot_id)
 
+    def _make_bot(self, record: BotRecord) -> Bot:
+        bot = PlatformBot(
+            record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
+        )
+        install_call_boundary(bot)  # first: commit before anything waits
+        install_flood_control(bot, self.limiter)
+        return bot
+
     async def process(self, bot_id: int, update: dict[str, Any]) -> None:
         if self.processor is None:
             raise RuntimeError("the platform is not started")
@@ -210,6 +223,9 @@ class Platform:
         await self.processor.process(bot, update)
 
     async def stop(self) -> None:
+        if self._watcher_task is not None:
+            self.watcher.stop()
+            await asyncio.gather(self._watcher_task, return_exceptions=True)
         if self.courier is not None and self._courier_task is not None:
             self.courier.stop()
             await asyncio.gather(self._courier_task, return_exceptions=True)
