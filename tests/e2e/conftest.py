@@ -13,6 +13,7 @@ import pytest
 from switchboard.db import create_engine, session_factory
 from switchboard.db.migrate import upgrade
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.token_vault import token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.serving import run_polling
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
@@ -47,7 +48,11 @@ async def register_bot(
     try:
         async with session_factory(engine)() as session, session.begin():
             await add_bot(
-                session, token, resolve_app_names(["all"]), owner_ids=owners or [OWNER_ID]
+                session,
+                token,
+                resolve_app_names(["all"]),
+                owner_ids=owners or [OWNER_ID],
+                cipher=token_cipher(load_settings().token_key),
             )
     finally:
         await engine.dispose()

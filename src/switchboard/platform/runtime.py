@@ -49,6 +49,7 @@ from switchboard.kernel.sender import (
 )
 from switchboard.kernel.telegram_responses import pin_response_types
 from switchboard.kernel.throttle import InboundThrottle
+from switchboard.kernel.token_vault import reveal, secure_tokens, token_cipher
 from switchboard.platform.bot_watch import BotWatcher
 from switchboard.platform.installed_apps import installed_apps
 from switchboard.settings import Settings
@@ -81,6 +82,7 @@ class Platform:
         # The margin covers the time between a grant and Telegram seeing the request (event-loop
         # stalls, GC, network): 0.2 s keeps a loaded machine at zero 429s for ~17% of peak rate.
         self.limiter = FloodLimiter(backend, safety_margin=settings.flood_safety_margin)
+        self.cipher = token_cipher(settings.token_key)
         self.translator = Translator()
         for app in self.apps.values():
             if app.catalog is not None:
@@ -105,6 +107,12 @@ class Platform:
         if sqlite_file is not None:
             self._checkpoints = asyncio.create_task(WalCheckpointer(sqlite_file).run())
         self.sessions = session_factory(self.engine)
+        async with self.sessions() as session, session.begin():
+            # A missing or wrong TOKEN_KEY stops start-up here, with a one-line TokenKeyError.
+            if await secure_tokens(session, self.cipher):
+                log.info("bot tokens encrypted with TOKEN_KEY")
+        if self.cipher is None:
+            log.warning("TOKEN_KEY is not set: bot tokens are stored in plain text")
         housekeeping.register(
             self.jobs, [kept for app in self.apps.values() for kept in app.retention]
         )
@@ -208,7 +216,9 @@ class Platform:
 
     def _make_bot(self, record: BotRecord) -> Bot:
         bot = PlatformBot(
-            record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
+            reveal(record.token, self.cipher),
+            session=self.http,
+            default=DefaultBotProperties(parse_mode="HTML"),
         )
         install_call_boundary(bot)  # first: commit before anything waits
         install_flood_control(bot, self.limiter)
