@@ -6,7 +6,7 @@ No Telegram types here; handlers translate updates into these calls.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,6 +25,8 @@ from switchboard.kernel import (
     UserRecord,
     enqueue,
     forget_user,
+    local_time,
+    zone_named,
 )
 
 BROADCAST_JOB = "core.broadcast"
@@ -72,9 +74,13 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> No
         user.language = language
 
 
-def _row(record: Any) -> dict[str, Any]:
+def _row(record: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """A row for the export, its times in the user's zone."""
     data = {column.key: getattr(record, column.key) for column in record.__mapper__.column_attrs}
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+    return {
+        k: local_time(v, zone).isoformat() if isinstance(v, datetime) else v
+        for k, v in data.items()
+    }
 
 
 # /privacy answers for the bot it is sent to. One deployment runs many bots, and one person may
@@ -86,11 +92,12 @@ def _row(record: Any) -> dict[str, Any]:
 async def export_user(session: AsyncSession, bot_id: int, user_id: int, apps: list[App]) -> bytes:
     """Everything stored about a user with this bot, as a JSON document."""
     user = await session.get(UserRecord, user_id)
+    zone = zone_named(user.timezone if user is not None else None)
     chats = select(ChatRecord).where(ChatRecord.bot_id == bot_id, ChatRecord.id == user_id)
     document: dict[str, Any] = {
-        "exported_at": datetime.now(UTC).isoformat(),
-        "user": _row(user) if user is not None else None,
-        "private_chats": [_row(chat) for chat in await session.scalars(chats)],
+        "exported_at": datetime.now(zone).isoformat(),
+        "user": _row(user, zone) if user is not None else None,
+        "private_chats": [_row(chat, zone) for chat in await session.scalars(chats)],
     }
     for app in apps:
         if app.export_user_data is not None:
