@@ -26,6 +26,8 @@ from pathlib import Path
 # A Bot API or HTTP call made while the same task holds a database write transaction fails the
 # test that made it (`switchboard.kernel.open_writes`); subprocesses inherit the setting.
 os.environ.setdefault("SWITCHBOARD_WRITE_GUARD", "raise")
+# Bot tokens are encrypted at rest under TOKEN_KEY; the tests run with this fixed test key.
+os.environ.setdefault("TOKEN_KEY", "dGVzdC1rZXktb2Ytc3dpdGNoYm9hcmQtdGVzdHMtMzI=")
 
 import asyncpg
 import pytest

@@ -14,6 +14,7 @@ from switchboard import event_loop
 from switchboard.kernel.bots import BotRegistryError
 from switchboard.kernel.jobs.cli import jobs_app
 from switchboard.kernel.telemetry import configure_logging
+from switchboard.kernel.token_vault import TokenKeyError
 from switchboard.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -66,6 +67,15 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+def _run_platform(start: Callable[[], None]) -> None:
+    """Run a process kind; a start-up error about TOKEN_KEY is one line, not a traceback."""
+    try:
+        start()
+    except TokenKeyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def migrate() -> None:
     """Apply every database migration (start-up does this too)."""
@@ -86,7 +96,7 @@ def demo(
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    event_loop.run(run_demo(settings, host, port))
+    _run_platform(lambda: event_loop.run(run_demo(settings, host, port)))
 
 
 @app.command()
@@ -96,7 +106,7 @@ def run() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    event_loop.run(run_polling(settings))
+    _run_platform(lambda: event_loop.run(run_polling(settings)))
 
 
 @app.command()
@@ -106,7 +116,7 @@ def serve() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    event_loop.run(run_webhook(settings))
+    _run_platform(lambda: event_loop.run(run_webhook(settings)))
 
 
 @app.command()
@@ -116,7 +126,7 @@ def worker() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    event_loop.run(run_worker_only(settings))
+    _run_platform(lambda: event_loop.run(run_worker_only(settings)))
 
 
 bots_app = typer.Typer(help="Bots this deployment runs.", no_args_is_help=True)
@@ -125,12 +135,14 @@ app.add_typer(bots_app, name="bots")
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from switchboard.db import create_engine, session_factory
+    from switchboard.kernel.token_vault import token_cipher
     from switchboard.platform.migrations import upgrade_all
 
     settings = _settings()
 
     async def go() -> T:
         await upgrade_all(settings.database_url, modules=settings.installed_apps)
+        token_cipher(settings.token_key)  # a malformed key is refused before anything changes
         engine = create_engine(settings.database_url)
         try:
             async with session_factory(engine)() as session, session.begin():
@@ -140,7 +152,7 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(go())
-    except BotRegistryError as error:
+    except (BotRegistryError, TokenKeyError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
 
@@ -156,9 +168,12 @@ def bots_add(
 ) -> None:
     """Add a bot (or update its apps)."""
     from switchboard.kernel.bots import add_bot, mask_token
+    from switchboard.kernel.token_vault import token_cipher
 
-    record = _in_session(lambda s: add_bot(s, token, _names(apps), owner or []))
-    typer.echo(f"bot {record.id} ({mask_token(record.token)}) apps: {', '.join(record.apps)}")
+    names = _names(apps)
+    cipher = token_cipher(_settings().token_key)
+    record = _in_session(lambda s: add_bot(s, token, names, owner or [], cipher))
+    typer.echo(f"bot {record.id} ({mask_token(token)}) apps: {', '.join(record.apps)}")
 
 
 @bots_app.command("list")
@@ -192,6 +207,35 @@ def bots_apps(
 
     record = _in_session(lambda s: set_apps(s, bot_id, _names(apps)))
     typer.echo(f"bot {record.id} apps: {', '.join(record.apps)}")
+
+
+@bots_app.command("new-key")
+def bots_new_key() -> None:
+    """Print a new key for TOKEN_KEY (bot tokens are encrypted with it at rest)."""
+    from switchboard.kernel.token_vault import new_key
+
+    typer.echo(new_key())
+
+
+@bots_app.command("rotate-key")
+def bots_rotate_key(
+    new_key: Annotated[
+        str, typer.Option("--new-key", help="the new TOKEN_KEY (`switchboard bots new-key`)")
+    ],
+) -> None:
+    """Re-encrypt every bot token under a new key (TOKEN_KEY holds the current one, if any)."""
+    from switchboard.kernel.token_vault import rotate_key, token_cipher
+
+    old = token_cipher(_settings().token_key)
+    try:
+        new = token_cipher(new_key)
+    except TokenKeyError as error:
+        message = str(error).replace("TOKEN_KEY", "the key")
+        raise typer.BadParameter(message, param_hint="--new-key") from None
+    if new is None:
+        raise typer.BadParameter("the new key is empty", param_hint="--new-key")
+    count = _in_session(lambda s: rotate_key(s, old, new))
+    typer.echo(f"{count} bot token(s) re-encrypted; set TOKEN_KEY to the new key and restart")
 
 
 def _names(apps: str) -> list[str]:

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
         default=0.2,
         description="seconds added to every outbound flood window, covering request jitter",
     )
+    token_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key bot tokens are encrypted with at rest (`switchboard bots new-key`)",
+    )
+    bots_reload_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=5.0,
+        description="how often each process checks the bot table for bots added or changed",
+    )
     sandbox_flood: FloodProfile = FloodProfile.TELEGRAM
 
     # notes: classification, transcription, link previews

@@ -12,6 +12,7 @@ import pytest
 
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.token_vault import token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.migrations import upgrade_all
 from switchboard.platform.serving import run_polling
@@ -59,7 +60,11 @@ async def register_bot(
     try:
         async with session_factory(engine)() as session, session.begin():
             await add_bot(
-                session, token, resolve_app_names(["all"]), owner_ids=owners or [OWNER_ID]
+                session,
+                token,
+                resolve_app_names(["all"]),
+                owner_ids=owners or [OWNER_ID],
+                cipher=token_cipher(load_settings().token_key),
             )
     finally:
         await engine.dispose()

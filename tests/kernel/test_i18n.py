@@ -60,7 +60,7 @@ REQUIRED_KEYS: dict[str, set[str]] = {
     "core.privacy.delete_confirm": set(),
     "core.privacy.deleted": set(),
     "core.privacy.cancelled": set(),
-    "core.stats": {"users", "chats", "updates", "jobs_queued", "jobs_dead"},
+    "core.stats": {"users", "chats", "updates"},
     "core.broadcast.usage": set(),
     "core.broadcast.started": {"total"},
     "core.broadcast.progress": {"sent", "failed", "total"},

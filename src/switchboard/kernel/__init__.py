@@ -29,6 +29,7 @@ from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
+from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
 
 __all__ = [
     "App",
@@ -59,5 +60,9 @@ __all__ = [
     "count_jobs_by_state",
     "enqueue",
     "forget_user",
+    "local_time",
     "mark_chat_inactive",
+    "show_time",
+    "user_timezone_of",
+    "zone_named",
 ]

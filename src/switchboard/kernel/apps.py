@@ -8,7 +8,7 @@ app's router only sees updates of bots that enabled it (`app_gate`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
@@ -71,8 +71,6 @@ class App:
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None
     retention: Sequence[Retention] = ()  # rows the kernel's hourly prune deletes for the app
-    summary: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class EnabledApps:

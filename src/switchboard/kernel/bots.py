@@ -9,10 +9,12 @@ import re
 import secrets
 from collections.abc import Sequence
 
+from cryptography.fernet import Fernet
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel.models import BotRecord
+from switchboard.kernel.token_vault import seal, token_hash
 
 TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{20,}$")
 
@@ -36,15 +38,21 @@ def mask_token(token: str) -> str:
 
 
 async def add_bot(
-    session: AsyncSession, token: str, apps: Sequence[str], owner_ids: Sequence[int] = ()
+    session: AsyncSession,
+    token: str,
+    apps: Sequence[str],
+    owner_ids: Sequence[int] = (),
+    cipher: Fernet | None = None,
 ) -> BotRecord:
     """Add (or update) a bot; `apps`: the names of the apps it runs, already validated
-    (`switchboard.platform.installed_apps.resolve_app_names`)."""
+    (`switchboard.platform.installed_apps.resolve_app_names`); `cipher`: TOKEN_KEY's, which
+    the token is stored encrypted with (`kernel.token_vault.token_cipher`)."""
     bot_id = bot_id_of(token)
     names = list(apps)
     existing = await session.get(BotRecord, bot_id)
     if existing is not None:
-        existing.token = token.strip()
+        existing.token = seal(token, cipher)
+        existing.token_hash = token_hash(token)
         existing.apps = names
         if owner_ids:
             existing.owner_ids = list(owner_ids)
@@ -52,7 +60,8 @@ async def add_bot(
         return existing
     record = BotRecord(
         id=bot_id,
-        token=token.strip(),
+        token=seal(token, cipher),
+        token_hash=token_hash(token),
         apps=names,
         owner_ids=list(owner_ids),
         webhook_secret=secrets.token_urlsafe(32),

@@ -16,7 +16,9 @@ class BotRecord(Base):
     __tablename__ = "bots"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    token: Mapped[str] = mapped_column(Text, unique=True)
+    # Encrypted under TOKEN_KEY (`kernel.token_vault`); unique through its SHA-256.
+    token: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     username: Mapped[str | None] = mapped_column(String(64))
     apps: Mapped[list[str]] = mapped_column(JSON, default=list)
     webhook_secret: Mapped[str] = mapped_column(String(256))

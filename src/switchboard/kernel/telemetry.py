@@ -48,7 +48,6 @@ __all__ = [
     "bot_label",
     "clear_update_context",
     "configure_logging",
-    "get_tracer",
     "redact_secrets",
     "redact_text",
 ]
@@ -100,11 +99,6 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
 
 
 # --- tracing ---------------------------------------------------------------------------------
-
-
-def get_tracer() -> otel_trace.Tracer | None:
-    """OpenTelemetry's tracer for the kernel (no-op until an SDK is set up), or None."""
-    return otel_trace.get_tracer("switchboard") if otel_trace is not None else None
 
 
 def add_trace_context(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 
-from switchboard.db.engine import create_engine
+from switchboard.db.engine import create_engine, database_file
 from switchboard.db.session import session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.token_vault import new_key, token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.migrations import upgrade_all
 from switchboard.platform.serving import EmbeddedServer, run_polling
@@ -19,6 +22,22 @@ from switchboard.settings import Settings
 
 DEMO_TOKEN = "7000000001:switchboard-demo-bot-token-0000000"
 DEMO_USER_ID = 100_000_001
+
+
+def with_token_key(settings: Settings) -> Settings:
+    """The demo's settings with a TOKEN_KEY: the configured one, or one kept in a file beside
+    its SQLite database (made on first run, readable by its owner only)."""
+    if settings.token_key is not None:
+        return settings
+    database = database_file(settings.database_url)
+    if database is None:
+        return settings
+    key_file = Path(database + ".token-key")
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(new_key() + "\n")
+    key = SecretStr(key_file.read_text().strip())
+    return settings.model_copy(update={"token_key": key})
 
 
 async def register_demo_bot(settings: Settings, owner_id: int) -> None:
@@ -31,6 +50,7 @@ async def register_demo_bot(settings: Settings, owner_id: int) -> None:
                 DEMO_TOKEN,
                 resolve_app_names(["all"], modules=settings.installed_apps),
                 owner_ids=[owner_id],
+                cipher=token_cipher(settings.token_key),
             )
     finally:
         await engine.dispose()
@@ -58,7 +78,7 @@ async def run_demo(
             raise SystemExit(f"the sandbox could not listen on {host}:{port}")
         await asyncio.sleep(0.02)
     url = f"http://{host}:{port}"
-    settings = settings.model_copy(update={"telegram_api_url": url})
+    settings = with_token_key(settings.model_copy(update={"telegram_api_url": url}))
     await register_demo_bot(settings, DEMO_USER_ID)
     metrics = f"http://{settings.web_host}:{settings.web_port}/metrics"
     banner = [

@@ -312,15 +312,22 @@ class PollingSupervisor:
         """Ask `run` to return after the pollers finished what they hold (within `grace`)."""
         self._stopping.set()
 
+    async def _on_bots_changed(self) -> None:
+        if not self._stopping.is_set():
+            self._sync()
+
     async def run(self) -> None:
+        self.platform.watcher.listeners.append(self._on_bots_changed)
         try:
             while not self._stopping.is_set():
                 self._sync()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.refresh_every)
-                if not self._stopping.is_set():
-                    await self.platform.reload_bots()
+                # Bots added or removed meanwhile were reloaded by the platform's watcher
+                # (`bot_watch`), which also wakes us at once.
         finally:
+            with contextlib.suppress(ValueError):
+                self.platform.watcher.listeners.remove(self._on_bots_changed)
             await self._stop_pollers(list(self.pollers.values()))
             await asyncio.gather(*self._retiring, return_exceptions=True)
             await self.poll_session.close()
@@ -339,6 +346,16 @@ class PollingSupervisor:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _sync(self) -> None:
+        # Removed bots, and bots whose token changed (a new `Bot`), lose their poller.
+        gone = [
+            self.pollers.pop(b)
+            for b in list(self.pollers)
+            if self.pollers[b][0].bot is not self.platform.bots.get(b)
+        ]
+        if gone:
+            stopping = asyncio.create_task(self._stop_pollers(gone))
+            self._retiring.add(stopping)
+            stopping.add_done_callback(self._retiring.discard)
         for bot_id, bot in self.platform.bots.items():
             held = self.pollers.get(bot_id)
             if held is None or held[1].done():
@@ -352,8 +369,3 @@ class PollingSupervisor:
                     poller,
                     asyncio.create_task(poller.run(), name=f"poller-{bot_id}"),
                 )
-        gone = [self.pollers.pop(b) for b in list(self.pollers) if b not in self.platform.bots]
-        if gone:
-            stopping = asyncio.create_task(self._stop_pollers(gone))
-            self._retiring.add(stopping)
-            stopping.add_done_callback(self._retiring.discard)

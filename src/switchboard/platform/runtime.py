@@ -49,6 +49,8 @@ from switchboard.kernel.sender import (
 )
 from switchboard.kernel.telegram_responses import pin_response_types
 from switchboard.kernel.throttle import InboundThrottle
+from switchboard.kernel.token_vault import reveal, secure_tokens, token_cipher
+from switchboard.platform.bot_watch import BotWatcher
 from switchboard.platform.installed_apps import INSTALLED_APPS, installed_apps
 from switchboard.platform.migrations import upgrade_all, version_locations
 from switchboard.settings import Settings
@@ -83,12 +85,15 @@ class Platform:
         # The margin covers the time between a grant and Telegram seeing the request (event-loop
         # stalls, GC, network): 0.2 s keeps a loaded machine at zero 429s for ~17% of peak rate.
         self.limiter = FloodLimiter(backend, safety_margin=settings.flood_safety_margin)
+        self.cipher = token_cipher(settings.token_key)
         self.translator = Translator()
         for app in self.apps.values():
             if app.catalog is not None:
                 self.translator.extend(app.catalog)
         self.dispatcher = Dispatcher()
         self.processor: UpdateProcessor | None = None
+        self.watcher = BotWatcher(self, settings.bots_reload_seconds)
+        self._watcher_task: asyncio.Task[None] | None = None
 
     def migration_locations(self) -> list[Path]:
         """The installed apps' folders of migrations (for /readyz's "is the schema current")."""
@@ -109,6 +114,12 @@ class Platform:
         if sqlite_file is not None:
             self._checkpoints = asyncio.create_task(WalCheckpointer(sqlite_file).run())
         self.sessions = session_factory(self.engine)
+        async with self.sessions() as session, session.begin():
+            # A missing or wrong TOKEN_KEY stops start-up here, with a one-line TokenKeyError.
+            if await secure_tokens(session, self.cipher):
+                log.info("bot tokens encrypted with TOKEN_KEY")
+        if self.cipher is None:
+            log.warning("TOKEN_KEY is not set: bot tokens are stored in plain text")
         housekeeping.register(
             self.jobs, [kept for app in self.apps.values() for kept in app.retention]
         )
@@ -135,7 +146,9 @@ class Platform:
             holder=default_worker_id(),
             outbox_lease=timedelta(seconds=self.settings.outbox_lease_seconds),
         )
+        await self.watcher.prime()
         await self.reload_bots()
+        self._watcher_task = asyncio.create_task(self.watcher.run(), name="bot-watcher")
         self.courier = OutboxCourier(
             self.sessions,
             self.bots.get,
@@ -184,14 +197,14 @@ class Platform:
         seen = set()
         for record in records:
             seen.add(record.id)
+            previous = self.records.get(record.id)
+            if previous is not None and previous.token != record.token:
+                self.bots.pop(record.id, None)  # a new token: a new Bot below
+            changed_apps = previous is not None and previous.apps != record.apps
             self.records[record.id] = record
             self.enabled.set(record.id, record.apps)
-            if record.id not in self.bots:
-                bot = PlatformBot(
-                    record.token, session=self.http, default=DefaultBotProperties(parse_mode="HTML")
-                )
-                install_call_boundary(bot)  # first: commit before anything waits
-                install_flood_control(bot, self.limiter)
+            if record.id not in self.bots or changed_apps:
+                bot = self.bots.get(record.id) or self._make_bot(record)
                 self.bots[record.id] = bot
                 telemetry.BOT_INFO.labels(
                     bot=telemetry.bot_label(record.id), username=record.username or ""
@@ -208,6 +221,16 @@ class Platform:
                 self.records.pop(bot_id, None)
                 self.enabled.forget(bot_id)
 
+    def _make_bot(self, record: BotRecord) -> Bot:
+        bot = PlatformBot(
+            reveal(record.token, self.cipher),
+            session=self.http,
+            default=DefaultBotProperties(parse_mode="HTML"),
+        )
+        install_call_boundary(bot)  # first: commit before anything waits
+        install_flood_control(bot, self.limiter)
+        return bot
+
     async def process(self, bot_id: int, update: dict[str, Any]) -> None:
         if self.processor is None:
             raise RuntimeError("the platform is not started")
@@ -217,6 +240,9 @@ class Platform:
         await self.processor.process(bot, update)
 
     async def stop(self) -> None:
+        if self._watcher_task is not None:
+            self.watcher.stop()
+            await asyncio.gather(self._watcher_task, return_exceptions=True)
         if self.courier is not None and self._courier_task is not None:
             self.courier.stop()
             await asyncio.gather(self._courier_task, return_exceptions=True)

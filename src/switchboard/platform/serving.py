@@ -112,7 +112,13 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     async with running_platform(settings) as platform:
-        await ensure_webhooks(platform, settings.webhook_base_url)
+        base_url = settings.webhook_base_url
+        await ensure_webhooks(platform, base_url)
+
+        async def register_new_bots() -> None:
+            await ensure_webhooks(platform, base_url)
+
+        platform.watcher.listeners.append(register_new_bots)
         server = _served(_web_server(platform, settings))
         log.info("serving webhooks", bots=len(platform.bots), port=settings.web_port)
         await _until(stop, server)

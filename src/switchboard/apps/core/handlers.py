@@ -247,8 +247,32 @@ async def broadcast(
     if not command.args or not command.args.strip():
         await message.answer(_("core.broadcast.usage"), parse_mode=None)
         return
+    text, entities = _arguments_as_written(message, command.args)
     record = await service.start_broadcast(
-        session, bot.id, message.from_user.id, command.args.strip(), message.chat.id
+        session, bot.id, message.from_user.id, text, message.chat.id, entities
     )
     status = await message.answer(_("core.broadcast.started", total=record.total))
     record.status_message_id = status.message_id
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _arguments_as_written(message: Message, args: str) -> tuple[str, list[dict[str, Any]]]:
+    """The command's arguments and the entities the owner gave them (bold, links, …), shifted
+    to start at the arguments: a broadcast is sent as written, never re-parsed as HTML."""
+    full = message.text or ""
+    text = args.strip()
+    start = full.find(text)
+    if start < 0:
+        return text, []
+    begin = _utf16_length(full[:start])
+    end = begin + _utf16_length(text)
+    entities = []
+    for entity in message.entities or []:
+        if entity.offset < begin or entity.offset + entity.length > end:
+            continue  # the command itself, or something that spans it
+        shifted = entity.model_copy(update={"offset": entity.offset - begin})
+        entities.append(shifted.model_dump(mode="json", exclude_none=True))
+    return text, entities

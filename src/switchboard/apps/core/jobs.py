@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import MessageEntity
 
 from switchboard.apps.core.models import BroadcastRecord
 from switchboard.kernel import (
@@ -46,16 +47,27 @@ async def run_broadcast(
     # The translator matches the code to a language some catalogue has, else English.
     locale = (owner.language or owner.telegram_language) if owner else None
     bot = services.bot(record.bot_id)
+    entities = [MessageEntity.model_validate(e) for e in payload.get("entities") or []]
     position = record.sent + record.failed
     with bulk_sends():
         for index in range(position, record.total):
             chat_id = int(record.recipients[index])
-            delivered = True
+            delivered, gone = True, False
             try:
-                await bot.send_message(chat_id, record.text)
-            except (TelegramForbiddenError, TelegramBadRequest) as error:
+                # As the owner wrote it: their entities, no parse mode (a `<` or `&` is text).
+                await bot.send_message(
+                    chat_id, record.text, entities=entities or None, parse_mode=None
+                )
+            except TelegramForbiddenError as error:
+                # Blocked by the user, or the user deleted their account: nobody to send to.
+                delivered, gone = False, True
+                log.info("broadcast recipient gone", chat_id=chat_id, error=error.message)
+            except TelegramBadRequest as error:
+                # This one message was refused (chat not found, …): counted as failed, and the
+                # chat stays active. Network errors and 5xx are raised, and the job retries
+                # from this recipient (progress is committed after every message).
                 delivered = False
-                log.info("broadcast recipient unreachable", chat_id=chat_id, error=error.message)
+                log.info("broadcast recipient refused", chat_id=chat_id, error=error.message)
             async with ctx.session_factory() as session, session.begin():
                 current = await session.get(BroadcastRecord, record.id)
                 assert current is not None
@@ -63,6 +75,7 @@ async def run_broadcast(
                     current.sent += 1
                 else:
                     current.failed += 1
+                if gone:
                     await mark_chat_inactive(session, record.bot_id, chat_id)
                 record.sent, record.failed = current.sent, current.failed
             done = record.sent + record.failed

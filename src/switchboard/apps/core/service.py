@@ -6,7 +6,7 @@ No Telegram types here; handlers translate updates into these calls.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -21,12 +21,12 @@ from switchboard.kernel import (
     ChatRecord,
     DatabaseStorage,
     FsmState,
-    JobState,
     ProcessedUpdate,
     UserRecord,
-    count_jobs_by_state,
     enqueue,
     forget_user,
+    local_time,
+    zone_named,
 )
 
 BROADCAST_JOB = "core.broadcast"
@@ -74,9 +74,13 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> No
         user.language = language
 
 
-def _row(record: Any) -> dict[str, Any]:
+def _row(record: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """A row for the export, its times in the user's zone."""
     data = {column.key: getattr(record, column.key) for column in record.__mapper__.column_attrs}
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+    return {
+        k: local_time(v, zone).isoformat() if isinstance(v, datetime) else v
+        for k, v in data.items()
+    }
 
 
 # /privacy answers for the bot it is sent to. One deployment runs many bots, and one person may
@@ -88,11 +92,12 @@ def _row(record: Any) -> dict[str, Any]:
 async def export_user(session: AsyncSession, bot_id: int, user_id: int, apps: list[App]) -> bytes:
     """Everything stored about a user with this bot, as a JSON document."""
     user = await session.get(UserRecord, user_id)
+    zone = zone_named(user.timezone if user is not None else None)
     chats = select(ChatRecord).where(ChatRecord.bot_id == bot_id, ChatRecord.id == user_id)
     document: dict[str, Any] = {
-        "exported_at": datetime.now(UTC).isoformat(),
-        "user": _row(user) if user is not None else None,
-        "private_chats": [_row(chat) for chat in await session.scalars(chats)],
+        "exported_at": datetime.now(zone).isoformat(),
+        "user": _row(user, zone) if user is not None else None,
+        "private_chats": [_row(chat, zone) for chat in await session.scalars(chats)],
     }
     for app in apps:
         if app.export_user_data is not None:
@@ -132,6 +137,7 @@ async def delete_user(
 
 
 async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
+    """The owner's figures of their bot: its users (private chats), groups, updates handled."""
     users = await session.scalar(
         select(func.count())
         .select_from(ChatRecord)
@@ -145,20 +151,24 @@ async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
     updates = await session.scalar(
         select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.bot_id == bot_id)
     )
-    jobs = await count_jobs_by_state(session)
-    return {
-        "users": int(users or 0),
-        "chats": int(chats or 0),
-        "updates": int(updates or 0),
-        "jobs_queued": jobs[JobState.QUEUED],
-        "jobs_dead": jobs[JobState.DEAD],
-    }
+    # Figures of this bot only: the job table is the deployment's (its jobs name no bot), and
+    # one bot's owner is not to see how busy, or how broken, the other bots are. The operator
+    # sees the jobs with `switchboard jobs`.
+    return {"users": int(users or 0), "chats": int(chats or 0), "updates": int(updates or 0)}
 
 
 async def start_broadcast(
-    session: AsyncSession, bot_id: int, owner_id: int, text: str, status_chat_id: int
+    session: AsyncSession,
+    bot_id: int,
+    owner_id: int,
+    text: str,
+    status_chat_id: int,
+    entities: list[dict[str, Any]] | None = None,
 ) -> BroadcastRecord:
-    """Create a broadcast to every active private chat of the bot and enqueue its job."""
+    """Create a broadcast to every active private chat of the bot and enqueue its job.
+
+    `entities` are the text's formatting as the owner wrote it (Bot API `MessageEntity`
+    objects); they travel with the job, and the text is sent with them and no parse mode."""
     recipients = list(
         await session.scalars(
             select(ChatRecord.id)
@@ -179,7 +189,7 @@ async def start_broadcast(
     await enqueue(
         session,
         BROADCAST_JOB,
-        {"broadcast_id": record.id},
+        {"broadcast_id": record.id, "entities": entities or []},
         unique_key=f"broadcast:{record.id}",
         max_attempts=20,
     )

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.kernel import local_time, user_timezone_of
+
 from .models import Note, NotesGroup, NotesTopic
 
 
@@ -30,6 +32,7 @@ async def export_user_notes(session: AsyncSession, bot_id: int, user_id: int) ->
             select(Note).where(Note.bot_id == bot_id, Note.user_id == user_id).order_by(Note.id)
         )
     )
+    zone = await user_timezone_of(session, user_id)  # times as the user reads them
     return {
         "groups": [{"chat_id": g.chat_id, "title": g.title} for g in groups],
         "topics": [
@@ -46,8 +49,8 @@ async def export_user_notes(session: AsyncSession, bot_id: int, user_id: int) ->
                 "tags": n.tags,
                 "links": n.links,
                 "source": n.source,
-                "created_at": n.created_at.isoformat(),
-                "filed_at": n.filed_at.isoformat() if n.filed_at else None,
+                "created_at": local_time(n.created_at, zone).isoformat(),
+                "filed_at": local_time(n.filed_at, zone).isoformat() if n.filed_at else None,
             }
             for n in notes
         ],

@@ -46,10 +46,11 @@ def _chats_conflict(distinct: str) -> str:
     changed = " OR ".join(
         f"chats.{column} {distinct} excluded.{column}" for column in ("type", "title", "is_forum")
     )
+    # A chat marked inactive (the user blocked the bot) that writes again is active again.
     return f"""\
 ON CONFLICT (bot_id, id) DO UPDATE SET type = excluded.type, title = excluded.title,
-    is_forum = excluded.is_forum
-WHERE {changed}"""
+    is_forum = excluded.is_forum, active = excluded.active
+WHERE {changed} OR NOT chats.active"""
 
 
 @dataclass(frozen=True)

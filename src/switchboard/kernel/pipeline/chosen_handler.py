@@ -9,9 +9,9 @@ every observer sees it, and:
   captures what the user sent (aiogram flag `captures`: a note, an event, a profile step):
   a flood's commands are ignored, but content is never lost to the throttle;
 - gives it what the processor made lazy (`LAZY`: the update's database `session`, the user's
-  row `user_record`) only if its signature asks for it: opening a session and building an
-  ORM object per update cost more than the rest of the update's database work, and most
-  handlers use neither.
+  row `user_record`, their zone `user_timezone`) only if its signature asks for it: opening a
+  session and building an ORM object per update cost more than the rest of the update's
+  database work, and most handlers use neither.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiogram import Bot, Dispatcher
@@ -49,6 +50,7 @@ from switchboard.kernel.pipeline.group_commit import MAX_BATCH, GroupCommit
 from switchboard.kernel.pipeline.outbox import OutboxWrite, Written, delete_delivered, write_outbox
 from switchboard.kernel.pipeline.records import Claim, claim_update, persistent_user
 from switchboard.kernel.throttle import InboundThrottle, Verdict
+from switchboard.kernel.user_time import zone_named
 
 log = structlog.get_logger("switchboard.pipeline")
 _UPDATES = Children(telemetry.UPDATES)  # bot, type, handler, outcome
@@ -300,9 +302,16 @@ class UpdateProcessor:
         def user_record() -> UserRecord | None:
             return persistent_user(lazy.get(), row) if row is not None else None
 
+        def user_timezone() -> ZoneInfo:
+            return zone_named(row.get("timezone") if row is not None else None)
+
         return {
             **self.extra_data,
-            LAZY: {"session": lazy.get, "user_record": user_record},
+            LAZY: {
+                "session": lazy.get,
+                "user_record": user_record,
+                "user_timezone": user_timezone,
+            },
             "locale": locale,
             "_": self.translator.bind(locale),
         }

@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import Translate
+from switchboard.kernel import Translate, show_time
 
 from .. import service
 from ..models import Note
 from ..search import find_notes, message_link, recent_notes
 
 
-def _line(note: Note) -> str:
+def _line(note: Note, zone: ZoneInfo) -> str:
     title = note.title or (note.text[:60] if note.text else note.kind)
+    when = show_time(note.created_at, zone)  # in the user's zone, set in /settings
     if note.filed_chat_id and note.filed_message_id:
         link = message_link(note.filed_chat_id, note.filed_message_id, note.filed_thread_id)
-        return f"• {title} — {link}"
-    return f"• {title}"
+        return f"• {when} {title} — {link}"
+    return f"• {when} {title}"
 
 
 async def find_command(
-    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    user_timezone: ZoneInfo,
+    _: Translate,
 ) -> None:
     query = (command.args or "").strip()
     if not query or message.from_user is None:
@@ -33,11 +41,14 @@ async def find_command(
     if not notes:
         await message.answer(_("notes.find.none", query=query[:100]), parse_mode=None)
         return
-    lines = [_("notes.find.title", query=query[:100]), *(_line(note) for note in notes)]
+    lines = [_("notes.find.title", query=query[:100])]
+    lines += [_line(note, user_timezone) for note in notes]
     await message.answer("\n".join(lines), parse_mode=None, disable_web_page_preview=True)
 
 
-async def recent_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+async def recent_command(
+    message: Message, bot: Bot, session: AsyncSession, user_timezone: ZoneInfo, _: Translate
+) -> None:
     if message.from_user is None:
         return
     notes = await recent_notes(session, bot.id, message.from_user.id)
@@ -45,7 +56,7 @@ async def recent_command(message: Message, bot: Bot, session: AsyncSession, _: T
         await message.answer(_("notes.recent.none"), parse_mode=None)
         return
     await message.answer(
-        "\n".join([_("notes.recent.title"), *(_line(n) for n in notes)]),
+        "\n".join([_("notes.recent.title"), *(_line(n, user_timezone) for n in notes)]),
         parse_mode=None,
         disable_web_page_preview=True,
     )
