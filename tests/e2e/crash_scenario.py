@@ -63,14 +63,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from switchboard.apps.notes.forum import STARTER_TOPICS
 from switchboard.apps.notes.models import Note
-from switchboard.apps.notes.service import EXPIRE_JOB, STARTER_TOPICS
+from switchboard.apps.notes.service import EXPIRE_JOB
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.jobs.models import Job
+from switchboard.kernel.models import OutboxMessage
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
 from .delivered import Delivered, Received
+from .notes_scene import is_note_tap
 from .platform_forks import PlatformForks, platform_env
 from .reply_matching import ECHOING, SILENT, Signature, align, classify
 
@@ -89,6 +92,8 @@ NOTE_TEXTS = (
 STARTERS = [name for name, _ in STARTER_TOPICS["en"]]
 # Seconds for a job whose worker was killed to be taken over (the setting's default is 60).
 JOB_LEASE_SECONDS = "6"
+# Seconds before a call a killed process left in flight is repeated (the default is 30).
+OUTBOX_LEASE_SECONDS = "2"
 
 
 @dataclass(frozen=True)
@@ -348,12 +353,16 @@ async def _count_notes(database_url: str) -> Counter[tuple[int, int]]:
 
 
 async def jobs_pending(database_url: str) -> int:
-    """Jobs running or waiting to run, leaving out notes' expiries (ten minutes away)."""
+    """Jobs running or waiting to run, leaving out notes' expiries (ten minutes away), and
+    calls left in the outbox."""
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
             pending = Job.state.in_(["queued", "running"]) & (Job.kind != EXPIRE_JOB)
-            return int(await session.scalar(select(func.count()).select_from(Job).where(pending)))
+            jobs = await session.scalar(select(func.count()).select_from(Job).where(pending))
+            # Bot API calls a killed process left in flight, which the courier repeats.
+            calls = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            return int(jobs or 0) + int(calls or 0)
     finally:
         await engine.dispose()
 
@@ -400,7 +409,12 @@ async def run_crash_scenario(
         sandbox.watch(delivered)
         sandbox.watch(switch)
         await register_bot(database_url)
-        env = platform_env(database_url, sandbox.url, JOB_LEASE_SECONDS=JOB_LEASE_SECONDS)
+        env = platform_env(
+            database_url,
+            sandbox.url,
+            JOB_LEASE_SECONDS=JOB_LEASE_SECONDS,
+            OUTBOX_LEASE_SECONDS=OUTBOX_LEASE_SECONDS,
+        )
         pid = forks.start(env, log)
         started_at = time.monotonic()
         async with sandbox.client(timeout=30) as tg:
@@ -544,7 +558,7 @@ def tally(
             confirmations = [
                 m
                 for m in private
-                if m.reply_to == item.message_id and any(d.startswith("nt:") for d in m.callbacks)
+                if m.reply_to == item.message_id and any(is_note_tap(d) for d in m.callbacks)
             ]
             rows = notes.get((user_id, item.message_id), 0)
             label = f"user {user_id} note {item.message_id}"
@@ -554,7 +568,7 @@ def tally(
             report.rows_doubled.extend([label] * (rows - 1))
         for m in private:
             if m.reply_to is not None and not (
-                m.reply_to in note_ids and any(d.startswith("nt:") for d in m.callbacks)
+                m.reply_to in note_ids and any(is_note_tap(d) for d in m.callbacks)
             ):
                 report.unexpected[f"reply to {m.reply_to}: {m.text[:30]!r}"] += 1
         _tally_commands(report, user_id, items, private)

@@ -87,7 +87,7 @@ NOTE_TAPS: tuple[type[CallbackData], ...] = (
 )  # fmt: skip
 
 
-def _is_note_tap(data: str) -> bool:
+def is_note_tap(data: str) -> bool:
     """Whether a button's data is one of a note's taps (a confirmation's buttons)."""
     for tap in NOTE_TAPS:
         try:
@@ -101,7 +101,7 @@ def _is_note_tap(data: str) -> bool:
 def confirmation_in(sandbox: SandboxServer, chat_id: int) -> Json | None:
     for message in reversed(bot_messages(sandbox, chat_id)):
         if "reply_markup" in message and any(
-            _is_note_tap(b.get("callback_data", ""))
+            is_note_tap(b.get("callback_data", ""))
             for row in message["reply_markup"]["inline_keyboard"]
             for b in row
         ):

@@ -33,6 +33,7 @@ from switchboard.sandbox.testing import SandboxServer
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
 from .crash_scenario import bind, make_forum, wait_until
 from .delivered import Delivered, Received
+from .notes_scene import is_note_tap
 from .platform_forks import PlatformForks, platform_env
 from .reply_matching import classify
 
@@ -96,7 +97,7 @@ async def test_filing_30_notes_into_one_group_keeps_the_process_and_other_users_
                     asked = question(note_id)
                     if asked is None:
                         return
-                    choice = next(d for d in asked.callbacks if d.startswith("nt:"))
+                    choice = next(d for d in asked.callbacks if d.startswith("ntf:"))
                     await tg.press(filer, asked.message, choice, bot_id=BOT_ID)
                     tapped.add(note_id)
                     await asyncio.sleep(FILER_GAP)
@@ -125,7 +126,7 @@ async def test_filing_30_notes_into_one_group_keeps_the_process_and_other_users_
 
             def question(note_id: int) -> Received | None:
                 for m in delivered.in_chat(filer_id):
-                    if m.reply_to == note_id and any(d.startswith("nt:") for d in m.callbacks):
+                    if m.reply_to == note_id and any(is_note_tap(d) for d in m.callbacks):
                         return m
                 return None
 

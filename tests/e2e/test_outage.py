@@ -25,6 +25,7 @@ from switchboard.sandbox.testing import SandboxServer
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
 from .crash_scenario import bind, drain, make_forum
 from .delivered import Delivered
+from .notes_scene import is_note_tap
 from .platform_forks import PlatformForks, platform_env
 from .reply_matching import classify
 
@@ -87,7 +88,7 @@ async def test_notes_sent_during_an_outage_are_all_captured(
             def confirmations() -> dict[int, int]:
                 found = dict.fromkeys(ids, 0)
                 for m in delivered.in_chat(int(user["id"])):
-                    if m.reply_to in ids and any(d.startswith("nt:") for d in m.callbacks):
+                    if m.reply_to in ids and any(is_note_tap(d) for d in m.callbacks):
                         found[m.reply_to] += 1
                 return found
 
