@@ -28,6 +28,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -36,7 +37,9 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 
+from switchboard.kernel.pipeline import unreadable
 from switchboard.kernel.runtime import Platform
 
 log = structlog.get_logger("switchboard.polling")
@@ -47,7 +50,10 @@ SHUTDOWN_GRACE = 15.0
 
 
 def chat_key(update: Update) -> int | None:
-    event: Any = update.event
+    try:
+        event: Any = update.event
+    except UpdateTypeLookupError:  # a type newer than aiogram, which the processor skips
+        return None
     chat = getattr(event, "chat", None)
     if chat is None and update.callback_query is not None and update.callback_query.message:
         chat = update.callback_query.message.chat
@@ -109,13 +115,20 @@ class BotPoller:
             except TelegramRetryAfter as error:
                 await self._pause(error.retry_after)
                 continue
+            except ClientDecodeError as error:
+                # Some update in the batch did not validate: handle the others and confirm
+                # them all, or the same batch comes back forever.
+                salvaged = unreadable.salvage(self.bot, error.data)
+                if salvaged is not None:
+                    await handle_batch(self.platform, self.bot, salvaged[0])
+                    self.offset = salvaged[1]
+                    continue
+                failures += 1  # not an answer we can read at all: as a server error
+                await self._back_off(failures, f"unreadable answer ({error.message})")
+                continue
             except (TelegramNetworkError, TelegramServerError, OSError) as error:
                 failures += 1
-                delay = min(BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
-                log.warning(
-                    "polling failed", bot_id=self.bot.id, error=str(error), retry_in=round(delay, 1)
-                )
-                await self._pause(delay)
+                await self._back_off(failures, str(error))
                 continue
             if updates:
                 await handle_batch(self.platform, self.bot, updates)
@@ -135,6 +148,11 @@ class BotPoller:
         if fetch.cancelled():
             raise _Stopped
         return fetch.result()
+
+    async def _back_off(self, failures: int, error: str) -> None:
+        delay = min(BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
+        log.warning("polling failed", bot_id=self.bot.id, error=error, retry_in=round(delay, 1))
+        await self._pause(delay)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -245,7 +245,8 @@ def bot_label(bot_id: int) -> str:
 UPDATES = Counter(
     "switchboard_updates_total",
     "Updates processed, by bot, update type, handler and outcome "
-    "(handled | duplicate | throttled | error).",
+    "(handled | duplicate | throttled | error | skipped: an update this aiogram cannot read, "
+    'type "unknown" or "invalid").',
     ["bot", "type", "handler", "outcome"],
 )
 HANDLER_SECONDS = Histogram(
