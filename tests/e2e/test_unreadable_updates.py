@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 from prometheus_client import REGISTRY
 
-from switchboard.db import create_engine, session_factory
-from switchboard.kernel.models import BotRecord
-from switchboard.kernel.serving import run_webhook
-from switchboard.sandbox.testing import SandboxServer, free_port
+from switchboard.sandbox.testing import SandboxServer
 from switchboard.sandbox.world import World
-from switchboard.settings import load_settings
 
-from .conftest import BOT_ID, BOT_TOKEN, RunningPlatform, register_bot
+from .conftest import BOT_ID, RunningPlatform, serving_webhooks
 
 # As Telegram would send a type this aiogram has no field for.
 BRAND_NEW = {"id": "c0ffee", "from": {"id": 42, "is_bot": False, "first_name": "N"}, "score": 3}
@@ -70,19 +65,7 @@ async def test_an_update_that_does_not_validate_does_not_freeze_its_batch(
 async def test_an_update_of_an_unknown_type_is_acknowledged_by_webhook(
     sandbox: SandboxServer, database_url: str
 ) -> None:
-    sandbox.world.register_bot(BOT_TOKEN)
-    await register_bot(database_url)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = load_settings(
-        database_url=database_url, telegram_api_url=sandbox.url, webhook_base_url=base,
-        web_port=port,
-    )  # fmt: skip
-    stop = asyncio.Event()
-    server = asyncio.create_task(run_webhook(settings, stop))
-    try:
-        secret = await _webhook_secret(sandbox, database_url)
-        url = f"{base}/telegram/{BOT_ID}"
+    async with serving_webhooks(sandbox, database_url) as (url, secret, _):
         before = _skipped("unknown")
         async with httpx.AsyncClient() as http:
             answer = await http.post(
@@ -92,21 +75,3 @@ async def test_an_update_of_an_unknown_type_is_acknowledged_by_webhook(
             )
         assert answer.status_code == 200
         assert _skipped("unknown") == before + 1
-    finally:
-        stop.set()
-        await asyncio.wait_for(server, 20)
-
-
-async def _webhook_secret(sandbox: SandboxServer, database_url: str) -> str:
-    """The bot's secret token, once the platform has set its webhook (and so is serving)."""
-    for _ in range(400):
-        if sandbox.call(lambda world: world.bot(BOT_ID).webhook) is not None:
-            break
-        await asyncio.sleep(0.05)
-    engine = create_engine(database_url)
-    try:
-        async with session_factory(engine)() as session:
-            record: Any = await session.get(BotRecord, BOT_ID)
-    finally:
-        await engine.dispose()
-    return str(record.webhook_secret)

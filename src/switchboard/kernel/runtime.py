@@ -17,6 +17,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Update
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -182,7 +183,7 @@ class Platform:
                 self.records.pop(bot_id, None)
                 self.enabled.forget(bot_id)
 
-    async def process(self, bot_id: int, update: dict[str, Any]) -> None:
+    async def process(self, bot_id: int, update: dict[str, Any] | Update) -> None:
         if self.processor is None:
             raise RuntimeError("the platform is not started")
         bot = self.bots.get(bot_id)
