@@ -39,6 +39,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
 
+from switchboard.kernel import telemetry
 from switchboard.kernel.pipeline import unreadable
 from switchboard.kernel.runtime import Platform
 
@@ -200,11 +201,23 @@ class PollingSupervisor:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.refresh_every)
                 if not self._stopping.is_set():
-                    await self.platform.reload_bots()
+                    await self._reload_bots()
         finally:
             await self._stop_pollers(list(self.pollers.values()))
             await asyncio.gather(*self._retiring, return_exceptions=True)
             await self.poll_session.close()
+
+    async def _reload_bots(self) -> None:
+        # Nothing that can time out may end the process: a database that is slow, locked or
+        # away (a timeout at SQLite's write turn, PostgreSQL restarting) would otherwise end
+        # this loop, and with it every bot. The bots keep running as they were meanwhile.
+        try:
+            await self.platform.reload_bots()
+        except Exception:
+            telemetry.SUPERVISOR_FAILURES.labels(loop="bot_reload").inc()
+            log.warning(
+                "could not reload the bots; retrying", retry_in=self.refresh_every, exc_info=True
+            )
 
     async def _stop_pollers(self, pollers: list[tuple[BotPoller, asyncio.Task[None]]]) -> None:
         for poller, _ in pollers:
@@ -225,6 +238,7 @@ class PollingSupervisor:
             if held is None or held[1].done():
                 task = held[1] if held is not None else None
                 if task is not None and not task.cancelled() and task.exception() is not None:
+                    telemetry.SUPERVISOR_FAILURES.labels(loop="poller").inc()
                     log.error(
                         "poller crashed; restarting", bot_id=bot_id, error=repr(task.exception())
                     )

@@ -94,7 +94,8 @@ class Platform:
             self.settings.database_url, background_checkpoints=sqlite_file is not None
         )
         if sqlite_file is not None:
-            self._checkpoints = asyncio.create_task(WalCheckpointer(sqlite_file).run())
+            checkpointer = WalCheckpointer(sqlite_file, on_failure=_count_checkpoint_failure)
+            self._checkpoints = asyncio.create_task(checkpointer.run())
         self.sessions = session_factory(self.engine)
         housekeeping.register(
             self.jobs, [kept for app in self.apps.values() for kept in app.retention]
@@ -208,3 +209,7 @@ class Platform:
             self._checkpoints = None
         if self.engine is not None:
             await self.engine.dispose()
+
+
+def _count_checkpoint_failure() -> None:
+    telemetry.SUPERVISOR_FAILURES.labels(loop="wal_checkpoint").inc()

@@ -40,6 +40,7 @@ __all__ = [
     "ERRORS",
     "HANDLER_SECONDS",
     "REDACTED",
+    "SUPERVISOR_FAILURES",
     "THROTTLED",
     "UPDATES",
     "add_trace_context",
@@ -263,6 +264,12 @@ ERRORS = Counter(
     "switchboard_errors_total",
     "Handler failures, by exception class name.",
     ["type"],
+)
+SUPERVISOR_FAILURES = Counter(
+    "switchboard_supervisor_failures_total",
+    "Failures a long-running loop survived (logged, then retried on its next turn), by loop: "
+    "bot_reload | poller | wal_checkpoint.",
+    ["loop"],
 )
 BOT_INFO = Gauge(
     "switchboard_bot_info",
