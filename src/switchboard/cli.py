@@ -11,10 +11,9 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard import event_loop
-from switchboard.kernel.bots import BotRegistryError
 from switchboard.kernel.jobs.cli import jobs_app
 from switchboard.kernel.telemetry import configure_logging
-from switchboard.settings import Settings, SettingsError, get_settings
+from switchboard.startup import checked_settings
 
 T = TypeVar("T")
 
@@ -58,20 +57,12 @@ def sandbox(
     run_forever(host, port, world, state)
 
 
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
-
-
 @app.command()
 def migrate() -> None:
     """Apply every database migration (start-up does this too)."""
     from switchboard.db.migrate import upgrade
 
-    settings = _settings()
+    settings = checked_settings()
     asyncio.run(upgrade(settings.database_url))
     typer.echo("database is at the latest revision")
 
@@ -82,9 +73,9 @@ def demo(
     port: Annotated[int, typer.Option(help="port of the sandbox and its web chat")] = 8081,
 ) -> None:
     """Sandbox + platform in one process on SQLite: open the printed URL and talk to the bot."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.kernel.demo import run_demo
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     event_loop.run(run_demo(settings, host, port))
 
@@ -92,9 +83,9 @@ def demo(
 @app.command()
 def run() -> None:
     """Run every bot by long polling (with /healthz, /readyz and /metrics on WEB_PORT)."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.kernel.serving import run_polling
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     event_loop.run(run_polling(settings))
 
@@ -102,9 +93,9 @@ def run() -> None:
 @app.command()
 def serve() -> None:
     """Serve webhooks (POST /telegram/{bot_id}), health and metrics on WEB_PORT."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.kernel.serving import run_webhook
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     event_loop.run(run_webhook(settings))
 
@@ -112,9 +103,9 @@ def serve() -> None:
 @app.command()
 def worker() -> None:
     """Run jobs only: scale out with several of these against one PostgreSQL database."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.kernel.serving import run_worker_only
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     event_loop.run(run_worker_only(settings))
 
@@ -126,8 +117,9 @@ app.add_typer(bots_app, name="bots")
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from switchboard.db import create_engine, session_factory
     from switchboard.db.migrate import upgrade
+    from switchboard.kernel.bots import BotRegistryError
 
-    settings = _settings()
+    settings = checked_settings()
 
     async def go() -> T:
         await upgrade(settings.database_url)
