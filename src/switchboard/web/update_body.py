@@ -19,6 +19,8 @@ import math
 from typing import Any
 
 _INT64 = 2**63
+_DIGITS_AS_NINES = bytes.maketrans(b"0123456789", b"9" * 10)
+_LONG_RUN = b"9" * 19
 
 
 class BadUpdateBody(ValueError):
@@ -31,9 +33,11 @@ def read_update(body: bytes) -> dict[str, Any]:
         # Strict UTF-8 (JSON's only encoding on the wire): given bytes, json.loads decodes
         # with "surrogatepass", letting encoded surrogates through.
         text = body.decode()
-        update = json.loads(
-            text, parse_int=_int64, parse_float=_finite, parse_constant=_no_constant
-        )
+        # Checking every integer costs a Python call each (more than the parse itself); only a
+        # run of 19 digits or more can be past 64 bits. (translate and `in` find one in a
+        # tenth of the time a regular expression takes.)
+        long_number = _LONG_RUN in body.translate(_DIGITS_AS_NINES)
+        update = (_CHECKING_INTS if long_number else _DECODER).decode(text)
     except RecursionError:
         raise BadUpdateBody("the body is nested too deeply") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and ours below
@@ -63,6 +67,12 @@ def _finite(text: str) -> float:
 
 def _no_constant(text: str) -> float:
     raise ValueError(f"{text} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_no_constant)
+_CHECKING_INTS = json.JSONDecoder(
+    parse_int=_int64, parse_float=_finite, parse_constant=_no_constant
+)
 
 
 def _has_lone_surrogate(value: Any) -> bool:
