@@ -121,6 +121,7 @@ class BotPoller:
                 # them all, or the same batch comes back forever.
                 salvaged = unreadable.salvage(self.bot, error.data)
                 if salvaged is not None:
+                    failures = 0
                     await handle_batch(self.platform, self.bot, salvaged[0])
                     self.offset = salvaged[1]
                     continue
