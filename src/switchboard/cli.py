@@ -11,11 +11,10 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard import event_loop
-from switchboard.kernel.bots import BotRegistryError
 from switchboard.kernel.jobs.cli import jobs_app
 from switchboard.kernel.telemetry import configure_logging
 from switchboard.kernel.token_vault import TokenKeyError
-from switchboard.settings import Settings, SettingsError, get_settings
+from switchboard.startup import checked_settings
 
 T = TypeVar("T")
 
@@ -59,14 +58,6 @@ def sandbox(
     run_forever(host, port, world, state)
 
 
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
-
-
 def _run_platform(start: Callable[[], None]) -> None:
     """Run a process kind; a start-up error about TOKEN_KEY is one line, not a traceback."""
     try:
@@ -81,7 +72,7 @@ def migrate() -> None:
     """Apply every database migration (start-up does this too)."""
     from switchboard.platform.migrations import upgrade_all
 
-    settings = _settings()
+    settings = checked_settings()
     asyncio.run(upgrade_all(settings.database_url, modules=settings.installed_apps))
     typer.echo("database is at the latest revision")
 
@@ -92,9 +83,9 @@ def demo(
     port: Annotated[int, typer.Option(help="port of the sandbox and its web chat")] = 8081,
 ) -> None:
     """Sandbox + platform in one process on SQLite: open the printed URL and talk to the bot."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.platform.demo import run_demo
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     _run_platform(lambda: event_loop.run(run_demo(settings, host, port)))
 
@@ -102,9 +93,9 @@ def demo(
 @app.command()
 def run() -> None:
     """Run every bot by long polling (with /healthz, /readyz and /metrics on WEB_PORT)."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.platform.serving import run_polling
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     _run_platform(lambda: event_loop.run(run_polling(settings)))
 
@@ -112,9 +103,9 @@ def run() -> None:
 @app.command()
 def serve() -> None:
     """Serve webhooks (POST /telegram/{bot_id}), health and metrics on WEB_PORT."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.platform.serving import run_webhook
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     _run_platform(lambda: event_loop.run(run_webhook(settings)))
 
@@ -122,9 +113,9 @@ def serve() -> None:
 @app.command()
 def worker() -> None:
     """Run jobs only: scale out with several of these against one PostgreSQL database."""
+    settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
     from switchboard.platform.serving import run_worker_only
 
-    settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     _run_platform(lambda: event_loop.run(run_worker_only(settings)))
 
@@ -135,10 +126,11 @@ app.add_typer(bots_app, name="bots")
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from switchboard.db import create_engine, session_factory
+    from switchboard.kernel.bots import BotRegistryError
     from switchboard.kernel.token_vault import token_cipher
     from switchboard.platform.migrations import upgrade_all
 
-    settings = _settings()
+    settings = checked_settings()
 
     async def go() -> T:
         await upgrade_all(settings.database_url, modules=settings.installed_apps)
@@ -171,7 +163,7 @@ def bots_add(
     from switchboard.kernel.token_vault import token_cipher
 
     names = _names(apps)
-    cipher = token_cipher(_settings().token_key)
+    cipher = token_cipher(checked_settings().token_key)
     record = _in_session(lambda s: add_bot(s, token, names, owner or [], cipher))
     typer.echo(f"bot {record.id} ({mask_token(token)}) apps: {', '.join(record.apps)}")
 
@@ -226,7 +218,7 @@ def bots_rotate_key(
     """Re-encrypt every bot token under a new key (TOKEN_KEY holds the current one, if any)."""
     from switchboard.kernel.token_vault import rotate_key, token_cipher
 
-    old = token_cipher(_settings().token_key)
+    old = token_cipher(checked_settings().token_key)
     try:
         new = token_cipher(new_key)
     except TokenKeyError as error:
@@ -244,9 +236,10 @@ def _names(apps: str) -> list[str]:
 
     try:
         wanted = [name.strip() for name in apps.split(",") if name.strip()]
-        return resolve_app_names(wanted, modules=_settings().installed_apps)
+        return resolve_app_names(wanted, modules=checked_settings().installed_apps)
     except ValueError as error:
-        raise BotRegistryError(str(error)) from None
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 app.add_typer(jobs_app, name="jobs")

@@ -6,12 +6,15 @@ the variable and what it expects (see `load_settings`).
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 from switchboard.db.engine import database_file
 
@@ -56,8 +59,11 @@ class Settings(BaseSettings):
     )
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 8080
-    owner_ids: list[int] = Field(
-        default_factory=list, description="Telegram user ids allowed /stats and /broadcast"
+    # NoDecode: pydantic-settings would otherwise read a list only as JSON, and refuse the
+    # `OWNER_IDS=1,2` everyone writes; `_read_owner_ids` takes both.
+    owner_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram user ids allowed /stats and /broadcast: 1,2 or [1, 2]",
     )
     log_level: str = "INFO"
     log_json: bool = False
@@ -120,6 +126,48 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # REDIS_URL= (empty) means no Redis, as when it is unset
+        expected = "expected redis://HOST:PORT/DB, rediss://… or unix://PATH"
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(expected)
+        try:
+            parts.port  # noqa: B018 - urllib checks the port when it is read
+        except ValueError:
+            raise ValueError(f"{expected}, with a port from 1 to 65535") from None
+        database = parts.path.strip("/")
+        if parts.scheme != "unix" and database and not database.isdigit():
+            raise ValueError(f"{expected}, with a database number after the /")
+        if parts.scheme == "unix" and not parts.path:
+            raise ValueError(f"{expected}, with the socket's path")
+        return value.strip()
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _read_owner_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        try:
+            # Empty parts skipped: "1,2," is a typo, not a missing id.
+            ids = (
+                json.loads(text)
+                if text.startswith("[")
+                else [p for p in text.split(",") if p.strip()]
+            )
+            owners = [int(str(item).strip()) for item in ids]
+        except ValueError:
+            raise ValueError(
+                "expected Telegram user ids, comma-separated (123,456) or a JSON list ([123, 456])"
+            ) from None
+        if any(owner <= 0 for owner in owners):
+            raise ValueError("expected Telegram user ids, which are positive numbers")
+        return owners
+
     @field_validator("log_level")
     @classmethod
     def _check_log_level(cls, value: str) -> str:
@@ -144,7 +192,8 @@ def describe_validation_error(error: ValidationError) -> str:
     for item in error.errors():
         name = "_".join(str(p) for p in item["loc"]).upper() or "SETTINGS"
         shown = "" if _looks_secret(name) else f" (got {item.get('input')!r})"
-        parts.append(f"{name}: {item['msg']}{shown}")
+        message = item["msg"].removeprefix("Value error, ")  # our validators' own words
+        parts.append(f"{name}: {message}{shown}")
     return "invalid setting " + "; ".join(parts)
 
 
@@ -153,6 +202,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         raise SettingsError(describe_validation_error(error)) from None
+    except PydanticSettingsError as error:  # a value its sources could not parse at all
+        raise SettingsError(f"invalid setting: {error}".splitlines()[0]) from None
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@ copies it all back; the platform's SQLite engine runs that way."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import text
@@ -62,3 +63,39 @@ async def test_the_platform_checkpoints_in_the_background(tmp_path: Path) -> Non
             assert setting.scalar() == 0
     finally:
         await platform.stop()
+
+
+class _FailsFirst(WalCheckpointer):
+    """Its first checkpoint fails with what `asyncio.to_thread` raises once the loop's
+    executor is shut down; the rest run."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, every=0.01, on_failure=lambda: self.failures.append(1))
+        self.failures: list[int] = []
+        self.done = asyncio.Event()
+        self.loop = asyncio.get_running_loop()
+
+    def _checkpoint(self) -> tuple[int, int, int]:
+        if not self.failures:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        result = super()._checkpoint()
+        self.loop.call_soon_threadsafe(self.done.set)
+        return result
+
+
+async def test_a_failed_checkpoint_does_not_end_the_checkpoints(tmp_path: Path) -> None:
+    # Regression: only SQLite's own errors were caught; any other ended the loop for good and
+    # the WAL grew without bound (commits no longer checkpoint it themselves).
+    path = tmp_path / "wal.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", background_checkpoints=True)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    await engine.dispose()
+    checkpointer = _FailsFirst(str(path))
+    running = asyncio.create_task(checkpointer.run())
+    try:
+        await asyncio.wait_for(checkpointer.done.wait(), 10)
+        assert checkpointer.failures == [1] and not running.done()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)

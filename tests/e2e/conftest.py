@@ -12,11 +12,12 @@ import pytest
 
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.models import BotRecord
 from switchboard.kernel.token_vault import token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.migrations import upgrade_all
-from switchboard.platform.serving import run_polling
-from switchboard.sandbox.testing import SandboxClient, SandboxServer
+from switchboard.platform.serving import run_polling, run_webhook
+from switchboard.sandbox.testing import SandboxClient, SandboxServer, free_port
 from switchboard.settings import load_settings
 
 from .platform_forks import PlatformForks
@@ -85,6 +86,40 @@ async def running(
     task = asyncio.create_task(run_polling(load_settings(**options), stop, web=False))
     try:
         yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+@contextlib.asynccontextmanager
+async def serving_webhooks(
+    sandbox: SandboxServer, database_url: str
+) -> AsyncIterator[tuple[str, str, asyncio.Task[None]]]:
+    """`switchboard serve` for the e2e bot on a free port, once its webhook is set: the
+    webhook's URL, its secret token, and the serving task (which must not end)."""
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = load_settings(
+        database_url=database_url, telegram_api_url=sandbox.url, webhook_base_url=base,
+        web_port=port,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_webhook(settings, stop))
+    try:
+        for _ in range(400):
+            if sandbox.call(lambda world: world.bot(BOT_ID).webhook) is not None:
+                break
+            await asyncio.sleep(0.05)
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                record = await session.get(BotRecord, BOT_ID)
+        finally:
+            await engine.dispose()
+        assert record is not None
+        yield f"{base}/telegram/{BOT_ID}", record.webhook_secret, task
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 
 import structlog
 
@@ -26,10 +27,17 @@ CHECKPOINT_EVERY_S = 1.0
 
 
 class WalCheckpointer:
-    def __init__(self, path: str, every: float = CHECKPOINT_EVERY_S) -> None:
-        """`path`: the SQLite database file."""
+    def __init__(
+        self,
+        path: str,
+        every: float = CHECKPOINT_EVERY_S,
+        on_failure: Callable[[], None] | None = None,
+    ) -> None:
+        """`path`: the SQLite database file; `on_failure`: called for each failed checkpoint
+        (the platform counts them)."""
         self.path = path
         self.every = every
+        self.on_failure = on_failure
         self._connection: sqlite3.Connection | None = None
 
     async def run(self) -> None:
@@ -51,11 +59,15 @@ class WalCheckpointer:
 
     async def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (busy, pages in the WAL, pages checkpointed); SQLite's -1s
-        when it is not in WAL mode. Failures are logged, not raised: the next one retries."""
+        when it is not in WAL mode. Failures are logged, not raised: the next one retries.
+        Any failure, not only SQLite's: one that ended the loop would leave the WAL to grow
+        without bound, since commits no longer checkpoint it themselves."""
         try:
             return await asyncio.to_thread(self._checkpoint)
-        except sqlite3.Error as error:
-            log.warning("WAL checkpoint failed", path=self.path, error=str(error))
+        except Exception as error:
+            if self.on_failure is not None:
+                self.on_failure()
+            log.warning("WAL checkpoint failed", path=self.path, error=repr(error))
             return (1, -1, -1)
 
     def _checkpoint(self) -> tuple[int, int, int]:

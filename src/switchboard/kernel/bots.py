@@ -17,6 +17,9 @@ from switchboard.kernel.models import BotRecord
 from switchboard.kernel.token_vault import seal, token_hash
 
 TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{20,}$")
+# Telegram's ids have at most 52 significant bits; a bot's is positive. Past 64 bits it would
+# not even fit the id column (a traceback from the driver instead of an answer).
+MAX_BOT_ID = 2**52
 
 
 class BotRegistryError(ValueError):
@@ -29,7 +32,13 @@ def bot_id_of(token: str) -> int:
         raise BotRegistryError(
             "a bot token looks like 123456789:AA… (digits, a colon, 20+ characters)"
         )
-    return int(match.group(1))
+    bot_id = int(match.group(1))
+    if not 0 < bot_id < MAX_BOT_ID:
+        raise BotRegistryError(
+            f"a bot token starts with the bot's id, a positive number below 2^52, not {bot_id}; "
+            "copy the whole token from @BotFather"
+        )
+    return bot_id
 
 
 def mask_token(token: str) -> str:
@@ -48,6 +57,11 @@ async def add_bot(
     (`switchboard.platform.installed_apps.resolve_app_names`); `cipher`: TOKEN_KEY's, which
     the token is stored encrypted with (`kernel.token_vault.token_cipher`)."""
     bot_id = bot_id_of(token)
+    for owner in owner_ids:
+        if not 0 < owner < MAX_BOT_ID:
+            raise BotRegistryError(
+                f"an owner is a Telegram user id, a positive number, not {owner}"
+            )
     names = list(apps)
     existing = await session.get(BotRecord, bot_id)
     if existing is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from aiogram import Bot
+from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.kernel.models import BotRecord
@@ -36,5 +37,5 @@ class RunningDeployment(Protocol):
     def migration_locations(self) -> Sequence[Path]:
         """The installed apps' folders of migrations (the kernel's is `switchboard.db`'s)."""
 
-    async def process(self, bot_id: int, update: dict[str, Any]) -> None:
+    async def process(self, bot_id: int, update: dict[str, Any] | Update) -> None:
         """Handle one update of `bot_id`; returns once its effects are committed."""

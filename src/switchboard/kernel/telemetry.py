@@ -40,6 +40,7 @@ __all__ = [
     "ERRORS",
     "HANDLER_SECONDS",
     "REDACTED",
+    "SUPERVISOR_FAILURES",
     "THROTTLED",
     "UPDATES",
     "add_trace_context",
@@ -239,7 +240,8 @@ def bot_label(bot_id: int) -> str:
 UPDATES = Counter(
     "switchboard_updates_total",
     "Updates processed, by bot, update type, handler and outcome "
-    "(handled | duplicate | throttled | error).",
+    "(handled | duplicate | throttled | error | skipped: an update this aiogram cannot read, "
+    'type "unknown" or "invalid").',
     ["bot", "type", "handler", "outcome"],
 )
 HANDLER_SECONDS = Histogram(
@@ -256,6 +258,12 @@ ERRORS = Counter(
     "switchboard_errors_total",
     "Handler failures, by exception class name.",
     ["type"],
+)
+SUPERVISOR_FAILURES = Counter(
+    "switchboard_supervisor_failures_total",
+    "Failures a long-running loop survived (logged, then retried on its next turn), by loop: "
+    "bot_reload | poller | wal_checkpoint.",
+    ["loop"],
 )
 BOT_INFO = Gauge(
     "switchboard_bot_info",

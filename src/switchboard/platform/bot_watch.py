@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.kernel import telemetry
 from switchboard.kernel.models import BotRecord
 
 if TYPE_CHECKING:
@@ -84,4 +85,5 @@ class BotWatcher:
             try:
                 await self.check()
             except Exception:  # the database away for a moment: try again next time
+                telemetry.SUPERVISOR_FAILURES.labels(loop="bot_reload").inc()
                 log.warning("could not check the bot table", exc_info=True)

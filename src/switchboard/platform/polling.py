@@ -32,6 +32,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -40,7 +41,10 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 
+from switchboard.kernel import telemetry
+from switchboard.kernel.pipeline import unreadable
 from switchboard.platform.runtime import Platform
 
 log = structlog.get_logger("switchboard.polling")
@@ -53,7 +57,10 @@ MAX_IN_HAND = 1000  # updates fetched and not finished, per bot, before fetching
 
 
 def chat_key(update: Update) -> int | None:
-    event: Any = update.event
+    try:
+        event: Any = update.event
+    except UpdateTypeLookupError:  # a type newer than aiogram, which the processor skips
+        return None
     chat = getattr(event, "chat", None)
     if chat is None and update.callback_query is not None and update.callback_query.message:
         chat = update.callback_query.message.chat
@@ -211,16 +218,22 @@ class BotPoller:
                 except TelegramRetryAfter as error:
                     await self._pause(error.retry_after)
                     continue
+                except ClientDecodeError as error:
+                    # Some update in the batch did not validate: take the others and move past
+                    # them all, or the same batch comes back forever.
+                    salvaged = unreadable.salvage(self.bot, error.data)
+                    if salvaged is None:  # not an answer we can read at all: a server error
+                        failures += 1
+                        await self._back_off(failures, f"unreadable answer ({error.message})")
+                        continue
+                    failures = 0
+                    updates, past = salvaged
+                    fetched_up_to = (
+                        past - 1 if fetched_up_to is None else max(fetched_up_to, past - 1)
+                    )
                 except (TelegramNetworkError, TelegramServerError, OSError) as error:
                     failures += 1
-                    delay = min(BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
-                    log.warning(
-                        "polling failed",
-                        bot_id=self.bot.id,
-                        error=str(error),
-                        retry_in=round(delay, 1),
-                    )
-                    await self._pause(delay)
+                    await self._back_off(failures, str(error))
                     continue
                 if updates:
                     last = updates[-1].update_id
@@ -232,6 +245,11 @@ class BotPoller:
                     await self._wait_for_offset(fetched_up_to)
         finally:
             await self.lanes.drain()
+
+    async def _back_off(self, failures: int, error: str) -> None:
+        delay = min(BACKOFF_CAP, 2 ** min(failures, 6)) * random.uniform(0.5, 1.0)
+        log.warning("polling failed", bot_id=self.bot.id, error=error, retry_in=round(delay, 1))
+        await self._pause(delay)
 
     async def _wait_for_offset(self, fetched_up_to: int | None) -> None:
         """Until the next getUpdates would ask for something new, or `REPOLL` seconds."""
@@ -361,6 +379,7 @@ class PollingSupervisor:
             if held is None or held[1].done():
                 task = held[1] if held is not None else None
                 if task is not None and not task.cancelled() and task.exception() is not None:
+                    telemetry.SUPERVISOR_FAILURES.labels(loop="poller").inc()
                     log.error(
                         "poller crashed; restarting", bot_id=bot_id, error=repr(task.exception())
                     )

@@ -18,6 +18,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Update
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -112,7 +113,8 @@ class Platform:
             self.settings.database_url, background_checkpoints=sqlite_file is not None
         )
         if sqlite_file is not None:
-            self._checkpoints = asyncio.create_task(WalCheckpointer(sqlite_file).run())
+            checkpointer = WalCheckpointer(sqlite_file, on_failure=_count_checkpoint_failure)
+            self._checkpoints = asyncio.create_task(checkpointer.run())
         self.sessions = session_factory(self.engine)
         async with self.sessions() as session, session.begin():
             # A missing or wrong TOKEN_KEY stops start-up here, with a one-line TokenKeyError.
@@ -231,7 +233,7 @@ class Platform:
         install_flood_control(bot, self.limiter)
         return bot
 
-    async def process(self, bot_id: int, update: dict[str, Any]) -> None:
+    async def process(self, bot_id: int, update: dict[str, Any] | Update) -> None:
         if self.processor is None:
             raise RuntimeError("the platform is not started")
         bot = self.bots.get(bot_id)
@@ -262,3 +264,7 @@ class Platform:
             self._checkpoints = None
         if self.engine is not None:
             await self.engine.dispose()
+
+
+def _count_checkpoint_failure() -> None:
+    telemetry.SUPERVISOR_FAILURES.labels(loop="wal_checkpoint").inc()

@@ -7,9 +7,15 @@ from fastapi import FastAPI
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.web import health, webhook
 
+MAX_BODY_BYTES = 1024 * 1024
+"""Every request body's cap, answered with 413. Telegram's updates are a few kilobytes and so
+is the JSON the API takes; without a cap `request.body()` holds whatever a client sends. A
+`Content-Length` past it is refused before the body is read, a chunked body at the first
+chunk past it. A route that takes uploads sets its own (`max_body_size=`)."""
+
 
 def create_web_app(platform: RunningDeployment) -> FastAPI:
-    app = FastAPI(title="Switchboard", docs_url=None, redoc_url=None)
+    app = FastAPI(title="Switchboard", docs_url=None, redoc_url=None, max_body_size=MAX_BODY_BYTES)
     app.state.platform = platform
     app.router.routes.append(webhook.ROUTE)
     app.include_router(health.router)

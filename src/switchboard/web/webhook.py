@@ -1,22 +1,28 @@
 """`POST /telegram/{bot_id}`: Telegram's webhook, acknowledged only after commit.
 
 The secret token header is compared in constant time; a wrong or missing one gets 401 and no
-effect. A malformed body gets 400. The answer is 200 once the update's effects are committed;
-if the platform cannot commit (say, the database is down) it answers 503 and Telegram retries.
+effect. A body that is not a valid Update gets 400 with the reason (`update_body` says what
+JSON is refused), one past the size cap 413 (`app.MAX_BODY_BYTES`), an update of a type this
+aiogram does not know 200 (the pipeline skips it). The answer is 200 once the update's effects
+are committed; if the platform cannot commit (say, the database is down) it answers 503 and
+Telegram retries. Only that: a 5xx for bad input would have Telegram retry it forever, so the
+body is checked before the pipeline sees it, and the pipeline's failures are never a 400 (one
+would have Telegram drop an update we failed to handle).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
-from typing import Any
 
 import structlog
+from aiogram.types import Update
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from switchboard.kernel.deployment import RunningDeployment
+from switchboard.web.update_body import BadUpdateBody, read_update
 
 log = structlog.get_logger("switchboard.webhook")
 
@@ -32,23 +38,29 @@ async def telegram_webhook(request: Request) -> Response:
     # Compare even for unknown bots so that timing does not tell which bot ids exist.
     if not hmac.compare_digest((secret or "").encode(), expected.encode()) or record is None:
         return JSONResponse({"detail": "wrong or missing secret token"}, status_code=401)
-    body = await request.body()
+    bot = platform.bots.get(bot_id)
     try:
-        update: Any = json.loads(body)
-    except ValueError:
-        return JSONResponse({"detail": "the body is not JSON"}, status_code=400)
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        return JSONResponse({"detail": "the body is not a Telegram Update"}, status_code=400)
+        update = Update.model_validate(read_update(await request.body()), context={"bot": bot})
+    except BadUpdateBody as error:
+        return _bad_request(str(error))
+    except ValidationError as error:
+        return _bad_request(f"the body is not a valid Update: {_first_error(error)}")
     try:
         await platform.process(bot_id, update)
-    except ValueError as error:  # pydantic's ValidationError is a ValueError
-        return JSONResponse(
-            {"detail": f"the body is not a valid Update: {error}"[:500]}, status_code=400
-        )
     except Exception:
         log.exception("webhook update not committed", bot_id=bot_id)
         return JSONResponse({"detail": "not committed; retry later"}, status_code=503)
     return Response(status_code=200)
+
+
+def _bad_request(reason: str) -> Response:
+    return JSONResponse({"detail": reason[:500]}, status_code=400)
+
+
+def _first_error(error: ValidationError) -> str:
+    # Not str(error): it quotes the input, which may be huge, deep or personal.
+    first = error.errors(include_url=False, include_input=False)[0]
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
 
 
 ROUTE = Route("/telegram/{bot_id:int}", telegram_webhook, methods=["POST"])

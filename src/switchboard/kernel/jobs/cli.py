@@ -25,14 +25,15 @@ from switchboard.kernel.jobs.admin import (
 from switchboard.kernel.jobs.models import Job, JobState
 from switchboard.kernel.jobs.registry import JobRegistry
 from switchboard.kernel.jobs.worker import Worker
-from switchboard.settings import Settings, get_settings
+from switchboard.settings import Settings
+from switchboard.startup import checked_settings
 
 T = TypeVar("T")
 jobs_app = typer.Typer(help="Inspect and repair the job queue.", no_args_is_help=True)
 
 
-async def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(get_settings().database_url)
+async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = create_engine(url)
     try:
         async with session_factory(engine)() as session, session.begin():
             return await work(session)
@@ -41,8 +42,9 @@ async def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    url = checked_settings().database_url
     try:
-        return asyncio.run(_in_transaction(work))
+        return asyncio.run(_in_transaction(url, work))
     except (JobNotFound, JobStateError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

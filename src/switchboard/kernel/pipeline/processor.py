@@ -42,6 +42,7 @@ from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.metric_children import Children
 from switchboard.kernel.models import UserRecord
+from switchboard.kernel.pipeline import unreadable
 from switchboard.kernel.pipeline.admission import Admission, Arrival, admit, claim
 from switchboard.kernel.pipeline.batch_connection import BatchConnection
 from switchboard.kernel.pipeline.call_boundary import DuplicateDelivery, UpdateCalls, current_calls
@@ -179,6 +180,9 @@ class UpdateProcessor:
         update = (
             raw if isinstance(raw, Update) else Update.model_validate(raw, context={"bot": bot})
         )
+        if unreadable.is_unknown_type(update):  # newer than aiogram: retrying would not help
+            unreadable.skip_unknown_type(bot, update)
+            return
         key = (bot.id, update.update_id)
         running = self._in_flight.get(key)
         if running is not None:  # delivered again while still being handled here

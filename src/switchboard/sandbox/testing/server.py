@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -21,6 +22,7 @@ from .client import SandboxClient
 log = logging.getLogger("switchboard.sandbox")
 
 EventWatcher = Callable[[Event], None]
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -37,6 +39,11 @@ class SandboxUvicorn(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, world: World) -> None:
         super().__init__(config)
         self.world = world
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()  # where `SandboxServer.call` runs its work
+        await super().startup(sockets)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.world.events.end_streams()
@@ -118,6 +125,31 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def call(self, work: Callable[[World], T], timeout: float = 10.0) -> T:
+        """`work(world)`, run on the sandbox's event loop, and its result.
+
+        The world is plain state owned by the server's thread; a test touching it directly
+        from its own thread could race a request or wake nobody (asyncio events are not
+        thread-safe)."""
+        loop = self._server.loop
+        if loop is None:
+            raise RuntimeError("the sandbox is not running")
+
+        async def run() -> T:
+            return work(self.world)
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)
+
+    def push_update(
+        self, bot_id: int, kind: str, body: dict[str, Any], chat_id: int | None = None
+    ) -> None:
+        """Queue `{"update_id": <next>, kind: body}` for a bot, exactly as given.
+
+        For updates no user action makes: a type from a newer Bot API, or a malformed one, to
+        see that a bot survives them. Delivered by getUpdates or webhook like any other;
+        `chat_id` orders it with that chat's updates on a webhook."""
+        self.call(lambda world: world.push_update(world.bot(bot_id), kind, body, chat_id))
 
     def client(self, timeout: float = 5.0) -> SandboxClient:
         return SandboxClient(self.url, timeout=timeout)
