@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
-from aiogram import Bot, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,10 +33,26 @@ class AppCommand:
 
 
 class PlatformServices(Protocol):
-    """What app jobs may use of the running platform."""
+    """What apps' handlers and jobs may use of the running platform (handlers ask for it as
+    `platform: PlatformServices`)."""
 
     settings: Settings
     translator: Translator
+
+    @property
+    def apps(self) -> Mapping[str, App]:
+        """The installed apps, by name."""
+
+    @property
+    def enabled(self) -> EnabledApps:
+        """Which apps each bot runs."""
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The one dispatcher (its FSM storage, for /privacy's forgetting)."""
+
+    def owners(self, bot_id: int) -> set[int]:
+        """Who may use a bot's owner commands."""
 
     @property
     def session_factory(self) -> async_sessionmaker[AsyncSession]: ...

@@ -19,6 +19,7 @@ from switchboard.kernel import (
     HasLocation,
     HasText,
     IsCommand,
+    PlatformServices,
     Translate,
     Translator,
     UserRecord,
@@ -80,7 +81,9 @@ async def start(message: Message, command: CommandObject, bot: Bot, _: Translate
     await message.answer(text, parse_mode=None)
 
 
-async def help_command(message: Message, bot: Bot, platform: Any, _: Translate) -> None:
+async def help_command(
+    message: Message, bot: Bot, platform: PlatformServices, _: Translate
+) -> None:
     lines = [_("core.help.title")]
     for name in platform.enabled.of(bot.id):
         app = platform.apps.get(name)
@@ -186,7 +189,7 @@ async def privacy_action(
     query: CallbackQuery,
     callback_data: PrivacyAction,
     session: AsyncSession,
-    platform: Any,
+    platform: PlatformServices,
     bot: Bot,
     _: Translate,
 ) -> None:
@@ -224,7 +227,7 @@ async def privacy_action(
 
 
 async def stats(
-    message: Message, session: AsyncSession, platform: Any, bot: Bot, _: Translate
+    message: Message, session: AsyncSession, platform: PlatformServices, bot: Bot, _: Translate
 ) -> None:
     if message.from_user is None or message.from_user.id not in platform.owners(bot.id):
         await message.answer(_("core.owner_only"))
@@ -237,7 +240,7 @@ async def broadcast(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    platform: Any,
+    platform: PlatformServices,
     bot: Bot,
     _: Translate,
 ) -> None:
