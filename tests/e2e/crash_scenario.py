@@ -146,11 +146,11 @@ class CrashReport:
     exit_codes: list[int | None] = field(default_factory=list)
 
     @property
-    @property
     def most_doubled_in_a_chat(self) -> int:
         chats = Counter(entry.split(" ", 2)[1] for entry in self.doubled)
         return max(chats.values(), default=0)
 
+    @property
     def targets(self) -> list[tuple[str, bool]]:
         kills = len(self.kills)
         lost = len(self.lost) + len(self.objects_lost)

@@ -122,6 +122,11 @@ class UpdateProcessor:
         # takes an fsync off every update's path.
         self._admitting = BatchConnection(engine, synchronous_commit=False)
         self._claiming = BatchConnection(engine)
+        # The outbox's writes and deletes each on a connection of their own: every group
+        # commit flushes from its own task, and an asyncpg connection runs one statement at a
+        # time ("another operation is in progress").
+        self._outboxing = BatchConnection(engine)
+        self._delivering = BatchConnection(engine)
         self._admissions: GroupCommit[Arrival, Admission] = GroupCommit(
             self._admit,
             max_batch=MAX_BATCH if self._admitting.sqlite else POSTGRESQL_ADMISSION_BATCH,
@@ -152,10 +157,10 @@ class UpdateProcessor:
         self.held.discard(outbox_id)
 
     async def _write_outbox(self, items: Sequence[OutboxWrite]) -> list[Written]:
-        return await write_outbox(self._claiming, items, self.holder, self.outbox_lease)
+        return await write_outbox(self._outboxing, items, self.holder, self.outbox_lease)
 
     async def _delete_delivered(self, ids: Sequence[int]) -> list[None]:
-        await delete_delivered(self._claiming, ids)
+        await delete_delivered(self._delivering, ids)
         return [None] * len(ids)
 
     async def close(self) -> None:
@@ -165,6 +170,8 @@ class UpdateProcessor:
         await self._delivered.close()
         await self._admitting.close()
         await self._claiming.close()
+        await self._outboxing.close()
+        await self._delivering.close()
 
     async def process(
         self,
