@@ -164,11 +164,11 @@ class CrashReport:
                 # What a kill can double is the call in flight in each chat at that instant
                 # (Telegram has no idempotency key), so the bound is per chat: no chat gets
                 # more doubles than there were kills. With ten users talking at once several
-                # chats can have a reply in flight at one kill; the total is printed against
-                # the "doubled <= kills" and bounded at twice the kills.
+                # chats have a reply in flight at one kill, so the total is printed against
+                # the "doubled <= kills" but not held to it.
                 f"doubled {len(self.doubled)} replies (at most {self.most_doubled_in_a_chat} in"
-                f" one chat), kills {kills} (target: per chat <= kills, total <= 2 x kills)",
-                self.most_doubled_in_a_chat <= kills and len(self.doubled) <= 2 * kills,
+                f" one chat), kills {kills} (target: per chat <= kills)",
+                self.most_doubled_in_a_chat <= kills,
             ),
             (
                 f"created objects doubled {len(self.objects_doubled)} (target 0)",
