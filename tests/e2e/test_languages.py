@@ -41,7 +41,7 @@ def german_installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     write_catalog(core, "de", GERMAN_CORE)
     apps["core"] = dataclasses.replace(apps["core"], catalog=core)
     monkeypatch.setattr(translator, "KERNEL_CATALOGS", kernel)
-    monkeypatch.setattr(runtime, "installed_apps", lambda: apps)
+    monkeypatch.setattr(runtime, "installed_apps", lambda *_args, **_kwargs: apps)
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
