@@ -19,6 +19,8 @@ from switchboard.settings import Settings, load_settings
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
 
+OTHER_TOKEN = "5550002:e2e-switchboard-token-second-bot"
+
 
 class FlakyReloads(Platform):
     """A platform whose bot reloads after start-up fail with `failures`, one per reload."""
@@ -50,7 +52,9 @@ async def test_a_failed_bot_reload_does_not_stop_polling(
 ) -> None:
     sandbox.world.register_bot(BOT_TOKEN)
     await register_bot(database_url)
-    settings = load_settings(database_url=database_url, telegram_api_url=sandbox.url)
+    settings = load_settings(
+        database_url=database_url, telegram_api_url=sandbox.url, bots_reload_seconds=0.05
+    )
     platform = FlakyReloads(
         settings,
         [
@@ -61,6 +65,7 @@ async def test_a_failed_bot_reload_does_not_stop_polling(
     before = _failures()
     await platform.start(with_worker=False)
     platform.started = True
+    await register_bot(database_url, token=OTHER_TOKEN)  # the table changes: a reload is due
     supervisor = PollingSupervisor(platform, refresh_every=0.05)
     running = asyncio.create_task(supervisor.run())
     try:
@@ -71,6 +76,11 @@ async def test_a_failed_bot_reload_does_not_stop_polling(
             await tg.expect_message(chat_id=user["id"], contains="Rita")
         assert not running.done()
         assert _failures() == before + 2
+        for _ in range(100):  # and the reload is retried until it succeeds
+            if 5550002 in platform.bots:
+                break
+            await asyncio.sleep(0.05)
+        assert 5550002 in platform.bots
     finally:
         supervisor.stop()
         await asyncio.wait_for(running, 30)
