@@ -22,6 +22,7 @@ from sqlalchemy import inspect, text
 
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.i18n.authoring import write_catalog as write_po
 from switchboard.platform.installed_apps import INSTALLED_APPS, installed_apps
 from switchboard.platform.migrations import is_current, upgrade_all
 from switchboard.sandbox.testing import SandboxServer
@@ -82,7 +83,7 @@ APP = App(
     make_router=make_router,
     commands=(AppCommand("{name}", "{name}.cmd"),),
     register_jobs=register_jobs,
-    catalog=files(__name__),
+    catalog=files(__name__).joinpath("locales"),
     migrations=files(__name__).joinpath("migrations"),
 )
 '''
@@ -138,10 +139,11 @@ TEXTS = {
 
 
 def write_catalog(folder: Path, name: str) -> None:
-    """The app's texts in the format `App.catalog` reads (one file per language)."""
+    """The app's texts as `App.catalog` reads them: `locales/<lang>/LC_MESSAGES/messages.po`."""
+    english = {f"{name}.{key}": value for key, value in TEXTS["en"].items()}
     for locale, texts in TEXTS.items():
-        lines = [f"[{name}]"] + [f'{key} = "{value}"' for key, value in texts.items()]
-        (folder / f"{locale}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        entries = {f"{name}.{key}": value for key, value in texts.items()}
+        write_po(folder / "locales", locale, entries, english=english)
 
 
 @pytest.fixture
