@@ -1,5 +1,5 @@
 """The Bot API facts the sandbox is checked against ship with the repository: a fresh clone with
-nothing beside it runs these tests (they once read `../shared/`, outside the repository)."""
+nothing beside it runs these tests (they once read a folder beside the checkout)."""
 
 from __future__ import annotations
 
