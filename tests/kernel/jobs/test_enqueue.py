@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.kernel.jobs import Job, JobContext, JobRegistry, JobState, Worker, enqueue
+from switchboard.kernel.jobs.queue import add_waker, remove_waker
 
 
 async def job_count(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -159,3 +160,31 @@ async def test_on_postgresql_a_commit_wakes_workers_in_other_processes(
     finally:
         worker.stop()
         await running
+
+
+async def test_a_worker_left_on_a_closed_loop_does_not_fail_a_commit(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A worker whose event loop ended without its `run` returning (seen after a hung test)
+    stays registered as a waker. Committing an enqueued job must still succeed for everyone
+    else, and say so: the job is stored."""
+    stale = Worker(session_factory, JobRegistry())
+    dead_loop = asyncio.new_event_loop()
+    dead_loop.close()
+    stale._loop = dead_loop  # as `run` leaves it when its loop is torn down under it
+    broken_calls: list[str] = []
+
+    def broken_waker() -> None:
+        broken_calls.append("called")
+        raise RuntimeError("Event loop is closed")
+
+    add_waker(stale.notify)
+    add_waker(broken_waker)
+    try:
+        async with session_factory() as session, session.begin():
+            await enqueue(session, "mark", {})
+    finally:
+        remove_waker(stale.notify)
+        remove_waker(broken_waker)
+    assert broken_calls == ["called"]
+    assert await job_count(session_factory) == 1

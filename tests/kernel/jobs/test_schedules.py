@@ -26,7 +26,7 @@ from switchboard.kernel.jobs import (
     upsert_schedule,
 )
 
-from .conftest import FakeClock, until
+from .conftest import FakeClock, stop_all, until
 
 
 async def jobs_of(sessions: async_sessionmaker[AsyncSession], kind: str) -> list[Job]:
@@ -78,9 +78,7 @@ async def test_three_workers_run_each_fire_time_exactly_once(
             await until(lambda fire=fire: runs[fire] >= 1)
             await asyncio.sleep(0.05)  # more scheduler rounds at the same instant
     finally:
-        for worker in workers:
-            worker.stop()
-        await asyncio.gather(*tasks)
+        await stop_all(workers, tasks)
         for engine in engines:
             await engine.dispose()
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ WAKE_CHANNEL = "switchboard_jobs"
 _ENQUEUED = "switchboard.jobs.enqueued"
 _NOTIFIED = "switchboard.jobs.notified"
 _wakers: set[Callable[[], None]] = set()
+log = structlog.get_logger("switchboard.jobs")
 
 
 async def enqueue(
@@ -96,7 +98,12 @@ def _wake_workers(session: Session) -> None:
     session.info.pop(_NOTIFIED, None)
     if session.info.pop(_ENQUEUED, False):
         for waker in list(_wakers):
-            waker()
+            # The commit has happened: a waker that fails (a worker whose event loop is gone)
+            # must not make the caller believe it did not. The job waits for the next poll.
+            try:
+                waker()
+            except Exception:
+                log.warning("could not wake a worker", exc_info=True)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -123,7 +123,7 @@ class Worker:
             running = None
         if loop is None or running is loop:
             callback()
-        else:
+        elif not loop.is_closed():  # a closed loop runs nothing any more: nothing to wake
             loop.call_soon_threadsafe(callback)
 
     async def run(self) -> None:
