@@ -4,8 +4,8 @@ Anchor (DESIGN.md, "Performance facts"): aiogram's own aiohttp webhook handler
 (`aiogram.webhook.aiohttp_server.SimpleRequestHandler`) with a bare echo bot, ~4,700 req/s with
 p99 10 ms on one core; it acknowledges before processing (`handle_in_background`), so a failed
 update is never retried. `switchboard serve` runs the full pipeline for each request and answers
-200 only after the update's effects are committed. Target: >= 0.5x the anchor's rate, p99 under
-25 ms.
+200 once the update is claimed: its writes and the outbox rows of its calls are committed, and
+the replies go out after the answer. Target: >= 0.5x the anchor's rate, p99 under 25 ms.
 
 Each side is a real server process started the way it is deployed (`switchboard serve` with
 its settings in the environment; `aiohttp.web.run_app` for aiogram), with the same load

@@ -39,3 +39,8 @@ class RunningDeployment(Protocol):
 
     async def process(self, bot_id: int, update: dict[str, Any] | Update) -> None:
         """Handle one update of `bot_id`; returns once its effects are committed."""
+
+    async def process_until_claimed(self, bot_id: int, update: Update) -> None:
+        """Handle one update of `bot_id`; returns once it is claimed (a redelivery would
+        change nothing and every call it makes is recorded in the outbox), while its calls
+        may still be going out. Raises if it could not be claimed."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ from switchboard.platform.migrations import upgrade_all, version_locations
 from switchboard.settings import Settings
 
 log = structlog.get_logger("switchboard.runtime")
+FINISHING_GRACE_S = 10.0
+"""How long `stop` waits for claimed webhook updates whose calls are still going out; the
+courier repeats what a longer wait would have sent."""
 
 
 class Platform:
@@ -76,6 +80,7 @@ class Platform:
         self._checkpoints: asyncio.Task[None] | None = None
         self.courier: OutboxCourier | None = None
         self._courier_task: asyncio.Task[None] | None = None
+        self._finishing: set[asyncio.Task[None]] = set()  # claimed updates still sending
         self.redis: Redis | None = (
             Redis.from_url(settings.redis_url) if settings.redis_url else None
         )
@@ -233,13 +238,42 @@ class Platform:
         install_flood_control(bot, self.limiter)
         return bot
 
-    async def process(self, bot_id: int, update: dict[str, Any] | Update) -> None:
+    async def process(
+        self,
+        bot_id: int,
+        update: dict[str, Any] | Update,
+        on_claimed: Callable[[], None] | None = None,
+    ) -> None:
         if self.processor is None:
             raise RuntimeError("the platform is not started")
         bot = self.bots.get(bot_id)
         if bot is None:
             raise LookupError(f"no running bot {bot_id}")
-        await self.processor.process(bot, update)
+        await self.processor.process(bot, update, on_claimed)
+
+    async def process_until_claimed(self, bot_id: int, update: Update) -> None:
+        """What a webhook waits for before its 200: the update's claim (with the outbox rows
+        of its calls so far), not the calls themselves, which finish here in the background
+        (`stop` waits for them). A failure before the claim is raised: Telegram retries."""
+        claimed = asyncio.Event()
+        handling = asyncio.create_task(self.process(bot_id, update, claimed.set))
+        self._finishing.add(handling)
+        handling.add_done_callback(self._finished)
+        waiting = asyncio.create_task(claimed.wait())
+        try:
+            await asyncio.wait((handling, waiting), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+        if handling.done():
+            handling.result()  # the processor calls on_claimed on its way out, failed or not
+
+    def _finished(self, handling: asyncio.Task[None]) -> None:
+        self._finishing.discard(handling)
+        if not handling.cancelled() and handling.exception() is not None:
+            log.error(
+                "claimed update not finished; the outbox courier repeats its calls",
+                exc_info=handling.exception(),
+            )
 
     async def stop(self) -> None:
         if self._watcher_task is not None:
@@ -248,6 +282,8 @@ class Platform:
         if self.courier is not None and self._courier_task is not None:
             self.courier.stop()
             await asyncio.gather(self._courier_task, return_exceptions=True)
+        if self._finishing:  # claimed webhook updates whose calls are still going out
+            await asyncio.wait(set(self._finishing), timeout=FINISHING_GRACE_S)
         if self.worker is not None:
             self.worker.stop()
         if self._worker_task is not None:

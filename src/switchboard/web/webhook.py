@@ -1,13 +1,16 @@
-"""`POST /telegram/{bot_id}`: Telegram's webhook, acknowledged only after commit.
+"""`POST /telegram/{bot_id}`: Telegram's webhook, acknowledged once the update is claimed.
 
 The secret token header is compared in constant time; a wrong or missing one gets 401 and no
 effect. A body that is not a valid Update gets 400 with the reason (`update_body` says what
 JSON is refused), one past the size cap 413 (`app.MAX_BODY_BYTES`), an update of a type this
-aiogram does not know 200 (the pipeline skips it). The answer is 200 once the update's effects
-are committed; if the platform cannot commit (say, the database is down) it answers 503 and
-Telegram retries. Only that: a 5xx for bad input would have Telegram retry it forever, so the
-body is checked before the pipeline sees it, and the pipeline's failures are never a 400 (one
-would have Telegram drop an update we failed to handle).
+aiogram does not know 200 (the pipeline skips it). The answer is 200 once the update is claimed:
+what its handlers wrote so far and the outbox rows of their calls are committed, so a
+redelivery would change nothing and a crash from then on is finished by the outbox courier (the
+replies themselves go out after the answer, as with polling's confirmed offset). If the
+platform cannot commit (say, the database is down) it answers 503 and Telegram retries. Only
+that: a 5xx for bad input would have Telegram retry it forever, so the body is checked before
+the pipeline sees it, and the pipeline's failures are never a 400 (one would have Telegram drop
+an update we failed to handle).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ async def telegram_webhook(request: Request) -> Response:
     except ValidationError as error:
         return _bad_request(f"the body is not a valid Update: {_first_error(error)}")
     try:
-        await platform.process(bot_id, update)
+        await platform.process_until_claimed(bot_id, update)
     except Exception:
         log.exception("webhook update not committed", bot_id=bot_id)
         return JSONResponse({"detail": "not committed; retry later"}, status_code=503)
