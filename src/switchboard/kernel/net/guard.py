@@ -42,7 +42,7 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
 class AddressPolicy:
     """Which resolved addresses a fetch may connect to.
 
-    `allow_private_addresses` opens private, shared and loopback ranges (a deployment previewing
+    `allow_private_addresses` opens private, shared and loopback ranges (a deployment fetching from
     its intranet; the tests). `allowed_endpoints` lets exact (address, port) pairs through
     whatever their range: one internal site, or a test server, while everything else stays shut.
     """
