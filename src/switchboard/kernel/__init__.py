@@ -26,18 +26,42 @@ from switchboard.kernel.jobs import (
     enqueue,
 )
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
+from switchboard.kernel.net import (
+    HTML_MEDIA_TYPES,
+    AddressGuard,
+    AddressPolicy,
+    FetchedResource,
+    FetchError,
+    FetchFailureReason,
+    FetchLimits,
+    GuardedFetcher,
+    Resolver,
+    Validators,
+    decode_text,
+    normalised,
+    parse_link,
+    system_resolver,
+)
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
 
 __all__ = [
+    "HTML_MEDIA_TYPES",
+    "AddressGuard",
+    "AddressPolicy",
     "App",
     "AppCommand",
     "ChatRecord",
     "DatabaseStorage",
+    "FetchError",
+    "FetchFailureReason",
+    "FetchLimits",
+    "FetchedResource",
     "FsmState",
     "GatedRouter",
+    "GuardedFetcher",
     "HasLocation",
     "HasText",
     "IsCommand",
@@ -47,6 +71,7 @@ __all__ = [
     "PermanentFailure",
     "PlatformServices",
     "ProcessedUpdate",
+    "Resolver",
     "Retention",
     "RetryLater",
     "Translate",
@@ -54,15 +79,20 @@ __all__ = [
     "UserDataDelete",
     "UserDataExport",
     "UserRecord",
+    "Validators",
     "bind_session",
     "bulk_sends",
     "commands_or_in_state",
     "count_jobs_by_state",
+    "decode_text",
     "enqueue",
     "forget_user",
     "local_time",
     "mark_chat_inactive",
+    "normalised",
+    "parse_link",
     "show_time",
+    "system_resolver",
     "user_timezone_of",
     "zone_named",
 ]

@@ -1,35 +1,21 @@
-"""Local web servers for the link preview tests, on 127.0.0.1 free ports, never the internet.
+"""A local web site for the link preview tests, on a free port of 127.0.0.1, never the internet.
 
-`site` is the web site links point at; `internal` stands for a service inside our network that
-a hostile link tries to reach: its hit counter must stay at zero. The fetcher is built with a
-policy that lets through exactly the site's (address, port) and refuses everything else, so
-loopback stays refused and the tests exercise the real guard.
+The fetcher's own behaviour (guards on every hop, caps, deadlines, charsets, validators) is
+tested in tests/kernel/net; these pages are what the preview service makes notes of.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gzip
 import ssl
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
 from urllib.parse import quote
 
 import pytest
 from aiohttp import web
 
-from switchboard.apps.notes.links import (
-    AddressGuard,
-    AddressPolicy,
-    FetchLimits,
-    IPAddress,
-    LinkFetcher,
-)
-from switchboard.apps.notes.links.addresses import parse_address
-
-LOOPBACK = IPv4Address("127.0.0.1")
 GIGABYTE = 1024**3
 CHUNK = 64 * 1024
 
@@ -64,6 +50,7 @@ class LocalSite:
     address: str = "127.0.0.1"
     hits: Counter[str] = field(default_factory=Counter)
     host_headers: list[str] = field(default_factory=list)
+    request_headers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     streamed: Counter[str] = field(default_factory=Counter)  # body bytes handed to the socket
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -82,6 +69,7 @@ class LocalSite:
         async def count(request: web.Request, handler: web.Handler) -> web.StreamResponse:
             self.hits[request.path] += 1
             self.host_headers.append(request.headers.get("Host", ""))
+            self.request_headers.setdefault(request.path, []).append(dict(request.headers))
             return await handler(request)
 
         app.middlewares.append(count)
@@ -139,10 +127,6 @@ def site_app(site: LocalSite) -> web.Application:
         page = RUSSIAN_PAGE.replace(b"windows-1251", b"utf-8")  # the header must win
         return html(page, charset="windows-1251")
 
-    @routes.get("/host")
-    async def host(request: web.Request) -> web.Response:
-        return html(f"<title>{request.headers.get('Host')}</title>")
-
     @routes.get("/chain/{n}")
     async def chain(request: web.Request) -> web.Response:
         n = int(request.match_info["n"])
@@ -152,22 +136,9 @@ def site_app(site: LocalSite) -> web.Application:
         target = f"/chain/{n - 1}" if n % 2 else f"{site.url('')}/chain/{n - 1}"
         raise web.HTTPFound(target)
 
-    @routes.get("/relative/deep/page")
-    async def relative(_: web.Request) -> web.Response:
-        raise web.HTTPMovedPermanently("../../og")
-
-    @routes.get("/redirect")
-    async def redirect(request: web.Request) -> web.Response:
-        status = int(request.query.get("status", "302"))
-        return web.Response(status=status, headers={"Location": request.query["to"]})
-
     @routes.get("/huge/stream")
     async def huge_stream(request: web.Request) -> web.StreamResponse:
         return await site.stream(request, content_type="text/html", length=None, total=GIGABYTE)
-
-    @routes.get("/huge/declared")
-    async def huge_declared(request: web.Request) -> web.StreamResponse:
-        return await site.stream(request, content_type="text/html", length=GIGABYTE, total=GIGABYTE)
 
     @routes.get("/files/huge.iso")
     async def huge_file(request: web.Request) -> web.StreamResponse:
@@ -194,49 +165,11 @@ def site_app(site: LocalSite) -> web.Application:
         await asyncio.sleep(5)
         return html("<title>too late</title>")
 
-    @routes.get("/drip")
-    async def drip(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "text/html"})
-        await response.prepare(request)
-        try:
-            for _ in range(100):  # 5 s at most
-                await response.write(b" ")
-                await asyncio.sleep(0.05)
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        return response
-
     @routes.get("/missing")
     async def missing(_: web.Request) -> web.Response:
         raise web.HTTPNotFound()
 
-    @routes.get("/gzip")
-    async def gzipped(_: web.Request) -> web.Response:
-        return web.Response(
-            body=gzip.compress(OG_PAGE.encode()),
-            headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
-        )
-
-    @routes.get("/gzip-bomb")
-    async def gzip_bomb(_: web.Request) -> web.Response:
-        return web.Response(
-            body=GZIP_BOMB, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
-        )
-
     app.add_routes(routes)
-    return app
-
-
-GZIP_BOMB = gzip.compress(b"<html>" + b" " * (64 * 1024 * 1024), compresslevel=9)  # ~64 KB
-
-
-def internal_app() -> web.Application:
-    app = web.Application()
-
-    async def secret(_: web.Request) -> web.Response:
-        return web.Response(text="<title>internal admin panel</title>", content_type="text/html")
-
-    app.router.add_get("/{tail:.*}", secret)
     return app
 
 
@@ -248,48 +181,3 @@ async def site() -> AsyncIterator[LocalSite]:
         yield local
     finally:
         await local.stop()
-
-
-@pytest.fixture
-async def internal() -> AsyncIterator[LocalSite]:
-    """A service in our own network; nothing a link does may reach it."""
-    local = LocalSite()
-    await local.start(internal_app())
-    try:
-        yield local
-    finally:
-        await local.stop()
-
-
-class StaticResolver:
-    """DNS as a table, recording every question; unknown names do not resolve."""
-
-    def __init__(self, table: dict[str, Sequence[str]] | None = None) -> None:
-        self.table = dict(table or {})
-        self.questions: list[tuple[str, int]] = []
-
-    async def __call__(self, host: str, port: int) -> list[IPAddress]:
-        self.questions.append((host, port))
-        if host not in self.table:
-            raise OSError(f"-2 Name or service not known: {host}")
-        return [parse_address(a) for a in self.table[host]]
-
-
-@pytest.fixture
-def resolver() -> StaticResolver:
-    return StaticResolver()
-
-
-def only_site_policy(site: LocalSite) -> AddressPolicy:
-    """The site's exact endpoint may be reached; the rest of loopback stays refused."""
-    return AddressPolicy(allowed_endpoints=frozenset({(LOOPBACK, site.port)}))
-
-
-@pytest.fixture
-def fetcher(site: LocalSite, resolver: StaticResolver) -> LinkFetcher:
-    return LinkFetcher(AddressGuard(only_site_policy(site), resolver))
-
-
-@pytest.fixture
-def short_deadline_fetcher(site: LocalSite, resolver: StaticResolver) -> Iterator[LinkFetcher]:
-    yield LinkFetcher(AddressGuard(only_site_policy(site), resolver), FetchLimits(deadline=0.5))

@@ -1,14 +1,10 @@
-"""Title, description and site name from markup; charsets."""
+"""Title, description and site name from markup."""
 
 from __future__ import annotations
 
-import codecs
-
-import pytest
-
 from switchboard.apps.notes.links import PageMetadata, page_metadata
-from switchboard.apps.notes.links.charset import decode_html, encoding_for_label
 from switchboard.apps.notes.links.metadata import MAX_DESCRIPTION, MAX_TITLE
+from switchboard.kernel import decode_text
 
 from .conftest import OG_PAGE, RUSSIAN_PAGE, RUSSIAN_TITLE, TITLE_ONLY_PAGE
 
@@ -79,37 +75,8 @@ def test_nothing_at_all() -> None:
     assert page_metadata("\x00\xff garbage <<<>>>") == PageMetadata()
 
 
-# Charsets
+# The page as the kernel decodes it (charset rules are tested in tests/kernel/net).
 
 
 def test_russian_page_by_meta() -> None:
-    assert page_metadata(decode_html(RUSSIAN_PAGE)).title == RUSSIAN_TITLE
-
-
-@pytest.mark.parametrize(
-    ("body", "header", "expected"),
-    [
-        ("Привет".encode("cp1251"), "windows-1251", "Привет"),
-        ("Привет".encode("koi8-r"), "KOI8-R", "Привет"),
-        (codecs.BOM_UTF8 + "Привет".encode(), "windows-1251", "Привет"),  # BOM wins
-        (codecs.BOM_UTF16_LE + "Привет".encode("utf-16-le"), None, "Привет"),
-        ("Привет".encode(), None, "Привет"),  # valid UTF-8
-        ("café".encode("cp1252"), None, "café"),  # not UTF-8: windows-1252
-        ("café €".encode("cp1252"), "iso-8859-1", "café €"),  # browsers read latin-1 as 1252
-        ("Привет".encode(), "no-such-charset", "Привет"),
-        (b'<meta charset="utf-16"><p>x', None, '<meta charset="utf-16"><p>x'),
-        (b"+ADw-script+AD4-", "utf-7", "+ADw-script+AD4-"),  # UTF-7 is never decoded
-    ],
-)
-def test_decode_html(body: bytes, header: str | None, expected: str) -> None:
-    assert decode_html(body, header) == expected
-
-
-def test_http_equiv_declaration() -> None:
-    body = b'<meta http-equiv="content-type" content="text/html; charset=koi8-r">'
-    assert decode_html(body + "Привет".encode("koi8-r")).endswith("Привет")
-
-
-@pytest.mark.parametrize("label", ["base64", "rot13", "zlib", "utf-7", "", None])
-def test_codecs_that_are_not_charsets(label: str | None) -> None:
-    assert encoding_for_label(label) is None
+    assert page_metadata(decode_text(RUSSIAN_PAGE, None, "text/html")).title == RUSSIAN_TITLE

@@ -9,17 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.notes.app import APP
-from switchboard.apps.notes.links import (
-    FetchLimits,
-    LinkFailure,
-    LinkFailureReason,
-    LinkKind,
-    LinkPreview,
-    LinkPreviewService,
-)
+from switchboard.apps.notes.links import LinkFailure, LinkKind, LinkPreview, LinkPreviewService
 from switchboard.apps.notes.links.cache import RETENTION
 from switchboard.apps.notes.links.models import LinkPreviewRecord
-from switchboard.kernel import housekeeping
+from switchboard.kernel import FetchFailureReason, FetchLimits, housekeeping
 
 from .conftest import GIGABYTE, LocalSite
 
@@ -96,7 +89,7 @@ async def test_failures_are_cached_for_a_shorter_time(
     assert service.cache.failure_ttl < service.cache.preview_ttl
     failure = await service.preview(site.url("/missing"))
     assert isinstance(failure, LinkFailure)
-    assert (failure.reason, failure.http_status) == (LinkFailureReason.HTTP_ERROR, 404)
+    assert (failure.reason, failure.http_status) == (FetchFailureReason.HTTP_ERROR, 404)
     assert failure.message == "the site answered with an error (404)"
     assert await service.preview(site.url("/missing")) == failure
     assert site.hits["/missing"] == 1
@@ -123,6 +116,39 @@ async def test_gigabyte_file_is_described(service: LinkPreviewService, site: Loc
     )
     assert await service.preview(site.url("/files/huge.iso")) == preview  # from the cache
     assert site.hits["/files/huge.iso"] == 1
+
+
+async def test_charset_header_wins_over_meta(service: LinkPreviewService, site: LocalSite) -> None:
+    preview = await service.preview(site.url("/ru/header"))
+    assert isinstance(preview, LinkPreview)
+    assert preview.title == "Новости дня — главное"
+
+
+async def test_file_named_by_content_disposition(
+    service: LinkPreviewService, site: LocalSite
+) -> None:
+    preview = await service.preview(site.url("/download"))
+    assert isinstance(preview, LinkPreview)
+    assert (preview.kind, preview.content_type, preview.file_name) == (
+        LinkKind.FILE,
+        "text/csv",
+        "отчёт.csv",
+    )
+
+
+async def test_pdf_is_a_file_with_its_size(service: LinkPreviewService, site: LocalSite) -> None:
+    preview = await service.preview(site.url("/files/report.pdf"))
+    assert isinstance(preview, LinkPreview)
+    assert (preview.kind, preview.file_name, preview.size) == (LinkKind.FILE, "report.pdf", 1009)
+
+
+async def test_the_preview_asks_for_html_as_itself(
+    service: LinkPreviewService, site: LocalSite
+) -> None:
+    await service.preview(site.url("/og"))
+    sent = site.request_headers["/og"][0]
+    assert sent["Accept"].startswith("text/html")
+    assert "SwitchboardLinkPreview" in sent["User-Agent"]
 
 
 async def test_gigabyte_page_is_too_large(service: LinkPreviewService, site: LocalSite) -> None:
@@ -154,7 +180,7 @@ async def test_other_schemes_are_refused_and_not_cached(
     service: LinkPreviewService, session_factory: Sessions, link: str
 ) -> None:
     failure = await service.preview(link)
-    assert failure == LinkFailure(link, LinkFailureReason.UNSUPPORTED_SCHEME, failure.detail)
+    assert failure == LinkFailure(link, FetchFailureReason.UNSUPPORTED_SCHEME, failure.detail)
     assert failure.message == "refused: only http and https links"
     assert await cached_rows(session_factory) == 0
 
@@ -198,6 +224,6 @@ def test_results_round_trip_through_documents() -> None:
     assert LinkPreview.from_document(preview.to_document()) == preview
     newer = {**preview.to_document(), "image_url": "http://a.test/i.png"}  # a later release's
     assert LinkPreview.from_document(newer) == preview
-    failure = LinkFailure("http://a.test/", LinkFailureReason.HTTP_ERROR, "status 503", 503)
+    failure = LinkFailure("http://a.test/", FetchFailureReason.HTTP_ERROR, "status 503", 503)
     assert LinkFailure.from_document(failure.to_document()) == failure
     assert failure.to_document()["reason"] == "HTTP_ERROR"  # stable across wording changes

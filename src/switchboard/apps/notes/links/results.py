@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from .errors import LinkError, LinkFailureReason
+from switchboard.kernel import FetchError, FetchFailureReason
 
 __all__ = ["LinkFailure", "LinkKind", "LinkPreview"]
 
@@ -48,19 +48,19 @@ _PREVIEW_FIELDS = frozenset(field.name for field in fields(LinkPreview))
 @dataclass(frozen=True, slots=True)
 class LinkFailure:
     url: str
-    reason: LinkFailureReason
+    reason: FetchFailureReason
     detail: str = ""  # for logs, not for users
     http_status: int | None = None
 
     @property
     def message(self) -> str:
         """The text to show a user."""
-        if self.reason is LinkFailureReason.HTTP_ERROR and self.http_status is not None:
+        if self.reason is FetchFailureReason.HTTP_ERROR and self.http_status is not None:
             return f"{self.reason.value} ({self.http_status})"
         return self.reason.value
 
     @classmethod
-    def from_error(cls, url: str, error: LinkError) -> LinkFailure:
+    def from_error(cls, url: str, error: FetchError) -> LinkFailure:
         return cls(url, error.reason, error.detail, error.http_status)
 
     def to_document(self) -> dict[str, Any]:
@@ -75,7 +75,7 @@ class LinkFailure:
     def from_document(cls, document: dict[str, Any]) -> LinkFailure:
         return cls(
             url=document["url"],
-            reason=LinkFailureReason[document["reason"]],
+            reason=FetchFailureReason[document["reason"]],
             detail=document.get("detail", ""),
             http_status=document.get("http_status"),
         )

@@ -16,22 +16,31 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db.base import utcnow
+from switchboard.kernel import (
+    HTML_MEDIA_TYPES,
+    FetchError,
+    FetchLimits,
+    GuardedFetcher,
+    Resolver,
+    normalised,
+    parse_link,
+    system_resolver,
+)
 
 from .cache import DEFAULT_FAILURE_TTL, DEFAULT_PREVIEW_TTL, LinkPreviewCache
-from .errors import LinkError
-from .fetcher import FetchedFile, FetchLimits, LinkFetcher
-from .guard import AddressGuard, AddressPolicy, Resolver, system_resolver
 from .metadata import page_metadata
 from .results import LinkFailure, LinkKind, LinkPreview
-from .urls import normalised, parse_link
 
 __all__ = ["LinkPreviewService"]
 
 log = structlog.get_logger(__name__)
 
+USER_AGENT = "Mozilla/5.0 (compatible; SwitchboardLinkPreview/1.0)"
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+
 
 class LinkPreviewService:
-    def __init__(self, fetcher: LinkFetcher, cache: LinkPreviewCache) -> None:
+    def __init__(self, fetcher: GuardedFetcher, cache: LinkPreviewCache) -> None:
         self.fetcher = fetcher
         self.cache = cache
 
@@ -49,8 +58,13 @@ class LinkPreviewService:
         clock: Callable[[], datetime] = utcnow,
     ) -> LinkPreviewService:
         """The service as the app runs it; only `allow_private_addresses` comes from settings."""
-        policy = AddressPolicy(allow_private_addresses=allow_private_addresses)
-        fetcher = LinkFetcher(AddressGuard(policy, resolver), limits, ssl_context=ssl_context)
+        fetcher = GuardedFetcher.create(
+            allow_private_addresses=allow_private_addresses,
+            limits=limits,
+            resolver=resolver,
+            ssl_context=ssl_context,
+            user_agent=USER_AGENT,
+        )
         cache = LinkPreviewCache(
             session_factory, preview_ttl=preview_ttl, failure_ttl=failure_ttl, clock=clock
         )
@@ -60,7 +74,7 @@ class LinkPreviewService:
         """A preview of `url`, from the cache when fresh; or why there is none."""
         try:
             parsed = parse_link(url)
-        except LinkError as error:  # not cached: deciding this costs nothing
+        except FetchError as error:  # not cached: deciding this costs nothing
             return LinkFailure.from_error(url.strip()[:200], error)
         key = normalised(parsed)
         cached = await self.cache.get(key)
@@ -72,27 +86,30 @@ class LinkPreviewService:
 
     async def _fetch(self, key: str, url: httpx.URL) -> LinkPreview | LinkFailure:
         try:
-            document = await self.fetcher.fetch(url)
-        except LinkError as error:
+            # Only a page's body is read; a file is described by its headers alone.
+            resource = await self.fetcher.fetch(
+                url, accept=ACCEPT, body_media_types=HTML_MEDIA_TYPES
+            )
+        except FetchError as error:
             log.info(
                 "link_preview_failed", host=url.host, reason=error.reason.name, detail=error.detail
             )
             return LinkFailure.from_error(key, error)
-        if isinstance(document, FetchedFile):
+        if not resource.body_read:
             return LinkPreview(
                 url=key,
-                final_url=document.final_url,
+                final_url=resource.final_url,
                 kind=LinkKind.FILE,
-                content_type=document.media_type,
-                file_name=document.file_name,
-                size=document.size,
+                content_type=resource.media_type,
+                file_name=resource.file_name,
+                size=resource.content_length,
             )
-        metadata = page_metadata(document.html)
+        metadata = page_metadata(resource.text)
         return LinkPreview(
             url=key,
-            final_url=document.final_url,
+            final_url=resource.final_url,
             kind=LinkKind.PAGE,
-            content_type=document.media_type,
+            content_type=resource.media_type,
             title=metadata.title,
             description=metadata.description,
             site_name=metadata.site_name,

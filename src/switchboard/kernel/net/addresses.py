@@ -1,4 +1,4 @@
-"""Which IP addresses a link fetch may never reach.
+"""Which IP addresses a fetch from the outside world may never reach.
 
 An explicit table (IANA's special-purpose registries) rather than `ipaddress`'s `is_global`
 alone: that property has changed between CPython patch releases, and it calls multicast

@@ -1,4 +1,4 @@
-"""Reading the few response headers a preview needs: type, charset, length, file name."""
+"""Reading the response headers fetchers need: type, charset, length, file name, raw values."""
 
 from __future__ import annotations
 

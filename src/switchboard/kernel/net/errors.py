@@ -1,19 +1,19 @@
-"""Why a link got no preview: typed reasons with a short text a user can be shown.
+"""Why a fetch failed: typed reasons with a short text a user can be shown.
 
-Each reason's value is the English text for users; its name is a stable key for catalogues.
-`LinkError` is how the fetching code reports one; callers of the service get a `LinkFailure`
-value instead (see `results`). `detail` is for logs only: it may name resolved addresses, which
-a user should not learn from our replies.
+Each reason's value is the English text for users; its name is a stable key for catalogues and
+for stored documents (the notes app keeps failures by name). `detail` is for logs only: it may
+name resolved addresses, which a user should not learn from our replies. A 304 is not a failure:
+it comes back as a `FetchedResource` that is `not_modified`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["LinkError", "LinkFailureReason"]
+__all__ = ["FetchError", "FetchFailureReason"]
 
 
-class LinkFailureReason(StrEnum):
+class FetchFailureReason(StrEnum):
     INVALID_LINK = "not a valid link"
     UNSUPPORTED_SCHEME = "refused: only http and https links"
     PRIVATE_ADDRESS = "refused: private address"
@@ -27,11 +27,11 @@ class LinkFailureReason(StrEnum):
     TIMED_OUT = "timed out"
 
 
-class LinkError(Exception):
-    """A link cannot be previewed, for `reason`; `detail` says more, for logs."""
+class FetchError(Exception):
+    """A URL cannot be fetched, for `reason`; `detail` says more, for logs."""
 
     def __init__(
-        self, reason: LinkFailureReason, detail: str = "", *, http_status: int | None = None
+        self, reason: FetchFailureReason, detail: str = "", *, http_status: int | None = None
     ) -> None:
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason

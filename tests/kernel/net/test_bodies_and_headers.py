@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Iterable
 
 import pytest
 
-from switchboard.apps.notes.links import LinkError, LinkFailureReason
-from switchboard.apps.notes.links.body import read_capped
-from switchboard.apps.notes.links.response_headers import ResponseHeaders
+from switchboard.kernel.net import FetchError, FetchFailureReason
+from switchboard.kernel.net.body import read_capped
+from switchboard.kernel.net.response_headers import ResponseHeaders
 
 
 async def chunks_of(parts: Iterable[bytes]) -> AsyncIterator[bytes]:
@@ -27,9 +27,9 @@ async def test_identity_body_within_the_cap() -> None:
 
 
 async def test_identity_body_over_the_cap() -> None:
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await read_capped(chunks_of([b"ab", b"cde"]), limit=4)
-    assert caught.value.reason is LinkFailureReason.TOO_LARGE
+    assert caught.value.reason is FetchFailureReason.TOO_LARGE
 
 
 @pytest.mark.parametrize(
@@ -47,16 +47,16 @@ async def test_compressed_bodies(encoding: str, compress: object) -> None:
     assert await read_capped(chunks_of(split(packed)), limit=10_000, content_encoding=encoding) == (
         body
     )
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await read_capped(chunks_of(split(packed)), limit=1_000, content_encoding=encoding)
-    assert caught.value.reason is LinkFailureReason.TOO_LARGE
+    assert caught.value.reason is FetchFailureReason.TOO_LARGE
 
 
 async def test_one_small_chunk_cannot_inflate_past_the_cap() -> None:
     bomb = gzip.compress(b"\0" * 50_000_000)  # one ~50 KB chunk
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await read_capped(chunks_of([bomb]), limit=2 * 1024 * 1024, content_encoding="gzip")
-    assert caught.value.reason is LinkFailureReason.TOO_LARGE
+    assert caught.value.reason is FetchFailureReason.TOO_LARGE
 
 
 async def test_endless_empty_deflate_blocks_count_on_the_wire() -> None:
@@ -65,16 +65,16 @@ async def test_endless_empty_deflate_blocks_count_on_the_wire() -> None:
     stream = [zlib_header] + [empty_stored_block * 100] * 100
     inflater = zlib.decompressobj()
     assert b"".join(inflater.decompress(part) for part in stream) == b""
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await read_capped(chunks_of(stream), limit=1_000, content_encoding="deflate")
-    assert caught.value.reason is LinkFailureReason.TOO_LARGE
+    assert caught.value.reason is FetchFailureReason.TOO_LARGE
 
 
 @pytest.mark.parametrize(("encoding", "body"), [("br", b"x"), ("gzip", b"not gzip at all")])
 async def test_unreadable_bodies(encoding: str, body: bytes) -> None:
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await read_capped(chunks_of([body]), limit=100, content_encoding=encoding)
-    assert caught.value.reason is LinkFailureReason.UNREADABLE
+    assert caught.value.reason is FetchFailureReason.UNREADABLE
 
 
 def headers(*pairs: tuple[str, str]) -> ResponseHeaders:

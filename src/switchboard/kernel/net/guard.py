@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from .addresses import IPAddress, RefusedRange, parse_address, refused_range
-from .errors import LinkError, LinkFailureReason
+from .errors import FetchError, FetchFailureReason
 
 __all__ = ["AddressGuard", "AddressPolicy", "Resolver", "system_resolver"]
 
@@ -42,7 +42,7 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
 class AddressPolicy:
     """Which resolved addresses a fetch may connect to.
 
-    `allow_private_addresses` opens private, shared and loopback ranges (a deployment previewing
+    `allow_private_addresses` opens private, shared and loopback ranges (a deployment fetching from
     its intranet; the tests). `allowed_endpoints` lets exact (address, port) pairs through
     whatever their range: one internal site, or a test server, while everything else stays shut.
     """
@@ -68,13 +68,13 @@ class AddressGuard:
         self._resolver = resolver
 
     async def checked_addresses(self, host: str, port: int) -> tuple[IPAddress, ...]:
-        """The addresses of `host`, all allowed; else `LinkError` (not found, or refused)."""
+        """The addresses of `host`, all allowed; else `FetchError` (not found, or refused)."""
         addresses = await self._resolve(host, port)
         for address in addresses:
             kind = self.policy.refusal(address, port)
             if kind is not None:
-                raise LinkError(
-                    LinkFailureReason.PRIVATE_ADDRESS, f"{host} has {kind} address {address}"
+                raise FetchError(
+                    FetchFailureReason.PRIVATE_ADDRESS, f"{host} has {kind} address {address}"
                 )
         return addresses
 
@@ -86,7 +86,7 @@ class AddressGuard:
         try:
             addresses = tuple(await self._resolver(host, port))
         except (OSError, UnicodeError) as error:
-            raise LinkError(LinkFailureReason.HOST_NOT_FOUND, f"{host}: {error}") from None
+            raise FetchError(FetchFailureReason.HOST_NOT_FOUND, f"{host}: {error}") from None
         if not addresses:
-            raise LinkError(LinkFailureReason.HOST_NOT_FOUND, f"{host}: no address")
+            raise FetchError(FetchFailureReason.HOST_NOT_FOUND, f"{host}: no address")
         return addresses

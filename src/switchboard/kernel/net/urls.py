@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from .errors import LinkError, LinkFailureReason
+from .errors import FetchError, FetchFailureReason
 
 __all__ = [
     "ALLOWED_SCHEMES",
@@ -27,14 +27,14 @@ MAX_LINK_LENGTH = 2048
 
 
 def parse_link(text: str) -> httpx.URL:
-    """The link in `text` as we would fetch it, or a `LinkError` saying why it is refused."""
+    """The link in `text` as we would fetch it, or a `FetchError` saying why it is refused."""
     text = text.strip()
     if not text or len(text) > MAX_LINK_LENGTH:
-        raise LinkError(LinkFailureReason.INVALID_LINK, f"length {len(text)}")
+        raise FetchError(FetchFailureReason.INVALID_LINK, f"length {len(text)}")
     try:
         url = httpx.URL(text)
     except (httpx.InvalidURL, ValueError, TypeError) as error:
-        raise LinkError(LinkFailureReason.INVALID_LINK, str(error)) from None
+        raise FetchError(FetchFailureReason.INVALID_LINK, str(error)) from None
     return _checked(url)
 
 
@@ -43,20 +43,20 @@ def follow_location(base: httpx.URL, location: str) -> httpx.URL:
     try:
         target = base.join(location.strip())
     except (httpx.InvalidURL, ValueError, TypeError) as error:
-        raise LinkError(LinkFailureReason.INVALID_LINK, f"redirect: {error}") from None
+        raise FetchError(FetchFailureReason.INVALID_LINK, f"redirect: {error}") from None
     if len(str(target)) > MAX_LINK_LENGTH:
-        raise LinkError(LinkFailureReason.INVALID_LINK, "redirect target too long")
+        raise FetchError(FetchFailureReason.INVALID_LINK, "redirect target too long")
     return _checked(target)
 
 
 def _checked(url: httpx.URL) -> httpx.URL:
     if url.scheme not in ALLOWED_SCHEMES:
-        raise LinkError(LinkFailureReason.UNSUPPORTED_SCHEME, f"scheme {url.scheme!r}")
+        raise FetchError(FetchFailureReason.UNSUPPORTED_SCHEME, f"scheme {url.scheme!r}")
     if not url.raw_host:
-        raise LinkError(LinkFailureReason.INVALID_LINK, "no host")
+        raise FetchError(FetchFailureReason.INVALID_LINK, "no host")
     port = url.port
     if port is not None and not 0 < port < 65536:
-        raise LinkError(LinkFailureReason.INVALID_LINK, f"port {port}")
+        raise FetchError(FetchFailureReason.INVALID_LINK, f"port {port}")
     if port == ALLOWED_SCHEMES[url.scheme]:
         port = None
     return url.copy_with(username=None, password=None, fragment=None, port=port)

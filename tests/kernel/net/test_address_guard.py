@@ -6,16 +6,16 @@ from ipaddress import ip_address
 
 import pytest
 
-from switchboard.apps.notes.links import (
+from switchboard.kernel.net import (
     AddressGuard,
     AddressPolicy,
-    LinkError,
-    LinkFailureReason,
+    FetchError,
+    FetchFailureReason,
     RefusedRange,
     refused_range,
     system_resolver,
 )
-from switchboard.apps.notes.links.addresses import parse_address
+from switchboard.kernel.net.addresses import parse_address
 
 from .conftest import StaticResolver
 
@@ -118,9 +118,9 @@ def test_allowed_endpoint_is_exact() -> None:
 async def test_one_refused_address_among_public_ones_refuses_the_host() -> None:
     resolver = StaticResolver({"mixed.test": ["93.184.215.14", "2606:4700::1", "10.0.0.5"]})
     guard = AddressGuard(AddressPolicy(), resolver)
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await guard.checked_addresses("mixed.test", 443)
-    assert caught.value.reason is LinkFailureReason.PRIVATE_ADDRESS
+    assert caught.value.reason is FetchFailureReason.PRIVATE_ADDRESS
     assert "10.0.0.5" in caught.value.detail  # for logs
     assert "10.0.0.5" not in caught.value.reason.value  # not for users
 
@@ -145,9 +145,9 @@ async def test_address_literal_is_not_resolved() -> None:
 async def test_unresolvable_host(answer: list[str] | None) -> None:
     resolver = StaticResolver({} if answer is None else {"empty.test": answer})
     guard = AddressGuard(AddressPolicy(), resolver)
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await guard.checked_addresses("empty.test", 80)
-    assert caught.value.reason is LinkFailureReason.HOST_NOT_FOUND
+    assert caught.value.reason is FetchFailureReason.HOST_NOT_FOUND
 
 
 async def test_system_resolver_reads_hosts_file_and_numeric_forms() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from switchboard.apps.notes.links import LinkError, LinkFailureReason, normalised, parse_link
-from switchboard.apps.notes.links.urls import follow_location
+from switchboard.kernel.net import FetchError, FetchFailureReason, normalised, parse_link
+from switchboard.kernel.net.urls import follow_location
 
 
 @pytest.mark.parametrize(
@@ -39,18 +39,18 @@ def test_normalised(link: str, expected: str) -> None:
     ],
 )
 def test_only_http_and_https(link: str) -> None:
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         parse_link(link)
-    assert caught.value.reason is LinkFailureReason.UNSUPPORTED_SCHEME
+    assert caught.value.reason is FetchFailureReason.UNSUPPORTED_SCHEME
 
 
 @pytest.mark.parametrize(
     "link", ["", "http:///path", "http://example.com:99999/", "http://" + "a" * 3000, "http://[::1"]
 )
 def test_invalid_links(link: str) -> None:
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         parse_link(link)
-    assert caught.value.reason is LinkFailureReason.INVALID_LINK
+    assert caught.value.reason is FetchFailureReason.INVALID_LINK
 
 
 @pytest.mark.parametrize(
@@ -69,6 +69,6 @@ def test_follow_location(location: str, expected: str) -> None:
 
 
 def test_location_to_another_scheme_is_refused() -> None:
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         follow_location(httpx.URL("https://example.com/"), "file:///etc/passwd")
-    assert caught.value.reason is LinkFailureReason.UNSUPPORTED_SCHEME
+    assert caught.value.reason is FetchFailureReason.UNSUPPORTED_SCHEME

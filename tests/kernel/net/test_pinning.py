@@ -20,27 +20,31 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from switchboard.apps.notes.links import (
+from switchboard.kernel.net import (
     AddressGuard,
-    FetchedPage,
+    FetchError,
+    FetchFailureReason,
+    GuardedFetcher,
     IPAddress,
-    LinkError,
-    LinkFailureReason,
-    LinkFetcher,
-    page_metadata,
     parse_link,
 )
-from switchboard.apps.notes.links.pinning import PinnedNetworkBackend
+from switchboard.kernel.net.pinning import PinnedNetworkBackend
 
-from .conftest import LocalSite, StaticResolver, internal_app, only_site_policy, site_app
+from .conftest import (
+    OG_PAGE,
+    LocalSite,
+    StaticResolver,
+    internal_app,
+    only_site_policy,
+    site_app,
+)
 
 
 async def test_host_header_is_the_link_s_host(site: LocalSite, resolver: StaticResolver) -> None:
     resolver.table["site.test"] = ["127.0.0.1"]
-    fetcher = LinkFetcher(AddressGuard(only_site_policy(site), resolver))
+    fetcher = GuardedFetcher(AddressGuard(only_site_policy(site), resolver))
     document = await fetcher.fetch(parse_link(site.url("/host", host="site.test")))
-    assert isinstance(document, FetchedPage)
-    assert page_metadata(document.html).title == f"site.test:{site.port}"
+    assert document.text == f"<title>site.test:{site.port}</title>"
     assert resolver.questions == [("site.test", site.port)]
 
 
@@ -63,10 +67,9 @@ async def test_dns_rebinding_cannot_redirect_the_connection(site: LocalSite) -> 
     await internal.start(internal_app(), port=site.port)
     try:
         resolver = RebindingResolver(first="127.0.0.1", then="127.0.0.2")
-        fetcher = LinkFetcher(AddressGuard(only_site_policy(site), resolver))
+        fetcher = GuardedFetcher(AddressGuard(only_site_policy(site), resolver))
         document = await fetcher.fetch(parse_link(site.url("/og", host="rebind.test")))
-        assert isinstance(document, FetchedPage)
-        assert page_metadata(document.html).title == "Open Graph & Title"
+        assert document.text == OG_PAGE
         assert len(resolver.questions) == 1
         assert sum(internal.hits.values()) == 0
         assert site.hits["/og"] == 1
@@ -77,11 +80,11 @@ async def test_dns_rebinding_cannot_redirect_the_connection(site: LocalSite) -> 
 async def test_each_redirect_hop_is_resolved_and_checked_again(site: LocalSite) -> None:
     """Same name on every hop; the second answer is refused, so the second hop never happens."""
     resolver = RebindingResolver(first="127.0.0.1", then="169.254.169.254")
-    fetcher = LinkFetcher(AddressGuard(only_site_policy(site), resolver))
-    with pytest.raises(LinkError) as caught:
+    fetcher = GuardedFetcher(AddressGuard(only_site_policy(site), resolver))
+    with pytest.raises(FetchError) as caught:
         # /chain/3 redirects with a relative Location: the same host name again.
         await fetcher.fetch(parse_link(site.url("/chain/3", host="rebind.test")))
-    assert caught.value.reason is LinkFailureReason.PRIVATE_ADDRESS
+    assert caught.value.reason is FetchFailureReason.PRIVATE_ADDRESS
     assert len(resolver.questions) == 2
     assert dict(site.hits) == {"/chain/3": 1}
 
@@ -170,10 +173,10 @@ class TlsSite:
     authority: TestAuthority
     server_names: list[str | None]  # SNI names the server was sent
 
-    def fetcher(self, resolver: StaticResolver) -> LinkFetcher:
+    def fetcher(self, resolver: StaticResolver) -> GuardedFetcher:
         trusting_the_authority = ssl.create_default_context(cadata=self.authority.pem())
         guard = AddressGuard(only_site_policy(self.local), resolver)
-        return LinkFetcher(guard, ssl_context=trusting_the_authority)
+        return GuardedFetcher(guard, ssl_context=trusting_the_authority)
 
 
 @pytest.fixture
@@ -200,25 +203,24 @@ async def test_tls_to_a_pinned_address_verifies_the_link_s_host(tls_site: TlsSit
     document = await tls_site.fetcher(resolver).fetch(
         parse_link(local.url("/host", host="site.test"))
     )
-    assert isinstance(document, FetchedPage)
     assert document.final_url == f"https://site.test:{local.port}/host"
-    assert page_metadata(document.html).title == f"site.test:{local.port}"
+    assert document.text == f"<title>site.test:{local.port}</title>"
     assert tls_site.server_names == ["site.test"]  # SNI: the name, not the address
 
 
 async def test_tls_certificate_for_another_name_is_refused(tls_site: TlsSite) -> None:
     resolver = StaticResolver({"other.test": ["127.0.0.1"]})
-    with pytest.raises(LinkError) as caught:
+    with pytest.raises(FetchError) as caught:
         await tls_site.fetcher(resolver).fetch(
             parse_link(tls_site.local.url("/og", host="other.test"))
         )
-    assert caught.value.reason is LinkFailureReason.INSECURE_CONNECTION
+    assert caught.value.reason is FetchFailureReason.INSECURE_CONNECTION
     assert sum(tls_site.local.hits.values()) == 0
 
 
 async def test_tls_certificate_from_an_unknown_authority_is_refused(tls_site: TlsSite) -> None:
     resolver = StaticResolver({"site.test": ["127.0.0.1"]})
-    default_trust = LinkFetcher(AddressGuard(only_site_policy(tls_site.local), resolver))
-    with pytest.raises(LinkError) as caught:
+    default_trust = GuardedFetcher(AddressGuard(only_site_policy(tls_site.local), resolver))
+    with pytest.raises(FetchError) as caught:
         await default_trust.fetch(parse_link(tls_site.local.url("/og", host="site.test")))
-    assert caught.value.reason is LinkFailureReason.INSECURE_CONNECTION
+    assert caught.value.reason is FetchFailureReason.INSECURE_CONNECTION

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterable
 
-from .errors import LinkError, LinkFailureReason
+from .errors import FetchError, FetchFailureReason
 
 __all__ = ["read_capped"]
 
@@ -25,7 +25,7 @@ _ZLIB_WINDOWS = {
 async def read_capped(
     chunks: AsyncIterable[bytes], *, limit: int, content_encoding: str | None = None
 ) -> bytes:
-    """The whole body, decoded, if it is at most `limit` bytes; else `LinkError(TOO_LARGE)`."""
+    """The whole body, decoded, if it is at most `limit` bytes; else `FetchError(TOO_LARGE)`."""
     inflater = _inflater(content_encoding)
     parts: list[bytes] = []
     size = received = 0  # decoded bytes kept, bytes off the wire
@@ -36,17 +36,17 @@ async def read_capped(
             size += len(data)
             # Wire bytes count too: endless empty deflate blocks inflate to nothing.
             if size > limit or received > limit:
-                raise LinkError(LinkFailureReason.TOO_LARGE, f"body over {limit} bytes")
+                raise FetchError(FetchFailureReason.TOO_LARGE, f"body over {limit} bytes")
             parts.append(data)
         if inflater is not None:
             data = inflater.flush()
             size += len(data)
             if size > limit:
-                raise LinkError(LinkFailureReason.TOO_LARGE, f"body over {limit} bytes")
+                raise FetchError(FetchFailureReason.TOO_LARGE, f"body over {limit} bytes")
             parts.append(data)
     except zlib.error as error:
-        raise LinkError(
-            LinkFailureReason.UNREADABLE, f"corrupt {content_encoding}: {error}"
+        raise FetchError(
+            FetchFailureReason.UNREADABLE, f"corrupt {content_encoding}: {error}"
         ) from None
     return b"".join(parts)
 
@@ -57,5 +57,5 @@ def _inflater(content_encoding: str | None) -> zlib._Decompress | None:
         return None
     window = _ZLIB_WINDOWS.get(encoding)
     if window is None:
-        raise LinkError(LinkFailureReason.UNREADABLE, f"content encoding {encoding!r}")
+        raise FetchError(FetchFailureReason.UNREADABLE, f"content encoding {encoding!r}")
     return zlib.decompressobj(window)

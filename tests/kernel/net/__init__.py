@@ -1,0 +1,1 @@
+"""Tests of the guarded HTTP fetcher (`switchboard.kernel.net`)."""
