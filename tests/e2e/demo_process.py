@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from switchboard.platform.demo import DEMO_BOT_ID, DEMO_USER_ID
+from switchboard.platform.demo import DEMO_TOKEN, DEMO_USER_ID
+
+DEMO_BOT_ID = int(DEMO_TOKEN.split(":", 1)[0])
 
 __all__ = ["DEMO_BOT_ID", "DEMO_USER_ID", "TEST_TIMEOUT", "DemoProcess", "demo_env", "quiet_port"]
 
