@@ -17,6 +17,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import uvicorn
 from pydantic import SecretStr
@@ -106,7 +107,7 @@ class StopSignals:
     def _signalled(self) -> None:
         if self.stop.is_set():
             self._exit_now("stopped at once (a second Ctrl+C)", 130)
-        print("stopping…", flush=True)
+        _say("stopping…", sys.stdout)
         self.stop.set()
         asyncio.get_running_loop().call_later(
             STOP_LIMIT, self._exit_now, f"still stopping after {STOP_LIMIT:.0f} s; stopped", 1
@@ -116,9 +117,17 @@ class StopSignals:
         try:
             self.last_words()
         finally:
-            print(reason, file=sys.stderr, flush=True)
+            _say(reason, sys.stderr)
             sys.stdout.flush()
             os._exit(status)
+
+
+def _say(line: str, stream: TextIO) -> None:
+    """Print from a signal handler: a terminal that cannot show "…" must not stop the stop."""
+    try:
+        print(line, file=stream, flush=True)
+    except UnicodeEncodeError:
+        print(line.replace("…", "..."), file=stream, flush=True)
 
 
 def listening_socket(host: str, port: int, flag: str, what: str) -> socket.socket:
