@@ -79,15 +79,47 @@ def migrate() -> None:
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(help="interface for the sandbox")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port of the sandbox and its web chat")] = 8081,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="interface of the sandbox and its web chat")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="port of the sandbox and its web chat")
+    ] = 8081,
+    web_port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            help="port of the platform's web, health and metrics (default: WEB_PORT, 8080)",
+            show_default=False,
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            metavar="",  # a flag takes no value: no placeholder
+            help="start anew: remove the demo's database and sandbox world first",
+        ),
+    ] = False,
 ) -> None:
-    """Sandbox + platform in one process on SQLite: open the printed URL and talk to the bot."""
+    """Sandbox + platform in one process on SQLite: open the printed URL and talk to the bot.
+
+    The demo bot has every installed app. Its database (DATABASE_URL, ./switchboard.db by
+    default) and the sandbox's world beside it (switchboard.db.sandbox.json: chats, users,
+    update ids) are kept, so a restart goes on where you left off.
+    """
     settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
+    if web_port is not None:
+        settings = settings.model_copy(update={"web_port": web_port})
     from switchboard.platform.demo import run_demo
+    from switchboard.platform.demo_files import DemoError
 
     configure_logging(settings.log_level, settings.log_json)
-    _run_platform(lambda: event_loop.run(run_demo(settings, host, port)))
+    try:
+        _run_platform(lambda: event_loop.run(run_demo(settings, host, port, fresh=fresh)))
+    except DemoError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -88,3 +88,65 @@ async def test_world_is_restored_after_a_restart(tmp_path: Path) -> None:
     assert carol["id"] not in {u["id"] for u in before["users"]}
     assert posted["message_id"] == history[-1]["message_id"] + 1
     assert [u["update_id"] for u in newest] == [restored[-1]["update_id"] + 1]
+
+
+async def _update_ids_of_one_message(server: SandboxServer, token: str, user_id: int) -> list[int]:
+    """Send one message to the bot as the user, and fetch (and confirm) what the bot gets."""
+    async with server.client() as tg, httpx.AsyncClient(base_url=server.url) as http:
+        api = BotApi(http, token)
+        await tg.send_text({"id": user_id}, "hello", bot_id=api.id)
+        updates = await api.ok("getUpdates")
+        await api.ok("getUpdates", offset=updates[-1]["update_id"] + 1, timeout=0)
+        return [u["update_id"] for u in updates]
+
+
+async def test_update_ids_jump_ahead_after_a_crash_the_file_missed(tmp_path: Path) -> None:
+    """A crash loses what happened since the last autosave, update ids handed out included:
+    the next run must not hand them out again (the bot would drop them as already handled)."""
+    state = tmp_path / "world.json"
+    token = new_token()
+    with SandboxServer(flood="off", state_file=state) as server:
+        async with server.client() as tg:
+            await tg.create_bot(token)
+            alice = await tg.create_user("Alice")
+        first = await _update_ids_of_one_message(server, token, alice["id"])
+        autosaved = json.loads(state.read_text())  # as an autosave leaves it: not clean
+    assert json.loads(state.read_text())["clean"] is True  # written at shutdown
+    state.write_text(json.dumps({**json.loads(state.read_text()), "clean": False}))
+    with SandboxServer(flood="off", state_file=state) as server:
+        after_crash = await _update_ids_of_one_message(server, token, alice["id"])
+    assert autosaved["clean"] is False
+    assert min(after_crash) > max(first)
+
+
+async def test_a_bot_the_crashed_file_never_saw_starts_its_ids_ahead(tmp_path: Path) -> None:
+    """The file is written (as running) on start: a crash before any autosave leaves a world
+    without the bot, and the bot, registered again, must still not meet its old ids."""
+    state = tmp_path / "world.json"
+    token = new_token()
+    with SandboxServer(flood="off", state_file=state) as server:
+        as_started = state.read_text()
+        async with server.client() as tg:
+            await tg.create_bot(token)
+            alice = await tg.create_user("Alice", user_id=100_200_300)
+        first = await _update_ids_of_one_message(server, token, alice["id"])
+    state.write_text(as_started)  # the crash: nothing after start reached the file
+    with SandboxServer(flood="off", state_file=state) as server:
+        async with server.client() as tg:
+            await tg.create_bot(token)
+            await tg.create_user("Alice", user_id=100_200_300)
+        after_crash = await _update_ids_of_one_message(server, token, alice["id"])
+    assert min(after_crash) > max(first)
+
+
+async def test_update_ids_continue_after_a_clean_restart(tmp_path: Path) -> None:
+    state = tmp_path / "world.json"
+    token = new_token()
+    with SandboxServer(flood="off", state_file=state) as server:
+        async with server.client() as tg:
+            await tg.create_bot(token)
+            alice = await tg.create_user("Alice")
+        first = await _update_ids_of_one_message(server, token, alice["id"])
+    with SandboxServer(flood="off", state_file=state) as server:
+        again = await _update_ids_of_one_message(server, token, alice["id"])
+    assert again == [max(first) + 1]

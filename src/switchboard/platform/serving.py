@@ -92,10 +92,16 @@ def _web_server(platform: Platform, settings: Settings) -> uvicorn.Server:
 
 
 async def run_polling(
-    settings: Settings, stop: asyncio.Event | None = None, *, web: bool = True
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    *,
+    web: bool = True,
+    handle_signals: bool = True,
 ) -> None:
+    """Poll every bot until `stop` (or, with `handle_signals`, SIGINT/SIGTERM) says stop."""
     stop = stop or asyncio.Event()
-    _stop_on_signals(stop)
+    if handle_signals:
+        _stop_on_signals(stop)
     async with running_platform(settings) as platform:
         services = [_supervised(PollingSupervisor(platform))]
         if web:

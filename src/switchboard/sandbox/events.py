@@ -73,6 +73,8 @@ class EventLog:
         web chat's stream never ends by itself. Clients reconnect (to a restarted sandbox)."""
         for queue in self._subscribers:
             queue.put_nowait(None)
+        self._changed.set()  # long polls of /sandbox/api/events answer now, with what is new
+        self._changed = asyncio.Event()
 
     def clear(self) -> None:
         self._events.clear()

@@ -70,7 +70,7 @@ def create_app(
                 saver.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await saver
-                store.save(world)  # type: ignore[union-attr]
+                store.save(world, clean=True)  # type: ignore[union-attr]
             await dispatcher.close()
 
     routes = [

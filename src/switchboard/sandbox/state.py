@@ -2,6 +2,11 @@
 
 Saved as JSON every few seconds when something changed, and on shutdown. Update queues are
 kept too, so a bot that was offline still gets what users sent meanwhile.
+
+An update id is never handed out twice for a bot, as on Telegram (bots remember the ids they
+handled and drop a repeat): after a clean stop the numbering continues; after a crash, whose last
+seconds the file may miss, it jumps ahead by `CRASH_JUMP`. The file says which: it is marked
+`clean` only by the save at shutdown, and marked running again as soon as it is loaded.
 """
 
 from __future__ import annotations
@@ -20,31 +25,42 @@ from .updates import QueuedUpdate
 from .world import BotState, WebhookConfig, World
 
 VERSION = 1
+# More update ids than a sandbox hands out between two autosaves, and still far below 2**31.
+CRASH_JUMP = 100_000
 
 
 class StateFile:
     def __init__(self, path: Path, interval: float = 3.0) -> None:
         self.path = path
         self.interval = interval
-        self._saved_seq = -1
+        self._saved: tuple[int, int] | None = None
 
-    def save(self, world: World) -> None:
-        data = dump(world)
+    def save(self, world: World, *, clean: bool = False) -> None:
+        """Write the world; `clean`: nothing happens after this save (the process stops)."""
+        data = dump(world, clean=clean)
         temporary = self.path.with_suffix(self.path.suffix + ".tmp")
         temporary.write_text(json.dumps(data))
         os.replace(temporary, self.path)  # atomic: a crash never leaves half a file
-        self._saved_seq = world.events.last
+        self._saved = _changes(world)
 
     def load(self, world: World) -> None:
+        """Restore the world from the file, if there is one, and mark the file running (a
+        crash from now on makes the next load jump ahead)."""
         if self.path.exists():
             restore(world, json.loads(self.path.read_text()))
-        self._saved_seq = world.events.last
+        self.save(world)
 
     async def autosave(self, world: World) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            if world.events.last != self._saved_seq:
+            if _changes(world) != self._saved:
                 self.save(world)
+
+
+def _changes(world: World) -> tuple[int, int]:
+    """What tells that the world changed since a save: its events, and the update ids handed
+    out (an update pushed with no event for the user side, too)."""
+    return world.events.last, sum(bot.queue.next_update_id for bot in world.bots.values())
 
 
 def _chat_dump(chat: Chat) -> dict[str, Any]:
@@ -66,9 +82,10 @@ def _chat_load(data: dict[str, Any]) -> Chat:
     return chat
 
 
-def dump(world: World) -> dict[str, Any]:
+def dump(world: World, *, clean: bool = False) -> dict[str, Any]:
     return {
         "version": VERSION,
+        "clean": clean,
         "accounts": [dataclasses.asdict(a) for a in world.accounts.values()],
         "bots": [
             {
@@ -102,12 +119,15 @@ def dump(world: World) -> dict[str, Any]:
         ],
         "next_user_id": world.next_user_id,
         "next_group_id": world.next_group_id,
+        "first_update_id": world.first_update_id,
     }
 
 
 def restore(world: World, data: dict[str, Any]) -> None:
     if data.get("version") != VERSION:
         raise ValueError(f"state file version {data.get('version')} is not {VERSION}")
+    # A file from before `clean` was written was saved at shutdown or by an autosave: unknown.
+    jump = 0 if data.get("clean", False) else CRASH_JUMP
     world.accounts = {a["id"]: Account(**a) for a in data["accounts"]}
     for item in data["bots"]:
         settings = item["settings"]
@@ -122,7 +142,7 @@ def restore(world: World, data: dict[str, Any]) -> None:
         bot.blocked_by = set(settings["blocked_by"])
         bot.started_by = set(settings["started_by"])
         bot.webhook = WebhookConfig(**item["webhook"]) if item["webhook"] else None
-        bot.queue.next_update_id = item["next_update_id"]
+        bot.queue.next_update_id = item["next_update_id"] + jump
         bot.queue.allowed_updates = item["allowed_updates"]
         bot.queue.items.extend(QueuedUpdate(**u) for u in item["updates"])
         world.bots[bot.id] = bot
@@ -143,3 +163,4 @@ def restore(world: World, data: dict[str, Any]) -> None:
     world.files = files
     world.next_user_id = data["next_user_id"]
     world.next_group_id = data["next_group_id"]
+    world.first_update_id = data.get("first_update_id", 1) + jump

@@ -93,6 +93,9 @@ class World:
         self.callbacks: dict[str, PendingCallback] = {}
         self.next_user_id = 100_000_001
         self.next_group_id = 4_000_000_001
+        # Where a new bot's update ids start: 1, or ahead of any a crashed sandbox handed out
+        # (a bot it registered just before, which its state file missed, may come back).
+        self.first_update_id = 1
         self.on_update: list[Any] = []  # callables(bot) run when a bot gets a new update
 
     # accounts -------------------------------------------------------------------------------
@@ -126,7 +129,7 @@ class World:
             first_name=first_name or f"Sandbox Bot {bot_id}",
             username=username or f"sandbox_{bot_id}_bot",
         )
-        bot = BotState(account=account, token=token)
+        bot = BotState(account=account, token=token, queue=UpdateQueue(self.first_update_id))
         self.accounts[bot_id] = account
         self.bots[bot_id] = bot
         self.tokens[token] = bot
