@@ -246,9 +246,7 @@ def test_a_busy_web_port_is_named(tmp_path: Path, command: str) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = _quiet_env(
-            tmp_path, WEB_PORT=str(port), WEBHOOK_BASE_URL="https://bots.example.org"
-        )
+        env = _quiet_env(tmp_path, WEB_PORT=str(port), WEBHOOK_BASE_URL="https://bots.example.org")
         _refused_at_start(_run_platform(env, command), "WEB_PORT", str(port), "in use")
 
 
