@@ -12,11 +12,12 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from switchboard.db.engine import database_file
+from switchboard.startup_errors import StartupError
 
 
 class FloodProfile(StrEnum):
@@ -28,6 +29,8 @@ class FloodProfile(StrEnum):
 
 
 AiProvider = Literal["local", "openai", "gemini"]
+# The providers' own base URLs (switchboard.ai, a layer above, has them too): no key, no service.
+OPENAI_BASE_URL = "https://api.openai.com/v1"
 SttProvider = Literal["none", "openai", "gemini", "local"]
 
 
@@ -176,8 +179,36 @@ class Settings(BaseSettings):
             raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return upper
 
+    @model_validator(mode="after")
+    def _check_provider_keys(self) -> Settings:
+        # Found here rather than when the notes app first builds its provider: that was a
+        # traceback from inside start-up, after the database had been migrated.
+        for kind, provider, key, base_url in (
+            ("AI", self.notes_ai_provider, self.notes_ai_api_key, self.notes_ai_base_url),
+            ("STT", self.notes_stt_provider, self.notes_stt_api_key, self.notes_stt_base_url),
+        ):
+            if key is not None and key.get_secret_value().strip():
+                continue
+            prefix = f"NOTES_{kind}"
+            if provider == "openai" and base_url in (None, "", OPENAI_BASE_URL):
+                raise ValueError(
+                    f"{prefix}_API_KEY: {prefix}_PROVIDER=openai needs an API key; set "
+                    f"{prefix}_API_KEY, or {prefix}_BASE_URL to a compatible server that needs "
+                    f"none (e.g. http://127.0.0.1:11434/v1), or {_other_choice(kind)}"
+                )
+            if provider == "gemini":
+                raise ValueError(
+                    f"{prefix}_API_KEY: {prefix}_PROVIDER=gemini needs an API key; set "
+                    f"{prefix}_API_KEY, or {_other_choice(kind)}"
+                )
+        return self
 
-class SettingsError(Exception):
+
+def _other_choice(kind: str) -> str:
+    return "NOTES_AI_PROVIDER=local" if kind == "AI" else "NOTES_STT_PROVIDER=none"
+
+
+class SettingsError(StartupError):
     """A setting has a wrong value; the message is one line fit to print at start-up."""
 
 
@@ -190,9 +221,12 @@ def describe_validation_error(error: ValidationError) -> str:
     """Turn pydantic's report into one line: VARIABLE: what is expected."""
     parts = []
     for item in error.errors():
-        name = "_".join(str(p) for p in item["loc"]).upper() or "SETTINGS"
-        shown = "" if _looks_secret(name) else f" (got {item.get('input')!r})"
+        name = "_".join(str(p) for p in item["loc"]).upper()
         message = item["msg"].removeprefix("Value error, ")  # our validators' own words
+        if not name:  # a check of several settings: its message names them
+            parts.append(message)
+            continue
+        shown = "" if _looks_secret(name) else f" (got {item.get('input')!r})"
         parts.append(f"{name}: {message}{shown}")
     return "invalid setting " + "; ".join(parts)
 

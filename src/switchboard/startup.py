@@ -16,13 +16,14 @@ from urllib.parse import urlsplit
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from switchboard.db.preflight import DatabaseUnavailable, check_database
-from switchboard.settings import Settings, SettingsError, get_settings
+from switchboard.db.preflight import check_database
+from switchboard.settings import Settings, get_settings
+from switchboard.startup_errors import StartupError
 
 REDIS_TIMEOUT_S = 5.0
 
 
-class ServiceUnavailable(Exception):
+class ServiceUnavailable(StartupError):
     """A service the settings name cannot be reached; the message is one line."""
 
 
@@ -32,7 +33,7 @@ def checked_settings(*, database: bool = True, redis: bool = False) -> Settings:
         settings = get_settings()
         if database or (redis and settings.redis_url):
             asyncio.run(_check(settings, database=database, redis=redis))
-    except (SettingsError, DatabaseUnavailable, ServiceUnavailable) as error:
+    except StartupError as error:
         refuse(str(error))
     return settings
 

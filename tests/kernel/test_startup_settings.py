@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -146,3 +150,105 @@ def test_unknown_app_names_are_refused(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
     result = _run_platform(env, "bots", "add", "123456:" + "A" * 35, "--apps", "core,calendr")
     _refused(result, "calendr", "unknown app", "installed: core")
+
+
+# Issue 13, item 5: the rest of start-up's failures are one line too (`StartupError`), exit
+# status 2, and nothing says the platform is running before them.
+
+KEY = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE="  # a well-formed Fernet key, for tests only
+TOKEN = "123456:" + "A" * 35
+
+
+def _quiet_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A fresh SQLite database, a TOKEN_KEY and warnings only: stderr holds what went wrong,
+    and `_refused` checks it is that one line (nothing said the platform was running)."""
+    return {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        "TOKEN_KEY": KEY,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def _refused_at_start(result: subprocess.CompletedProcess[str], setting: str, *words: str) -> str:
+    assert result.returncode == 2, result.stderr[-2000:]
+    return _refused(result, setting, *words)
+
+
+@pytest.mark.parametrize(
+    ("env", "setting", "fix"),
+    [
+        ({"NOTES_AI_PROVIDER": "openai"}, "NOTES_AI_API_KEY", "NOTES_AI_BASE_URL"),
+        ({"NOTES_AI_PROVIDER": "gemini", "NOTES_AI_API_KEY": ""}, "NOTES_AI_API_KEY", "local"),
+        ({"NOTES_STT_PROVIDER": "openai"}, "NOTES_STT_API_KEY", "NOTES_STT_PROVIDER=none"),
+    ],
+)
+def test_a_provider_without_its_key_is_named(
+    tmp_path: Path, env: dict[str, str], setting: str, fix: str
+) -> None:
+    # It was a 60-line AIConfigurationError traceback from inside start-up, after migrations.
+    _refused_at_start(_run_platform(_quiet_env(tmp_path, **env)), setting, fix)
+
+
+def test_openai_with_a_compatible_server_needs_no_key() -> None:
+    settings = load_settings(
+        notes_ai_provider="openai", notes_ai_base_url="http://127.0.0.1:11434/v1"
+    )
+    assert settings.notes_ai_api_key is None
+
+
+def _with_bot(env: dict[str, str]) -> dict[str, str]:
+    added = _run_platform(env, "bots", "add", TOKEN)
+    assert added.returncode == 0, added.stderr
+    return env
+
+
+def test_an_unreachable_bot_api_is_named(tmp_path: Path) -> None:
+    # It was a traceback per bot ("could not publish command menus"), then pollers retrying.
+    env = _with_bot(_quiet_env(tmp_path, TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}"))
+    line = _refused_at_start(_run_platform(env), "TELEGRAM_API_URL", "cannot reach")
+    assert TOKEN not in line
+
+
+class _RevokedTokens(BaseHTTPRequestHandler):
+    """A Bot API server that knows no bots: every token is Unauthorized, as a revoked one is."""
+
+    def do_POST(self) -> None:
+        body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"})
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_token_the_bot_api_refuses_is_named(tmp_path: Path) -> None:
+    # It was a warning and traceback per bot, then a poller retrying for ever.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RevokedTokens)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = f"http://127.0.0.1:{server.server_address[1]}"
+        env = _with_bot(_quiet_env(tmp_path, TELEGRAM_API_URL=api))
+        line = _refused_at_start(_run_platform(env), "bot 123456", "refused", "bots remove 123456")
+        assert TOKEN not in line
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_a_busy_web_port_is_named(tmp_path: Path, command: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _quiet_env(tmp_path, WEB_PORT=str(port), WEBHOOK_BASE_URL="https://bots.example.org")
+        _refused_at_start(_run_platform(env, command), "WEB_PORT", str(port), "in use")
+
+
+def test_serve_without_a_webhook_base_url_is_named(tmp_path: Path) -> None:
+    result = _run_platform(_quiet_env(tmp_path), "serve")
+    _refused_at_start(result, "WEBHOOK_BASE_URL", "switchboard run")

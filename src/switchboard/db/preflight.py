@@ -17,11 +17,12 @@ import asyncpg
 from sqlalchemy.engine import URL, make_url
 
 from switchboard.db.engine import database_file
+from switchboard.startup_errors import StartupError
 
 CONNECT_TIMEOUT_S = 10.0
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(StartupError):
     """DATABASE_URL names a database that cannot be opened; the message is one line."""
 
 

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel.models import BotRecord
+from switchboard.startup_errors import StartupError
 
 PREFIX = "fernet:"
 
 
-class TokenKeyError(RuntimeError):
+class TokenKeyError(StartupError, RuntimeError):
     """TOKEN_KEY missing, malformed or not the one the tokens were encrypted with (one line)."""
 
 

@@ -11,25 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import importlib
 import os
 import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TextIO
 
 import uvicorn
-from pydantic import SecretStr
 
-from switchboard.db.engine import create_engine, database_file
-from switchboard.db.session import session_factory
-from switchboard.kernel.bots import add_bot
-from switchboard.kernel.token_vault import new_key, token_cipher
 from switchboard.platform.demo_files import DemoError, DemoFiles, demo_files, start_fresh
-from switchboard.platform.installed_apps import resolve_app_names
-from switchboard.platform.migrations import upgrade_all
-from switchboard.platform.serving import EmbeddedServer, run_polling
+from switchboard.platform.embedded_server import EmbeddedServer
 from switchboard.sandbox import BotApiHttpProtocol, World, create_app
 from switchboard.sandbox.state import StateFile
 from switchboard.sandbox.testing import SandboxUvicorn
@@ -42,41 +35,6 @@ DEMO_USER_ID = 100_000_001
 # and the sandbox's state file are made for a process that dies at any moment).
 STOP_LIMIT = 14.0
 SANDBOX_GRACE = 3  # seconds uvicorn waits for the sandbox's open responses, streams ended first
-
-
-def with_token_key(settings: Settings) -> Settings:
-    """The demo's settings with a TOKEN_KEY: the configured one, or one kept in a file beside
-    its SQLite database (made on first run, readable by its owner only)."""
-    if settings.token_key is not None:
-        return settings
-    database = database_file(settings.database_url)
-    if database is None:
-        return settings
-    key_file = Path(database + ".token-key")
-    if not key_file.exists():
-        key_file.touch(mode=0o600)
-        key_file.write_text(new_key() + "\n")
-    key = SecretStr(key_file.read_text().strip())
-    return settings.model_copy(update={"token_key": key})
-
-
-async def register_demo_bot(settings: Settings, owner_id: int) -> list[str]:
-    """Migrate the database and add the demo bot with every installed app; the apps."""
-    await upgrade_all(settings.database_url, modules=settings.installed_apps)
-    apps = resolve_app_names(["all"], modules=settings.installed_apps)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            await add_bot(
-                session,
-                DEMO_TOKEN,
-                apps,
-                owner_ids=[owner_id],
-                cipher=token_cipher(settings.token_key),
-            )
-    finally:
-        await engine.dispose()
-    return apps
 
 
 class DemoSandboxServer(EmbeddedServer, SandboxUvicorn):
@@ -214,13 +172,19 @@ async def _run(
                 raise DemoError(f"the sandbox could not start on {host}:{port}")
             await asyncio.sleep(0.02)
         url = f"http://{host}:{port}"
-        settings = with_token_key(settings.model_copy(update={"telegram_api_url": url}))
-        apps = await register_demo_bot(settings, DEMO_USER_ID)
-        print(_banner(settings, url, apps, files), flush=True)
-        if ready is not None:
-            ready.set()
+        print(f"Starting the demo: the chat is at {url}/ (the bot answers in a moment)", flush=True)
+        # The sandbox answers already; the platform's modules (aiogram: seconds) load in a
+        # thread meanwhile, so the page is there while they do.
+        boot = await asyncio.to_thread(importlib.import_module, "switchboard.platform.demo_boot")
+        settings = settings.model_copy(update={"telegram_api_url": url})
+
+        def started(settings: Settings, apps: list[str]) -> None:
+            print(_banner(settings, url, apps, files), flush=True)
+            if ready is not None:
+                ready.set()
+
         if not signals.stop.is_set():
-            await run_polling(settings, signals.stop, handle_signals=False)
+            await boot.run_demo_platform(settings, DEMO_TOKEN, DEMO_USER_ID, signals.stop, started)
     finally:
         sandbox.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):

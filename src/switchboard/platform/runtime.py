@@ -55,6 +55,7 @@ from switchboard.kernel.token_vault import reveal, secure_tokens, token_cipher
 from switchboard.platform.bot_watch import BotWatcher
 from switchboard.platform.installed_apps import INSTALLED_APPS, installed_apps
 from switchboard.platform.migrations import upgrade_all, version_locations
+from switchboard.platform.startup_checks import check_bot_api
 from switchboard.settings import Settings
 
 log = structlog.get_logger("switchboard.runtime")
@@ -111,7 +112,9 @@ class Platform:
             raise RuntimeError("the platform is not started")
         return self.sessions
 
-    async def start(self, *, with_worker: bool | None = None) -> None:
+    async def start(self, *, with_worker: bool | None = None, check_api: bool = False) -> None:
+        """Migrate, then open everything; with `check_api`, a Bot API that does not answer
+        each bot's token stops start-up with a `StartupError` (`run`, `serve`, `demo`)."""
         await upgrade_all(self.settings.database_url, self.apps)
         sqlite_file = database_file(self.settings.database_url)
         self.engine = create_engine(
@@ -154,7 +157,7 @@ class Platform:
             outbox_lease=timedelta(seconds=self.settings.outbox_lease_seconds),
         )
         await self.watcher.prime()
-        await self.reload_bots()
+        await self.reload_bots(check_api=check_api)
         self._watcher_task = asyncio.create_task(self.watcher.run(), name="bot-watcher")
         self.courier = OutboxCourier(
             self.sessions,
@@ -197,11 +200,12 @@ class Platform:
         record = self.records.get(bot_id)
         return set(self.settings.owner_ids) | set(record.owner_ids if record else [])
 
-    async def reload_bots(self) -> None:
+    async def reload_bots(self, *, check_api: bool = False) -> None:
         """Read the bot table: start new bots, apply app changes, forget removed ones."""
         async with self.session_factory() as session:
             records = [r for r in await list_bots(session) if r.enabled]
         seen = set()
+        to_publish: list[tuple[BotRecord, Bot]] = []
         for record in records:
             seen.add(record.id)
             previous = self.records.get(record.id)
@@ -216,12 +220,16 @@ class Platform:
                 telemetry.BOT_INFO.labels(
                     bot=telemetry.bot_label(record.id), username=record.username or ""
                 ).set(1)
-                try:
-                    await publish_command_menus(
-                        bot, [self.apps[a] for a in record.apps if a in self.apps], self.translator
-                    )
-                except Exception:
-                    log.warning("could not publish command menus", bot_id=record.id, exc_info=True)
+                to_publish.append((record, bot))
+        if check_api:  # before the menus: their failures would be a traceback per bot
+            await check_bot_api(self.settings.telegram_api_url, self.bots)
+        for record, bot in to_publish:
+            try:
+                await publish_command_menus(
+                    bot, [self.apps[a] for a in record.apps if a in self.apps], self.translator
+                )
+            except Exception:
+                log.warning("could not publish command menus", bot_id=record.id, exc_info=True)
         for bot_id in list(self.bots):
             if bot_id not in seen:
                 self.bots.pop(bot_id)

@@ -6,37 +6,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import structlog
 import uvicorn
+from aiogram.exceptions import TelegramBadRequest
 
+from switchboard.platform.embedded_server import EmbeddedServer
 from switchboard.platform.polling import SHUTDOWN_GRACE, PollingSupervisor
 from switchboard.platform.runtime import Platform
+from switchboard.platform.startup_checks import bind_web_socket
 from switchboard.platform.webhooks import ensure_webhooks
 from switchboard.settings import Settings
+from switchboard.startup_errors import StartupError
 from switchboard.web import create_web_app
 
 log = structlog.get_logger("switchboard.serving")
 
 
-class EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signals to us: it runs beside pollers and workers that
-    must stop together, so SIGINT/SIGTERM set our stop event instead of uvicorn's flag."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def running_platform(
-    settings: Settings, *, with_worker: bool | None = None
+    settings: Settings, *, with_worker: bool | None = None, check_api: bool = False
 ) -> AsyncIterator[Platform]:
     platform = Platform(settings)
-    await platform.start(with_worker=with_worker)
-    try:
+    try:  # a start that fails part-way closes what it opened (unclosed sessions print warnings)
+        await platform.start(with_worker=with_worker, check_api=check_api)
         yield platform
     finally:
         await platform.stop()
@@ -75,11 +71,11 @@ def _supervised(supervisor: PollingSupervisor) -> Service:
     return supervisor.stop, asyncio.create_task(supervisor.run())
 
 
-def _served(server: uvicorn.Server) -> Service:
+def _served(server: uvicorn.Server, sock: socket.socket) -> Service:
     def ask_to_stop() -> None:
         server.should_exit = True  # uvicorn then waits for requests in flight
 
-    return ask_to_stop, asyncio.create_task(server.serve())
+    return ask_to_stop, asyncio.create_task(server.serve(sockets=[sock]))
 
 
 def _web_server(platform: Platform, settings: Settings) -> uvicorn.Server:
@@ -97,37 +93,58 @@ async def run_polling(
     *,
     web: bool = True,
     handle_signals: bool = True,
+    on_started: Callable[[], None] | None = None,
 ) -> None:
-    """Poll every bot until `stop` (or, with `handle_signals`, SIGINT/SIGTERM) says stop."""
+    """Poll every bot until `stop` (or, with `handle_signals`, SIGINT/SIGTERM) says stop.
+    `on_started()` once the platform started and its checks passed (the demo's "running")."""
+    # WEB_PORT is taken before the platform starts, so a busy one is the first thing said.
+    sock = bind_web_socket(settings) if web else None
     stop = stop or asyncio.Event()
     if handle_signals:
         _stop_on_signals(stop)
-    async with running_platform(settings) as platform:
-        services = [_supervised(PollingSupervisor(platform))]
-        if web:
-            services.append(_served(_web_server(platform, settings)))
-        log.info("polling", bots=len(platform.bots))
-        await _until(stop, *services)
+    try:
+        async with running_platform(settings, check_api=True) as platform:
+            services = [_supervised(PollingSupervisor(platform))]
+            if sock is not None:
+                services.append(_served(_web_server(platform, settings), sock))
+            log.info("polling", bots=len(platform.bots))
+            if on_started is not None:
+                on_started()
+            await _until(stop, *services)
+    finally:
+        if sock is not None:
+            sock.close()
 
 
 async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
     if not settings.webhook_base_url:
-        raise SystemExit(
-            "WEBHOOK_BASE_URL is required for `switchboard serve` (the public https URL)"
+        raise StartupError(
+            "WEBHOOK_BASE_URL: `switchboard serve` needs the public https URL Telegram posts "
+            "updates to; set it, or use `switchboard run` (long polling)"
         )
+    sock = bind_web_socket(settings)
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
-    async with running_platform(settings) as platform:
-        base_url = settings.webhook_base_url
-        await ensure_webhooks(platform, base_url)
+    try:
+        async with running_platform(settings, check_api=True) as platform:
+            base_url = settings.webhook_base_url
+            try:
+                await ensure_webhooks(platform, base_url)
+            except TelegramBadRequest as error:  # "bad webhook: HTTPS url must be provided…"
+                raise StartupError(
+                    f"WEBHOOK_BASE_URL: the Bot API refused {base_url} as a webhook "
+                    f"({error.message}); set it to this deployment's public https URL"
+                ) from None
 
-        async def register_new_bots() -> None:
-            await ensure_webhooks(platform, base_url)
+            async def register_new_bots() -> None:
+                await ensure_webhooks(platform, base_url)
 
-        platform.watcher.listeners.append(register_new_bots)
-        server = _served(_web_server(platform, settings))
-        log.info("serving webhooks", bots=len(platform.bots), port=settings.web_port)
-        await _until(stop, server)
+            platform.watcher.listeners.append(register_new_bots)
+            server = _served(_web_server(platform, settings), sock)
+            log.info("serving webhooks", bots=len(platform.bots), port=settings.web_port)
+            await _until(stop, server)
+    finally:
+        sock.close()
 
 
 async def run_worker_only(settings: Settings, stop: asyncio.Event | None = None) -> None:

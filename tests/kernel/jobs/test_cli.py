@@ -13,8 +13,8 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from switchboard.db import create_engine, session_factory
+from switchboard.jobs_cli import StateChoice, jobs_app
 from switchboard.kernel.jobs import Job, JobState, enqueue
-from switchboard.kernel.jobs.cli import jobs_app
 from switchboard.settings import get_settings
 
 runner = CliRunner()
@@ -106,3 +106,8 @@ def test_mistakes_get_a_clear_error_and_change_nothing(cli_database: str) -> Non
     bad_state = runner.invoke(jobs_app, ["list", "--state", "sleeping"])
     assert bad_state.exit_code == 2
     assert state_of(cli_database, queued) == JobState.QUEUED
+
+
+def test_the_state_option_offers_exactly_the_job_states() -> None:
+    # The CLI spells the states out so that `switchboard --help` need not import the job table.
+    assert [choice.value for choice in StateChoice] == [state.value for state in JobState]

@@ -10,11 +10,55 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
+from contextlib import suppress
 from datetime import timedelta
 
-from switchboard.kernel.jobs.cli import run_worker
-from switchboard.kernel.jobs.registry import load_registry
-from switchboard.settings import get_settings, load_settings
+from switchboard.db.engine import create_engine
+from switchboard.db.session import session_factory
+from switchboard.kernel.jobs.registry import JobRegistry, load_registry
+from switchboard.kernel.jobs.worker import Worker
+from switchboard.settings import Settings, get_settings, load_settings
+
+
+async def run_worker(
+    settings: Settings,
+    registry: JobRegistry,
+    *,
+    stop_event: asyncio.Event | None = None,
+    concurrency: int = 4,
+    lease: timedelta = timedelta(seconds=60),
+    poll_interval: timedelta = timedelta(seconds=1),
+) -> None:
+    """Run a worker on `settings.database_url` until `stop_event` is set, or, without one,
+    until SIGINT or SIGTERM. Running handlers get `shutdown_grace` to finish."""
+    engine = create_engine(settings.database_url)
+    worker = Worker(
+        session_factory(engine),
+        registry,
+        concurrency=concurrency,
+        lease=lease,
+        poll_interval=poll_interval,
+    )
+    stop = stop_event or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if stop_event is None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError, RuntimeError):  # not on Windows / off main thread
+                loop.add_signal_handler(signum, stop.set)
+    running = asyncio.create_task(worker.run())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        worker.stop()
+        await running
+    finally:
+        stopping.cancel()
+        if stop_event is None:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
+        await engine.dispose()
 
 
 def main() -> None:

@@ -1,38 +1,44 @@
-"""`switchboard jobs list|retry|cancel|counts`, and the worker entry point the CLI calls."""
+"""`switchboard jobs list|retry|cancel|counts`.
+
+Outside the kernel package on purpose: importing anything under `switchboard.kernel` runs its
+`__init__`, which imports aiogram (seconds), and the root command imports this module to list
+its sub-commands even for `switchboard --help`. The job table's modules load when a command runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
-from datetime import timedelta
-from typing import Annotated, TypeVar
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.db.engine import create_engine
-from switchboard.db.session import session_factory
-from switchboard.kernel.jobs.admin import (
-    JobNotFound,
-    JobStateError,
-    cancel_job,
-    count_jobs_by_state,
-    list_jobs,
-    retry_job,
-)
-from switchboard.kernel.jobs.models import Job, JobState
-from switchboard.kernel.jobs.registry import JobRegistry
-from switchboard.kernel.jobs.worker import Worker
-from switchboard.settings import Settings
-from switchboard.startup import checked_settings
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from switchboard.kernel.jobs.models import Job
 
 T = TypeVar("T")
-jobs_app = typer.Typer(help="Inspect and repair the job queue.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Inspect and repair the job queue.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+class StateChoice(StrEnum):
+    """`JobState`'s values, for `--state` without importing the job table (a test keeps them
+    equal)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
 
 
 async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from switchboard.db import create_engine, session_factory
+
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session, session.begin():
@@ -42,6 +48,9 @@ async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from switchboard.kernel.jobs.admin import JobNotFound, JobStateError
+    from switchboard.startup import checked_settings
+
     url = checked_settings().database_url
     try:
         return asyncio.run(_in_transaction(url, work))
@@ -67,12 +76,16 @@ def _row(job: Job) -> str:
 
 @jobs_app.command("list")
 def list_command(
-    state: Annotated[JobState | None, typer.Option(help="only jobs in this state")] = None,
+    state: Annotated[StateChoice | None, typer.Option(help="only jobs in this state")] = None,
     kind: Annotated[str | None, typer.Option(help="only jobs of this kind")] = None,
     limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 50,
 ) -> None:
     """List jobs, newest first (`--state dead` for dead letters)."""
-    jobs = _run(lambda session: list_jobs(session, state=state, kind=kind, limit=limit))
+    from switchboard.kernel.jobs.admin import list_jobs
+    from switchboard.kernel.jobs.models import JobState
+
+    wanted = None if state is None else JobState(state.value)
+    jobs = _run(lambda session: list_jobs(session, state=wanted, kind=kind, limit=limit))
     if not jobs:
         typer.echo("no jobs")
         return
@@ -84,6 +97,8 @@ def list_command(
 @jobs_app.command("retry")
 def retry_command(job_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Queue a dead or cancelled job again, now."""
+    from switchboard.kernel.jobs.admin import retry_job
+
     job = _run(lambda session: retry_job(session, job_id))
     typer.echo(f"job {job.id} ({job.kind}) queued again")
 
@@ -91,6 +106,8 @@ def retry_command(job_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
 @jobs_app.command("cancel")
 def cancel_command(job_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Cancel a queued or running job, or dismiss a dead letter."""
+    from switchboard.kernel.jobs.admin import cancel_job
+
     job = _run(lambda session: cancel_job(session, job_id))
     typer.echo(f"job {job.id} ({job.kind}) cancelled")
 
@@ -98,46 +115,8 @@ def cancel_command(job_id: Annotated[int, typer.Argument(metavar="ID")]) -> None
 @jobs_app.command("counts")
 def counts_command() -> None:
     """How many jobs are in each state."""
+    from switchboard.kernel.jobs.admin import count_jobs_by_state
+
     counts = _run(count_jobs_by_state)
     for state, count in counts.items():
         typer.echo(f"{state.value:<9}  {count}")
-
-
-async def run_worker(
-    settings: Settings,
-    registry: JobRegistry,
-    *,
-    stop_event: asyncio.Event | None = None,
-    concurrency: int = 4,
-    lease: timedelta = timedelta(seconds=60),
-    poll_interval: timedelta = timedelta(seconds=1),
-) -> None:
-    """Run a worker on `settings.database_url` until `stop_event` is set, or, without one,
-    until SIGINT or SIGTERM. Running handlers get `shutdown_grace` to finish."""
-    engine = create_engine(settings.database_url)
-    worker = Worker(
-        session_factory(engine),
-        registry,
-        concurrency=concurrency,
-        lease=lease,
-        poll_interval=poll_interval,
-    )
-    stop = stop_event or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    if stop_event is None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with suppress(NotImplementedError, RuntimeError):  # not on Windows / off main thread
-                loop.add_signal_handler(signum, stop.set)
-    running = asyncio.create_task(worker.run())
-    stopping = asyncio.create_task(stop.wait())
-    try:
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        worker.stop()
-        await running
-    finally:
-        stopping.cancel()
-        if stop_event is None:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                with suppress(NotImplementedError, RuntimeError):
-                    loop.remove_signal_handler(signum)
-        await engine.dispose()
