@@ -41,20 +41,19 @@ def rebuild_sqlite_table(connection: Connection, name: str, *, autoincrement: bo
         if not isinstance(constraint, sa.PrimaryKeyConstraint)
     ]
     primary = old.primary_key
+    primary_name = primary.name if isinstance(primary.name, str) else None
     new = sa.Table(
         temporary,
         metadata,
         *columns,
-        sa.PrimaryKeyConstraint(*[c.name for c in primary.columns], name=primary.name),
+        sa.PrimaryKeyConstraint(*[c.name for c in primary.columns], name=primary_name),
         *constraints,
         sqlite_autoincrement=autoincrement,
     )
     indexes = sorted(old.indexes, key=lambda index: str(index.name))
     new.create(connection)
     names = ", ".join(f'"{column.name}"' for column in old.columns)
-    connection.exec_driver_sql(
-        f'INSERT INTO "{temporary}" ({names}) SELECT {names} FROM "{name}"'
-    )
+    connection.exec_driver_sql(f'INSERT INTO "{temporary}" ({names}) SELECT {names} FROM "{name}"')
     connection.exec_driver_sql(f'DROP TABLE "{name}"')
     connection.exec_driver_sql(f'ALTER TABLE "{temporary}" RENAME TO "{name}"')
     renamed = sa.Table(name, sa.MetaData(), autoload_with=connection)

@@ -3,6 +3,8 @@ and who may act on them. No Telegram types here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -249,6 +251,15 @@ async def owned_topic(
     if topic.deleted or topic.chat_id != group.chat_id:
         raise NotesError("notes.topic.not_found")
     return group, topic
+
+
+def is_job_group(group: NotesGroup, payload: dict[str, Any]) -> bool:
+    """Whether `group` is still the one a job was made for: the same owner with the same bot
+    (a payload from before jobs carried them is checked for what it has)."""
+    for key, value in (("bot_id", group.bot_id), ("owner_id", group.owner_id)):
+        if key in payload and int(payload[key]) != value:
+            return False
+    return True
 
 
 async def owned_group(
