@@ -84,6 +84,21 @@ async def topics_of(session: AsyncSession, group: NotesGroup) -> list[NotesTopic
     return list(rows)
 
 
+async def topics_in_chat(session: AsyncSession, bot_id: int, chat_id: int) -> list[NotesTopic]:
+    """The live topics the bot knows of in a forum, whichever of its groups bound it then."""
+    rows = await session.scalars(
+        select(NotesTopic)
+        .join(NotesGroup, NotesGroup.id == NotesTopic.group_id)
+        .where(
+            NotesGroup.bot_id == bot_id,
+            NotesTopic.chat_id == chat_id,
+            NotesTopic.deleted.is_(False),
+        )
+        .order_by(NotesTopic.id)
+    )
+    return list(rows)
+
+
 def name_key(name: str) -> str:
     """A topic name as compared: case-folded in Python (SQLite's lower() folds only ASCII)."""
     return name.strip()[:128].casefold()[:128]
