@@ -27,6 +27,7 @@ from switchboard.kernel.jobs import (
 )
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
@@ -56,6 +57,8 @@ __all__ = [
     "UserRecord",
     "bind_session",
     "bulk_sends",
+    "cancel_button",
+    "cancel_keyboard",
     "commands_or_in_state",
     "count_jobs_by_state",
     "enqueue",
