@@ -173,6 +173,12 @@ def test_the_kernel_keeps_only_its_own_texts() -> None:
         "kernel.error",
         "kernel.throttled",
         "kernel.unknown_command",
+        # The questions any app asks: their Cancel button and what it says (kernel.questions).
+        "kernel.question.cancel",
+        "kernel.question.cancelled",
+        "kernel.question.closed",
+        "kernel.question.not_yours",
+        "kernel.question.left",
     }
     for name, folder in FOLDERS.items():
         for locale in LOCALES:

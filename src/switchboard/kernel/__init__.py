@@ -43,6 +43,7 @@ from switchboard.kernel.net import (
     system_resolver,
 )
 from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
@@ -82,6 +83,8 @@ __all__ = [
     "Validators",
     "bind_session",
     "bulk_sends",
+    "cancel_button",
+    "cancel_keyboard",
     "commands_or_in_state",
     "count_jobs_by_state",
     "decode_text",

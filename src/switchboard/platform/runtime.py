@@ -42,6 +42,7 @@ from switchboard.kernel.pipeline.call_boundary import install_call_boundary
 from switchboard.kernel.pipeline.outbox_courier import OutboxCourier
 from switchboard.kernel.pipeline.processor import UpdateProcessor
 from switchboard.kernel.platform_bot import PlatformBot
+from switchboard.kernel.questions import commands_leave_questions, make_questions_router
 from switchboard.kernel.routing import GatedRouter
 from switchboard.kernel.sender import (
     FloodLimiter,
@@ -139,10 +140,14 @@ class Platform:
             storage=make_fsm_storage(self.settings.redis_url, self.sessions)
         )
         ignore_commands_for_other_bots(self.dispatcher)  # "/help@other_bot" in a group
+        commands_leave_questions(self.dispatcher)  # a command ends the question the bot asked
         for app in self.apps.values():
             self.dispatcher.include_router(self._gated_router(app))
             if app.register_jobs is not None:
                 app.register_jobs(self.jobs, self)
+        questions = make_questions_router()  # Cancel taps, and messages no app took
+        chosen_handler.install(questions)
+        self.dispatcher.include_router(questions)
         fallback = make_fallback_router()
         chosen_handler.install(fallback)
         self.dispatcher.include_router(fallback)  # last: unknown commands

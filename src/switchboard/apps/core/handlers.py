@@ -5,10 +5,11 @@ Thin: each handler reads the update and calls `service`.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -30,14 +31,37 @@ from . import service
 from .keyboards import (
     LanguageChoice,
     PrivacyAction,
+    TimezoneChoice,
     confirm_delete_keyboard,
     language_keyboard,
     privacy_keyboard,
+    timezone_choices,
+    timezone_question,
 )
+from .zones import ZoneLookup, find_zone, fixed_zone, is_zone, offset_label
 
 
 class SettingsFlow(StatesGroup):
     timezone = State()
+
+
+class ZoneAnswer(Filter):
+    """Text that answers "which time zone?": a zone, an offset, a place, something close to
+    one, or zone-shaped ("Mars/Olympus", told it is unknown). Anything else is not an answer:
+    it goes on to the other apps (a note, say), and the question is left (`kernel.questions`).
+    """
+
+    async def __call__(
+        self, message: Message, translator: Translator, locale: str = "en"
+    ) -> bool | dict[str, Any]:
+        text = (message.text or "").strip()
+        # Place names in every language the bot speaks, the user's first. The name tables are
+        # built once, in a thread: a second or two, not on the event loop.
+        languages = (locale, *sorted(translator.locales))
+        lookup = await asyncio.to_thread(find_zone, text, languages)
+        if lookup.found or "/" in text or lookup.offset is not None:
+            return {"lookup": lookup}
+        return False
 
 
 def make_router() -> Router:
@@ -55,8 +79,10 @@ def make_router() -> Router:
         StateFilter(SettingsFlow.timezone),
         HasText(),
         ~IsCommand(),
+        ZoneAnswer(),
         flags=captures,
     )
+    router.callback_query.register(timezone_chosen, TimezoneChoice.filter())
     router.callback_query.register(language_chosen, LanguageChoice.filter())
     router.callback_query.register(privacy_action, PrivacyAction.filter())
     commands = Router(name="core.commands")
@@ -130,31 +156,69 @@ async def settings(
 ) -> None:
     zone = (user_record.timezone if user_record else None) or "UTC"
     await state.set_state(SettingsFlow.timezone)
+    user_id = message.from_user.id if message.from_user else message.chat.id
     await message.answer(
         _("core.settings.title")
         + "\n"
         + _("core.settings.timezone", timezone=zone)
         + "\n\n"
         + _("core.settings.timezone_prompt"),
+        reply_markup=timezone_question(_, user_id),
         parse_mode=None,
     )
 
 
 async def timezone_from_text(
-    message: Message, state: FSMContext, session: AsyncSession, _: Translate
+    message: Message, state: FSMContext, session: AsyncSession, lookup: ZoneLookup, _: Translate
 ) -> None:
-    text = (message.text or "").strip()
-    if text.startswith("/"):
-        await state.clear()
-        return
-    zone = service.parse_timezone(text)
-    if zone is None:
-        await message.answer(_("core.settings.timezone_unknown", value=text[:64]), parse_mode=None)
-        return
     assert message.from_user is not None
-    await service.set_timezone(session, message.from_user.id, zone)
+    user_id = message.from_user.id
+    if lookup.zone is not None:
+        await service.set_timezone(session, user_id, lookup.zone)
+        await state.clear()
+        await message.answer(_("core.settings.timezone_set", timezone=lookup.zone), parse_mode=None)
+        return
+    text = (message.text or "").strip()[:64]
+    if not lookup.choices:  # the question stays open for a better answer, or Cancel
+        await message.answer(
+            _("core.settings.timezone_unknown", value=text),
+            reply_markup=timezone_question(_, user_id),
+            parse_mode=None,
+        )
+        return
+    labels: dict[str, str] = {}
+    if lookup.offset is not None:
+        label = offset_label(lookup.offset)
+        fixed = fixed_zone(lookup.offset)
+        question = _("core.settings.timezone_offset", offset=label)
+        if fixed is not None:
+            labels[fixed] = _("core.settings.timezone_fixed_button", offset=label)
+            question += "\n" + _("core.settings.timezone_fixed_note", offset=label)
+    else:
+        question = _("core.settings.timezone_suggest", value=text)
+    await message.answer(
+        question,
+        reply_markup=timezone_choices(lookup.choices, labels, _, user_id),
+        parse_mode=None,
+    )
+
+
+async def timezone_chosen(
+    query: CallbackQuery,
+    callback_data: TimezoneChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    _: Translate,
+) -> None:
+    if callback_data.user != query.from_user.id or not is_zone(callback_data.zone):
+        await query.answer(_("kernel.question.not_yours"), show_alert=True)
+        return
+    await service.set_timezone(session, query.from_user.id, callback_data.zone)
     await state.clear()
-    await message.answer(_("core.settings.timezone_set", timezone=zone), parse_mode=None)
+    text = _("core.settings.timezone_set", timezone=callback_data.zone)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, parse_mode=None)
 
 
 async def timezone_from_location(

@@ -16,7 +16,6 @@ from switchboard.apps.core.models import BroadcastRecord
 from switchboard.kernel import (
     JobContext,
     JobRegistry,
-    PermanentFailure,
     PlatformServices,
     UserRecord,
     bulk_sends,
@@ -41,8 +40,10 @@ async def run_broadcast(
 ) -> None:
     async with ctx.session_factory() as session:
         record = await session.get(BroadcastRecord, int(payload["broadcast_id"]))
-        if record is None:
-            raise PermanentFailure(f"no broadcast {payload['broadcast_id']}")
+        if record is None or not _is_job_broadcast(record, payload):
+            # Gone, or (on a database from before ids were never reused) another one.
+            log.info("broadcast of a job is gone", broadcast_id=payload["broadcast_id"])
+            return
         owner = await session.get(UserRecord, record.owner_id)
     # The translator matches the code to a language some catalogue has, else English.
     locale = (owner.language or owner.telegram_language) if owner else None
@@ -100,6 +101,15 @@ async def run_broadcast(
         record,
         services.translate("core.broadcast.done", locale, sent=record.sent, failed=record.failed),
     )
+
+
+def _is_job_broadcast(record: BroadcastRecord, payload: dict[str, Any]) -> bool:
+    """Whether `record` is the broadcast the job was made for (a payload from before jobs
+    carried its bot and owner is checked for what it has)."""
+    for key, value in (("bot_id", record.bot_id), ("owner_id", record.owner_id)):
+        if key in payload and int(payload[key]) != value:
+            return False
+    return True
 
 
 async def _report(bot: Any, record: BroadcastRecord, text: str) -> None:

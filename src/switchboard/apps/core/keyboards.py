@@ -9,11 +9,18 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from switchboard.kernel import Translate, Translator
+from switchboard.kernel import Translate, Translator, cancel_button
 
 
 class LanguageChoice(CallbackData, prefix="core-lang"):
     code: str
+
+
+class TimezoneChoice(CallbackData, prefix="core-tz"):
+    """One of the zones offered for what the user typed; only they may choose it."""
+
+    user: int
+    zone: str
 
 
 class PrivacyAction(CallbackData, prefix="core-privacy"):
@@ -66,3 +73,22 @@ def confirm_delete_keyboard(_: Translate) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def timezone_question(_: Translate, user_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[cancel_button(_, user_id)]])
+
+
+def timezone_choices(
+    zones: list[str], labels: dict[str, str], _: Translate, user_id: int
+) -> InlineKeyboardMarkup:
+    """A button per zone (two to a row), and Cancel."""
+    buttons = [
+        InlineKeyboardButton(
+            text=labels.get(zone, zone),
+            callback_data=TimezoneChoice(user=user_id, zone=zone).pack(),
+        )
+        for zone in zones
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [cancel_button(_, user_id)]])

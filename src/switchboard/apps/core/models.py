@@ -15,6 +15,8 @@ class BroadcastRecord(Base):
     """An owner's /broadcast: its text and how far it got, so a restart resumes it."""
 
     __tablename__ = "broadcasts"
+    # The broadcast job names its row by id: an id is never reused (see DESIGN.md).
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy reads it once
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     bot_id: Mapped[int] = mapped_column(BigInteger)

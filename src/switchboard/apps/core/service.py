@@ -189,7 +189,12 @@ async def start_broadcast(
     await enqueue(
         session,
         BROADCAST_JOB,
-        {"broadcast_id": record.id, "entities": entities or []},
+        {
+            "broadcast_id": record.id,
+            "bot_id": bot_id,
+            "owner_id": owner_id,
+            "entities": entities or [],
+        },
         unique_key=f"broadcast:{record.id}",
         max_attempts=20,
     )

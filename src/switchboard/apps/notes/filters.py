@@ -51,3 +51,11 @@ class TopicServiceMessage(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return message.forum_topic_created is not None or message.forum_topic_edited is not None
+
+
+class NoNotesQuestion(Filter):
+    """No question of this app waits for the user's answer (another app's may: a message its
+    handlers did not take as the answer is not one, and may be a note)."""
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        return raw_state is None or not raw_state.startswith("NotesFlow:")

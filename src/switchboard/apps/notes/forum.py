@@ -3,6 +3,8 @@ and who may act on them. No Telegram types here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,6 +77,21 @@ async def topics_of(session: AsyncSession, group: NotesGroup) -> list[NotesTopic
         .where(
             NotesTopic.group_id == group.id,
             NotesTopic.chat_id == group.chat_id,
+            NotesTopic.deleted.is_(False),
+        )
+        .order_by(NotesTopic.id)
+    )
+    return list(rows)
+
+
+async def topics_in_chat(session: AsyncSession, bot_id: int, chat_id: int) -> list[NotesTopic]:
+    """The live topics the bot knows of in a forum, whichever of its groups bound it then."""
+    rows = await session.scalars(
+        select(NotesTopic)
+        .join(NotesGroup, NotesGroup.id == NotesTopic.group_id)
+        .where(
+            NotesGroup.bot_id == bot_id,
+            NotesTopic.chat_id == chat_id,
             NotesTopic.deleted.is_(False),
         )
         .order_by(NotesTopic.id)
@@ -249,6 +266,15 @@ async def owned_topic(
     if topic.deleted or topic.chat_id != group.chat_id:
         raise NotesError("notes.topic.not_found")
     return group, topic
+
+
+def is_job_group(group: NotesGroup, payload: dict[str, Any]) -> bool:
+    """Whether `group` is still the one a job was made for: the same owner with the same bot
+    (a payload from before jobs carried them is checked for what it has)."""
+    for key, value in (("bot_id", group.bot_id), ("owner_id", group.owner_id)):
+        if key in payload and int(payload[key]) != value:
+            return False
+    return True
 
 
 async def owned_group(

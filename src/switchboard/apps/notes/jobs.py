@@ -3,6 +3,7 @@ file it into its topic, and file it anyway when the user does not answer in time
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -30,28 +31,37 @@ log = structlog.get_logger("switchboard.notes")
 UNTRANSCRIBED = frozenset({TranscriptState.UNAVAILABLE, TranscriptState.FAILED})
 
 
+NoteJob = Callable[[JobContext, int, NotesRuntime], Awaitable[None]]
+
+
 def register(registry: JobRegistry, runtime: NotesRuntime) -> None:
-    async def prepare(ctx: JobContext, payload: dict[str, Any]) -> None:
-        await prepare_note(ctx, int(payload["note_id"]), runtime)
+    def on_its_note(kind: str, run: NoteJob) -> None:
+        async def job(ctx: JobContext, payload: dict[str, Any]) -> None:
+            note_id = await _note_of_job(ctx, payload)
+            if note_id is None:
+                log.info("note of a job is gone", kind=kind, note_id=payload.get("note_id"))
+                return
+            await run(ctx, note_id, runtime)
 
-    async def file(ctx: JobContext, payload: dict[str, Any]) -> None:
-        await file_note(ctx, int(payload["note_id"]), runtime)
+        registry.register(kind, job)
 
-    async def expire(ctx: JobContext, payload: dict[str, Any]) -> None:
-        await expire_note(ctx, int(payload["note_id"]), runtime)
-
-    async def transcribe_filed(ctx: JobContext, payload: dict[str, Any]) -> None:
-        await transcribe_filed_note(ctx, int(payload["note_id"]), runtime)
-
-    registry.register(service.PREPARE_JOB, prepare)
-    registry.register(service.FILE_JOB, file)
-    registry.register(service.EXPIRE_JOB, expire)
-    registry.register(service.TRANSCRIBE_JOB, transcribe_filed)
+    on_its_note(service.PREPARE_JOB, prepare_note)
+    on_its_note(service.FILE_JOB, file_note)
+    on_its_note(service.EXPIRE_JOB, expire_note)
+    on_its_note(service.TRANSCRIBE_JOB, transcribe_filed_note)
 
     async def starters(ctx: JobContext, payload: dict[str, Any]) -> None:
         await make_starters(ctx, payload, runtime)
 
     registry.register(service.STARTERS_JOB, starters)
+
+
+async def _note_of_job(ctx: JobContext, payload: dict[str, Any]) -> int | None:
+    """The id of the note the job was made for, None when that note is gone (ids are never
+    reused, and the payload's owner and stamp catch a database where they were)."""
+    async with ctx.session_factory() as session:
+        note = await session.get(Note, int(payload["note_id"]))
+        return note.id if note is not None and service.is_job_note(note, payload) else None
 
 
 async def make_starters(ctx: JobContext, payload: dict[str, Any], runtime: NotesRuntime) -> None:
@@ -63,7 +73,8 @@ async def make_starters(ctx: JobContext, payload: dict[str, Any], runtime: Notes
     async with ctx.session_factory() as session:
         group = await session.get(NotesGroup, int(payload["group_id"]))
         session.expunge_all()
-    if group is None:
+    if group is None or not forum.is_job_group(group, payload):
+        log.info("group of a starters job is gone", group_id=payload.get("group_id"))
         return
     bot = runtime.services.bot(group.bot_id)
     _ = runtime.translator.bind(str(payload.get("locale") or "en"))

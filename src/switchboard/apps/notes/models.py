@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from switchboard.db.base import Base, utcnow
 
 BigID = BigInteger().with_variant(Integer(), "sqlite")
+# Jobs and buttons name groups, topics and notes by id: a deleted row's id is never given to a
+# new one (SQLite reuses the highest rowid unless the table is AUTOINCREMENT; PostgreSQL's
+# sequences never go back). See DESIGN.md.
+NEVER_REUSED = {"sqlite_autoincrement": True}
 
 # Full-text search lives outside the models (FTS5 on SQLite, a generated tsvector on
 # PostgreSQL); see the notes migration. Schema comparisons skip these objects.
@@ -62,7 +66,11 @@ class NotesGroup(Base):
     """A forum supergroup bound by /bind: where one user's notes are filed."""
 
     __tablename__ = "notes_groups"
-    __table_args__ = (UniqueConstraint("bot_id", "chat_id"), UniqueConstraint("bot_id", "owner_id"))
+    __table_args__ = (
+        UniqueConstraint("bot_id", "chat_id"),
+        UniqueConstraint("bot_id", "owner_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     bot_id: Mapped[int] = mapped_column(BigInteger)
@@ -86,7 +94,7 @@ class NotesTopic(Base):
     """
 
     __tablename__ = "notes_topics"
-    __table_args__ = (UniqueConstraint("group_id", "chat_id", "thread_id"),)
+    __table_args__ = (UniqueConstraint("group_id", "chat_id", "thread_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     group_id: Mapped[int] = mapped_column(BigID, ForeignKey("notes_groups.id", ondelete="CASCADE"))
@@ -140,6 +148,7 @@ class Note(Base):
         # A group's notes per topic (/topics), and what deleting a group or a topic touches.
         Index("ix_notes_group_topics", "group_id", "state", "topic_id"),
         Index("ix_notes_topic", "topic_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)

@@ -8,7 +8,7 @@ group and its topics are `forum`'s.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -42,6 +42,37 @@ class Capture:
     source: dict[str, Any] = field(default_factory=dict)
     media_group_id: str | None = None
     from_general: bool = False
+
+
+# the notes a job may act on -------------------------------------------------------------------
+#
+# A job names its note by id, and runs later: by then the note may be gone (/privacy), and on a
+# database from before ids were never reused, its id may be another note's. The payload says
+# whose note it was and when it was made; a job acts only on that note, and ends quietly when
+# it is gone.
+
+
+def job_payload(note: Note) -> dict[str, Any]:
+    """What a job about `note` carries to find it again, and only it."""
+    return {
+        "note_id": note.id,
+        "bot_id": note.bot_id,
+        "user_id": note.user_id,
+        "created": note.created_at.isoformat(),
+    }
+
+
+def is_job_note(note: Note | None, payload: dict[str, Any]) -> bool:
+    """Whether `note` is still the note the job was made for (a payload from before jobs
+    carried the owner and the stamp is checked for what it has)."""
+    if note is None:
+        return False
+    if "bot_id" in payload and int(payload["bot_id"]) != note.bot_id:
+        return False
+    if "user_id" in payload and int(payload["user_id"]) != note.user_id:
+        return False
+    created = payload.get("created")
+    return created is None or datetime.fromisoformat(str(created)) == note.created_at
 
 
 # the notes a tap may act on --------------------------------------------------------------------
@@ -139,7 +170,7 @@ async def capture(
     await enqueue(
         session,
         PREPARE_JOB,
-        {"note_id": note.id},
+        job_payload(note),
         unique_key=f"notes:prepare:{note.id}",
         run_at=run_at,
     )
@@ -168,7 +199,7 @@ async def choose_topic(
     note.topic_id = topic.id
     note.state = NoteState.FILING.value
     note.first_choice = first_choice
-    await enqueue(session, FILE_JOB, {"note_id": note.id}, unique_key=f"notes:file:{note.id}")
+    await enqueue(session, FILE_JOB, job_payload(note), unique_key=f"notes:file:{note.id}")
     return note
 
 
@@ -198,7 +229,7 @@ async def request_transcription(session: AsyncSession, note_id: int, user_id: in
     await enqueue(
         session,
         TRANSCRIBE_JOB,
-        {"note_id": note.id},
+        job_payload(note),
         unique_key=f"notes:transcribe:{note.id}",
         max_attempts=3,
     )
@@ -209,7 +240,7 @@ async def schedule_expiry(session: AsyncSession, note: Note, seconds: int) -> No
     await enqueue(
         session,
         EXPIRE_JOB,
-        {"note_id": note.id},
+        job_payload(note),
         run_at=note.expires_at,
         unique_key=f"notes:expire:{note.id}",
     )

@@ -68,7 +68,7 @@ async def make_topics(
         name = raw_name.strip()[:128]
         try:
             async with sessions() as session, session.begin():
-                known = await _known(session, group, name)
+                known = await _known(session, group, name, description)
                 go = known is None and await _claim(session, group, name, description, attempt)
         except IntegrityError:  # another process recorded the same creation first
             known, go = None, False
@@ -111,10 +111,23 @@ async def make_topic(
     return topic
 
 
-async def _known(session: AsyncSession, group: NotesGroup, name: str) -> NotesTopic | None:
+async def _known(
+    session: AsyncSession, group: NotesGroup, name: str, description: str
+) -> NotesTopic | None:
+    """The group's topic called `name`, else one the bot knows of in the same forum from a
+    group bound there before (its owner moved on, and someone binds the forum again): that
+    topic exists in Telegram, and becomes this group's rather than being made twice."""
     key = forum.name_key(name)
     topics = await forum.topics_of(session, group)
-    return next((topic for topic in topics if forum.name_key(topic.name) == key), None)
+    known = next((topic for topic in topics if forum.name_key(topic.name) == key), None)
+    if known is not None:
+        return known
+    elsewhere = await forum.topics_in_chat(session, group.bot_id, group.chat_id)
+    found = next((topic for topic in elsewhere if forum.name_key(topic.name) == key), None)
+    if found is None:
+        return None
+    # Only the thread and its name: another owner's description and format stay theirs.
+    return await forum.remember_topic(session, group, found.thread_id, found.name, description)
 
 
 def _creation(group: NotesGroup, name: str) -> ColumnElement[bool]:

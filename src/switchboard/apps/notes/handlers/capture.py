@@ -4,7 +4,7 @@ becomes a pending note (its preparation is a job)."""
 from __future__ import annotations
 
 from aiogram import Bot, Router
-from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,7 @@ from switchboard.kernel import Translate
 from .. import forum, metrics, service
 from ..capture_reader import read_capture
 from ..errors import NotesError
-from ..filters import GeneralTopicMessage, PrivateNonCommand
+from ..filters import GeneralTopicMessage, NoNotesQuestion, PrivateNonCommand
 
 CAPTURES = {"captures": True}  # never skipped by the inbound throttle (see `handlers`)
 
@@ -33,22 +33,45 @@ async def _capture(
         metrics.CAPTURED.labels(kind=note.kind).inc()
 
 
-async def capture_private(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+async def _leave_question(state: FSMContext, raw_state: str | None) -> None:
+    """Another app's question was open, and this message was not its answer: a note instead,
+    and the question is left (as a command leaves it)."""
+    if raw_state is not None:
+        await state.clear()
+
+
+async def capture_private(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    _: Translate,
+    raw_state: str | None = None,
+) -> None:
+    await _leave_question(state, raw_state)
     await _capture(message, bot, session, _, from_general=False)
 
 
-async def capture_general(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+async def capture_general(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    _: Translate,
+    raw_state: str | None = None,
+) -> None:
     if message.from_user is None:
         return
     if not await forum.owns_chat(session, bot.id, message.from_user.id, message.chat.id):
         return
+    await _leave_question(state, raw_state)
     await _capture(message, bot, session, _, from_general=True)
 
 
 def make_router() -> Router:
     router = Router(name="notes.capture")
-    router.message.register(capture_private, StateFilter(None), PrivateNonCommand(), flags=CAPTURES)
+    router.message.register(capture_private, NoNotesQuestion(), PrivateNonCommand(), flags=CAPTURES)
     router.message.register(
-        capture_general, StateFilter(None), GeneralTopicMessage(), flags=CAPTURES
+        capture_general, NoNotesQuestion(), GeneralTopicMessage(), flags=CAPTURES
     )
     return router

@@ -14,7 +14,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import HasText, PlatformServices, Translate, bind_session
+from switchboard.kernel import (
+    HasText,
+    PlatformServices,
+    Translate,
+    bind_session,
+    cancel_keyboard,
+)
 
 from .. import service
 from ..errors import NotesError
@@ -152,7 +158,11 @@ async def note_new_topic(
             await state.update_data(note_id=note.id)
             await query.answer()
             if message:
-                await message.answer(_("notes.confirm.new_prompt"), parse_mode=None)
+                await message.answer(
+                    _("notes.confirm.new_prompt"),
+                    reply_markup=cancel_keyboard(_, query.from_user.id),
+                    parse_mode=None,
+                )
             return
         topic = await make_topic(
             platform.session_factory, group, note.proposed_topic,

@@ -69,6 +69,8 @@ async def create_starters(
         service.STARTERS_JOB,
         {
             "group_id": group.id,
+            "bot_id": group.bot_id,
+            "owner_id": group.owner_id,
             "locale": locale,
             "attempt": event_update.update_id,
             "chat_id": message.chat.id if message else None,

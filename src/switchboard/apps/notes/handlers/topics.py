@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import HasText, Translate
+from switchboard.kernel import HasText, Translate, cancel_keyboard
 
 from .. import forum
 from ..errors import InvalidAnswer, NotesError
@@ -72,7 +72,11 @@ async def topic_edit(
     await query.answer()
     if isinstance(query.message, Message):
         fields = ", ".join("{" + f + "}" for f in FIELDS)
-        await query.message.answer(_(key, name=topic.name, fields=fields), parse_mode=None)
+        await query.message.answer(
+            _(key, name=topic.name, fields=fields),
+            reply_markup=cancel_keyboard(_, query.from_user.id),
+            parse_mode=None,
+        )
 
 
 async def topic_field_value(

@@ -1,0 +1,109 @@
+"""The bots' questions (a conversation state waiting for the user's next message) never trap
+anyone:
+
+- a command leaves the question open, then runs as it would with none (one outer middleware
+  for every app);
+- every question is sent with a Cancel button (`cancel_button`), answered here for every app;
+- a message no app took while a question is open leaves the question too, and says so
+  (`make_unanswered_router`, the last router but for unknown commands).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Dispatcher, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
+
+from switchboard.kernel.i18n import Translate
+
+__all__ = [
+    "QuestionCancel",
+    "cancel_button",
+    "cancel_keyboard",
+    "commands_leave_questions",
+    "make_questions_router",
+]
+
+
+class QuestionCancel(CallbackData, prefix="kq-x"):
+    """Cancel the question the bot asked `user` (only they may)."""
+
+    user: int
+
+
+def cancel_button(_: Translate, user_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=_("kernel.question.cancel"), callback_data=QuestionCancel(user=user_id).pack()
+    )
+
+
+def cancel_keyboard(_: Translate, user_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[cancel_button(_, user_id)]])
+
+
+class _CommandsLeaveQuestions(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, Message) and data.get("raw_state") is not None:
+            text = event.text or event.caption
+            state = data.get("state")
+            if text is not None and text.startswith("/") and isinstance(state, FSMContext):
+                await state.clear()
+                data["raw_state"] = None  # the routers see no question: the command runs
+        return await handler(event, data)
+
+
+def commands_leave_questions(dispatcher: Dispatcher) -> None:
+    """Install the middleware; after `ignore_commands_for_other_bots` (a command for another
+    bot is not this one's, and leaves nothing)."""
+    dispatcher.message.outer_middleware(_CommandsLeaveQuestions())
+
+
+class _InQuestion(Filter):
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        return raw_state is not None
+
+
+async def cancel_tapped(
+    query: CallbackQuery, callback_data: QuestionCancel, state: FSMContext, _: Translate
+) -> None:
+    if callback_data.user != query.from_user.id:
+        await query.answer(_("kernel.question.not_yours"), show_alert=True)
+        return
+    asked = await state.get_state() is not None
+    await state.clear()
+    await query.answer(_("kernel.question.cancelled") if asked else _("kernel.question.closed"))
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):  # "message is not modified" and the like
+            await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def unanswered(message: Message, state: FSMContext, _: Translate) -> None:
+    await state.clear()
+    await message.answer(_("kernel.question.left"), parse_mode=None)
+
+
+def make_questions_router() -> Router:
+    """Cancel taps, and messages no app took while a question is open; include it after the
+    apps' routers."""
+    router = Router(name="questions")
+    router.callback_query.register(cancel_tapped, QuestionCancel.filter())
+    router.message.register(unanswered, _InQuestion())
+    return router
