@@ -140,7 +140,8 @@ def demo(
     from switchboard.platform.demo import run_demo
     from switchboard.platform.demo_files import DemoError
 
-    configure_logging(settings.log_level, settings.log_json)
+    # Logging is configured by the demo's platform half (`demo_boot`), loaded once the chat
+    # answers: the configuration lives in the kernel, whose import brings in aiogram.
     try:
         _run_platform(lambda: event_loop.run(run_demo(settings, host, port, fresh=fresh)))
     except DemoError as error:

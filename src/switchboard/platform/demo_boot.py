@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from switchboard.db.engine import create_engine, database_file
 from switchboard.db.session import session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.telemetry import configure_logging
 from switchboard.kernel.token_vault import new_key, token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.migrations import upgrade_all
@@ -63,6 +64,7 @@ async def run_demo_platform(
 ) -> None:
     """Register the demo bot and poll until `stop`; `on_started(settings, apps)` once the
     platform is up and its checks passed."""
+    configure_logging(settings.log_level, settings.log_json)
     settings = with_token_key(settings)
     apps = await register_demo_bot(settings, token, owner_id)
     if not stop.is_set():
