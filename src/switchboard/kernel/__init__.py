@@ -11,6 +11,7 @@ from switchboard.kernel.apps import (
     UserDataDelete,
     UserDataExport,
 )
+from switchboard.kernel.command_menus import forget_user_menu, publish_user_menu
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
 from switchboard.kernel.fsm_models import FsmState
@@ -60,8 +61,10 @@ __all__ = [
     "count_jobs_by_state",
     "enqueue",
     "forget_user",
+    "forget_user_menu",
     "local_time",
     "mark_chat_inactive",
+    "publish_user_menu",
     "show_time",
     "user_timezone_of",
     "zone_named",
