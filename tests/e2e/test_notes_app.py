@@ -32,7 +32,10 @@ async def test_text_in_private_is_confirmed_and_filed_formatted(
     async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
         user = await tg.create_user("Nina")
         forum = await bound_forum(sandbox, tg, user)
-        text = "Buy milk, eggs and bread at the supermarket. And call mum about Sunday's lunch."
+        text = (
+            "Buy milk, eggs and bread at the supermarket. Also pick up the dry cleaning before "
+            "six and call mum about the Sunday lunch."
+        )  # long enough for a title that is not the whole note again
         await tg.send_text(user, text, bot_id=BOT_ID)
         ask = await until(lambda: confirmation_in(sandbox, user["id"]), "the confirmation")
         labels = [b["text"] for row in ask["reply_markup"]["inline_keyboard"] for b in row]
