@@ -404,3 +404,31 @@ async def test_a_link_to_a_message_opens_it_in_the_web_chat(
         await expect(page.locator(".header-title")).to_have_text("Club")
         await expect(page.locator(f'.msg.jumped[data-id="{news["message_id"]}"]')).to_be_visible()
     assert problems == []
+
+
+async def test_the_command_menu_is_the_one_the_user_sees(
+    sandbox: SandboxServer, browser: Browser
+) -> None:
+    """A menu set for one user's chat (as after /language) is the one the "/" button shows
+    them; another user still sees the bot's default menu."""
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with httpx.AsyncClient(base_url=sandbox.url) as http_client:
+        bob = (await http_client.post("/sandbox/api/users", json={"first_name": "Bob"})).json()
+        default = [{"command": "start", "description": "Say hello"}]
+        hers = [{"command": "start", "description": "Поздороваться"}]
+        await http_client.post(f"/bot{TOKEN}/setMyCommands", json={"commands": default})
+        scope = {"type": "chat", "chat_id": alice["id"]}
+        await http_client.post(
+            f"/bot{TOKEN}/setMyCommands", json={"commands": hers, "scope": scope}
+        )
+    async with sandbox.client() as tg:
+        for user in (alice, bob):  # chats started: the composer is shown
+            await tg.send_text(user, "hi", bot_id=int(TOKEN.split(":")[0]))
+    for user, seen in ((alice, "Поздороваться"), (bob, "Say hello")):
+        page = await open_web_chat(browser, sandbox, user, problems)
+        await page.locator('.chat-item[data-title="Echo Bot"]').click()
+        await page.get_by_role("button", name="Bot commands").click()
+        await expect(page.locator(".command-item .command-desc")).to_have_text([seen])
+        await page.close()
+    assert problems == []

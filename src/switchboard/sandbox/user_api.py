@@ -20,6 +20,7 @@ from . import user_actions as actions
 from .command_scopes import commands_seen
 from .files import UPLOAD_LIMIT
 from .media import MEDIA_KINDS
+from .model import Chat
 from .views import bot_summary, chat_summary
 from .world import World
 
@@ -146,7 +147,14 @@ async def commands(request: Request, world: World) -> Any:
     query = dict(request.query_params)
     user_id = _int(query, "user_id", required=False)
     bot_id = _int(query, "bot_id", required=False)
-    chat = world.find_chat(chat_id, bot_id)
+    if chat_id > 0 and bot_id is not None:  # looked at, not started: no chat is made
+        world.user(chat_id)
+        world.bot(bot_id)
+        chat = world.private.get((bot_id, chat_id)) or Chat(
+            id=chat_id, type="private", bot_id=bot_id, user_id=chat_id
+        )
+    else:
+        chat = world.find_chat(chat_id, bot_id)
     user = world.user(user_id if user_id is not None else chat.user_id or 0)
     bot_ids = [chat.bot_id] if chat.bot_id is not None else [bot_id] if bot_id else []
     if not bot_ids:  # a group: every bot in it
