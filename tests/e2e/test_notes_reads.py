@@ -81,7 +81,6 @@ async def _note_row(database_url: str, needle: str) -> Note:
     return note
 
 
-@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_filed_find_and_recent_show_linked_titles_not_addresses(
     sandbox: SandboxServer, database_url: str
 ) -> None:
@@ -105,7 +104,6 @@ async def test_filed_find_and_recent_show_linked_titles_not_addresses(
             assert _links(listed) == [(title, f"{post}{thread}/{posted}")], listed
 
 
-@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_a_filed_note_is_dated_in_the_users_zone(
     sandbox: SandboxServer, database_url: str
 ) -> None:
@@ -124,7 +122,6 @@ async def test_a_filed_note_is_dated_in_the_users_zone(
         assert in_tokyo in filed["text"], filed["text"]  # Tokyo is 9 hours from UTC, always
 
 
-@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_a_tie_is_asked_as_no_guess_and_a_short_note_has_no_echo_title(
     sandbox: SandboxServer, database_url: str
 ) -> None:
@@ -155,7 +152,6 @@ async def test_a_tie_is_asked_as_no_guess_and_a_short_note_has_no_echo_title(
         assert not any(e["type"] == "bold" for e in filed[0].get("entities", [])), filed[0]
 
 
-@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_a_link_note_is_titled_by_its_page(sandbox: SandboxServer, database_url: str) -> None:
     sandbox.world.register_bot(BOT_TOKEN)
     await register_bot(database_url)
@@ -175,7 +171,6 @@ async def test_a_link_note_is_titled_by_its_page(sandbox: SandboxServer, databas
             assert "“Deep Sea Creatures”" in ask["text"], ask["text"]
 
 
-@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_transcribe_without_speech_to_text_says_how_to_set_it_up_where_pressed(
     sandbox: SandboxServer, database_url: str
 ) -> None:
@@ -191,7 +186,6 @@ async def test_transcribe_without_speech_to_text_says_how_to_set_it_up_where_pre
         assert "NOTES_STT_PROVIDER" in answer["text"] and answer["show_alert"], answer
 
 
-@pytest.mark.parametrize("database_kind", ["sqlite"])
 async def test_a_voice_note_transcribed_later_is_tagged_by_what_was_said(
     sandbox: SandboxServer, database_url: str
 ) -> None:
