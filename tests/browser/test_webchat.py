@@ -341,3 +341,94 @@ async def test_a_restarted_sandbox_reloads_the_page(browser: Browser) -> None:
         await expect(old).to_have_count(0)  # the page reloaded what it shows
         await expect(page.locator(".header-title")).to_have_text("Echo Bot")
     assert problems == []
+
+
+async def test_a_link_to_a_message_opens_it_in_the_web_chat(
+    sandbox: SandboxServer, browser: Browser
+) -> None:
+    """Regression (issue 13, item 7): a bot's t.me link to a message (a filed note's) opened a
+    dead tab; it opens the message's chat and topic here, scrolled to and marked."""
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with sandbox.client() as tg, httpx.AsyncClient(base_url=sandbox.url) as http_client:
+
+        async def call(method: str, **params: object) -> dict:
+            reply = (await http_client.post(f"/bot{TOKEN}/{method}", json=params)).json()
+            assert reply["ok"], reply
+            return dict(reply["result"])
+
+        bot_id = int(TOKEN.split(":")[0])
+        team = await tg.create_group(alice, "Team", forum=True)
+        await tg.add_member(
+            team, alice, bot_id, status="administrator", rights={"can_manage_topics": True}
+        )
+        ideas = await call("createForumTopic", chat_id=team["id"], name="Ideas")
+        thread = ideas["message_thread_id"]
+        note = await call(
+            "sendMessage", chat_id=team["id"], message_thread_id=thread, text="a filed note"
+        )
+        for n in range(30):  # enough to scroll: the note is out of view at first
+            await call("sendMessage", chat_id=team["id"], message_thread_id=thread, text=f"n{n}")
+        club = (
+            await http_client.post(
+                "/sandbox/api/groups",
+                json={"user_id": alice["id"], "title": "Club", "username": "club_chat"},
+            )
+        ).json()
+        await tg.add_member(club, alice, bot_id)
+        news = await call("sendMessage", chat_id=club["id"], text="public news")
+        await tg.send_text(alice, "/start", bot_id=bot_id)
+        internal = str(team["id"]).removeprefix("-100")
+        await call(
+            "sendMessage",
+            chat_id=alice["id"],
+            parse_mode="HTML",
+            text=(
+                f'Filed <a href="https://t.me/c/{internal}/{thread}/{note["message_id"]}">'
+                f'The note</a> and <a href="https://t.me/club_chat/{news["message_id"]}">'
+                "the news</a>"
+            ),
+        )
+
+        page = await open_web_chat(browser, sandbox, alice, problems)
+        await page.locator('.chat-item[data-title="Echo Bot"]').click()
+        await page.get_by_role("link", name="The note").click()
+        await expect(page.locator(".header-title")).to_have_text("Team › Ideas")
+        marked = page.locator(f'.msg.jumped[data-id="{note["message_id"]}"]')
+        await expect(marked).to_contain_text("a filed note")
+        await expect(marked).to_be_in_viewport()
+        assert len(page.context.pages) == 1  # no tab opened
+
+        await page.locator('.chat-item[data-title="Echo Bot"]').click()
+        await page.get_by_role("link", name="the news").click()
+        await expect(page.locator(".header-title")).to_have_text("Club")
+        await expect(page.locator(f'.msg.jumped[data-id="{news["message_id"]}"]')).to_be_visible()
+    assert problems == []
+
+
+async def test_the_command_menu_is_the_one_the_user_sees(
+    sandbox: SandboxServer, browser: Browser
+) -> None:
+    """A menu set for one user's chat (as after /language) is the one the "/" button shows
+    them; another user still sees the bot's default menu."""
+    _, alice = await setup_world(sandbox)
+    problems: list[str] = []
+    async with httpx.AsyncClient(base_url=sandbox.url) as http_client:
+        bob = (await http_client.post("/sandbox/api/users", json={"first_name": "Bob"})).json()
+        default = [{"command": "start", "description": "Say hello"}]
+        hers = [{"command": "start", "description": "Поздороваться"}]
+        await http_client.post(f"/bot{TOKEN}/setMyCommands", json={"commands": default})
+        scope = {"type": "chat", "chat_id": alice["id"]}
+        await http_client.post(
+            f"/bot{TOKEN}/setMyCommands", json={"commands": hers, "scope": scope}
+        )
+    async with sandbox.client() as tg:
+        for user in (alice, bob):  # chats started: the composer is shown
+            await tg.send_text(user, "hi", bot_id=int(TOKEN.split(":")[0]))
+    for user, seen in ((alice, "Поздороваться"), (bob, "Say hello")):
+        page = await open_web_chat(browser, sandbox, user, problems)
+        await page.locator('.chat-item[data-title="Echo Bot"]').click()
+        await page.get_by_role("button", name="Bot commands").click()
+        await expect(page.locator(".command-item .command-desc")).to_have_text([seen])
+        await page.close()
+    assert problems == []

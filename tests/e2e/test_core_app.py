@@ -113,6 +113,7 @@ async def test_a_command_for_another_bot_is_ignored(platform: RunningPlatform) -
     tg, user = platform.tg, platform.user
     group = await tg.create_group(user, "Club")
     await tg.add_member(group, user, platform.bot_id, status="administrator")
+    await tg.expect_message(chat_id=group["id"], contains="in this group")  # its hello
     first = await tg.send_text(user, "/help@other_bot", chat_id=group["id"])
     await tg.send_text(user, "/frobnicate@other_bot now", chat_id=group["id"])
     await tg.send_text(user, "/settings@OTHER_BOT", chat_id=group["id"])

@@ -11,6 +11,7 @@ from switchboard.kernel.apps import (
     UserDataDelete,
     UserDataExport,
 )
+from switchboard.kernel.command_menus import forget_user_menu, publish_user_menu
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
 from switchboard.kernel.fsm_models import FsmState
@@ -90,10 +91,12 @@ __all__ = [
     "decode_text",
     "enqueue",
     "forget_user",
+    "forget_user_menu",
     "local_time",
     "mark_chat_inactive",
     "normalised",
     "parse_link",
+    "publish_user_menu",
     "show_time",
     "system_resolver",
     "user_timezone_of",

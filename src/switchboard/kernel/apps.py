@@ -87,6 +87,10 @@ class App:
     export_user_data: UserDataExport | None = None
     delete_user_data: UserDataDelete | None = None
     retention: Sequence[Retention] = ()  # rows the kernel's hourly prune deletes for the app
+    # Onboarding, i18n keys: the one thing to do first (/start and /help show it), and what the
+    # app does in a group and the next step there (said when the bot is added to one).
+    first_step: str | None = None
+    group_intro: str | None = None
 
 
 class EnabledApps:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram import Bot
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 
 from switchboard.kernel.apps import App
 from switchboard.kernel.i18n import Translator
@@ -25,3 +25,18 @@ async def publish_command_menus(bot: Bot, apps: Sequence[App], translator: Trans
     await bot.set_my_commands(menu_for(apps, translator, "en"))
     for locale in translator.locales:  # every language a catalogue has
         await bot.set_my_commands(menu_for(apps, translator, locale), language_code=locale)
+
+
+async def publish_user_menu(
+    bot: Bot, apps: Sequence[App], translator: Translator, user_id: int, locale: str
+) -> None:
+    """One user's menu in the language they picked in /language. Telegram looks a private chat's
+    own scope up before any `language_code` list (which follow the client's language), so this
+    one is what they see."""
+    scope = BotCommandScopeChat(chat_id=user_id)
+    await bot.set_my_commands(menu_for(apps, translator, locale), scope=scope)
+
+
+async def forget_user_menu(bot: Bot, user_id: int) -> None:
+    """Back to the menus every user gets (a user who deleted their data has no choice kept)."""
+    await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user_id))

@@ -17,8 +17,10 @@ from starlette.routing import Route
 
 from . import reply_keyboards
 from . import user_actions as actions
+from .command_scopes import commands_seen
 from .files import UPLOAD_LIMIT
 from .media import MEDIA_KINDS
+from .model import Chat
 from .views import bot_summary, chat_summary
 from .world import World
 
@@ -136,6 +138,32 @@ async def messages(request: Request, world: World) -> Any:
         or (thread == "0" and "message_thread_id" not in m)
     ]
     return {"messages": found[-limit:] if limit else [], "reply_keyboard": keyboard}
+
+
+@endpoint
+async def commands(request: Request, world: World) -> Any:
+    """The "/" menu a user sees in a chat (Telegram's order of scopes and languages)."""
+    chat_id = int(request.path_params["chat_id"])
+    query = dict(request.query_params)
+    user_id = _int(query, "user_id", required=False)
+    bot_id = _int(query, "bot_id", required=False)
+    if chat_id > 0 and bot_id is not None:  # looked at, not started: no chat is made
+        world.user(chat_id)
+        world.bot(bot_id)
+        chat = world.private.get((bot_id, chat_id)) or Chat(
+            id=chat_id, type="private", bot_id=bot_id, user_id=chat_id
+        )
+    else:
+        chat = world.find_chat(chat_id, bot_id)
+    user = world.user(user_id if user_id is not None else chat.user_id or 0)
+    bot_ids = [chat.bot_id] if chat.bot_id is not None else [bot_id] if bot_id else []
+    if not bot_ids:  # a group: every bot in it
+        bot_ids = [i for i, m in chat.members.items() if i in world.bots and m.present]
+    return {
+        "commands": [
+            {"bot_id": i, "commands": commands_seen(world.bot(i), chat, user)} for i in bot_ids
+        ]
+    }
 
 
 @endpoint
@@ -403,6 +431,7 @@ async def reset(request: Request, world: World) -> Any:
 ROUTES = [
     Route("/sandbox/api/state", state),
     Route("/sandbox/api/chats/{chat_id}/messages", messages),
+    Route("/sandbox/api/chats/{chat_id}/commands", commands),
     Route("/sandbox/api/files/{file_id}", file_download),
     Route("/sandbox/api/events", events),
     Route("/sandbox/api/stream", stream),

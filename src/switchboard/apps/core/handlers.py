@@ -1,4 +1,5 @@
-"""Core commands: /start /help /language /settings /privacy, and /stats /broadcast for owners.
+"""Core commands: /start /help /language /settings /privacy, and /stats /broadcast for owners;
+and the hello when the bot is added to a group.
 
 Thin: each handler reads the update and calls `service`.
 """
@@ -9,13 +10,22 @@ import asyncio
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
+from aiogram.filters import (
+    JOIN_TRANSITION,
+    ChatMemberUpdatedFilter,
+    Command,
+    CommandObject,
+    CommandStart,
+    Filter,
+    StateFilter,
+)
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel import (
+    App,
     GatedRouter,
     HasLocation,
     HasText,
@@ -25,6 +35,8 @@ from switchboard.kernel import (
     Translator,
     UserRecord,
     commands_or_in_state,
+    forget_user_menu,
+    publish_user_menu,
 )
 
 from . import service
@@ -85,6 +97,7 @@ def make_router() -> Router:
     router.callback_query.register(timezone_chosen, TimezoneChoice.filter())
     router.callback_query.register(language_chosen, LanguageChoice.filter())
     router.callback_query.register(privacy_action, PrivacyAction.filter())
+    router.my_chat_member.register(added_to_group, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     commands = Router(name="core.commands")
     commands.message.filter(IsCommand())
     commands.message.register(start, CommandStart())
@@ -98,10 +111,24 @@ def make_router() -> Router:
     return GatedRouter(router, commands_or_in_state(SettingsFlow.timezone))
 
 
-async def start(message: Message, command: CommandObject, bot: Bot, _: Translate) -> None:
+def _enabled_apps(platform: PlatformServices, bot_id: int) -> list[App]:
+    """The bot's apps, in the installation's order (the order of /help and the menus)."""
+    return [app for name, app in platform.apps.items() if platform.enabled.enabled(bot_id, name)]
+
+
+async def start(
+    message: Message, command: CommandObject, bot: Bot, platform: PlatformServices, _: Translate
+) -> None:
     me = await bot.me()
     name = message.from_user.first_name if message.from_user else ""
     text = _("core.start.welcome", name=name, bot=me.first_name)
+    steps = [
+        f"• {_(app.title)}: {_(app.first_step)}"
+        for app in _enabled_apps(platform, bot.id)
+        if app.first_step
+    ]
+    if steps:  # the one thing to do first with each app
+        text += "\n\n" + "\n".join([_("core.start.first_steps"), *steps])
     if command.args:
         text += "\n\n" + _("core.start.payload", payload=command.args)
     await message.answer(text, parse_mode=None)
@@ -111,12 +138,13 @@ async def help_command(
     message: Message, bot: Bot, platform: PlatformServices, _: Translate
 ) -> None:
     lines = [_("core.help.title")]
-    for name in platform.enabled.of(bot.id):
-        app = platform.apps.get(name)
-        if app is None or not app.commands:
+    for app in _enabled_apps(platform, bot.id):
+        if not app.commands:
             continue
         lines.append("")
         lines.append(_("core.help.app", app=_(app.title)))
+        if app.first_step:
+            lines.append(_("core.help.first", step=_(app.first_step)))
         owner = message.from_user is not None and message.from_user.id in platform.owners(bot.id)
         for command in app.commands:
             if command.owner_only and not owner:
@@ -129,16 +157,38 @@ async def language(message: Message, _: Translate, translator: Translator) -> No
     await message.answer(_("core.language.choose"), reply_markup=language_keyboard(translator))
 
 
+async def added_to_group(
+    event: ChatMemberUpdated, bot: Bot, platform: PlatformServices, _: Translate
+) -> None:
+    """The bot joined a group: what each of its apps does there, and the next step."""
+    if event.chat.type not in {"group", "supergroup"}:
+        return
+    intros = [
+        f"• {_(app.title)}: {_(app.group_intro)}"
+        for app in _enabled_apps(platform, bot.id)
+        if app.group_intro
+    ]
+    lines = [_("core.group.hello"), *intros]
+    if not intros:
+        lines.append(_("core.group.nothing_here"))
+    await bot.send_message(event.chat.id, "\n".join(lines), parse_mode=None)
+
+
 async def language_chosen(
     query: CallbackQuery,
     callback_data: LanguageChoice,
     session: AsyncSession,
     translator: Translator,
+    platform: PlatformServices,
+    bot: Bot,
 ) -> None:
     if callback_data.code not in translator.locales:
         await query.answer()
         return
     await service.set_language(session, query.from_user.id, callback_data.code)
+    # The "/" menu of their private chat follows, in the language they chose.
+    apps = _enabled_apps(platform, bot.id)
+    await publish_user_menu(bot, apps, translator, query.from_user.id, callback_data.code)
     text = translator.t(
         "core.language.set",
         callback_data.code,
@@ -281,6 +331,7 @@ async def privacy_action(
             )
     elif callback_data.action == "confirm":
         await service.delete_user(session, bot.id, user_id, apps, platform.dispatcher.storage)
+        await forget_user_menu(bot, user_id)  # their /language choice is gone with the rest
         await query.answer()
         if message:
             await message.edit_text(_("core.privacy.deleted"))

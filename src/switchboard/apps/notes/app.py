@@ -38,4 +38,6 @@ APP = App(
     export_user_data=export_user_notes,
     delete_user_data=delete_user_notes,
     retention=(LINK_PREVIEW_RETENTION,),
+    first_step="notes.first_step",
+    group_intro="notes.group_intro",
 )

@@ -192,7 +192,9 @@ async def edit_topic(
         value = "" if value == CLEARED else value
         unknown = check_format(value)
         if unknown:
-            raise InvalidAnswer("notes.topics.bad_format", fields=", ".join(unknown))
+            raise InvalidAnswer(
+                "notes.topics.bad_format", fields=", ".join(unknown), count=len(unknown)
+            )
         topic.format = value[:1000]
     else:
         topic.description = value[:500]

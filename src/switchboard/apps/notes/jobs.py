@@ -3,7 +3,9 @@ file it into its topic, and file it anyway when the user does not answer in time
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any
 
 import structlog
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.ai import Example, TopicCandidate
 from switchboard.db import utcnow
-from switchboard.kernel import JobContext, JobRegistry, UserRecord
+from switchboard.kernel import JobContext, JobRegistry, UserRecord, user_timezone_of
 
 from . import forum, metrics, service
 from .errors import NotesError
@@ -22,7 +24,7 @@ from .handlers.forum_topics import topic_maker
 from .keyboards import confirmation, starter_offer, transcribe_later
 from .models import Note, NotesGroup, NoteState, NotesTopic, TranscriptState
 from .notes_runtime import NotesRuntime
-from .rendering import CAPTION_LIMIT, render_note
+from .rendering import CAPTION_LIMIT, html_link, html_text, render_note
 from .search import message_link
 from .topic_creation import make_topics
 
@@ -222,9 +224,10 @@ async def prepare_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> 
         )
         stored.ranking = [{"topic_id": t, "confidence": round(c, 4)} for t, c in ranking.topics]
         stored.proposed_topic = ranking.proposed_new_topic
-        stored.title = rendered.title[:256]
+        stored.title = service.note_title(note.text, note.links, rendered.title)[:256]
         stored.tags = list(rendered.tags)
-        if ranked and service.files_at_once(group, ranked[0][1], runtime.auto_file_threshold):
+        sure = bool(ranked) and ranked[0][1] >= runtime.confidence_floor
+        if sure and service.files_at_once(group, ranked[0][1], runtime.auto_file_threshold):
             await service.choose_topic(
                 session, stored.id, stored.user_id, ranked[0][0].id, first_choice=True
             )
@@ -256,7 +259,7 @@ async def ask_pending(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
         if int(r["topic_id"]) in by_id
     ]
     bot = runtime.services.bot(note.bot_id)
-    sent = await _ask(bot, note, ranked, runtime.translator.bind(locale))
+    sent = await _ask(bot, note, ranked, runtime.confidence_floor, runtime.translator.bind(locale))
     async with ctx.session_factory() as session, session.begin():
         stored = await session.get(Note, note_id)
         if stored is not None and stored.confirm_message_id is None:
@@ -264,9 +267,13 @@ async def ask_pending(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
 
 
 async def _ask(
-    bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], _: Any
+    bot: Bot, note: Note, ranked: list[tuple[NotesTopic, float]], floor: float, _: Any
 ) -> tuple[int, int]:
-    intro = _("notes.confirm.ask", title=note.title or _("notes.untitled"))
+    """The question; a best guess below the confidence floor is no guess: it gets no ✅, and
+    the user is told the note goes to Inbox if they don't pick (see `expire_note`)."""
+    sure = bool(ranked) and ranked[0][1] >= floor
+    title = note.title or _("notes.untitled")
+    intro = _("notes.confirm.ask" if sure else "notes.confirm.unsure", title=title)
     if note.transcript_state == TranscriptState.UNAVAILABLE:
         intro += "\n" + _("notes.confirm.no_transcript")
     elif note.transcript_state == TranscriptState.FAILED:
@@ -278,7 +285,7 @@ async def _ask(
     sent = await bot.send_message(
         note.capture_chat_id,
         intro,
-        reply_markup=confirmation(note.id, ranked, note.proposed_topic, _),
+        reply_markup=confirmation(note.id, ranked, note.proposed_topic, _, sure=sure),
         reply_to_message_id=reply_to,
         allow_sending_without_reply=True,
         parse_mode=None,
@@ -298,13 +305,14 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
         group = await session.get(NotesGroup, note.group_id)
         topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
         _ = runtime.translator.bind(await _locale(session, note.user_id))
+        zone = await user_timezone_of(session, note.user_id)
         session.expunge_all()
     bot = runtime.services.bot(note.bot_id)
     if group is None or topic is None or topic.deleted or topic.chat_id != group.chat_id:
         await _ask_again(ctx, bot, note, _, topic.name if topic else "?", forget=None)
         return
     try:
-        posted = await _post(bot, note, group, topic, _)
+        posted = await _post(bot, note, group, topic, zone, _)
     except TelegramBadRequest as error:
         if "thread not found" not in error.message.lower() and "topic" not in error.message.lower():
             raise
@@ -322,16 +330,19 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
             topic.thread_id,
         )
     metrics.FILED.labels(first_choice=str(note.first_choice).lower()).inc()
-    link = message_link(group.chat_id, posted, topic.thread_id)
+    # The note's title, linked to its message in the forum (no preview of a link to a group).
+    address = message_link(group.chat_id, posted, topic.thread_id)
+    link = html_link(address, note.title or _("notes.untitled"))
+    name = html.escape(topic.name, quote=False)
     expired = note.source.get("expired")
-    done = _("notes.file.done", topic=topic.name, link=link)
+    done = html_text(_, "notes.file.done", note=link, topic=name)
     if expired:
-        done = _(f"notes.expire.{expired}", topic=topic.name) + "\n" + done
+        done = html_text(_, f"notes.expire.{expired}", topic=name) + "\n" + done
     if note.confirm_message_id and note.confirm_chat_id:
         try:
             await bot.edit_message_text(
-                done, chat_id=note.confirm_chat_id,
-                message_id=note.confirm_message_id, parse_mode=None,
+                done, chat_id=note.confirm_chat_id, message_id=note.confirm_message_id,
+                parse_mode="HTML", disable_web_page_preview=True,
             )  # fmt: skip
         except TelegramBadRequest:
             log.info("confirmation message could not be edited", note_id=note.id)
@@ -343,8 +354,9 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
                 log.info("original message not removed", note_id=note.id)
 
 
-def _fields(note: Note, template: str) -> dict[str, Any]:
+def _fields(note: Note, template: str, zone: tzinfo) -> dict[str, Any]:
     return {
+        "zone": zone,
         "title": note.title,
         "text": note.text,
         "tags": note.tags,
@@ -356,8 +368,10 @@ def _fields(note: Note, template: str) -> dict[str, Any]:
     }
 
 
-async def _post(bot: Bot, note: Note, group: NotesGroup, topic: NotesTopic, _: Any) -> int:
-    fields = _fields(note, topic.format)
+async def _post(
+    bot: Bot, note: Note, group: NotesGroup, topic: NotesTopic, zone: tzinfo, _: Any
+) -> int:
+    fields = _fields(note, topic.format, zone)
     untranscribed = note.transcript_state in UNTRANSCRIBED
     markup = transcribe_later(note.id, _) if untranscribed else None
     if note.media:
@@ -409,7 +423,9 @@ async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
         group = await session.get(NotesGroup, note.group_id)
         assert group is not None
         topics = await forum.topics_of(session, group)
-        topic, confident = service.expiry_choice(note, topics, group.low_confidence)
+        # Never filed to a guess the question called unsure (the confidence floor).
+        floor = max(group.low_confidence, runtime.confidence_floor)
+        topic, confident = service.expiry_choice(note, topics, floor)
         if topic is None:  # no confident guess and no Inbox: it keeps waiting for a tap
             return
         # The file job tells the user, once, where it went and why (best guess or Inbox).
@@ -418,6 +434,9 @@ async def expire_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
 
 
 async def transcribe_filed_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> None:
+    """ "Transcribe" under a filed voice note: speech to text, then the note's title and tags
+    made anew from what was said (filed without words, it had only placeholders), and its
+    post edited to show them."""
     async with ctx.session_factory() as session:
         note = await session.get(Note, note_id)
         if (
@@ -428,19 +447,29 @@ async def transcribe_filed_note(ctx: JobContext, note_id: int, runtime: NotesRun
             return
         topic = await session.get(NotesTopic, note.topic_id) if note.topic_id else None
         _ = runtime.translator.bind(await _locale(session, note.user_id))
+        zone = await user_timezone_of(session, note.user_id)
+        vocabulary = service.tag_vocabulary(
+            await service.filed_notes(session, note.bot_id, note.user_id)
+        )
         session.expunge_all()
     bot = runtime.services.bot(note.bot_id)
     await _transcribe(bot, note, runtime, ctx)  # download and speech to text: no transaction
+    done = note.transcript_state == TranscriptState.DONE
+    if done and note.transcript and not note.text.strip():
+        rendered = await runtime.render(note.transcript, vocabulary)
+        note.title, note.tags = rendered.title[:256], list(rendered.tags)
     async with ctx.session_factory() as session, session.begin():
         stored = await session.get(Note, note_id)
         if stored is None or stored.transcript_state == TranscriptState.DONE:
             return
         stored.transcript, stored.transcript_state = note.transcript, note.transcript_state
-    done = note.transcript_state == TranscriptState.DONE
+        stored.title, stored.tags = note.title, note.tags
     if not done or not note.filed_message_id or note.filed_chat_id is None:
         await bot.send_message(note.user_id, _("notes.transcribe.unavailable"), parse_mode=None)
         return
-    caption = render_note(**_fields(note, topic.format if topic else ""), limit=CAPTION_LIMIT)
+    fields = _fields(note, topic.format if topic else "", zone)
     await bot.edit_message_caption(
-        chat_id=note.filed_chat_id, message_id=note.filed_message_id, caption=caption
+        chat_id=note.filed_chat_id,
+        message_id=note.filed_message_id,
+        caption=render_note(**fields, limit=CAPTION_LIMIT),
     )

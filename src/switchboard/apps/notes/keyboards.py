@@ -93,10 +93,15 @@ def confirmation(
     ranked: Sequence[tuple[NotesTopic, float]],
     proposed: str | None,
     _: Translate,
+    *,
+    sure: bool = True,
 ) -> InlineKeyboardMarkup:
+    """The question's buttons: the best guesses (a ✅ on the first only when `sure`), other
+    topic, new topic, cancel."""
     rows: list[list[InlineKeyboardButton]] = []
     for rank, (topic, confidence) in enumerate(ranked[:3], start=1):
-        label = f"{'✅ ' if rank == 1 else ''}{topic.name} · {round(confidence * 100)}%"
+        mark = "✅ " if rank == 1 and sure else ""
+        label = f"{mark}{topic.name} · {round(confidence * 100)}%"
         data = NoteTopicChosen(note=note_id, topic=topic.id, rank=rank).pack()
         rows.append([InlineKeyboardButton(text=label, callback_data=data)])
     rows.append(

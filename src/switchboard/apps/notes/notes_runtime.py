@@ -34,6 +34,8 @@ class NotesRuntime:
     previews: LinkPreviewService
     confirm_timeout: int
     auto_file_threshold: float | None
+    # Below it a best guess is no guess: no ✅, never filed without asking (see `jobs._ask`).
+    confidence_floor: float = 0.35
 
     @classmethod
     def from_settings(
@@ -68,6 +70,7 @@ class NotesRuntime:
             previews=previews,
             confirm_timeout=settings.notes_confirm_timeout,
             auto_file_threshold=settings.notes_auto_file_threshold,
+            confidence_floor=settings.notes_confidence_floor,
         )
 
     async def classify(

@@ -1,17 +1,24 @@
 """A filed note as one message in its topic, laid out by the topic's format.
 
 A format is plain text with fields: {title} {text} {tags} {links} {source} {date} {transcript}.
-Everything a user or a web page wrote is HTML-escaped before it goes into the message.
+Everything a user or a web page wrote is HTML-escaped before it goes into the message. Dates are
+the user's: in the zone they set in /settings.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from switchboard.kernel import Translate, show_time
+
 DEFAULT_FORMAT = "<b>{title}</b>\n\n{text}\n{links}\n{tags}\n<i>{source}{date}</i>"
+# The default format of a note whose title would only repeat its text.
+UNTITLED_FORMAT = "{text}\n{links}\n{tags}\n<i>{source}{date}</i>"
+# A body this short, on one line, is read at a glance: a title that is its start says nothing.
+SHORT_BODY = 120
 FIELDS = ("title", "text", "tags", "links", "source", "date", "transcript")
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -48,12 +55,15 @@ def render_note(
     transcript: str | None,
     template: str = "",
     limit: int = MESSAGE_LIMIT,
+    zone: tzinfo = UTC,
 ) -> str:
-    """The HTML message for a note, cut to Telegram's length limit."""
-    date = created.strftime("%Y-%m-%d %H:%M")
+    """The HTML message for a note, cut to Telegram's length limit; its date in `zone`."""
+    date = show_time(created, zone)
     if source.get("forwarded_date"):
         date = f"{date} (orig. {source['forwarded_date']})"
     body = text or transcript or ""
+    if not template and repeats_body(title, body):
+        template = UNTITLED_FORMAT
     values = {
         "title": html.escape(title),
         "text": html.escape(body),
@@ -74,12 +84,41 @@ def render_note(
     return rendered
 
 
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
+
+
+def repeats_body(title: str, body: str) -> bool:
+    """Whether `title` merely repeats a short one-line `body` (its start, or all of it)."""
+    words = _words(title.rstrip("…"))
+    if not words or len(body) > SHORT_BODY or "\n" in body.strip():
+        return False
+    return _words(body).startswith(words)
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
     # A user's format is escaped first, so that only our fields carry markup.
-    escaped = html.escape(template) if template != DEFAULT_FORMAT else template
+    ours = template in (DEFAULT_FORMAT, UNTITLED_FORMAT)
+    escaped = template if ours else html.escape(template)
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), escaped)
 
 
 def check_format(template: str) -> list[str]:
     """Unknown fields in a user's format (empty: fine)."""
     return [name for name in re.findall(r"\{(\w+)\}", template) if name not in FIELDS]
+
+
+def html_text(_: Translate, key: str, /, **markup: str) -> str:
+    """The text of `key` as HTML, with `markup` (HTML already: links, escaped names) in its
+    placeholders. The catalogue's texts are plain, so they are escaped, and the markup is put in
+    after: a translation with "<" or "&" in it cannot break the message."""
+    marks = {name: f"\x00{name}\x00" for name in markup}
+    text = html.escape(_(key, **marks), quote=False)
+    for name, value in markup.items():
+        text = text.replace(marks[name], value)
+    return text
+
+
+def html_link(url: str, title: str) -> str:
+    """`<a href="url">title</a>`, both escaped."""
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(title, quote=False)}</a>'

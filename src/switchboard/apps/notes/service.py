@@ -7,6 +7,7 @@ group and its topics are `forum`'s.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -268,6 +269,21 @@ def expiry_choice(
             return topic, True
     inbox = next((t for t in topics if t.name.lower() in INBOX_NAMES), None)
     return inbox, False
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# A remark this short beside a link ("read later") names nothing: the page's title does.
+REMARK_WORDS = 5
+
+
+def note_title(text: str, links: list[dict[str, Any]], rendered: str) -> str:
+    """A note's title: the fetched page's title when the note is a link with at most a short
+    remark, else the one made from its text (`rendered`)."""
+    page = next((str(link["title"]) for link in links if link.get("title")), "")
+    remark = re.findall(r"[^\W_]+", _URL.sub(" ", text))
+    if page.strip() and len(remark) <= REMARK_WORDS:
+        return page.strip()
+    return rendered
 
 
 def tag_counts(notes: list[Note]) -> list[tuple[str, int]]:

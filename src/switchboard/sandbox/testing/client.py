@@ -132,6 +132,21 @@ class SandboxClient:
         keyboard = data["reply_keyboard"]
         return dict(keyboard) if keyboard is not None else None
 
+    async def commands(
+        self, user: Json, *, bot_id: int | None = None, chat_id: int | None = None
+    ) -> list[Json]:
+        """The "/" menu `user` sees in the private chat with `bot_id`, or from that bot in
+        `chat_id`: the first list the bot set for the scopes and languages that apply."""
+        params: Json = {"user_id": user["id"]}
+        if bot_id is not None:
+            params["bot_id"] = bot_id
+        target = chat_id if chat_id is not None else user["id"]
+        data = self._check(
+            await self.http.get(f"/sandbox/api/chats/{target}/commands", params=params)
+        )
+        lists = data["commands"]
+        return list(lists[0]["commands"]) if lists else []
+
     async def download(self, file_id: str) -> bytes:
         response = await self.http.get(f"/sandbox/api/files/{file_id}")
         response.raise_for_status()

@@ -68,6 +68,12 @@ export const api = {
           limit,
         }),
     ),
+  // The "/" menu the user sees in a chat, from its bot (private) or each bot in it.
+  commands: (chat, userId) =>
+    get(
+      `/chats/${chat.type === "private" ? userId : chat.id}/commands` +
+        query({ bot_id: chat.type === "private" ? chat.bot_id : undefined, user_id: userId }),
+    ),
   events: (after, timeout = 0) => get(`/events${query({ after, timeout })}`),
   createUser: (fields) => post("/users", fields),
   send: (body) => post("/send", body),

@@ -3,10 +3,12 @@ import { api } from "./api.js";
 import * as actions from "./actions.js";
 import { attempt, toast } from "./dialogs.js";
 import { avatar, h } from "./dom.js";
+import { messageLinkOf } from "./entities.js";
 import { icon } from "./icons.js";
 import { forwardDialog } from "./forward.js";
 import { messageNode } from "./messages.js";
 import { openWebApp } from "./miniapp.js";
+import { expandForum } from "./sidebar.js";
 import {
   botById, chatTitle, convKey, emit, messagesOf, on, sortedMessages, store, topicOf,
 } from "./store.js";
@@ -32,6 +34,7 @@ function context() {
     onHashtag: (tag) => emit("composer", { focus: true, text: tag + " " }),
     onPress: (m, button, kind, el) => pressButton(m, button, kind, el),
     onJump: jumpTo,
+    onMessageLink: openMessageLink,
     onMenu: showMenu,
     onReply: actions.startReply,
   };
@@ -42,8 +45,11 @@ function pressButton(m, button, kind, el) {
     case "callback_data":
       return actions.press(m, button, el);
     case "url":
-    case "login_url":
-      return window.open(button.url ?? button.login_url.url, "_blank", "noopener");
+    case "login_url": {
+      const url = button.url ?? button.login_url.url;
+      const target = messageLinkOf(url);
+      return target ? openMessageLink(target) : window.open(url, "_blank", "noopener");
+    }
     case "web_app":
       return openWebApp({ url: button.web_app.url, botId: m.from?.id, title: button.text });
     case "copy_text":
@@ -57,10 +63,39 @@ function pressButton(m, button, kind, el) {
 
 function jumpTo(messageId) {
   const node = list().querySelector(`.msg[data-id="${messageId}"]`);
-  if (!node) return;
+  if (!node) return false;
   node.scrollIntoView({ block: "center", behavior: "smooth" });
-  node.classList.add("flash");
+  // The message stays marked as the one jumped to (until the next jump); the flash fades.
+  for (const old of list().querySelectorAll(".msg.jumped")) old.classList.remove("jumped");
+  node.classList.add("flash", "jumped");
   setTimeout(() => node.classList.remove("flash"), 1200);
+  return true;
+}
+
+/** The chat a message link names, among those this user may see: a group they are in by id
+ * (t.me/c/…), or one with that public username. */
+function linkedChat({ chatId, username }) {
+  const present = (c) =>
+    (c.members ?? []).some((m) => m.user.id === store.userId && !["left", "kicked"].includes(m.status));
+  if (chatId !== undefined) return store.chats.find((c) => c.id === chatId && present(c)) ?? null;
+  const name = username.toLowerCase();
+  return store.chats.find((c) => c.type !== "private" && c.username?.toLowerCase() === name) ?? null;
+}
+
+/** A t.me link to a message, clicked: open its chat (and topic) here, scroll to it, mark it. */
+export async function openMessageLink(target) {
+  const chat = linkedChat(target);
+  if (!chat) return toast("That chat isn't one this user can open", "warn");
+  const key = convKey(chat);
+  let threadId = chat.is_forum ? target.threadId : null;
+  if (chat.is_forum) expandForum(chat.id);
+  await openChat(chat, threadId);
+  const message = messagesOf(key).get(target.messageId);
+  if (chat.is_forum && message && topicOf(message) !== threadId) {
+    threadId = topicOf(message); // a link without its topic, or with another message's
+    await openChat(chat, threadId);
+  }
+  if (!jumpTo(target.messageId)) toast("That message was deleted, or never was", "warn");
 }
 
 function dayLabel(unix) {

@@ -1,6 +1,26 @@
 // The bot commands menu ("/" button and suggestions while typing a command).
+import { api } from "./api.js";
 import { h } from "./dom.js";
-import { botById, store } from "./store.js";
+import { botById, convKey, on, store } from "./store.js";
+
+// The menu the sandbox says the user sees in the open chat (Telegram's order of command scopes
+// and languages: a list set for this chat or this user's language wins over the default one).
+const menus = new Map(); // "userId|conversation key" -> [{bot_id, commands}]
+const menuKey = (chat) => `${store.userId}|${convKey(chat)}`;
+
+async function loadMenu() {
+  const chat = store.open?.chat;
+  if (!chat || store.userId === null) return;
+  const key = menuKey(chat);
+  try {
+    const found = await api.commands(chat, store.userId);
+    menus.set(key, found.commands);
+  } catch {
+    menus.delete(key); // the bot's default list, as before
+  }
+}
+on("opened", loadMenu);
+on("state", loadMenu); // setMyCommands and deleteMyCommands refresh the state
 
 /** A bot's commands, whatever shape the sandbox keeps them in (a list, or lists per scope). */
 function commandsOf(bot) {
@@ -22,6 +42,14 @@ function commandsOf(bot) {
 export function availableCommands() {
   const chat = store.open?.chat;
   if (!chat) return [];
+  const seen = menus.get(menuKey(chat));
+  if (seen) {
+    return seen.flatMap(({ bot_id: id, commands }) => {
+      const bot = botById(id);
+      const mention = chat.type !== "private" && bot?.username ? `@${bot.username}` : "";
+      return commands.map((c) => ({ ...c, send: `/${c.command}${mention}`, bot: chat.type === "private" ? undefined : bot }));
+    });
+  }
   if (chat.type === "private") {
     return commandsOf(botById(chat.bot_id)).map((c) => ({ ...c, send: `/${c.command}` }));
   }

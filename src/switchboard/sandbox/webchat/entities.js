@@ -12,13 +12,51 @@ export function safeHref(href) {
   }
 }
 
-function link(href, title) {
+/**
+ * The message a t.me link points to, or null: `t.me/c/<chat>/<topic?>/<message>` (a private
+ * group's, by its id without -100) or `t.me/<username>/<topic?>/<message>` (a public one's).
+ */
+export function messageLinkOf(href) {
+  let url;
+  try {
+    url = new URL(href);
+  } catch {
+    return null;
+  }
+  if (!["t.me", "telegram.me"].includes(url.hostname.replace(/^www\./, ""))) return null;
+  const parts = url.pathname.split("/").filter(Boolean);
+  const numbers = (xs) => xs.length > 0 && xs.every((x) => /^\d+$/.test(x));
+  const topicAndMessage = (xs) => ({
+    threadId: xs.length === 2 ? Number(xs[0]) : null,
+    messageId: Number(xs[xs.length - 1]),
+  });
+  if (parts[0] === "c" && [3, 4].includes(parts.length) && numbers(parts.slice(1))) {
+    return { chatId: Number(`-100${parts[1]}`), ...topicAndMessage(parts.slice(2)) };
+  }
+  if ([2, 3].includes(parts.length) && /^[A-Za-z]\w{3,}$/.test(parts[0]) && numbers(parts.slice(1))) {
+    return { username: parts[0], ...topicAndMessage(parts.slice(1)) };
+  }
+  return null;
+}
+
+/** A link; one to a message opens it here (`ctx.onMessageLink`), any other a new tab. */
+function link(href, title, ctx = {}) {
   const safe = safeHref(href);
   if (!safe) return document.createElement("span");
   const a = document.createElement("a");
   a.href = safe;
-  a.target = "_blank";
-  a.rel = "noopener noreferrer";
+  const target = ctx.onMessageLink ? messageLinkOf(safe) : null;
+  if (target) {
+    a.className = "message-link";
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      ctx.onMessageLink(target);
+    });
+  } else {
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+  }
   if (title) a.title = title;
   return a;
 }
@@ -61,9 +99,9 @@ function element(entity, text, ctx) {
       return span;
     }
     case "text_link":
-      return link(entity.url, entity.url);
+      return link(entity.url, entity.url, ctx);
     case "url":
-      return link(/^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `http://${text}`);
+      return link(/^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `http://${text}`, null, ctx);
     case "email":
       return link(`mailto:${text}`);
     case "phone_number":

@@ -119,13 +119,19 @@ async def note_transcribe(
     callback_data: NoteTranscribe,
     bot: Bot,
     session: AsyncSession,
+    platform: PlatformServices,
     _: Translate,
 ) -> None:
+    """ "Transcribe" under a filed voice note. With no speech-to-text set up there is nothing to
+    queue: the answer, in the chat where it was pressed, says how to set one up."""
     user_id = query.from_user.id
     try:
         note = await service.tapped_note(
             session, bot.id, user_id, callback_data.note, _chat_of(query)
         )
+        if platform.settings.notes_stt_provider == "none":
+            await query.answer(_("notes.transcribe.no_provider"), show_alert=True)
+            return
         await service.request_transcription(session, note.id, user_id)
     except NotesError as error:
         await _refuse(query, error, _)
@@ -234,7 +240,7 @@ async def legacy_choice(
     elif isinstance(tap, NoteCancel):
         await note_cancel(query, tap, bot, session, _)
     elif isinstance(tap, NoteTranscribe):
-        await note_transcribe(query, tap, bot, session, _)
+        await note_transcribe(query, tap, bot, session, platform, _)
     else:
         await _refuse(query, NotesError("notes.tap.foreign"), _)
 

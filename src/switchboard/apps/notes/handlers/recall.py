@@ -1,7 +1,8 @@
-"""/find, /recent and /tags: the user's filed notes, with links to their messages."""
+"""/find, /recent and /tags: the user's filed notes, each a short title linked to its message."""
 
 from __future__ import annotations
 
+import html
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -13,16 +14,19 @@ from switchboard.kernel import Translate, show_time
 
 from .. import service
 from ..models import Note
+from ..rendering import html_link, html_text
 from ..search import find_notes, message_link, recent_notes
 
 
-def _line(note: Note, zone: ZoneInfo) -> str:
-    title = note.title or (note.text[:60] if note.text else note.kind)
-    when = show_time(note.created_at, zone)  # in the user's zone, set in /settings
+def _line(note: Note, zone: ZoneInfo, _: Translate) -> str:
+    """One note: when (in the user's zone, set in /settings) and its title, linked to its
+    message in the forum."""
+    title = note.title or (note.text[:60] if note.text else "") or _("notes.untitled")
+    when = html.escape(show_time(note.created_at, zone))
     if note.filed_chat_id and note.filed_message_id:
         link = message_link(note.filed_chat_id, note.filed_message_id, note.filed_thread_id)
-        return f"• {when} {title} — {link}"
-    return f"• {when} {title}"
+        return f"• {when} {html_link(link, title)}"
+    return f"• {when} {html.escape(title)}"
 
 
 async def find_command(
@@ -41,9 +45,9 @@ async def find_command(
     if not notes:
         await message.answer(_("notes.find.none", query=query[:100]), parse_mode=None)
         return
-    lines = [_("notes.find.title", query=query[:100])]
-    lines += [_line(note, user_timezone) for note in notes]
-    await message.answer("\n".join(lines), parse_mode=None, disable_web_page_preview=True)
+    lines = [html_text(_, "notes.find.title", query=html.escape(query[:100], quote=False))]
+    lines += [_line(note, user_timezone, _) for note in notes]
+    await message.answer("\n".join(lines), parse_mode="HTML", disable_web_page_preview=True)
 
 
 async def recent_command(
@@ -55,11 +59,8 @@ async def recent_command(
     if not notes:
         await message.answer(_("notes.recent.none"), parse_mode=None)
         return
-    await message.answer(
-        "\n".join([_("notes.recent.title"), *(_line(n, user_timezone) for n in notes)]),
-        parse_mode=None,
-        disable_web_page_preview=True,
-    )
+    lines = [html_text(_, "notes.recent.title"), *(_line(n, user_timezone, _) for n in notes)]
+    await message.answer("\n".join(lines), parse_mode="HTML", disable_web_page_preview=True)
 
 
 async def tags_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:

@@ -32,14 +32,14 @@ async def topics_command(
     counts = await forum.filed_counts(session, group.id)
     lines = [_("notes.topics.title")] if topics else [_("notes.topics.none")]
     for topic in topics:
-        lines.append(
-            _(
-                "notes.topics.item",
-                name=topic.name,
-                count=counts.get(topic.id, 0),
-                description=topic.description or "—",
+        count = counts.get(topic.id, 0)
+        if topic.description.strip():
+            line = _(
+                "notes.topics.item", name=topic.name, count=count, description=topic.description
             )
-        )
+        else:  # no description: no dash standing in for one
+            line = _("notes.topics.item_bare", name=topic.name, count=count)
+        lines.append(line)
     await message.answer(
         "\n".join(lines), reply_markup=topic_editor(topics, _) if topics else None, parse_mode=None
     )
