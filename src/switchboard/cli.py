@@ -16,7 +16,11 @@ import typer
 
 from switchboard import event_loop
 from switchboard.jobs_cli import jobs_app
+from switchboard.platform.installed_apps import INSTALLED_APPS
 from switchboard.startup_errors import StartupError
+
+# Each app's name is its package's (`APP.name`); read from the list, not the apps, for speed.
+_APP_NAMES = ", ".join(module.rsplit(".", 1)[-1] for module in INSTALLED_APPS)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,14 +46,18 @@ def _root() -> None:
 
 @app.command()
 def sandbox(
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8081,
+    host: Annotated[str, typer.Option(metavar="HOST", help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="port to listen on")] = 8081,
     state: Annotated[
-        Path | None, typer.Option(help="keep the world in this file across restarts")
+        Path | None,
+        typer.Option(metavar="FILE", help="keep the world in this file across restarts"),
     ] = None,
-    flood: Annotated[str, typer.Option(help="flood limits: telegram, off or strict")] = "telegram",
+    flood: Annotated[
+        str, typer.Option(metavar="PROFILE", help="flood limits: telegram, off or strict")
+    ] = "telegram",
     bot: Annotated[
-        list[str] | None, typer.Option(help="register a bot token up front (repeatable)")
+        list[str] | None,
+        typer.Option(metavar="TOKEN", help="register a bot token up front (repeatable)"),
     ] = None,
 ) -> None:
     """Run the local Telegram Bot API emulator and its web chat."""
@@ -212,11 +220,18 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 @bots_app.command("add")
 def bots_add(
-    token: Annotated[str, typer.Argument(help="the token from @BotFather")],
-    apps: Annotated[str, typer.Option("--apps", help="comma-separated apps, or all")] = "all",
+    token: Annotated[str, typer.Argument(metavar="TOKEN", help="the token from @BotFather")],
+    apps: Annotated[
+        str,
+        typer.Option(
+            "--apps", metavar="APPS", help=f"comma-separated apps, or all (installed: {_APP_NAMES})"
+        ),
+    ] = "all",
     owner: Annotated[
         list[int] | None,
-        typer.Option("--owner", help="Telegram user id allowed /stats and /broadcast"),
+        typer.Option(
+            "--owner", metavar="USER_ID", help="Telegram user id allowed /stats and /broadcast"
+        ),
     ] = None,
 ) -> None:
     """Add a bot (or update its apps)."""
@@ -242,7 +257,9 @@ def bots_list() -> None:
 
 
 @bots_app.command("remove")
-def bots_remove(bot_id: Annotated[int, typer.Argument(help="the bot's id")]) -> None:
+def bots_remove(
+    bot_id: Annotated[int, typer.Argument(metavar="BOT_ID", help="the bot's id")],
+) -> None:
     """Remove a bot."""
     from switchboard.kernel.bots import remove_bot
 
@@ -252,8 +269,13 @@ def bots_remove(bot_id: Annotated[int, typer.Argument(help="the bot's id")]) -> 
 
 @bots_app.command("apps")
 def bots_apps(
-    bot_id: Annotated[int, typer.Argument(help="the bot's id")],
-    apps: Annotated[str, typer.Argument(help="comma-separated apps, or all")],
+    bot_id: Annotated[int, typer.Argument(metavar="BOT_ID", help="the bot's id")],
+    apps: Annotated[
+        str,
+        typer.Argument(
+            metavar="APPS", help=f"comma-separated apps, or all (installed: {_APP_NAMES})"
+        ),
+    ],
 ) -> None:
     """Set which apps a bot runs."""
     from switchboard.kernel.bots import set_apps
@@ -273,7 +295,10 @@ def bots_new_key() -> None:
 @bots_app.command("rotate-key")
 def bots_rotate_key(
     new_key: Annotated[
-        str, typer.Option("--new-key", help="the new TOKEN_KEY (`switchboard bots new-key`)")
+        str,
+        typer.Option(
+            "--new-key", metavar="KEY", help="the new TOKEN_KEY (`switchboard bots new-key`)"
+        ),
     ],
 ) -> None:
     """Re-encrypt every bot token under a new key (TOKEN_KEY holds the current one, if any)."""
@@ -343,7 +368,9 @@ def i18n_extract() -> None:
 
 @i18n_app.command("init")
 def i18n_init(
-    language: Annotated[str, typer.Argument(help="a language code with CLDR data: de, pt_BR, …")],
+    language: Annotated[
+        str, typer.Argument(metavar="LANGUAGE", help="a language code with CLDR data: de, pt_BR, …")
+    ],
 ) -> None:
     """Start a language: an empty catalogue with CLDR's plural forms in every package.
 

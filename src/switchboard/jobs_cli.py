@@ -74,11 +74,17 @@ def _row(job: Job) -> str:
     )
 
 
+_STATES = ", ".join(choice.value for choice in StateChoice)
+
+
 @jobs_app.command("list")
 def list_command(
-    state: Annotated[StateChoice | None, typer.Option(help="only jobs in this state")] = None,
-    kind: Annotated[str | None, typer.Option(help="only jobs of this kind")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 50,
+    state: Annotated[
+        StateChoice | None,
+        typer.Option(metavar="STATE", help=f"only jobs in this state: {_STATES}"),
+    ] = None,
+    kind: Annotated[str | None, typer.Option(metavar="KIND", help="only jobs of this kind")] = None,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="how many, newest first")] = 50,
 ) -> None:
     """List jobs, newest first (`--state dead` for dead letters)."""
     from switchboard.kernel.jobs.admin import list_jobs

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from switchboard.kernel.apps import App
+if TYPE_CHECKING:  # the list alone is read by the CLI's help, which must not load the kernel
+    from switchboard.kernel.apps import App
 
 # Each module has an `APP` (the app's `switchboard.kernel.App`).
 INSTALLED_APPS = (
