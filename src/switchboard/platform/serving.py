@@ -71,11 +71,15 @@ def _supervised(supervisor: PollingSupervisor) -> Service:
     return supervisor.stop, asyncio.create_task(supervisor.run())
 
 
-def _served(server: uvicorn.Server, sock: socket.socket) -> Service:
+def _served(server: uvicorn.Server, sock: socket.socket | None = None) -> Service:
+    """`server` serving on `sock` (bound beforehand, so a busy port was said first), or on
+    its configured host and port."""
+
     def ask_to_stop() -> None:
         server.should_exit = True  # uvicorn then waits for requests in flight
 
-    return ask_to_stop, asyncio.create_task(server.serve(sockets=[sock]))
+    sockets = [sock] if sock is not None else None
+    return ask_to_stop, asyncio.create_task(server.serve(sockets=sockets))
 
 
 def _web_server(platform: Platform, settings: Settings) -> uvicorn.Server:
