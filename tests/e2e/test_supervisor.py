@@ -31,13 +31,13 @@ class FlakyReloads(Platform):
         self.started = False
         self.all_failed = asyncio.Event()
 
-    async def reload_bots(self) -> None:
+    async def reload_bots(self, *, check_api: bool = False) -> None:
         if self.started and self.failures:
             error = self.failures.pop(0)
             if not self.failures:
                 self.all_failed.set()
             raise error
-        await super().reload_bots()
+        await super().reload_bots(check_api=check_api)
 
 
 def _failures() -> float:

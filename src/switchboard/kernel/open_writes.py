@@ -24,6 +24,7 @@ import structlog
 from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import Pool
 
 __all__ = [
@@ -119,14 +120,27 @@ def _task_done(task: asyncio.Task[Any]) -> None:
     _open.pop(task, None)
 
 
+def _forget_connection(conn: Connection) -> None:
+    # A listener must never raise: on a connection invalidated mid-statement (its task was
+    # cancelled) `conn.info` raises PendingRollbackError, which would replace the
+    # CancelledError being handled. Its pool record forgets it at check-in instead.
+    if conn.invalidated or conn.closed:
+        return
+    try:
+        info = conn.info
+    except SQLAlchemyError:
+        return
+    _forget(info)
+
+
 @event.listens_for(Engine, "commit")
 def _committed(conn: Connection) -> None:
-    _forget(conn.info)
+    _forget_connection(conn)
 
 
 @event.listens_for(Engine, "rollback")
 def _rolled_back(conn: Connection) -> None:
-    _forget(conn.info)
+    _forget_connection(conn)
 
 
 @event.listens_for(Pool, "checkin")

@@ -238,3 +238,30 @@ async def test_stopping_hands_unfinished_jobs_back_without_spending_an_attempt(
     await running
     job: Job = await load(session_factory, job_id)
     assert (job.state, job.attempts, job.locked_by) == (JobState.QUEUED, 0, None)
+
+
+async def test_stop_returns_when_a_helper_turns_its_cancellation_into_an_error(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A driver whose cleanup fails on a cancelled connection raises its own error instead of
+    CancelledError (SQLAlchemy's PendingRollbackError did, through a listener). The helpers'
+    `except Exception` logged it and looped on: `run` never returned."""
+    in_maintenance = asyncio.Event()
+
+    class CleanupFails(Worker):
+        async def maintain(self) -> None:
+            in_maintenance.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                raise RuntimeError("cleanup failed on the cancelled connection") from None
+
+    worker = CleanupFails(session_factory, JobRegistry())
+    running = asyncio.create_task(worker.run())
+    await asyncio.wait_for(in_maintenance.wait(), timeout=30)
+    worker.stop()
+    done, _ = await asyncio.wait([running], timeout=10)
+    if not done:  # the defect: cancel it, so it does not outlive the test
+        running.cancel()
+    assert done, "the worker did not stop"
+    await running

@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from switchboard.kernel.jobs.cancellation import raise_if_cancelling
 from switchboard.kernel.jobs.queue import WAKE_CHANNEL
 
 log = structlog.get_logger("switchboard.jobs")
@@ -28,6 +29,7 @@ async def listen_for_jobs(engine: AsyncEngine, wake: Callable[[], None]) -> None
         except asyncio.CancelledError:
             raise
         except Exception:
+            raise_if_cancelling()
             log.warning("job notifications unavailable; polling only for now", exc_info=True)
         await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 

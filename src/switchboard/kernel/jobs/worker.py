@@ -31,6 +31,7 @@ from switchboard.db.base import utcnow
 from switchboard.db.engine import READ_ONLY
 from switchboard.kernel.jobs import metrics
 from switchboard.kernel.jobs.backoff import Backoff
+from switchboard.kernel.jobs.cancellation import raise_if_cancelling
 from switchboard.kernel.jobs.claims import (
     ClaimedJob,
     Outcome,
@@ -312,6 +313,7 @@ class Worker:
                         session, self.worker_id, held, self.clock() + self.lease
                     )
             except Exception:
+                raise_if_cancelling()
                 log.exception("lease renewal failed", worker_id=self.worker_id)
                 continue
             for job in held:
@@ -328,6 +330,7 @@ class Worker:
             try:
                 await self.maintain()
             except Exception:
+                raise_if_cancelling()
                 log.exception("job maintenance failed", worker_id=self.worker_id)
             await asyncio.sleep(self.maintenance_interval.total_seconds())
 
