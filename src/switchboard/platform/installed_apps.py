@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the list alone is read by the CLI's help, which must not lo
 INSTALLED_APPS = (
     "switchboard.apps.core",
     "switchboard.apps.notes",
+    "switchboard.apps.calendar",
 )
 
 
