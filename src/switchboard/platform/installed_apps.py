@@ -15,6 +15,7 @@ INSTALLED_APPS = (
     "switchboard.apps.core",
     "switchboard.apps.notes",
     "switchboard.apps.calendar",
+    "switchboard.apps.repost",
 )
 
 

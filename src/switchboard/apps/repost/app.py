@@ -1,0 +1,27 @@
+"""The repost App: wiring for the kernel (commands, jobs, texts, privacy)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from aiogram import Router
+
+from switchboard.kernel import App
+
+from .privacy import delete_user_repost, export_user_repost
+
+
+def make_router() -> Router:
+    return Router(name="repost")
+
+
+APP = App(
+    name="repost",
+    title="repost.title",
+    make_router=make_router,
+    commands=(),
+    catalog=files("switchboard.apps.repost").joinpath("locales"),
+    migrations=files("switchboard.apps.repost").joinpath("migrations"),
+    export_user_data=export_user_repost,
+    delete_user_data=delete_user_repost,
+)
