@@ -16,6 +16,7 @@ INSTALLED_APPS = (
     "switchboard.apps.notes",
     "switchboard.apps.calendar",
     "switchboard.apps.repost",
+    "switchboard.apps.match",
 )
 
 
