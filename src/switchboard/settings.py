@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     # A best guess below it is shown as no guess (no ✅) and never filed without asking: with
     # six topics and nothing to go on, every topic scores about 15 %.
     notes_confidence_floor: Annotated[float, Field(ge=0, le=1)] = 0.35
+    # The match app's score: weights of closeness, shared interests and age preferences (the
+    # original bot's 0.3 / 0.5 / 0.2), the least score a card needs, and the rate limits.
+    match_weight_distance: Annotated[float, Field(ge=0, le=1)] = 0.3
+    match_weight_interests: Annotated[float, Field(ge=0, le=1)] = 0.5
+    match_weight_preferences: Annotated[float, Field(ge=0, le=1)] = 0.2
+    match_min_score: Annotated[float, Field(ge=0, le=1)] = 0.1
+    match_likes_per_hour: Annotated[int, Field(ge=1, le=10_000)] = 30
+    match_cards_per_day: Annotated[int, Field(ge=1, le=100_000)] = 200
+    match_reports_to_hide: Annotated[int, Field(ge=1, le=100)] = 3
 
     @field_validator("database_url")
     @classmethod
