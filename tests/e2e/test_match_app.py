@@ -238,3 +238,68 @@ async def test_a_forged_card_tap_and_a_minor_are_refused(
         await answer(tg, kid, "16", "adults only (18+)")
     kid_profile = await profile_of(database_url, kid["id"])
     assert kid_profile is not None and kid_profile.state == "draft"
+
+
+async def _make_due(database_url: str, kind: str) -> None:
+    """Move the queued `kind` jobs to now, as the clock would (a round is days away)."""
+    from sqlalchemy import update
+
+    from switchboard.db import utcnow
+    from switchboard.kernel.jobs.models import Job
+
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(
+                update(Job).where(Job.kind == kind, Job.state == "queued").values(run_at=utcnow())
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_round_in_a_group_of_seven_makes_a_three_and_asks_for_feedback(
+    sandbox: SandboxServer, database_url: str, world: SandboxClient
+) -> None:
+    tg = world
+    people = [await tg.create_user(f"Member{n}", language_code="en") for n in range(7)]
+    admin = people[0]
+    async with running(sandbox, database_url):
+        chat = await tg.create_group(admin, "Coffee club")
+        await tg.add_member(chat, admin, BOT_ID, status="administrator")
+        for person in people[1:]:
+            await tg.add_member(chat, admin, person["id"])
+        for person in people:  # each one starts the bot, so it may write to them
+            await tg.send_text(person, "/start", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=person["id"], contains="Hi")
+        await tg.send_text(people[1], "/rounds weekly Mon 10:00", chat_id=chat["id"])
+        await tg.expect_message(chat_id=chat["id"], contains="Only the group's admins")
+        await tg.send_text(admin, "/rounds weekly Mon 10:00", chat_id=chat["id"])
+        card = await tg.expect_message(chat_id=chat["id"], contains="Rounds are on")
+        for person in people:
+            query = await tap(tg, person, card, "Join rounds")
+            answer_event = await tg.expect_callback_answer(query)
+            assert "You're in" in answer_event["text"]
+        await _make_due(database_url, "match.round")
+        intros = {
+            person["id"]: await tg.expect_message(chat_id=person["id"], contains="Coffee club")
+            for person in people
+        }
+        threes = [m for m in intros.values() if "group of three" in m["text"]]
+        assert len(threes) == 1  # the odd one is told
+        for person, intro in zip(people, intros.values(), strict=True):
+            named = sum(1 for other in people if other["first_name"] in intro["text"])
+            assert named in (1, 2)
+            assert person["first_name"] + "," not in intro["text"]
+        await _make_due(database_url, "match.feedback")
+        for person in people:
+            ask = await tg.expect_message(chat_id=person["id"], contains="Did you meet?")
+            if person is admin:
+                await tap(tg, person, ask, "Yes, we met")
+                rate = await tg.expect_edit(chat_id=person["id"], message_id=ask["message_id"])
+                await tap(tg, person, rate, "★★★★★")
+            else:
+                await tap(tg, person, ask, "No")
+        await tg.send_text(admin, "/rounds", chat_id=chat["id"])
+        status = await tg.expect_message(chat_id=chat["id"], contains="Next round")
+        assert "Members: 7" in status["text"] and "Rounds so far: 1" in status["text"]
+        assert "groups: 3" in status["text"]

@@ -21,6 +21,7 @@ APP = App(
         AppCommand("pause", "match.cmd.pause"),
         AppCommand("resume", "match.cmd.resume"),
         AppCommand("delete", "match.cmd.delete"),
+        AppCommand("rounds", "match.cmd.rounds"),
         AppCommand("reports", "match.cmd.reports", owner_only=True),
     ),
     register_jobs=jobs.register,

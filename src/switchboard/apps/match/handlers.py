@@ -42,7 +42,7 @@ from switchboard.kernel import (
     enqueue,
 )
 
-from . import metrics
+from . import metrics, round_handlers
 from .geo import shown_distance_km
 from .interests import MAX_INTERESTS, STANDARD, parse_interests, shown
 from .models import (
@@ -68,8 +68,8 @@ from .profiles import (
 )
 from .scoring import Weights
 from .search import candidates
+from .upkeep import RESUME_JOB, ensure_sweep
 
-RESUME_JOB = "match.resume"
 GENDERS = ("woman", "man", "other")
 WANTS = {"women": ["woman"], "men": ["man"], "everyone": []}
 REPORT_REASONS = ("spam", "fake", "offensive", "underage", "other")
@@ -334,7 +334,7 @@ async def answer_location(
     except ValueError:
         await message.answer(_("match.bad.place"), parse_mode=None)
         return
-    await _finish(message, state, profile, _)
+    await _finish(message, state, session, profile, _)
 
 
 async def answer_city(
@@ -349,7 +349,7 @@ async def answer_city(
     profile = await profile_for_update(session, bot.id, message.from_user.id)
     if len(cities) == 1:
         place_profile(profile, cities[0].lat, cities[0].lon, cities[0].name)
-        await _finish(message, state, profile, _)
+        await _finish(message, state, session, profile, _)
         return
     rows = [
         [
@@ -367,13 +367,16 @@ async def answer_city(
     )
 
 
-async def _finish(message: Message, state: FSMContext, profile: MatchProfile, _: Translate) -> None:
+async def _finish(
+    message: Message, state: FSMContext, session: AsyncSession, profile: MatchProfile, _: Translate
+) -> None:
     await state.clear()
     first = profile.state == ProfileState.DRAFT.value
     profile.state = ProfileState.ACTIVE.value
     profile.last_active_at = utcnow()
     if first:
         metrics.PROFILES_MADE.inc()
+    await ensure_sweep(session, utcnow())
     await message.answer(
         _("match.profile.ready"), reply_markup=ReplyKeyboardRemove(), parse_mode=None
     )
@@ -426,7 +429,7 @@ async def picked(
         city = await asyncio.to_thread(city_by_id, int(value))
         if city is not None:
             place_profile(profile, city.lat, city.lon, city.name)
-            await _finish(message, state, profile, _)
+            await _finish(message, state, session, profile, _)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -973,4 +976,5 @@ def make_router() -> Router:
     router.message.register(resume_command, Command("resume"))
     router.message.register(delete_command, Command("delete"))
     router.message.register(reports_command, Command("reports"))
+    round_handlers.register(router)
     return GatedRouter(router, commands_or_in_state(*STEPS))
