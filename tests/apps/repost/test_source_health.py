@@ -105,7 +105,7 @@ async def test_failures_pause_once_and_a_working_probe_resumes(
         await worker.run()
         [told] = notices(sandbox)
         assert "Example blog" in told and "HTTP 404 Not Found" in told
-        assert f"/source {source.id}" in told and "5 polls" in told
+        assert f"/source {source.id}" in told and "5 failed polls" in told
         [mail] = smtp.received
         assert mail.recipients == ["olga@example.com"]
         assert mail.message["Subject"] == "Feed paused: Example blog"
