@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mail.standins import SmtpSink
+from mail.standins import MailjetStandIn, SmtpSink
 from switchboard.apps.core.keyboards import PrivacyAction
 from switchboard.apps.repost.models import (
     RepostAlertSettings,
@@ -147,6 +147,37 @@ async def test_a_failing_source_is_paused_told_once_resumed_and_forgotten_by_pri
                     assert count == 0, table.__name__
                 payloads = [json.dumps(j.payload) for j in await session.scalars(select(Job))]
             assert not any("olga@example.com" in p for p in payloads)
+
+
+async def test_with_mailjet_configured_the_alert_goes_through_its_api(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    with MailjetStandIn() as mailjet, SmtpSink() as smtp:
+        email = {
+            "mailjet_api_key": mailjet.api_key, "mailjet_api_secret": mailjet.api_secret,
+            "mailjet_base_url": mailjet.url, "email_from": "bots@example.org",
+            "smtp_host": "127.0.0.1", "smtp_port": smtp.port,  # MailJet wins when both are set
+        }  # fmt: skip
+        async with (
+            running(sandbox, database_url, **email),
+            sandbox.client(timeout=20) as tg,
+            _sessions(database_url) as sessions,
+        ):
+            olga = await tg.create_user("Olga", language_code="en")
+            await tg.send_text(olga, "/alerts email olga@example.com", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=olga["id"], contains="also go to olga@example.com")
+            source_id = await _source_with_history(sessions, olga["id"])
+            for _ in range(5):
+                await _poll(sessions, source_id, "HTTP 410 Gone")
+            await tg.expect_message(chat_id=olga["id"], contains="I paused")
+            await until(lambda: mailjet.calls, "the MailJet call")
+        [call] = mailjet.calls
+        [message] = call.body["Messages"]
+        assert message["To"] == [{"Email": "olga@example.com"}]
+        assert message["Subject"] == "Feed paused: Dev blog" and "HTTP 410" in message["TextPart"]
+        assert smtp.received == []
 
 
 class _sessions:

@@ -23,7 +23,7 @@ from switchboard.apps.repost.source_health import (
     on_poll_succeeded,
     pollable,
 )
-from switchboard.kernel import SmtpEmailSender, Translator
+from switchboard.kernel import SmtpEmailSender, Translator, UserRecord
 from switchboard.kernel.jobs import Job
 from switchboard.sandbox.testing import SandboxServer
 
@@ -211,3 +211,29 @@ async def test_the_owner_threshold_applies(session_factory: Sessions, clock: Fak
     assert (await reload(session_factory, source.id)).paused
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Job)) == 2
+
+
+async def test_the_notice_speaks_the_owner_language_and_a_closed_chat_is_skipped(
+    session_factory: Sessions, sandbox: SandboxServer, owner: Json, bot: Bot,
+    translator: Translator, clock: FakeClock,
+) -> None:  # fmt: skip
+    async with session_factory() as session, session.begin():
+        session.add(UserRecord(id=OWNER_ID, first_name="Olga", language="ru"))
+    source = await add_source(session_factory, title="Блог", failures_before_pause=2)
+    for _ in range(2):
+        await fail(session_factory, source.id, clock(), error="HTTP 503")
+    worker = NoticeWorker(session_factory, bot, translator, clock, None)
+    await worker.run()
+    [told] = notices(sandbox)
+    assert "«Блог» на паузу" in told and "HTTP 503" in told and "2 последних опроса" in told
+    # A source of someone who never opened a chat with the bot: the job ends, nothing retried.
+    async with session_factory() as session, session.begin():
+        stranger = RepostSource(
+            bot_id=BOT_ID, owner_id=OWNER_ID + 1, kind="feed", address="https://x.example/f",
+        )  # fmt: skip
+        session.add(stranger)
+    for _ in range(5):
+        await fail(session_factory, stranger.id, clock())
+    await worker.run()
+    states = [j.state for j in await jobs_of(session_factory, TELEGRAM_NOTICE_JOB)]
+    assert states == ["succeeded", "succeeded"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -103,8 +103,8 @@ async def send_telegram_notice(
         await bot.send_message(notice.source.owner_id, text, parse_mode=None)
     except TelegramRetryAfter as error:
         raise RetryLater(timedelta(seconds=error.retry_after), "Telegram's flood limit") from None
-    except TelegramForbiddenError:
-        # The owner blocked the bot (or never started it): no retry can reach them.
+    except (TelegramForbiddenError, TelegramBadRequest):
+        # The owner blocked the bot, or never started it (chat not found): no retry reaches them.
         health_metrics.ALERTS.labels(channel="telegram", outcome="skipped").inc()
         log.info("health notice not deliverable", source_id=notice.source.id)
     else:
