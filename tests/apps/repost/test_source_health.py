@@ -39,11 +39,11 @@ async def fail(sessions: Sessions, source_id: int, now: datetime, error: str = "
         await on_poll_failed(session, source, error, now)
 
 
-async def succeed(sessions: Sessions, source_id: int, now: datetime) -> None:
+async def succeed(sessions: Sessions, source_id: int, now: datetime, new_items: int = 0) -> None:
     async with sessions() as session, session.begin():
         source = await session.get(RepostSource, source_id)
         assert source is not None
-        await on_poll_succeeded(session, source, now)
+        await on_poll_succeeded(session, source, now=now, new_items=new_items)
 
 
 async def reload(sessions: Sessions, source_id: int) -> RepostSource:
@@ -126,9 +126,10 @@ async def test_failures_pause_once_and_a_working_probe_resumes(
         assert marked["telegram_at"] and marked["email_at"]
 
         later = clock.advance(PROBE_INTERVAL)
-        await succeed(session_factory, source.id, later)
+        await succeed(session_factory, source.id, later, new_items=2)
         resumed = await reload(session_factory, source.id)
         assert not resumed.paused and resumed.paused_reason is None
+        assert resumed.last_error is None and resumed.items_seen == 2
         assert resumed.consecutive_failures == 0 and aware(resumed.last_success_at) == later
         await succeed(session_factory, source.id, later)  # a second success says nothing
         await worker.run()

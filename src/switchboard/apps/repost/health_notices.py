@@ -200,7 +200,19 @@ def _text(translator: Translator, notice: Notice, channel: str) -> str:
         "address": source.address,
         "id": source.id,
         "count": source.consecutive_failures,
-        "error": str(health.get("error") or source.last_error or "?"),
+        "error": _described(translator, notice.locale, health.get("error") or source.last_error),
         "hours": int(PROBE_INTERVAL.total_seconds() // 3600),
     }
     return _(f"repost.health.{notice.event.value}.{channel}", **params)
+
+
+def _described(translator: Translator, locale: str | None, error: object) -> str:
+    """The stored error in words: a poller's code (`fetch.timed_out`, `fetch.http_error:404`)
+    through its `repost.error.*` text when the catalogue has one, else as it was stored."""
+    code = str(error or "?")
+    key, _sep, detail = code.partition(":")
+    msgid = f"repost.error.{key}"
+    if msgid not in translator.catalog("en"):
+        return code
+    text = translator.t(msgid, locale)
+    return f"{text} ({detail})" if detail else text

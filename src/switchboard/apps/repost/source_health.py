@@ -98,8 +98,12 @@ async def on_poll_failed(
         await _change(session, source, HealthEvent.PAUSED, now)
 
 
-async def on_poll_succeeded(session: AsyncSession, source: RepostSource, now: datetime) -> None:
-    """Record a working poll; a probe that works resumes a source paused for failing."""
+async def on_poll_succeeded(
+    session: AsyncSession, source: RepostSource, now: datetime, new_items: int = 0
+) -> None:
+    """Record a working poll (a 304 too) and the items it found new; a probe that works
+    resumes a source paused for failing."""
+    source.items_seen = (source.items_seen or 0) + new_items
     source.consecutive_failures = 0
     source.last_error = None
     source.last_success_at = now
