@@ -34,7 +34,16 @@ async def export_user_repost(session: AsyncSession, bot_id: int, user_id: int) -
     alerts = await session.get(RepostAlertSettings, (bot_id, user_id))
     return {
         "sources": [
-            {"id": s.id, "kind": s.kind, "address": s.address, "title": s.title} for s in sources
+            {
+                "id": s.id,
+                "kind": s.kind,
+                "address": s.address,
+                "title": s.title,
+                "paused": s.paused,
+                "paused_reason": s.paused_reason,
+                "last_error": s.last_error,
+            }
+            for s in sources
         ],
         "targets": [
             {"id": t.id, "chat_id": t.chat_id, "thread_id": t.thread_id, "title": t.title}
@@ -52,6 +61,11 @@ async def export_user_repost(session: AsyncSession, bot_id: int, user_id: int) -
             for r in routes
         ],
         "alert_email": alerts.email if alerts else None,
+        "alerts": (
+            {"email": alerts.email, "failures_before_pause": alerts.failures_before_pause}
+            if alerts
+            else None
+        ),
     }
 
 
