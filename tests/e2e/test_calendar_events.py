@@ -241,3 +241,41 @@ async def test_the_daily_plan_comes_at_its_time_and_plans_the_next_day(
 
     await tg.send_text(user, "/plan off", bot_id=bot_id)
     await tg.expect_message(chat_id=chat, contains="Daily plan is off")
+
+
+async def test_a_single_event_is_moved_with_the_picker(platform: RunningPlatform) -> None:
+    tg, user, bot_id = platform.tg, platform.user, platform.bot_id
+    chat = user["id"]
+    await tg.send_text(user, "/new haircut tomorrow 09:00", bot_id=bot_id)
+    echo = await tg.expect_message(chat_id=chat, contains="I understood")
+    await tg.press(user, echo, "cdr:save", bot_id=bot_id)
+    saved = await tg.expect_edit(chat_id=chat, message_id=echo["message_id"])
+    await tg.press(user, saved, _button(saved, "cea:", "Move"), bot_id=bot_id)
+    asked = await tg.expect_message(chat_id=chat, contains="When should “Haircut” be?")
+    day = datetime.now(UTC).strftime("%Y%m%d")
+    await tg.press(user, asked, _button(asked, f"cpk:d:{day}"), bot_id=bot_id)
+    hours = await tg.expect_edit(chat_id=chat, message_id=asked["message_id"])
+    await tg.press(user, hours, _button(hours, f"cpk:h:{day}22"), bot_id=bot_id)
+    minutes = await tg.expect_edit(chat_id=chat, message_id=asked["message_id"])
+    await tg.press(user, minutes, _button(minutes, f"cpk:t:{day}2215"), bot_id=bot_id)
+    moved = await tg.expect_message(chat_id=chat, contains="Moved: Haircut")
+    assert "22:15–23:15 (UTC)" in moved["text"]
+    (event,) = await _rows(platform, select(CalendarEvent))
+    assert event.start_local.strftime("%Y%m%d%H%M") == f"{day}2215"
+    # the picker's buttons answer nothing once the question is gone
+    query = await tg.press(user, saved, f"cpk:t:{day}2230", bot_id=bot_id, forged=True)
+    assert "no longer active" in (await tg.expect_callback_answer(query))["text"]
+
+
+async def test_russian_line_and_texts(platform: RunningPlatform) -> None:
+    tg, owner, bot_id = platform.tg, platform.owner, platform.bot_id
+    await tg.send_text(owner, "/new планёрка каждый вторник в 10 на 30 минут", bot_id=bot_id)
+    echo = await tg.expect_message(chat_id=owner["id"], contains="Я понял так")
+    assert "Планёрка — " in echo["text"] and "10:00–10:30" in echo["text"]
+    assert "Повтор: Каждую неделю (вт)" in echo["text"], echo["text"]
+    await tg.press(owner, echo, "cdr:save", bot_id=bot_id)
+    saved = await tg.expect_edit(chat_id=owner["id"], message_id=echo["message_id"])
+    assert saved["text"].startswith("Сохранено ✅")
+    await tg.send_text(owner, "/agenda 01.12..07.12", bot_id=bot_id)
+    agenda = await tg.expect_message(chat_id=owner["id"], contains="План (UTC)")
+    assert "вт, 1 дек" in agenda["text"].lower() or "вт 1 дек" in agenda["text"].lower()

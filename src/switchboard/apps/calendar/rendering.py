@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 
 from switchboard.kernel import Translate, local_time
 
@@ -18,7 +18,7 @@ __all__ = ["describe_rule", "draft_text", "when_text"]
 _DAY_NAMES = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
 
-def describe_rule(rule: str | None, _: Translate) -> str:
+def describe_rule(rule: str | None, _: Translate, locale: str = "en") -> str:
     """A repeat rule in words when it is one of the common ones, else as written."""
     if not rule:
         return _("calendar.repeat.none")
@@ -38,7 +38,12 @@ def describe_rule(rule: str | None, _: Translate) -> str:
         else _(f"calendar.repeat.every_{name[freq]}", count=interval)
     )
     if "BYDAY" in parts:
-        text += " (" + parts["BYDAY"] + ")"
+        names = get_day_names("abbreviated", locale=locale)
+        days = [
+            names[_DAY_NAMES[day[-2:]]] if day[-2:] in _DAY_NAMES else day
+            for day in parts["BYDAY"].split(",")
+        ]
+        text += " (" + ", ".join(days) + ")"
     if "BYMONTHDAY" in parts:
         text += " (" + parts["BYMONTHDAY"] + ")"
     return text
@@ -75,7 +80,7 @@ def draft_text(draft: Draft, zone: tzinfo, locale: str, _: Translate) -> str:
     if draft.location:
         lines.append(_("calendar.echo.where", place=draft.location))
     if draft.rrule:
-        lines.append(_("calendar.echo.repeat", rule=describe_rule(draft.rrule, _)))
+        lines.append(_("calendar.echo.repeat", rule=describe_rule(draft.rrule, _, locale)))
     if draft.reminders is None:
         lines.append(_("calendar.echo.reminders_default"))
     elif draft.reminders:

@@ -79,7 +79,7 @@ def card_text(event: CalendarEvent, key: str, zone: ZoneInfo, locale: str, _: Tr
     if event.location:
         lines.append(_("calendar.echo.where", place=event.location))
     if event.rrule:
-        lines.append(_("calendar.echo.repeat", rule=describe_rule(event.rrule, _)))
+        lines.append(_("calendar.echo.repeat", rule=describe_rule(event.rrule, _, locale)))
     if event.timezone and event.timezone != str(zone):
         lines.append(_("calendar.card.fixed_zone", zone=event.timezone))
     return "\n".join(lines)
