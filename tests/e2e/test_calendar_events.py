@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from switchboard.apps.calendar.daily_plan import PLAN_JOB
 from switchboard.apps.calendar.keyboards import EventAct
-from switchboard.apps.calendar.models import CalendarEvent, CalendarSettings
+from switchboard.apps.calendar.models import CalendarEvent, CalendarOccurrence, CalendarSettings
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.jobs.models import Job
 
@@ -279,3 +279,55 @@ async def test_russian_line_and_texts(platform: RunningPlatform) -> None:
     await tg.send_text(owner, "/agenda 01.12..07.12", bot_id=bot_id)
     agenda = await tg.expect_message(chat_id=owner["id"], contains="План (UTC)")
     assert "вт, 1 дек" in agenda["text"].lower() or "вт 1 дек" in agenda["text"].lower()
+
+
+async def test_a_zone_change_moves_all_day_events_but_not_fixed_ones(
+    platform: RunningPlatform,
+) -> None:
+    tg, user, bot_id = platform.tg, platform.user, platform.bot_id
+    chat = user["id"]
+    await _in_berlin(platform, user)
+    for line in ("/new meeting tomorrow 10:00", "/new mum's birthday tomorrow"):
+        await tg.send_text(user, line, bot_id=bot_id)
+        echo = await tg.expect_message(chat_id=chat, contains="I understood")
+        await tg.press(user, echo, "cdr:save", bot_id=bot_id)
+        await tg.expect_edit(chat_id=chat, message_id=echo["message_id"])
+    before = {o.event_id: o.starts_at for o in await _rows(platform, select(CalendarOccurrence))}
+
+    await tg.send_text(user, "/settings", bot_id=bot_id)
+    await tg.expect_message(chat_id=chat, contains="Europe/Berlin")
+    await tg.send_text(user, "Asia/Tokyo", bot_id=bot_id)
+    await tg.expect_message(chat_id=chat, contains="Asia/Tokyo")
+    await tg.send_text(user, "/week", bot_id=bot_id)
+    week = await tg.expect_message(chat_id=chat, contains="(Asia/Tokyo)")
+    assert "all day Mum's birthday · own" in week["text"]
+    assert "18:00–19:00 Meeting · own" in week["text"]  # 10:00 Berlin is 18:00 in Tokyo
+
+    after = {o.event_id: o.starts_at for o in await _rows(platform, select(CalendarOccurrence))}
+    meeting, birthday = sorted(before)
+    assert after[meeting] == before[meeting]  # fixed to Berlin: the same instant
+    shift = _aware(before[birthday]) - _aware(after[birthday])
+    assert shift == timedelta(hours=8)  # midnight in Tokyo is 8 hours before Berlin's (CET)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def test_edit_on_the_echo_corrects_what_was_understood(platform: RunningPlatform) -> None:
+    tg, user, bot_id = platform.tg, platform.user, platform.bot_id
+    chat = user["id"]
+    await _in_berlin(platform, user)
+    await tg.send_text(user, "/new dentist tomorrow 15:00", bot_id=bot_id)
+    echo = await tg.expect_message(chat_id=chat, contains="I understood")
+    await tg.press(user, echo, "cdr:edit", bot_id=bot_id)
+    await tg.expect_message(chat_id=chat, contains="corrected line")
+    await tg.send_text(user, "16:30 for 2h at Dr Weiss", bot_id=bot_id)
+    again = await tg.expect_message(chat_id=chat, contains="I understood")
+    day = _tomorrow()
+    assert f"Dentist — {day:%a} {day.day} {day:%b}, 16:30–18:30" in again["text"]  # same day
+    assert "Where: Dr Weiss" in again["text"]
+    await tg.press(user, again, "cdr:cancel", bot_id=bot_id)
+    cancelled = await tg.expect_edit(chat_id=chat, message_id=again["message_id"])
+    assert "nothing was saved" in cancelled["text"]
+    assert await _rows(platform, select(CalendarEvent)) == []

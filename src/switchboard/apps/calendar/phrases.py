@@ -47,6 +47,7 @@ class Parsed:
     location: str = ""
     confidence: float = 0.0
     missing: list[str] = field(default_factory=list)  # "title", "when"
+    dated: bool = False  # a date (or "in 2 hours") was named, not only a time of day
 
 
 def _day_index(word: str) -> int | None:
@@ -363,6 +364,7 @@ def parse_event(text: str, now: datetime) -> Parsed:
         except ValueError:
             day = None
     result.title = _title(rest)
+    result.dated = start is not None or day is not None
     if start is not None:
         result.confidence = 0.9
     elif at is not None:

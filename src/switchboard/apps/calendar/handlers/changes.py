@@ -300,7 +300,17 @@ async def move_answer(
     if parsed.start is None:
         await message.answer(_("calendar.new.when_unclear"), parse_mode=None)
         return
-    await _moved(message, message.from_user.id, bot.id, session, state, parsed.start,
+    start = parsed.start
+    if not parsed.dated:  # only a time: on the occurrence's own day
+        data = await state.get_data()
+        try:
+            event = await owned_event(session, bot.id, message.from_user.id, int(data["event"]))
+        except (CalendarError, KeyError, ValueError):
+            event = None
+        if event is not None:
+            day = occurrence_start(event, str(data.get("key", ""))).date()
+            start = datetime.combine(day, start.time())
+    await _moved(message, message.from_user.id, bot.id, session, state, start,
                  parsed.all_day, user_timezone, locale, _)  # fmt: skip
 
 

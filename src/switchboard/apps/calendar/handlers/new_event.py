@@ -35,7 +35,7 @@ from ..keyboards import (
     reminder_keyboard,
     repeat_keyboard,
 )
-from ..phrases import parse_duration, parse_event, parse_repeat
+from ..phrases import Parsed, parse_duration, parse_event, parse_repeat
 from ..picker import day_keyboard
 from ..recurrence import occurrence_key
 from ..rendering import draft_text
@@ -146,7 +146,10 @@ async def new_command(
 
 
 def _draft_of_line(line: str, zone: ZoneInfo) -> Draft:
-    parsed = parse_event(line, now_in(zone))
+    return _draft_of(parse_event(line, now_in(zone)))
+
+
+def _draft_of(parsed: Parsed) -> Draft:
     return Draft(
         title=parsed.title,
         start=parsed.start,
@@ -349,10 +352,15 @@ async def correction_answer(
     """ "Edit" on the echo: the corrected line replaces what it names."""
     assert message.from_user is not None
     old = await _draft(state)
-    draft = _draft_of_line((message.text or "")[:500], user_timezone)
+    parsed = parse_event((message.text or "")[:500], now_in(user_timezone))
+    draft = _draft_of(parsed)
     draft.title = draft.title or old.title
     if draft.start is None:
         draft.start, draft.end, draft.all_day = old.start, old.end, old.all_day
+    elif not parsed.dated and not parsed.rrule and old.start and draft.end:
+        length = draft.end - draft.start  # only a time: on the day understood before
+        draft.start = datetime.combine(old.start.date(), draft.start.time())
+        draft.end = draft.start + length
     draft.location = draft.location or old.location
     draft.rrule = draft.rrule or old.rrule
     draft.reminders = old.reminders
