@@ -279,6 +279,11 @@ async def test_russian_line_and_texts(platform: RunningPlatform) -> None:
     await tg.send_text(owner, "/agenda 01.12..07.12", bot_id=bot_id)
     agenda = await tg.expect_message(chat_id=owner["id"], contains="План (UTC)")
     assert "вт, 1 дек" in agenda["text"].lower() or "вт 1 дек" in agenda["text"].lower()
+    await tg.send_text(owner, "/help", bot_id=bot_id)
+    help_text = (await tg.expect_message(chat_id=owner["id"], contains="/today"))["text"]
+    for command in ("/new", "/events", "/week", "/agenda", "/plan"):
+        assert command in help_text
+    assert "план на сегодня" in help_text
 
 
 async def test_a_zone_change_moves_all_day_events_but_not_fixed_ones(
