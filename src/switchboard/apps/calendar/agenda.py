@@ -62,9 +62,21 @@ async def agenda_between(
 async def _stored(
     session: AsyncSession, bot_id: int, user_id: int, start: datetime, end: datetime
 ) -> list[AgendaItem]:
+    # columns, not entities: an agenda is read often and ORM identity bookkeeping costs more
+    # than the query
     rows = (
         await session.execute(
-            select(CalendarOccurrence, CalendarEvent, CalendarSource)
+            select(
+                CalendarOccurrence.starts_at,
+                CalendarOccurrence.ends_at,
+                CalendarEvent.title,
+                CalendarEvent.location,
+                CalendarEvent.all_day,
+                CalendarSource.kind,
+                CalendarSource.name,
+                CalendarEvent.id,
+                CalendarOccurrence.occurrence_key,
+            )
             .join(CalendarEvent, CalendarEvent.id == CalendarOccurrence.event_id)
             .join(CalendarSource, CalendarSource.id == CalendarEvent.source_id)
             .where(
@@ -78,18 +90,8 @@ async def _stored(
         )
     ).all()
     return [
-        AgendaItem(
-            _aware(found.starts_at),
-            _aware(found.ends_at),
-            event.title,
-            event.location,
-            event.all_day,
-            source.kind,
-            source.name,
-            event.id,
-            found.occurrence_key,
-        )
-        for found, event, source in rows
+        AgendaItem(_aware(row[0]), _aware(row[1]), *row[2:])
+        for row in rows
     ]
 
 
