@@ -89,10 +89,7 @@ async def _stored(
             .order_by(CalendarOccurrence.starts_at, CalendarOccurrence.id)
         )
     ).all()
-    return [
-        AgendaItem(_aware(row[0]), _aware(row[1]), *row[2:])
-        for row in rows
-    ]
+    return [AgendaItem(_aware(row[0]), _aware(row[1]), *row[2:]) for row in rows]
 
 
 def _aware(moment: datetime) -> datetime:
