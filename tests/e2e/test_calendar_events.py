@@ -336,3 +336,14 @@ async def test_edit_on_the_echo_corrects_what_was_understood(platform: RunningPl
     cancelled = await tg.expect_edit(chat_id=chat, message_id=again["message_id"])
     assert "nothing was saved" in cancelled["text"]
     assert await _rows(platform, select(CalendarEvent)) == []
+
+
+async def test_at_4_is_asked_not_guessed(platform: RunningPlatform) -> None:
+    tg, user, bot_id = platform.tg, platform.user, platform.bot_id
+    chat = user["id"]
+    await tg.send_text(user, "/new tea with Ann tomorrow at 4", bot_id=bot_id)
+    asked = await tg.expect_message(chat_id=chat, contains="morning or in the afternoon")
+    await tg.press(user, asked, _button(asked, "chd:", "16:00"), bot_id=bot_id)
+    echo = await tg.expect_message(chat_id=chat, contains="I understood")
+    day = datetime.now(UTC) + timedelta(days=1)
+    assert f"Tea with Ann — {day:%a} {day.day} {day:%b}, 16:00–17:00 (UTC)" in echo["text"]

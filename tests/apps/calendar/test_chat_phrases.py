@@ -193,3 +193,11 @@ def test_durations() -> None:
     assert parse_duration("45 min") is not None
     assert parse_duration("1,5 часа") == parse_duration("90 min")
     assert parse_duration("soon") is None
+
+
+def test_at_4_could_be_either_half_of_the_day_and_says_so() -> None:
+    parsed = parse_event("tea with Ann on friday at 4", NOW)
+    assert parsed.ambiguous_hour and parsed.confidence <= 0.5
+    assert (parsed.title, parsed.start) == ("Tea with Ann", datetime(2026, 12, 11, 4))
+    for clear in ("tea at 4pm", "tea at 16", "tea at 4:00", "зарядка в 4", "standup at 9"):
+        assert not parse_event(clear, NOW).ambiguous_hour, clear

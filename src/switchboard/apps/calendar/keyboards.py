@@ -30,6 +30,10 @@ class DraftAct(CallbackData, prefix="cdr"):
     a: str  # save | edit | cancel
 
 
+class HalfDayPick(CallbackData, prefix="chd"):
+    pm: bool  # the afternoon one of an ambiguous "at 4"
+
+
 class DurationPick(CallbackData, prefix="cdu"):
     m: int  # minutes
 
@@ -83,6 +87,18 @@ def echo_keyboard(_: Translate) -> InlineKeyboardMarkup:
                 _b(_("calendar.button.edit"), DraftAct(a="edit")),
                 _b(_("calendar.button.cancel"), DraftAct(a="cancel")),
             ]
+        ]
+    )
+
+
+def half_day_keyboard(hour: int, _: Translate, user_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _b(f"{hour:02d}:00", HalfDayPick(pm=False)),
+                _b(f"{hour + 12:02d}:00", HalfDayPick(pm=True)),
+            ],
+            [cancel_button(_, user_id)],
         ]
     )
 

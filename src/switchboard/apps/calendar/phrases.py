@@ -48,6 +48,8 @@ class Parsed:
     confidence: float = 0.0
     missing: list[str] = field(default_factory=list)  # "title", "when"
     dated: bool = False  # a date (or "in 2 hours") was named, not only a time of day
+    # "at 3" in English: 03:00 or 15:00? `start` says the morning one, the caller asks.
+    ambiguous_hour: bool = False
 
 
 def _day_index(word: str) -> int | None:
@@ -259,6 +261,9 @@ def _languages(text: str) -> list[str]:
     return ["ru", "en"] if re.search(r"[а-яё]", text, re.I) else ["en"]
 
 
+_AMBIGUOUS = " \x00"  # marks the rest of a line whose hour could be either half of the day
+
+
 def _take_time(text: str) -> tuple[time | None, str]:
     """The first time of day in `text` ("at 9:30", "15:00", "в 10", "3pm"), and the rest."""
     for found in _TIME.finditer(text):
@@ -267,6 +272,13 @@ def _take_time(text: str) -> tuple[time | None, str]:
         introduced = whole.startswith(("at", "в", "к"))
         if minute_text is None and not meridiem and not introduced:
             continue  # a bare number is not a time ("every 2 weeks" is taken already)
+        if (
+            minute_text is None
+            and not meridiem
+            and whole.startswith("at")
+            and 1 <= int(hour_text) <= 7
+        ):
+            return time(int(hour_text), 0), _cut(text, found.span()) + _AMBIGUOUS
         hour, minute = int(hour_text), int(minute_text or 0)
         if meridiem:
             if not 1 <= hour <= 12:
@@ -342,6 +354,9 @@ def parse_event(text: str, now: datetime) -> Parsed:
     at: time | None = None
     if start is None:
         at, rest = _take_time(rest)
+        if rest.endswith(_AMBIGUOUS):
+            rest = rest.removesuffix(_AMBIGUOUS)
+            result.ambiguous_hour = True
     if place := _PLACE.search(rest):
         result.location = place.group(1).strip(" ,.;")
         rest = rest[: place.start()].strip()
@@ -379,6 +394,8 @@ def parse_event(text: str, now: datetime) -> Parsed:
         first = day if day is not None else _rule_start_day(result.rrule or "", now)
         start = datetime.combine(first, time())
         result.confidence = 0.8 if day is not None else 0.5
+    if result.ambiguous_hour:
+        result.confidence = min(result.confidence, 0.5)
     if start is None:
         result.missing.append("when")
         result.confidence = 0.2

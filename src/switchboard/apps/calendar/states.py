@@ -16,6 +16,7 @@ class NewEvent(StatesGroup):
     repeat = State()
     confirm = State()  # the echo with Save / Edit / Cancel
     correct = State()  # "Edit" on the echo: a corrected line
+    half_day = State()  # "at 4": 04:00 or 16:00?
 
 
 class EventChange(StatesGroup):

@@ -25,12 +25,14 @@ from ..events import Draft, create_event
 from ..keyboards import (
     DraftAct,
     DurationPick,
+    HalfDayPick,
     ReminderPick,
     RepeatPick,
     SkipPlace,
     card_keyboard,
     duration_keyboard,
     echo_keyboard,
+    half_day_keyboard,
     place_keyboard,
     reminder_keyboard,
     repeat_keyboard,
@@ -141,8 +143,60 @@ async def new_command(
                        locale, _)  # fmt: skip
         return
     await state.update_data(flow="line")
-    draft = _draft_of_line(line[:500], user_timezone)
+    parsed = parse_event(line[:500], now_in(user_timezone))
+    draft = _draft_of(parsed)
+    if parsed.ambiguous_hour:
+        await _ask_half_day(message, state, draft, parsed, message.from_user.id, _)
+        return
     await ask_next(message, state, draft, None, message.from_user.id, user_timezone, locale, _)
+
+
+async def _ask_half_day(
+    message: Message,
+    state: FSMContext,
+    draft: Draft,
+    parsed: Parsed,
+    user_id: int,
+    _: Translate,
+) -> None:
+    """ "at 4" names no half of the day: ask rather than guess."""
+    assert draft.start is not None
+    await state.set_state(NewEvent.half_day)
+    await state.update_data(draft=draft.as_data(), dated=parsed.dated or bool(parsed.rrule))
+    await message.answer(
+        _("calendar.new.ask_half_day", title=draft.title or "…"),
+        reply_markup=half_day_keyboard(draft.start.hour, _, user_id),
+        parse_mode=None,
+    )
+
+
+async def half_day_picked(
+    query: CallbackQuery,
+    callback_data: HalfDayPick,
+    state: FSMContext,
+    user_timezone: ZoneInfo,
+    locale: str,
+    _: Translate,
+) -> None:
+    if await state.get_state() != NewEvent.half_day.state:
+        await query.answer(_("calendar.tap.stale"), show_alert=True)
+        return
+    draft = await _draft(state)
+    data = await state.get_data()
+    await query.answer()
+    if draft.start is None or draft.end is None or not isinstance(query.message, Message):
+        return
+    if callback_data.pm:
+        length = draft.end - draft.start
+        start = draft.start + timedelta(hours=12)
+        now = now_in(user_timezone)
+        if not data.get("dated"):  # a time alone: the next time it comes
+            start = datetime.combine(now.date(), start.time())
+            start = start if start > now else start + timedelta(days=1)
+        draft.start, draft.end = start, start + length
+    await query.message.edit_reply_markup(reply_markup=None)
+    await ask_next(query.message, state, draft, None, query.from_user.id, user_timezone,
+                   locale, _)  # fmt: skip
 
 
 def _draft_of_line(line: str, zone: ZoneInfo) -> Draft:
@@ -423,6 +477,7 @@ def make_router() -> Router:
     router.message.register(new_command, Command("new"))
     router.callback_query.register(draft_tapped, DraftAct.filter())
     router.callback_query.register(duration_picked, DurationPick.filter())
+    router.callback_query.register(half_day_picked, HalfDayPick.filter())
     router.callback_query.register(where_skipped, SkipPlace.filter())
     router.callback_query.register(reminder_picked, ReminderPick.filter())
     router.callback_query.register(repeat_picked, RepeatPick.filter())
