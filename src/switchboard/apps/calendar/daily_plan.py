@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from aiogram.exceptions import TelegramForbiddenError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel import (
@@ -125,7 +126,13 @@ async def run_plan(ctx: JobContext, payload: dict[str, Any], services: PlatformS
             return services.translate(key, locale, **params)
 
         text = _("calendar.plan.header") + "\n" + render_agenda(items, day, 1, zone, locale, _)
-    await services.bot(bot_id).send_message(user_id, text, parse_mode=None)
+    try:
+        await services.bot(bot_id).send_message(user_id, text, parse_mode=None)
+    except TelegramForbiddenError:  # the user blocked the bot: no more plans to nobody
+        async with ctx.session_factory() as session, session.begin():
+            settings = await session.get(CalendarSettings, (bot_id, user_id))
+            if settings is not None and settings.daily_plan_at == at:
+                settings.daily_plan_at = None
 
 
 def register(registry: JobRegistry, services: PlatformServices) -> None:
