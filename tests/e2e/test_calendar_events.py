@@ -347,4 +347,3 @@ async def test_at_4_is_asked_not_guessed(platform: RunningPlatform) -> None:
     echo = await tg.expect_message(chat_id=chat, contains="I understood")
     day = datetime.now(UTC) + timedelta(days=1)
     assert f"Tea with Ann — {day:%a} {day.day} {day:%b}, 16:00–17:00 (UTC)" in echo["text"]
-
