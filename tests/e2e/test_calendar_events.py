@@ -347,3 +347,21 @@ async def test_at_4_is_asked_not_guessed(platform: RunningPlatform) -> None:
     echo = await tg.expect_message(chat_id=chat, contains="I understood")
     day = datetime.now(UTC) + timedelta(days=1)
     assert f"Tea with Ann — {day:%a} {day.day} {day:%b}, 16:00–17:00 (UTC)" in echo["text"]
+
+
+async def test_plain_text_is_no_event_and_a_command_leaves_the_conversation(
+    platform: RunningPlatform,
+) -> None:
+    tg, user, bot_id = platform.tg, platform.user, platform.bot_id
+    chat = user["id"]
+    await tg.send_text(user, "dentist tomorrow 15:00", bot_id=bot_id)
+    reply = await tg.expect_message(chat_id=chat)  # the notes app's, not an echo
+    assert "I understood" not in reply["text"]
+    await tg.send_text(user, "/new", bot_id=bot_id)
+    await tg.expect_message(chat_id=chat, contains="Send its title")
+    await tg.send_text(user, "/today", bot_id=bot_id)
+    await tg.expect_message(chat_id=chat, contains="Today (UTC)")
+    await tg.send_text(user, "Team sync", bot_id=bot_id)  # no longer the title
+    after = await tg.expect_message(chat_id=chat)
+    assert "When is" not in after["text"]
+    assert await _rows(platform, select(CalendarEvent)) == []
