@@ -1,10 +1,12 @@
-"""Keeping published cards true: one debounced edit per card, whatever the number of taps.
+"""Keeping published cards true: at most one edit per card every `DEBOUNCE`, whatever the
+number of taps.
 
-Each change to a card's event (an answer, a capacity, an edit, a move, a cancellation)
-enqueues the card's refresh job `DEBOUNCE` ahead, under the unique key of the card: while
-that job waits, further changes join it, so a burst of fifty taps is one edit (a group takes
-twenty messages a minute). The job renders the card from the database after the commit of
-every change it joined; if a change landed while it was editing, it runs once more.
+Time is cut in windows of `DEBOUNCE`; a change to a card's event (an answer, a capacity, an
+edit, a move, a cancellation) enqueues the card's refresh job for the end of the window it
+falls in, under a unique key of (card, window): further changes in that window join the same
+job, so a burst of fifty taps is one or two edits (a group takes twenty messages a minute).
+The job starts after every change it joined, and renders the card from the database; if a
+change landed while it was editing (a commit at the window's very edge), it runs once more.
 
 The payload carries the card's chat, message and title, so a card whose event was deleted
 (its row gone with the event) is still edited to say the event is cancelled.
@@ -12,7 +14,7 @@ The payload carries the card's chat, message and title, so a card whose event wa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -60,6 +62,8 @@ async def schedule_refresh(session: AsyncSession, card: CalendarCard, title: str
     """Edit `card` in a few seconds (joined by any other change before then)."""
     if card.message_id is None:
         return
+    step = DEBOUNCE.total_seconds()
+    window = int(utcnow().timestamp() // step) + 1  # the end of the window this change is in
     await enqueue(
         session,
         CARD_JOB,
@@ -70,8 +74,8 @@ async def schedule_refresh(session: AsyncSession, card: CalendarCard, title: str
             "message_id": card.message_id,
             "title": title,
         },
-        run_at=utcnow() + DEBOUNCE,
-        unique_key=f"calendar:card:{card.id}",
+        run_at=datetime.fromtimestamp(window * step, UTC),
+        unique_key=f"calendar:card:{card.id}:{window}",
     )
 
 

@@ -65,7 +65,7 @@ class CalendarPick(CallbackData, prefix="cgc"):
 
 
 class LinkPick(CallbackData, prefix="cgl"):
-    """A chat link chosen: `f` to edit its format, `d` to detach it."""
+    """A chat link chosen: `d` to detach it."""
 
     act: str
     link: int
@@ -161,18 +161,24 @@ def link_picker(links: Sequence[tuple[CalendarChatLink, str]], act: str) -> Inli
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def format_keyboard(link_id: int, _: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("calendar.format.save"),
-                    callback_data=FormatTap(act="s", link=link_id).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=_("calendar.format.drop"),
-                    callback_data=FormatTap(act="x", link=link_id).pack(),
-                ),
-            ]
+def format_keyboard(
+    links: Sequence[tuple[CalendarChatLink, str]], _: Translate
+) -> InlineKeyboardMarkup:
+    """Save the previewed template for one of the links, or not at all."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_("calendar.format.save", chat=label)[:64],
+                callback_data=FormatTap(act="s", link=link.id).pack(),
+            )
+        ]
+        for link, label in links
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=_("calendar.format.drop"), callback_data=FormatTap(act="x", link=0).pack()
+            )
         ]
     )
+    return InlineKeyboardMarkup(inline_keyboard=rows)

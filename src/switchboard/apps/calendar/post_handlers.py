@@ -6,17 +6,18 @@ import re
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel import HasText, Translate, cancel_keyboard
+from switchboard.kernel import Translate
 
 from . import chat_posts
 from .chat_targets import ChatTarget, check_target, named_target, target_of_message
+from .group_cards import babel_locale
 from .group_events import GroupEventError
 from .group_jobs import schedule_posts
 from .group_keyboards import (
@@ -32,9 +33,9 @@ from .post_templates import DEFAULT_TEMPLATE, check_template
 
 __all__ = ["PostFlow", "make_router"]
 
-CAPTURES = {"captures": True}  # an answer to the bot's question is never skipped
 HOURS = re.compile(r"^(\d{1,3})\s*(h|ч)$", re.IGNORECASE)
 VARIABLES = "title, start, end, location, description, url, calendar"
+EXAMPLE = "/format 📅 {{ title }}: {{ start|datetime }}"
 
 
 class PostFlow(StatesGroup):
@@ -112,9 +113,48 @@ async def calendar_picked(
         )
 
 
-async def _links_or_say(
-    message: Message, session: AsyncSession, bot: Bot, act: str, _: Translate
+async def format_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    locale: str,
+    _: Translate,
 ) -> None:
+    """`/format` says how; `/format TEMPLATE` previews it and asks which chat it is for. The
+    template comes with the command, not as a message of its own: a free message in private
+    is what other apps (notes) take as theirs."""
+    if message.from_user is None:
+        return
+    links = await chat_posts.links_of(session, bot.id, message.from_user.id)
+    if not links:
+        await message.answer(_("calendar.attach.none"), parse_mode=None)
+        return
+    template = (command.args or "").strip()
+    if not template:
+        current = links[0][0].template or DEFAULT_TEMPLATE
+        await message.answer(
+            _("calendar.format.ask", variables=VARIABLES, current=current, example=EXAMPLE),
+            parse_mode=None,
+        )
+        return
+    try:
+        preview = check_template(template, babel_locale(locale))
+    except GroupEventError as error:
+        await message.answer(_(error.key, **error.params), parse_mode=None)
+        return
+    await state.set_state(PostFlow.template)
+    await state.update_data(template=template)
+    labelled = [(link, _label(link, source)) for link, source in links]
+    await message.answer(
+        _("calendar.format.preview", preview=preview),
+        reply_markup=format_keyboard(labelled, _),
+        parse_mode=None,
+    )
+
+
+async def detach_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
     if message.from_user is None:
         return
     links = await chat_posts.links_of(session, bot.id, message.from_user.id)
@@ -122,16 +162,9 @@ async def _links_or_say(
         await message.answer(_("calendar.attach.none"), parse_mode=None)
         return
     labelled = [(link, _label(link, source)) for link, source in links]
-    key = "calendar.format.pick" if act == "f" else "calendar.detach.pick"
-    await message.answer(_(key), reply_markup=link_picker(labelled, act), parse_mode=None)
-
-
-async def format_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
-    await _links_or_say(message, session, bot, "f", _)
-
-
-async def detach_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
-    await _links_or_say(message, session, bot, "d", _)
+    await message.answer(
+        _("calendar.detach.pick"), reply_markup=link_picker(labelled, "d"), parse_mode=None
+    )
 
 
 async def link_picked(
@@ -139,57 +172,18 @@ async def link_picked(
     callback_data: LinkPick,
     bot: Bot,
     session: AsyncSession,
-    state: FSMContext,
     _: Translate,
 ) -> None:
-    user_id = query.from_user.id
     try:
-        if callback_data.act == "d":
-            source = await chat_posts.detach(session, bot.id, user_id, callback_data.link)
-            text = _("calendar.detach.done", calendar=source.name)
-            markup = None
-        elif callback_data.act == "f":
-            link, _source = await chat_posts.owned_link(
-                session, bot.id, user_id, callback_data.link
-            )
-            await state.set_state(PostFlow.template)
-            await state.update_data(link_id=link.id)
-            text = _(
-                "calendar.format.ask",
-                variables=VARIABLES,
-                current=link.template or DEFAULT_TEMPLATE,
-            )
-            markup = cancel_keyboard(_, user_id)
-        else:
+        if callback_data.act != "d":
             raise GroupEventError("calendar.group.bad_button")
+        source = await chat_posts.detach(session, bot.id, query.from_user.id, callback_data.link)
     except GroupEventError as error:
         await query.answer(_(error.key, **error.params), show_alert=True)
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(text, reply_markup=markup, parse_mode=None)
-
-
-async def template_sent(
-    message: Message, bot: Bot, session: AsyncSession, state: FSMContext, _: Translate
-) -> None:
-    if message.from_user is None:
-        return
-    data = await state.get_data()
-    try:
-        link, _source = await chat_posts.owned_link(
-            session, bot.id, message.from_user.id, int(data.get("link_id") or 0)
-        )
-        preview = check_template(message.text or "", link.locale)
-    except GroupEventError as error:  # the question stays open for a better template
-        await message.answer(_(error.key, **error.params), parse_mode=None)
-        return
-    await state.update_data(template=message.text or "")
-    await message.answer(
-        _("calendar.format.preview", preview=preview),
-        reply_markup=format_keyboard(link.id, _),
-        parse_mode=None,
-    )
+        await query.message.answer(_("calendar.detach.done", calendar=source.name), parse_mode=None)
 
 
 async def format_tapped(
@@ -202,7 +196,7 @@ async def format_tapped(
 ) -> None:
     data = await state.get_data()
     pending = data.get("template")
-    if callback_data.act != "s" or pending is None or data.get("link_id") != callback_data.link:
+    if callback_data.act != "s" or pending is None:
         await state.clear()
         await query.answer(_("calendar.format.dropped"))
         return
@@ -227,7 +221,4 @@ def make_router() -> Router:
     router.callback_query.register(calendar_picked, CalendarPick.filter())
     router.callback_query.register(link_picked, LinkPick.filter())
     router.callback_query.register(format_tapped, FormatTap.filter())
-    router.message.register(
-        template_sent, StateFilter(PostFlow.template), HasText(), flags=CAPTURES
-    )
     return router
