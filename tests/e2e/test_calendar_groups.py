@@ -330,3 +330,27 @@ async def test_a_calendar_attached_to_a_channel_is_posted_ahead_once_and_follows
             assert (await session.scalar(select(CalendarSource.id))) is not None
     finally:
         await bot.session.close()
+
+
+async def test_attach_in_a_forum_topic_and_the_job_posts_there_on_its_own(
+    platform: RunningPlatform, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The real worker's minute job, not a direct call: /attach starts its ticking."""
+    tg, alice = platform.tg, platform.user
+    await tg.send_text(alice, "/start", bot_id=BOT_ID)
+    await tg.expect_message(chat_id=alice["id"])
+    soon = (utcnow() + timedelta(hours=2)).astimezone(ZoneInfo("Europe/Berlin"))
+    await make_event(db, alice["id"], "Release party", soon.replace(tzinfo=None))
+    forum = await tg.create_group(alice, "Team", forum=True)
+    await tg.add_member(forum, alice, BOT_ID)
+    thread = (await tg.create_topic(forum, alice, "Calendar"))["message_thread_id"]
+    await tg.send_text(alice, "/attach 6h", chat_id=forum["id"], thread_id=thread)
+    picker = await tg.expect_message(chat_id=alice["id"], contains="6 h before")
+    await tg.press(alice, picker, buttons(picker)[0]["callback_data"], bot_id=BOT_ID)
+    await tg.expect_message(chat_id=alice["id"], contains="Done: personal")
+    post = await tg.expect_message(
+        chat_id=forum["id"], contains="Release party", thread_id=thread, timeout=30
+    )
+    assert post["text"].startswith("📅 Release party")
+    async with db() as session:
+        assert len((await session.scalars(select(CalendarPost))).all()) == 1

@@ -168,12 +168,12 @@ def _digest(text: str) -> str:
 
 
 def _values(event: CalendarEvent, start: Any, end: Any, source: CalendarSource) -> dict[str, Any]:
-    return {
-        "title": event.title,
+    return {  # bounded: a post is at most one message, whatever an imported event holds
+        "title": event.title[:512],
         "start": start,
         "end": end,
-        "location": event.location,
-        "description": event.description,
+        "location": event.location[:512],
+        "description": event.description[:2000],
         "url": str((event.extra or {}).get("url") or ""),
         "calendar": source.name,
     }
@@ -183,7 +183,11 @@ def _text(link: CalendarChatLink, values: dict[str, Any]) -> str:
     try:
         return render_post(link.template, link.locale, values)
     except GroupEventError:  # saved templates were checked; a value may still break one
+        pass
+    try:
         return render_post(None, link.locale, values)
+    except GroupEventError:
+        return str(values["title"]) or "…"
 
 
 def _cancelled_start(event: CalendarEvent, key: str, zone: tzinfo) -> tuple[Any, Any]:
@@ -358,10 +362,14 @@ async def post_due(
     async with session_factory() as session:
         links = (await session.execute(select(CalendarChatLink.id, CalendarChatLink.bot_id))).all()
     for link_id, bot_id in links:
+        try:
+            bot = bot_of(bot_id)
+        except LookupError:  # that bot is not running here (stopped, or another process's)
+            log.info("calendar posts wait for their bot", bot_id=bot_id, link_id=link_id)
+            continue
         async with session_factory() as session, session.begin():
             link = await session.get(CalendarChatLink, link_id)
             plans = await _plans(session, link, now, translate) if link is not None else []
-        bot = bot_of(bot_id)
         for plan in plans:  # the intents are committed: now the calls
             message_id = await _deliver(bot, plan)
             async with session_factory() as session, session.begin():
