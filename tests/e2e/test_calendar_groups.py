@@ -9,6 +9,8 @@ a fake clock: the job's step is called with the time it would run at.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -238,7 +240,7 @@ async def test_publish_inside_a_forum_topic_posts_into_that_topic(
     await tg.send_text(alice, "/start", bot_id=BOT_ID)
     await tg.expect_message(chat_id=alice["id"])
     start = (utcnow() + timedelta(days=2)).replace(hour=9, minute=30, tzinfo=None)
-    await make_event(db, alice["id"], "Standup", start, zone="Asia/Kolkata")
+    event_id = await make_event(db, alice["id"], "Standup", start, zone="Asia/Kolkata")
     forum = await tg.create_group(alice, "Team", forum=True)
     await tg.add_member(forum, alice, BOT_ID)
     topic = await tg.create_topic(forum, alice, "Meetings")
@@ -247,6 +249,16 @@ async def test_publish_inside_a_forum_topic_posts_into_that_topic(
     assert card["message_thread_id"] == thread and "(Asia/Kolkata)" in card["text"]
     tapped = await tg.press(alice, card, button(card, "✅"))
     assert "Going" in (await tg.expect_callback_answer(tapped))["text"]
+    # The organiser deletes the event: its card (gone with it) still says so.
+    async with db() as session, session.begin():
+        event = await session.get(CalendarEvent, event_id)
+        assert event is not None
+        await cards_changed(session, event)
+        await session.delete(event)
+    shown = platform.sandbox.world.chats[forum["id"]].messages
+    await until(
+        lambda: shown[card["message_id"]]["text"] == "❌ Cancelled: Standup", "the deleted card"
+    )
 
 
 async def test_a_calendar_attached_to_a_channel_is_posted_ahead_once_and_follows_edits(
@@ -354,3 +366,58 @@ async def test_attach_in_a_forum_topic_and_the_job_posts_there_on_its_own(
     assert post["text"].startswith("📅 Release party")
     async with db() as session:
         assert len((await session.scalars(select(CalendarPost))).all()) == 1
+
+
+async def test_fifty_taps_on_a_card_are_a_few_edits_and_a_correct_waiting_list(
+    platform: RunningPlatform, db: async_sessionmaker[AsyncSession]
+) -> None:
+    sandbox, tg, alice = platform.sandbox, platform.tg, platform.user
+    await tg.send_text(alice, "/start", bot_id=BOT_ID)
+    await tg.expect_message(chat_id=alice["id"])
+    start = (utcnow() + timedelta(days=5)).replace(hour=18, minute=0, tzinfo=None)
+    event_id = await make_event(db, alice["id"], "Hackathon", start)
+    async with db() as session, session.begin():
+        event = await session.get(CalendarEvent, event_id)
+        assert event is not None
+        event.capacity = 20
+    group = await tg.create_group(alice, "Hackers")
+    people = [await tg.create_user(f"P{n:02d}") for n in range(50)]
+    for person in people:
+        await tg.add_member(group, alice, person["id"])
+    await tg.add_member(group, alice, BOT_ID)  # after the crowd: no fifty join notices
+    card = await publish_from(tg, alice, group["id"], "Hackathon")
+    edits: list[float] = []
+    stop = sandbox.watch(
+        lambda e: (
+            edits.append(time.monotonic())
+            if e["type"] == "edited" and e["message"]["message_id"] == card["message_id"]
+            else None
+        )
+    )
+    began = time.monotonic()
+    for person in people:
+        await tg.press(person, card, button(card, "✅"))
+    tapped = time.monotonic() - began
+    shown = sandbox.world.chats[group["id"]].messages
+    await until(
+        lambda: "Going 20/20 · ⏳ Waiting 30" in shown[card["message_id"]]["text"],
+        "the card after fifty taps", seconds=60,
+    )  # fmt: skip
+    settled = time.monotonic() - began
+    await asyncio.sleep(DEBOUNCE.total_seconds() + 0.5)  # no later edit may come
+    stop()
+    # One edit per debounce window while the taps are being handled (a window's job that
+    # ran late may meet the next one's), never one per tap.
+    windows = int(settled // DEBOUNCE.total_seconds()) + 3
+    print(f"50 taps in {tapped:.2f}s, card final after {settled:.2f}s, {len(edits)} edits")
+    assert 1 <= len(edits) <= windows < 50
+    async with db() as session:
+        rows = (
+            await session.scalars(
+                select(CalendarRsvp)
+                .where(CalendarRsvp.event_id == event_id)
+                .order_by(CalendarRsvp.answered_at)
+            )
+        ).all()
+    assert [r.answer for r in rows] == ["going"] * 20 + ["waiting"] * 30
+    assert [r.name for r in rows] == [p["first_name"] for p in people]  # first come, first in
