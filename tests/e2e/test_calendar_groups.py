@@ -421,3 +421,39 @@ async def test_fifty_taps_on_a_card_are_a_few_edits_and_a_correct_waiting_list(
         ).all()
     assert [r.answer for r in rows] == ["going"] * 20 + ["waiting"] * 30
     assert [r.name for r in rows] == [p["first_name"] for p in people]  # first come, first in
+
+
+async def test_publish_to_a_channel_named_in_private_and_subscribers_answer(
+    platform: RunningPlatform, db: async_sessionmaker[AsyncSession]
+) -> None:
+    sandbox, tg, alice = platform.sandbox, platform.tg, platform.user
+    await tg.send_text(alice, "/start", bot_id=BOT_ID)
+    await tg.expect_message(chat_id=alice["id"])
+    start = (utcnow() + timedelta(days=1)).replace(hour=12, minute=0, tzinfo=None)
+    await make_event(db, alice["id"], "Open day", start, zone="America/New_York")
+    channel = await tg.create_group(alice, "Announcements", kind="channel")
+    await tg.add_member(
+        channel, alice, BOT_ID, status="administrator", rights={"can_post_messages": True}
+    )
+    reader = await tg.create_user("Reader")
+    await tg.add_member(channel, alice, reader["id"])
+    await tg.send_text(reader, "/start", bot_id=BOT_ID)
+    await tg.expect_message(chat_id=reader["id"])
+    await make_event(db, reader["id"], "Spam", start)
+    await tg.send_text(reader, f"/publish {channel['id']}", bot_id=BOT_ID)
+    picker = await tg.expect_message(chat_id=reader["id"], contains="Which event")
+    refused = await tg.press(reader, picker, buttons(picker)[0]["callback_data"], bot_id=BOT_ID)
+    assert "admins, for a channel" in (await tg.expect_callback_answer(refused))["text"]
+    card = await publish_from_private(tg, alice, channel["id"], "Open day")
+    assert "(America/New_York)" in card["text"] and "sender_chat" in card
+    await tg.press(reader, card, button(card, "✅"))
+    shown = sandbox.world.chats[channel["id"]].messages
+    await until(lambda: "Going 1" in shown[card["message_id"]]["text"], "the reader's answer")
+
+
+async def publish_from_private(tg: SandboxClient, user: Json, chat_id: int, title: str) -> Json:
+    await tg.send_text(user, f"/publish {chat_id}", bot_id=BOT_ID)
+    picker = await tg.expect_message(chat_id=user["id"], contains="Which event")
+    data = next(b["callback_data"] for b in buttons(picker) if title in b["text"])
+    await tg.press(user, picker, data, bot_id=BOT_ID)
+    return await tg.expect_message(chat_id=chat_id, contains=title)

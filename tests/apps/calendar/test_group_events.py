@@ -100,6 +100,13 @@ async def test_a_forged_card_or_event_is_refused(
         for forged in ((card.id + 1, -100500, 77), (card.id, -100501, 77), (card.id, -100500, 78)):
             with pytest.raises(GroupEventError):
                 await group_events.card_for_tap(session, BOT, *forged)
+    async with session_factory() as session, session.begin():
+        fresh, _new = await group_events.publish(
+            session, BOT, ORGANISER, event.id, -100600, 3, "en"
+        )  # sent, its message id not recorded yet: a tap in its own chat counts
+        assert (await group_events.card_for_tap(session, BOT, fresh.id, -100600, 5)).id == fresh.id
+        with pytest.raises(GroupEventError):
+            await group_events.card_for_tap(session, BOT, fresh.id, -100500, 5)
 
 
 async def test_add_to_my_calendar_copies_the_event_once_into_the_attendees_calendar(

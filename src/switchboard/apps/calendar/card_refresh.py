@@ -58,9 +58,13 @@ async def render_card(
     return text, card_keyboard(card.id, _) if live else None
 
 
-async def schedule_refresh(session: AsyncSession, card: CalendarCard, title: str) -> None:
-    """Edit `card` in a few seconds (joined by any other change before then)."""
-    if card.message_id is None:
+async def schedule_refresh(
+    session: AsyncSession, card: CalendarCard, title: str, tapped: int | None = None
+) -> None:
+    """Edit `card` in a few seconds (joined by any other change before then); `tapped`: the
+    message a tap came from, for a card whose message id is not recorded yet."""
+    message_id = card.message_id or tapped
+    if message_id is None:
         return
     step = DEBOUNCE.total_seconds()
     window = int(utcnow().timestamp() // step) + 1  # the end of the window this change is in
@@ -71,7 +75,7 @@ async def schedule_refresh(session: AsyncSession, card: CalendarCard, title: str
             "card_id": card.id,
             "bot_id": card.bot_id,
             "chat_id": card.chat_id,
-            "message_id": card.message_id,
+            "message_id": message_id,
             "title": title,
         },
         run_at=datetime.fromtimestamp(window * step, UTC),

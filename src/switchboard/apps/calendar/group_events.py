@@ -168,13 +168,15 @@ async def card_for_tap(
     session: AsyncSession, bot_id: int, card_id: int, chat_id: int, message_id: int
 ) -> CalendarCard:
     """The card a button names, if that button is on that card's message: a forged or
-    replayed id (another card, another chat) is refused."""
+    replayed id (another card, another chat) is refused. A card whose message id is not
+    recorded yet (a tap right after it appeared, before the publisher's commit) is taken
+    in its own chat."""
     card = await session.get(CalendarCard, card_id)
     if (
         card is None
         or card.bot_id != bot_id
         or card.chat_id != chat_id
-        or card.message_id != message_id
+        or card.message_id not in (message_id, None)
     ):
         raise GroupEventError("calendar.group.bad_button")
     return card

@@ -269,7 +269,7 @@ async def rsvp_tapped(
         await query.answer(_(error.key, **error.params), show_alert=True)
         return
     if done.changed:
-        await schedule_refresh(session, card, event.title)
+        await schedule_refresh(session, card, event.title, message.message_id)
     await query.answer(_("calendar.rsvp.answered", answer=_(ANSWER_KEYS[done.answer])))
     await _tell_promoted(bot, session, platform, done.promoted, event.title)
 
