@@ -126,6 +126,10 @@ async def test_add_to_my_calendar_copies_the_event_once_into_the_attendees_calen
                 select(CalendarOccurrence).where(CalendarOccurrence.event_id == event.id)
             )
         ).all()
+    async with session_factory() as session:
+        assert await group_events.upcoming_events(session, BOT, 7, NOW) == []  # not theirs
+        (mine_to_publish,) = await group_events.upcoming_events(session, BOT, ORGANISER, NOW)
+        assert mine_to_publish[0].id == event.id
     # The same instant: 19:00 in Berlin, whatever zone the attendee lives in.
     assert [o.starts_at for o in mine] == [o.starts_at for o in theirs] != []
     assert local_time(mine[0].starts_at, UTC) == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)

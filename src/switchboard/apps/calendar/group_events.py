@@ -77,7 +77,9 @@ class Answered:
 async def upcoming_events(
     session: AsyncSession, bot_id: int, user_id: int, now: datetime
 ) -> list[tuple[CalendarEvent, datetime]]:
-    """The user's own events with an occurrence still ahead, soonest first (a series once)."""
+    """The user's own events with an occurrence still ahead, soonest first (a series once);
+    not the copies of others' events they added to their calendar (those are not theirs to
+    publish)."""
     rows = await session.execute(
         select(CalendarEvent, func.min(CalendarOccurrence.starts_at))
         .join(CalendarOccurrence, CalendarOccurrence.event_id == CalendarEvent.id)
@@ -94,7 +96,11 @@ async def upcoming_events(
         .order_by(func.min(CalendarOccurrence.starts_at))
         .limit(PICKER_SIZE)
     )
-    return [(event, starts) for event, starts in rows.all()]
+    return [
+        (event, starts)
+        for event, starts in rows.all()
+        if "group_event" not in (event.extra or {}) or event.extra["group_event"] == event.id
+    ]
 
 
 async def owned_event(
