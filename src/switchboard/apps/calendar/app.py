@@ -9,7 +9,9 @@ from aiogram import Router
 from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 
 # --- chat: events in chat, agenda, daily plan ---
-from . import daily_plan
+# --- groups: group events with RSVP, calendars posted to chats ---
+from . import daily_plan, group_handlers, post_handlers
+from .group_jobs import register_group_jobs
 from .handlers import make_chat_router
 from .privacy import delete_user_calendar, export_user_calendar
 
@@ -21,31 +23,34 @@ CHAT_COMMANDS = (
     AppCommand("agenda", "calendar.cmd.agenda"),
     AppCommand("plan", "calendar.cmd.plan"),
 )
-
-
-def register_chat_jobs(registry: JobRegistry, services: PlatformServices) -> None:
-    daily_plan.register(registry, services)
-
-
-# --- end chat ---
+GROUP_COMMANDS = (
+    AppCommand("publish", "calendar.cmd.publish"),
+    AppCommand("capacity", "calendar.cmd.capacity"),
+    AppCommand("attendees", "calendar.cmd.attendees"),
+    AppCommand("attach", "calendar.cmd.attach"),
+    AppCommand("format", "calendar.cmd.format"),
+    AppCommand("detach", "calendar.cmd.detach"),
+)
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
     router.include_router(make_chat_router())  # chat
+    router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
     return router
 
 
-def _register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
-    register_chat_jobs(registry, services)
+def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
+    daily_plan.register(registry, services)  # chat
+    register_group_jobs(registry, services)  # groups
 
 
 APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=(*CHAT_COMMANDS,),
-    register_jobs=_register_jobs,
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS),
+    register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),
     export_user_data=export_user_calendar,

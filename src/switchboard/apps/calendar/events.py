@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .card_refresh import cards_changed
 from .errors import CalendarError
 from .models import CalendarEvent
 from .occurrences import refresh_series
@@ -347,6 +348,7 @@ async def _refresh(
 ) -> None:
     await session.flush()
     await refresh_series(session, event.source_id, event.uid, zone, now)
+    await cards_changed(session, event)  # its published cards show the change
 
 
 async def move_event(
@@ -450,6 +452,7 @@ async def delete_event(
     series ends before it), or the whole series."""
     master = await master_of(session, event)
     if not is_recurring(master) or scope is Scope.ALL:
+        await cards_changed(session, master)  # before the rows (and the cards') go
         await session.execute(
             delete(CalendarEvent).where(
                 CalendarEvent.source_id == master.source_id, CalendarEvent.uid == master.uid
