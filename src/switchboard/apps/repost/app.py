@@ -8,6 +8,8 @@ from aiogram import Router
 
 from switchboard.kernel import App
 
+# --- delivery ---
+from .delivery_jobs import register_delivery_jobs
 from .privacy import delete_user_repost, export_user_repost
 
 
@@ -20,6 +22,7 @@ APP = App(
     title="repost.title",
     make_router=make_router,
     commands=(),
+    register_jobs=register_delivery_jobs,  # delivery: repost.route, repost.post
     catalog=files("switchboard.apps.repost").joinpath("locales"),
     migrations=files("switchboard.apps.repost").joinpath("migrations"),
     export_user_data=export_user_repost,
