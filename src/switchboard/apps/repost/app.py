@@ -6,22 +6,34 @@ from importlib.resources import files
 
 from aiogram import Router
 
-from switchboard.kernel import App
+from switchboard.kernel import App, AppCommand
 
 # --- delivery ---
+from .delivery_handlers import make_delivery_router
 from .delivery_jobs import register_delivery_jobs
 from .privacy import delete_user_repost, export_user_repost
 
 
 def make_router() -> Router:
-    return Router(name="repost")
+    router = Router(name="repost")
+    router.include_router(make_delivery_router())  # delivery: targets, routes, /log
+    return router
 
 
 APP = App(
     name="repost",
     title="repost.title",
     make_router=make_router,
-    commands=(),
+    commands=(
+        # delivery
+        AppCommand("targets", "repost.cmd.targets"),
+        AppCommand("target", "repost.cmd.target"),
+        AppCommand("source", "repost.cmd.source"),
+        AppCommand("filter", "repost.cmd.filter"),
+        AppCommand("template", "repost.cmd.template"),
+        AppCommand("test", "repost.cmd.test"),
+        AppCommand("log", "repost.cmd.log"),
+    ),
     register_jobs=register_delivery_jobs,  # delivery: repost.route, repost.post
     catalog=files("switchboard.apps.repost").joinpath("locales"),
     migrations=files("switchboard.apps.repost").joinpath("migrations"),
