@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from switchboard.apps.repost.delivery_handlers import RouteAct
 from switchboard.apps.repost.models import (
     RepostDelivery,
     RepostItem,
@@ -116,19 +117,22 @@ async def test_items_reach_a_channel_and_a_forum_topic(platform: RunningPlatform
                 source = RepostSource(bot_id=platform.bot_id, owner_id=OWNER_ID, kind="feed",
                                       address="https://feed.test/rss", title="Feed")  # fmt: skip
                 session.add(source)
-                into_channel = RepostTarget(bot_id=platform.bot_id, owner_id=OWNER_ID,
-                                            chat_id=channel["id"], kind="channel", title="News")  # fmt: skip
-                into_topic = RepostTarget(bot_id=platform.bot_id, owner_id=OWNER_ID, chat_id=forum["id"],
-                                          thread_id=thread_id, kind="supergroup", title="Forum")  # fmt: skip
+                mine = {"bot_id": platform.bot_id, "owner_id": OWNER_ID}
+                into_channel = RepostTarget(**mine, chat_id=channel["id"], kind="channel",
+                                            title="News")  # fmt: skip
+                into_topic = RepostTarget(**mine, chat_id=forum["id"], thread_id=thread_id,
+                                          kind="supergroup", title="Forum")  # fmt: skip
                 session.add_all([into_channel, into_topic])
                 await session.flush()
                 await add_route(session, source, into_channel)
                 await add_route(session, source, into_topic, locale="ru")
+                unreachable = [{"url": "http://198.51.100.7/x.jpg", "type": "image/jpeg"}]
+                twelve = [{"url": site.url(n), "type": "image/png"} for n in range(12)]
                 session.add_all([
                     _item(source.id, 1, summary="<p>" + "word " * 1500 + "</p>"),
-                    _item(source.id, 2, media=[{"url": "http://198.51.100.7/x.jpg", "type": "image/jpeg"}]),
-                    _item(source.id, 3, media=[{"url": site.url(n), "type": "image/png"} for n in range(12)]),
-                    _item(source.id, 4, url_key="site.test/1"),  # the first item again, another URL form
+                    _item(source.id, 2, media=unreachable),
+                    _item(source.id, 3, media=twelve),  # an album takes the first 10
+                    _item(source.id, 4, url_key="site.test/1"),  # item 1 under another URL form
                 ])  # fmt: skip
                 await enqueue(session, ROUTE_JOB, {"source_id": source.id})
                 source_id, channel_target = source.id, into_channel.id
@@ -174,5 +178,106 @@ async def test_items_reach_a_channel_and_a_forum_topic(platform: RunningPlatform
             )
         assert failed is not None and failed.state == "failed" and failed.detail
         assert paused is True
+    finally:
+        await engine.dispose()
+
+
+async def test_targets_rights_routes_and_the_log_by_command(platform: RunningPlatform) -> None:
+    tg, owner, user, bot_id = platform.tg, platform.owner, platform.user, platform.bot_id
+    await tg.send_text(owner, "/start", bot_id=bot_id)
+    await tg.expect_message(chat_id=OWNER_ID)
+    # A channel where the bot is a plain admin without the right to post: refused, with why.
+    channel = await tg.create_group(owner, "Daily", kind="channel")
+    await tg.add_member(
+        channel, owner, bot_id, status="administrator", rights={"can_post_messages": False}
+    )
+    await tg.send_text(owner, f"/target {channel['id']}", bot_id=bot_id)
+    refused = await tg.expect_message(chat_id=OWNER_ID, contains="«Daily»")
+    assert "публиковать сообщения" in refused["text"]  # Olga reads Russian
+    await tg.add_member(channel, owner, bot_id, status="administrator", rights=ADMIN_RIGHTS)
+    await tg.send_text(owner, f"/target {channel['id']}", bot_id=bot_id)
+    await tg.expect_message(chat_id=OWNER_ID, contains="добавлена")
+    # A forum topic, from inside it.
+    forum = await tg.create_group(owner, "Club", forum=True)
+    await tg.add_member(forum, owner, bot_id, status="administrator", rights=ADMIN_RIGHTS)
+    topic = await tg.create_topic(forum, owner, "News")
+    thread_id = int(topic["message_thread_id"])
+    await tg.send_text(owner, "/target@e2e_bot", chat_id=forum["id"], thread_id=thread_id)
+    await tg.expect_message(chat_id=forum["id"], contains="#2")
+    await tg.send_text(owner, "/targets", bot_id=bot_id)
+    listed = await tg.expect_message(chat_id=OWNER_ID, contains="#1 Daily")
+    assert "#2 Club — тема форума" in listed["text"]
+
+    engine = create_engine(platform.database_url)
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            source = RepostSource(bot_id=bot_id, owner_id=OWNER_ID, kind="feed",
+                                  address="https://feed.test/rss", title="Feed")  # fmt: skip
+            session.add(source)
+            await session.flush()
+            targets = {t.id: t for t in (await session.scalars(select(RepostTarget))).all()}
+            route = await add_route(session, source, targets[1])
+            session.add_all(
+                [_item(source.id, 1, title="Python news"), _item(source.id, 2, title="Rust news")]
+            )
+            source_id, route_id = source.id, route.id
+        # A filter re2 cannot run is refused; a good one saved; /test shows the verdicts.
+        await tg.send_text(owner, rf"/filter {route_id} include title regex (a)\1", bot_id=bot_id)
+        await tg.expect_message(chat_id=OWNER_ID, contains="Ничего не сохранено")
+        await tg.send_text(owner, f"/filter {route_id} include title keyword python", bot_id=bot_id)
+        await tg.expect_message(chat_id=OWNER_ID, contains="сохранён")
+        await tg.send_text(owner, f"/test {route_id}", bot_id=bot_id)
+        verdicts = await tg.expect_message(chat_id=OWNER_ID, contains="Python news")
+        assert "✅ Python news" in verdicts["text"] and "🚫 Rust news" in verdicts["text"]
+        # A hostile template is refused; a good one previewed, then saved by its button.
+        await tg.send_text(owner, f"/template {route_id} {{{{ ''.__class__ }}}}", bot_id=bot_id)
+        await tg.expect_message(chat_id=OWNER_ID, contains="__class__")
+        await tg.send_text(owner, f"/template {route_id} <i>{{{{ title }}}}</i>", bot_id=bot_id)
+        await tg.expect_message(chat_id=OWNER_ID, contains="Предпросмотр")
+        shown = await tg.expect_message(chat_id=OWNER_ID, text="Rust news")
+        await tg.press(
+            owner, shown, RouteAct(route=route_id, act="save_template").pack(), bot_id=bot_id
+        )
+        # /source shows the route with its buttons; Alice's forged tap changes nothing.
+        await tg.send_text(owner, f"/source {source_id}", bot_id=bot_id)
+        card = await tg.expect_message(chat_id=OWNER_ID, contains=f"#{route_id} → Daily")
+        async with sessions() as session, session.begin():  # Alice has a route of her own
+            hers = RepostSource(bot_id=bot_id, owner_id=user["id"], kind="feed",
+                                address="https://alice.test/rss", title="Hers")  # fmt: skip
+            her_chat = RepostTarget(bot_id=bot_id, owner_id=user["id"], chat_id=user["id"],
+                                    kind="private", title="Me")  # fmt: skip
+            session.add_all([hers, her_chat])
+            await session.flush()
+            await add_route(session, hers, her_chat)
+        await tg.send_text(user, f"/source {hers.id}", bot_id=bot_id)
+        alice_chat = await tg.expect_message(chat_id=user["id"], contains="→ Me")
+        query = await tg.press(user, alice_chat, RouteAct(route=route_id, act="pause").pack(),
+                               bot_id=bot_id, forged=True)  # fmt: skip
+        answer = await tg.expect_callback_answer(query)
+        assert answer.get("show_alert")
+        capped = await tg.press(
+            owner, card, RouteAct(route=route_id, act="cap").pack(), bot_id=bot_id
+        )
+        await tg.expect_callback_answer(capped)
+        async with sessions() as session:
+            stored = await session.get(RepostRoute, route_id)
+            assert stored is not None
+            assert stored.paused is False and stored.cap_per_hour == 1
+            assert stored.template == "<i>{{ title }}</i>"
+            assert (
+                stored.include == [{"field": "title", "kind": "regex", "value": "python"}]
+                or stored.include[0]["value"] == "python"
+            )
+        # Routing and posting, then the log: the post's link and the filtered item's reason.
+        async with sessions() as session, session.begin():
+            await enqueue(session, ROUTE_JOB, {"source_id": source_id})
+        posted = await tg.expect_message(chat_id=channel["id"], text="Python news")
+        await _wait_posted(sessions, 2)
+        await tg.send_text(owner, "/log Daily", bot_id=bot_id)
+        log = await tg.expect_message(chat_id=OWNER_ID, contains="Rust news")
+        assert "не прошло фильтр" in log["text"]
+        link = f"https://t.me/c/{str(channel['id']).removeprefix('-100')}/{posted['message_id']}"
+        assert any(e.get("url") == link for e in log.get("entities", []))
     finally:
         await engine.dispose()

@@ -8,7 +8,8 @@ import html
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -267,12 +268,24 @@ async def _add_target(
     )
 
 
-async def target_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+async def target_command(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+) -> None:
     if message.from_user is None:
         return
     chat = message.chat
     if chat.type == "private":
-        await message.answer(_("repost.target.how"), parse_mode=None)
+        named = (command.args or "").strip()
+        if not named:
+            await message.answer(_("repost.target.how"), parse_mode=None)
+            return
+        try:
+            found = await bot.get_chat(int(named) if named.lstrip("-").isdigit() else named)
+        except TelegramAPIError:
+            await message.answer(_("repost.target.unknown_chat", chat=named), parse_mode=None)
+            return
+        title = found.title or str(found.id)
+        await _add_target(message, bot, session, _, found.id, 0, found.type, title)
         return
     thread = message.message_thread_id if message.is_topic_message else 0
     title = chat.title or str(chat.id)
@@ -283,7 +296,8 @@ async def forwarded_channel_post(
     message: Message, bot: Bot, session: AsyncSession, _: Translate
 ) -> None:
     origin = message.forward_origin
-    assert isinstance(origin, MessageOriginChannel)
+    if not isinstance(origin, MessageOriginChannel):
+        return
     title = origin.chat.title or str(origin.chat.id)
     await _add_target(message, bot, session, _, origin.chat.id, 0, "channel", title)
 
@@ -321,7 +335,9 @@ async def log_command(
     await message.answer("\n".join(lines), parse_mode="HTML", disable_web_page_preview=True)
 
 
-class _ForwardedFromChannel:
+class _ForwardedFromChannel(Filter):
+    """A channel's post forwarded in private (when no other app took the message first)."""
+
     async def __call__(self, message: Message) -> bool:
         return message.chat.type == "private" and isinstance(
             message.forward_origin, MessageOriginChannel
