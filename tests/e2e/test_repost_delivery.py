@@ -10,8 +10,10 @@ import asyncio
 import io
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from PIL import Image
 from sqlalchemy import select
@@ -34,6 +36,8 @@ from switchboard.kernel import enqueue
 from switchboard.sandbox.testing import free_port
 
 from .conftest import OWNER_ID, RunningPlatform
+from .platform_forks import PlatformForks
+from .repost_crash import RepostCrashConfig, run_repost_crash
 
 ADMIN_RIGHTS = {"can_post_messages": True, "can_manage_topics": True, "can_delete_messages": True}
 
@@ -281,3 +285,24 @@ async def test_targets_rights_routes_and_the_log_by_command(platform: RunningPla
         assert any(e.get("url") == link for e in log.get("entities", []))
     finally:
         await engine.dispose()
+
+
+SMALL_CRASH = RepostCrashConfig(sources=5, targets=3, kills=4, items=20, gap=1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_sigkill_while_reposting_loses_nothing_and_doubles_at_most_one_per_kill(
+    database_url: str,
+    platform_forks: PlatformForks,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = await run_repost_crash(database_url, platform_forks, SMALL_CRASH, 1, tmp_path)
+    with capsys.disabled():
+        print(f"\n{report.summary()}")
+    assert len(report.kills) == SMALL_CRASH.kills
+    assert all(code == -9 for code in report.exit_codes[: SMALL_CRASH.kills])
+    failed = [what for what, met in report.targets if not met]
+    log = (tmp_path / "repost-crash-1.log").read_text(errors="replace")
+    assert not failed, "\n".join([*failed, *report.lost[:20], log[-3000:]])
