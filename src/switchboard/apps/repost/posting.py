@@ -230,16 +230,20 @@ class Poster:
         if not route.cap_per_hour:
             return None, now
         async with self.sessions() as session:
-            posts = await session.scalars(
-                select(RepostDelivery.posted_at).where(
+            rows = await session.execute(
+                select(RepostDelivery.posted_at, RepostDelivery.state).where(
                     RepostDelivery.route_id == route.id,
                     RepostDelivery.posted_at >= now - HOUR,
                     (RepostDelivery.state == DeliveryState.POSTED.value)
                     | (RepostDelivery.reason == SkipReason.DIGESTED.value),
                 )
             )
-            # A digest's deliveries share one posting time: one post.
-            moments = sorted({m for m in (_aware(p) for p in posts.all()) if m is not None})
+            posted: list[datetime] = []
+            digests: set[datetime] = set()  # a digest's deliveries share one time: one post
+            for moment, state in rows.all():
+                if (when := _aware(moment)) is not None:
+                    (posted.append if state == DeliveryState.POSTED.value else digests.add)(when)
+            moments = sorted([*posted, *digests])
         room = max(0, route.cap_per_hour - len(moments))
         if room or not moments:
             return room, now
