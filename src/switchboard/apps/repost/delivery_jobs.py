@@ -36,7 +36,10 @@ def register_delivery_jobs(registry: JobRegistry, services: PlatformServices) ->
         await route_source(ctx.session_factory, int(payload["source_id"]))
 
     async def post(ctx: JobContext, payload: dict[str, Any]) -> None:
-        await poster.post_target(int(payload["target_id"]))
+        if "bot_id" in payload:
+            await poster.sweep(int(payload["bot_id"]))
+        else:  # a capped target's window opened
+            await poster.post_target(int(payload["target_id"]))
 
     registry.register(ROUTE_JOB, route)
     registry.register(POST_JOB, post)

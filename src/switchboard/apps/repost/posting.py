@@ -13,6 +13,7 @@ or is gone pauses the target's routes and tells the owner.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,6 +181,36 @@ class Poster:
         self.bot = bot
         self.tell = tell
         self.clock = clock
+
+    async def sweep(self, bot_id: int, concurrency: int = 64) -> int:
+        """Post into every target of the bot with something queued, all at once (each target
+        in its own order), until a round posts nothing; how many went out."""
+        total = 0
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(target_id: int) -> int:
+            async with gate:
+                return await self.post_target(target_id)
+
+        while True:
+            async with self.sessions() as session:
+                target_ids = list(
+                    (
+                        await session.scalars(
+                            select(RepostDelivery.target_id)
+                            .join(RepostTarget, RepostTarget.id == RepostDelivery.target_id)
+                            .where(
+                                RepostTarget.bot_id == bot_id,
+                                RepostDelivery.state == DeliveryState.QUEUED.value,
+                            )
+                            .distinct()
+                        )
+                    ).all()
+                )
+            posted = sum(await asyncio.gather(*(one(t) for t in target_ids)))
+            total += posted
+            if not posted:
+                return total
 
     async def post_target(self, target_id: int) -> int:
         """Post what is queued for the target, oldest first; how many went out."""

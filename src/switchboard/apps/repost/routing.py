@@ -152,20 +152,18 @@ async def route_item(
     return queued
 
 
-async def queue_posting(session: AsyncSession, target_ids: Iterable[int]) -> None:
-    """Make sure a posting job will look at each target (in the caller's transaction)."""
-    for target_id in sorted(set(target_ids)):
-        job = await enqueue(
-            session, POST_JOB, {"target_id": target_id}, unique_key=f"{POST_JOB}:{target_id}"
+async def queue_posting(session: AsyncSession, bot_id: int) -> None:
+    """Make sure a posting sweep will look at the bot's targets (in the caller's transaction).
+
+    One sweep per bot posts into all its targets at once (a coroutine per target, so each
+    target's order holds): per-target jobs would leave most chats idle behind the workers'
+    few slots, while Telegram allows a post a second into each chat and 30 a second in all."""
+    key = f"{POST_JOB}:bot:{bot_id}"
+    job = await enqueue(session, POST_JOB, {"bot_id": bot_id}, unique_key=key)
+    if job is None and await is_job_running(session, key):
+        await enqueue(
+            session, POST_JOB, {"bot_id": bot_id}, unique_key=f"{key}:late", run_at=utcnow() + _LATE
         )
-        if job is None and await is_job_running(session, f"{POST_JOB}:{target_id}"):
-            await enqueue(
-                session,
-                POST_JOB,
-                {"target_id": target_id},
-                unique_key=f"{POST_JOB}:{target_id}:late",
-                run_at=utcnow() + _LATE,
-            )
 
 
 async def route_source(
@@ -203,5 +201,9 @@ async def route_source(
                 )
             targets = await route_item(session, item, routes)
             item.routed_at = now or utcnow()
-            await queue_posting(session, targets)
+            if targets:
+                bot_id = await session.scalar(
+                    select(RepostSource.bot_id).where(RepostSource.id == source_id)
+                )
+                await queue_posting(session, int(bot_id or 0))
             routed += 1
