@@ -34,6 +34,7 @@ from switchboard.kernel.jobs import (
     RetryLater,
     count_jobs_by_state,
     enqueue,
+    is_job_running,
 )
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.net import (
@@ -52,6 +53,7 @@ from switchboard.kernel.net import (
     parse_link,
     system_resolver,
 )
+from switchboard.kernel.pipeline.job_calls import JobCalls
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
@@ -79,6 +81,7 @@ __all__ = [
     "HasLocation",
     "HasText",
     "IsCommand",
+    "JobCalls",
     "JobContext",
     "JobRegistry",
     "JobState",
@@ -108,6 +111,7 @@ __all__ = [
     "forget_user",
     "forget_user_menu",
     "is_email_address",
+    "is_job_running",
     "local_time",
     "mark_chat_inactive",
     "normalised",
