@@ -3,7 +3,7 @@ same item still goes to another target), filters, baseline items, idempotent rer
 
 from __future__ import annotations
 
-from repost_rows import item, source, target
+from .repost_rows import item, source, target
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
