@@ -25,6 +25,7 @@ from switchboard.kernel.jobs import (
     RetryLater,
     count_jobs_by_state,
     enqueue,
+    upsert_schedule,
 )
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.net import (
@@ -99,6 +100,7 @@ __all__ = [
     "publish_user_menu",
     "show_time",
     "system_resolver",
+    "upsert_schedule",
     "user_timezone_of",
     "zone_named",
 ]
