@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -40,6 +40,7 @@ __all__ = [
     "ROUTE_JOB",
     "TICK_JOB",
     "PollResult",
+    "aware",
     "backoff_delay",
     "enqueue_due_polls",
     "ensure_tick",
@@ -69,6 +70,11 @@ class PollResult:
     outcome: str  # new | unchanged | not_modified | failed | skipped
     new_items: int = 0
     error: str | None = None
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored timestamp as aware UTC (SQLite hands `DateTime(timezone=True)` back naive)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def next_poll_at(
@@ -121,7 +127,7 @@ async def enqueue_due_polls(session: AsyncSession, now: datetime) -> int:
     ).all()
     queued = 0
     for source_id, due in rows:
-        run_at = max(due, now) if due is not None else now
+        run_at = max(aware(due), now) if due is not None else now
         job = await enqueue(
             session, POLL_JOB, {"source_id": source_id}, run_at=run_at,
             unique_key=f"{POLL_JOB}:{source_id}", max_attempts=2,
