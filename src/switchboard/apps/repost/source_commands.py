@@ -438,8 +438,10 @@ def make_sources_router() -> Router:
     router.message.register(unsub_command, Command("unsub"))
     router.message.register(sources_command, Command("sources"))
     router.message.register(source_command, Command("source"))
-    router.message.register(opml_command, Command("opml"))
+    # Before /opml: a file sent with the caption /opml is an import (the caption makes it a
+    # command, so an app that files every message, like notes, leaves it to us).
     router.message.register(opml_import, OpmlDocument())
+    router.message.register(opml_command, Command("opml"))
     router.message.register(forwarded_channel_post, ForwardedFromChannel())
     router.callback_query.register(pause_tapped, PauseSource.filter())
     router.callback_query.register(unsub_tapped, UnsubSource.filter())
