@@ -10,19 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from apps.repost.feed_samples import rss2
+from apps.repost.feed_site import FeedSite, feed_site
 from switchboard.apps.repost.models import RepostItem, RepostSource
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.jobs.models import Job
 from switchboard.kernel.token_vault import token_cipher
 from switchboard.platform.migrations import upgrade_all
-from switchboard.kernel.jobs.models import Job
 from switchboard.sandbox.testing import SandboxServer
 from switchboard.settings import load_settings
 
 from .conftest import BOT_ID, BOT_TOKEN, OWNER_ID, running
-
-from apps.repost.feed_samples import rss2
-from apps.repost.feed_site import FeedSite, feed_site
 
 pytestmark = pytest.mark.timeout(120)
 
