@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
@@ -33,7 +33,7 @@ from .feed_fetching import FeedFetcher, retry_after_of
 from .feed_parser import FeedEntry, FeedError, ParsedFeed, parse_feed
 from .identity import item_keys
 from .models import RepostItem, RepostSource, SourceKind
-from .source_health import on_poll_failed, on_poll_succeeded
+from .source_health import on_poll_failed, on_poll_succeeded, success_values
 
 __all__ = [
     "POLL_JOB",
@@ -144,15 +144,27 @@ async def poll_source(
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> PollResult:
-    """Poll one source: fetch (conditionally), parse, store what is new; health recorded."""
+    """Poll one source: fetch (conditionally), parse, store what is new; health recorded.
+
+    Most polls are 304s: those read three columns and write one UPDATE, no ORM object."""
     async with sessions() as session:
-        source = await session.get(RepostSource, source_id)
-        if source is None or source.paused or source.kind != SourceKind.FEED:
-            return PollResult(source_id, "skipped")
-        url = source.address
-        validators = Validators(source.etag, source.last_modified)
+        row = (
+            await session.execute(
+                select(
+                    RepostSource.address, RepostSource.etag, RepostSource.last_modified,
+                    RepostSource.interval_seconds,
+                ).where(
+                    RepostSource.id == source_id,
+                    RepostSource.paused.is_(False),
+                    RepostSource.kind == SourceKind.FEED.value,
+                )
+            )
+        ).first()  # fmt: skip
+    if row is None:
+        return PollResult(source_id, "skipped")
+    url, etag, last_modified, interval = row
     try:
-        resource = await fetcher.fetch(url, validators)
+        resource = await fetcher.fetch(url, Validators(etag, last_modified))
         feed = None
         if not resource.not_modified:
             feed = await asyncio.to_thread(
@@ -160,6 +172,20 @@ async def poll_source(
             )
     except (FetchError, FeedError) as error:
         return await _record_failure(sessions, source_id, error, now or utcnow(), rng)
+    if feed is None:
+        now = now or utcnow()
+        async with sessions() as session, session.begin():
+            await session.execute(
+                update(RepostSource)
+                .where(RepostSource.id == source_id)
+                .values(
+                    etag=resource.validators.etag,
+                    last_modified=resource.validators.last_modified,
+                    next_poll_at=next_poll_at(now, interval, rng),
+                    **success_values(now),
+                )
+            )
+        return PollResult(source_id, "not_modified")
     now = now or utcnow()
     async with sessions() as session, session.begin():
         source = await session.get(RepostSource, source_id)

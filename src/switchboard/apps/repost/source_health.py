@@ -8,12 +8,13 @@ the poll's writing transaction and never call out.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import RepostSource
 
-__all__ = ["on_poll_failed", "on_poll_succeeded"]
+__all__ = ["on_poll_failed", "on_poll_succeeded", "success_values"]
 
 MAX_ERROR = 500
 
@@ -25,6 +26,17 @@ async def on_poll_failed(
     source.consecutive_failures = (source.consecutive_failures or 0) + 1
     source.last_error = error[:MAX_ERROR]
     source.last_polled_at = now
+
+
+def success_values(now: datetime) -> dict[str, Any]:
+    """A 304's health update as column values (one UPDATE: most polls are 304s); the same
+    fields `on_poll_succeeded` sets, items unchanged."""
+    return {
+        "consecutive_failures": 0,
+        "last_error": None,
+        "last_polled_at": now,
+        "last_success_at": now,
+    }
 
 
 async def on_poll_succeeded(
