@@ -47,7 +47,11 @@ from switchboard.db import create_engine, session_factory, utcnow
 from switchboard.platform.migrations import upgrade_all
 from switchboard.sandbox.testing import free_port
 
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "markets", "rise", "and", "the", "city", "council", "debates", "new", "parks", "budget", "science", "weather", "sport", "culture"]
+WORDS = [
+    "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "markets",
+    "rise", "and", "the", "city", "council", "debates", "new", "parks", "budget", "science",
+    "weather", "sport", "culture",
+]  # fmt: skip
 
 
 def sample_feed(n: int, items: int, version: int = 0) -> bytes:
@@ -226,7 +230,7 @@ async def part_b(quick: bool) -> list[str]:
                             "extra": {"baselined": True},
                             "created_at": now,
                             "last_success_at": now,
-                        }  # fmt: skip
+                        }
                         for n in range(feeds)
                     ],
                 )
@@ -247,7 +251,7 @@ async def part_b(quick: bool) -> list[str]:
                             "fetched_at": now,
                             "baseline": True,
                             "routed_at": now,
-                        }  # fmt: skip
+                        }
                         for n in range(feeds)
                         for k in range(items)
                     ],
