@@ -159,3 +159,23 @@ async def test_channel_posts_become_items(sandbox: SandboxServer, database_url: 
         assert item.guid == f"tg:{channel['id']}:{post['message_id']}"
         assert item.url == f"https://t.me/cara_news/{post['message_id']}"
         assert "Fresh post" in item.summary and item.routed_at is None
+
+
+async def test_forwarding_a_post_from_a_channel_adds_it(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Dina", language_code="ru")
+        channel = await tg._post(
+            "groups", user_id=user["id"], title="Dina's channel", type="channel"
+        )
+        post = await tg.send_text(user, "A post to forward", chat_id=channel["id"])
+        await tg.add_member(
+            channel, user, BOT_ID, status="administrator", rights={"can_post_messages": True}
+        )
+        await tg.forward(user, post, bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Подписка на канал Dina's channel")
+        (source,) = await _rows(database_url, RepostSource)
+        assert source.kind == "channel" and source.address == str(channel["id"])

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,6 +57,7 @@ async def test_tick_queues_due_polls_and_a_poll_stores_new_items(
     assert queued.payload == {"source_id": source.id}
     assert queued.unique_key == f"{POLL_JOB}:{source.id}"
     site.feeds["news"] = rss2(3)
+    before = REGISTRY.get_sample_value("switchboard_repost_polls_total", {"outcome": "new"})
     await poll(_ctx(session_factory, POLL_JOB), dict(queued.payload))
     async with session_factory() as session:
         items = list(await session.scalars(select(RepostItem).order_by(RepostItem.id)))
@@ -63,5 +65,7 @@ async def test_tick_queues_due_polls_and_a_poll_stores_new_items(
         stored = await session.get(RepostSource, source.id)
     assert [i.guid for i in items if i.routed_at is None] == ["item-1", "item-2"]
     assert len(routes) == 2 and stored is not None and stored.items_seen == 3
+    after = REGISTRY.get_sample_value("switchboard_repost_polls_total", {"outcome": "new"})
+    assert (after or 0) == (before or 0) + 1
     with pytest.raises(PermanentFailure):
         await poll(_ctx(session_factory, POLL_JOB), {"source": "x"})

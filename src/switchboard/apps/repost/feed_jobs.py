@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from typing import Any
 
@@ -9,6 +10,7 @@ from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, PermanentFailure, PlatformServices
 
 from .feed_fetching import FeedFetcher
+from .feed_metrics import ITEMS_FETCHED, POLL_FAILURES, POLL_SECONDS, POLLS
 from .feed_polling import POLL_JOB, TICK_JOB, enqueue_due_polls, poll_source
 
 __all__ = ["feed_fetcher", "register_feed_jobs"]
@@ -32,7 +34,14 @@ def register_feed_jobs(registry: JobRegistry, services: PlatformServices) -> Non
             source_id = int(payload["source_id"])
         except (KeyError, TypeError, ValueError):
             raise PermanentFailure(f"bad payload {payload!r}") from None
-        await poll_source(ctx.session_factory, fetcher, source_id)
+        started = time.perf_counter()
+        result = await poll_source(ctx.session_factory, fetcher, source_id)
+        POLL_SECONDS.observe(time.perf_counter() - started)
+        POLLS.labels(outcome=result.outcome).inc()
+        if result.error:
+            POLL_FAILURES.labels(error=result.error.partition(":")[0]).inc()
+        if result.new_items:
+            ITEMS_FETCHED.labels(kind="feed").inc(result.new_items)
 
     registry.register(TICK_JOB, tick)
     registry.register(POLL_JOB, poll)

@@ -30,6 +30,7 @@ from switchboard.kernel import FetchError, PlatformServices, Translate
 
 from .channel_sources import ChannelPost, add_channel_source, store_channel_post
 from .feed_jobs import feed_fetcher
+from .feed_metrics import ITEMS_FETCHED
 from .feed_parser import FeedError
 from .feed_polling import error_code
 from .models import RepostSource, SourceKind
@@ -217,7 +218,9 @@ async def channel_post(message: Message, bot: Bot, session: AsyncSession) -> Non
         date=message.date,
         media=_media_of(message),
     )
-    await store_channel_post(session, bot.id, post, utcnow())
+    written = await store_channel_post(session, bot.id, post, utcnow())
+    if written:
+        ITEMS_FETCHED.labels(kind="channel").inc(written)
 
 
 def _media_of(message: Message) -> list[dict[str, Any]]:
