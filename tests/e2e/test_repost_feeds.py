@@ -101,6 +101,12 @@ async def test_sub_then_sources_unsub_and_opml(
         edited = await tg.expect_edit(chat_id=user["id"], message_id=details["message_id"])
         assert "paused" in edited["text"]
         assert (await _rows(database_url, RepostSource))[0].paused
+        resume = edited["reply_markup"]["inline_keyboard"][0][0]
+        await tg.press(user, edited, resume["callback_data"], bot_id=BOT_ID)
+        await tg.expect_edit(chat_id=user["id"], message_id=details["message_id"])
+        assert not (await _rows(database_url, RepostSource))[0].paused
+        polls = [j for j in await _rows(database_url, Job) if j.kind == "repost.poll"]
+        assert [j.payload for j in polls] == [{"source_id": source_id}]  # polled at once
 
         # Someone else's /source of it: not theirs.
         other = await tg.create_user("Eve", language_code="en")

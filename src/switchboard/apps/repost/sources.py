@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel import normalised, parse_link
+from switchboard.kernel import enqueue, normalised, parse_link
 
 from .feed_fetching import FeedFetcher
 from .feed_parser import parse_feed
-from .feed_polling import ensure_tick, next_poll_at, store_entries
+from .feed_polling import POLL_JOB, ensure_tick, next_poll_at, store_entries
 from .models import RepostItem, RepostRoute, RepostSource, RepostTarget, SourceKind
 from .source_health import on_poll_succeeded
 
@@ -208,6 +208,11 @@ async def set_paused(session: AsyncSession, source: RepostSource, paused: bool) 
     if not paused:
         source.consecutive_failures = 0
         source.next_poll_at = utcnow()
+        if source.kind == SourceKind.FEED:  # now, not at the next tick
+            await enqueue(
+                session, POLL_JOB, {"source_id": source.id},
+                unique_key=f"{POLL_JOB}:{source.id}", max_attempts=2,
+            )  # fmt: skip
 
 
 async def _item_count(session: AsyncSession, source_id: int) -> int:
