@@ -197,7 +197,7 @@ async def advance(fetcher: FeedFetcher, port: int) -> None:
 
 
 async def part_b(quick: bool) -> list[str]:
-    feeds, items = 1_000, 20 if quick else 30
+    feeds, items = 1_000, 10 if quick else 30
     process, port = start_site(feeds, items)
     fetcher = FeedFetcher.create(allow_private_addresses=True)
     try:
