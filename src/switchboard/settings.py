@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     notes_allow_private_links: bool = Field(
         default=False, description="let link previews fetch private addresses (tests only)"
     )
+    repost_allow_private_feeds: bool = Field(
+        default=False,
+        description="let the repost app fetch feeds at private addresses (tests only)",
+    )
     notes_confirm_timeout: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = 600
     notes_auto_file_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
     # A best guess below it is shown as no guess (no ✅) and never filed without asking: with

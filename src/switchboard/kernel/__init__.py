@@ -35,6 +35,7 @@ from switchboard.kernel.jobs import (
     count_jobs_by_state,
     enqueue,
     is_job_running,
+    upsert_schedule,
 )
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.net import (
@@ -119,6 +120,7 @@ __all__ = [
     "publish_user_menu",
     "show_time",
     "system_resolver",
+    "upsert_schedule",
     "user_timezone_of",
     "zone_named",
 ]

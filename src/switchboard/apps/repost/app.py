@@ -15,17 +15,23 @@ from .alerts_command import make_alerts_router
 # --- delivery ---
 from .delivery_handlers import make_delivery_router
 from .delivery_jobs import register_delivery_jobs
+
+# --- feeds ---
+from .feed_jobs import register_feed_jobs
 from .privacy import delete_user_repost, export_user_repost
+from .source_commands import make_sources_router
 
 
 def make_router() -> Router:
     router = Router(name="repost")
+    router.include_router(make_sources_router())  # feeds: /sub, /sources, /source, OPML
     router.include_router(make_alerts_router())  # alerts
     router.include_router(make_delivery_router())  # delivery: targets, routes, /log
     return router
 
 
 def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
+    register_feed_jobs(registry, services)  # feeds: repost.tick, repost.poll
     health_notices.register(registry, health_notices.NoticeRuntime.from_services(services))
     register_delivery_jobs(registry, services)  # delivery: repost.route, repost.post
 
@@ -35,15 +41,18 @@ APP = App(
     title="repost.title",
     make_router=make_router,
     commands=(
-        AppCommand("alerts", "repost.cmd.alerts"),
-        # delivery
+        AppCommand("sub", "repost.cmd.sub"),
+        AppCommand("unsub", "repost.cmd.unsub"),
+        AppCommand("sources", "repost.cmd.sources"),
+        AppCommand("source", "repost.cmd.source"),
         AppCommand("targets", "repost.cmd.targets"),
         AppCommand("target", "repost.cmd.target"),
-        AppCommand("source", "repost.cmd.source"),
         AppCommand("filter", "repost.cmd.filter"),
         AppCommand("template", "repost.cmd.template"),
         AppCommand("test", "repost.cmd.test"),
         AppCommand("log", "repost.cmd.log"),
+        AppCommand("opml", "repost.cmd.opml"),
+        AppCommand("alerts", "repost.cmd.alerts"),
     ),
     register_jobs=register_jobs,
     catalog=files("switchboard.apps.repost").joinpath("locales"),

@@ -90,16 +90,15 @@ def _route_buttons(owned: OwnedRoute, _: Translate) -> list[list[InlineKeyboardB
     ]
 
 
-async def source_command(
-    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+async def route_settings(
+    message: Message, bot: Bot, session: AsyncSession, source_id: int, _: Translate
 ) -> None:
-    argument = (command.args or "").strip().lstrip("#")
-    if message.from_user is None or not argument.isdigit():
-        await message.answer(_("repost.source.usage"), parse_mode=None)
+    """The routes of source `source_id` with their settings and buttons: the second half of
+    `/source ID` (the feeds part's handler shows the source, then this)."""
+    if message.from_user is None:
         return
-    source, routes = await routes_of_source(session, bot.id, message.from_user.id, int(argument))
+    source, routes = await routes_of_source(session, bot.id, message.from_user.id, source_id)
     if source is None:
-        await message.answer(_("repost.source.unknown", id=argument), parse_mode=None)
         return
     lines = [_text(_, "repost.source.title", title=source.title or source.address)]
     if not routes:
@@ -348,7 +347,6 @@ def make_delivery_router() -> Router:
     router = Router(name="repost.delivery")
     router.message.register(targets_command, Command("targets"))
     router.message.register(target_command, Command("target"))
-    router.message.register(source_command, Command("source"))
     router.message.register(filter_command, Command("filter"))
     router.message.register(template_command, Command("template"))
     router.message.register(test_command, Command("test"))

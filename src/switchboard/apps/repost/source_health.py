@@ -60,6 +60,18 @@ def pollable(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def success_values(now: datetime) -> dict[str, Any]:
+    """A 304's health update as column values, for a running source (one UPDATE: most polls
+    are 304s); the fields `on_poll_succeeded` sets, items unchanged. A probe of a paused
+    source goes through `on_poll_succeeded`, which resumes it."""
+    return {
+        "consecutive_failures": 0,
+        "last_error": None,
+        "last_polled_at": now,
+        "last_success_at": now,
+    }
+
+
 def health_of(source: RepostSource) -> dict[str, Any]:
     """The last pause or resume: {"number", "event", "at", "error", "telegram_at",
     "email_at"} (the notices' sent times, None until sent); {} for a source never paused."""

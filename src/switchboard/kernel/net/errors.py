@@ -31,9 +31,15 @@ class FetchError(Exception):
     """A URL cannot be fetched, for `reason`; `detail` says more, for logs."""
 
     def __init__(
-        self, reason: FetchFailureReason, detail: str = "", *, http_status: int | None = None
+        self,
+        reason: FetchFailureReason,
+        detail: str = "",
+        *,
+        http_status: int | None = None,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason
         self.detail = detail
         self.http_status = http_status
+        self.retry_after = retry_after  # the answer's Retry-After header, as sent (429, 503)

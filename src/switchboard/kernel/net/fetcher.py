@@ -170,6 +170,7 @@ class GuardedFetcher:
                         FetchFailureReason.HTTP_ERROR,
                         f"status {response.status}",
                         http_status=response.status,
+                        retry_after=headers.get("retry-after"),
                     )
                 return await self._resource(url, headers, response, request)
         raise FetchError(

@@ -1,0 +1,467 @@
+"""The source commands: /sub, /unsub, /sources, /source, /opml and OPML import; channel posts.
+
+Thin: each reads the update, calls `sources` / `channel_sources` / `opml`, answers. /sub of a
+feed fetches it before anything is written (`add_feed_source`), so the update's transaction
+never holds a write across the fetch. Every button names a source id: its handler checks the
+source is the tapping user's with this bot (`owned_source`) before doing anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginChannel,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.db import utcnow
+from switchboard.kernel import FetchError, PlatformServices, Translate
+
+from .channel_sources import ChannelPost, add_channel_source, store_channel_post
+from .delivery_handlers import route_settings
+from .feed_jobs import feed_fetcher
+from .feed_metrics import ITEMS_FETCHED
+from .feed_parser import FeedError
+from .feed_polling import error_code
+from .models import RepostSource, SourceKind
+from .opml import MAX_OPML_BYTES, OpmlError, OpmlFeed, export_opml, read_opml
+from .routing import add_route
+from .sources import (
+    SourceExists,
+    TooManySources,
+    add_feed_source,
+    add_unfetched_source,
+    default_route,
+    existing_source,
+    feed_address,
+    owned_source,
+    remove_source,
+    set_paused,
+    sources_of,
+)
+from .targets import resolve_target
+
+__all__ = ["describe_error", "make_sources_router"]
+
+ADMIN_STATUSES = frozenset({"administrator", "creator"})
+OPML_SPREAD_SECONDS = 5.0  # between imported feeds' first polls
+
+
+class UnsubSource(CallbackData, prefix="rpu"):
+    source: int
+
+
+class PauseSource(CallbackData, prefix="rpp"):
+    source: int
+    paused: bool
+
+
+def describe_error(code: str | None, _: Translate) -> str:
+    """A stored `last_error` code (`feed_polling.error_code`) as a sentence for the owner."""
+    if not code:
+        return ""
+    key, _sep, detail = code.partition(":")
+    text = _(f"repost.error.{key}")
+    if text == f"repost.error.{key}":
+        text = _("repost.error.other")
+    return f"{text} ({detail})" if detail else text
+
+
+def _when(moment: datetime | None, _: Translate) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else _("repost.never")
+
+
+def _name(source: RepostSource) -> str:
+    return source.title or source.address
+
+
+# /sub ---------------------------------------------------------------------------------------
+
+
+async def sub_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    platform: PlatformServices,
+    _: Translate,
+) -> None:
+    if message.from_user is None:
+        return
+    words = (command.args or "").split()
+    if not words:
+        await message.answer(_("repost.sub.usage"), parse_mode=None)
+        return
+    address = words[0]
+    target = None
+    if len(words) > 1:  # `/sub URL target`: a target of /targets, by id or title
+        target = await resolve_target(session, bot.id, message.from_user.id, " ".join(words[1:]))
+        if target is None:
+            await message.answer(
+                _("repost.log.unknown_target", name=" ".join(words[1:])[:100]), parse_mode=None
+            )
+            return
+    if address.startswith("@") or address.lower().startswith(("https://t.me/", "t.me/")):
+        handle = "@" + address.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
+        await _sub_channel(message, bot, session, handle, _)
+        return
+    fetcher = feed_fetcher(platform.settings.repost_allow_private_feeds)
+    try:
+        source = await add_feed_source(session, fetcher, bot.id, message.from_user.id, address)
+    except (FetchError, FeedError) as error:
+        await message.answer(
+            _("repost.sub.failed", url=address[:200], reason=describe_error(error_code(error), _)),
+            parse_mode=None,
+        )
+        return
+    except SourceExists as exists:
+        await message.answer(
+            _("repost.sub.exists", title=_name(exists.source), id=exists.source.id),
+            parse_mode=None,
+        )
+        return
+    except TooManySources:
+        await message.answer(_("repost.sub.too_many"), parse_mode=None)
+        return
+    if target is None:
+        await default_route(session, source)
+    else:
+        await add_route(session, source, target)
+    await message.answer(
+        _("repost.sub.done", title=_name(source), id=source.id, items=source.items_seen),
+        parse_mode=None,
+    )
+
+
+async def _sub_channel(
+    message: Message, bot: Bot, session: AsyncSession, handle: str, _: Translate
+) -> None:
+    assert message.from_user is not None
+    try:
+        chat = await bot.get_chat(handle)
+    except TelegramAPIError:
+        await message.answer(_("repost.channel.not_found", channel=handle), parse_mode=None)
+        return
+    await _add_channel(message, bot, session, chat.id, chat.type, chat.title, chat.username, _)
+
+
+async def _add_channel(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    chat_id: int,
+    chat_type: str,
+    title: str | None,
+    username: str | None,
+    _: Translate,
+) -> None:
+    assert message.from_user is not None
+    name = title or (f"@{username}" if username else str(chat_id))
+    if chat_type != "channel":
+        await message.answer(_("repost.channel.not_channel", channel=name), parse_mode=None)
+        return
+    try:
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramAPIError:
+        member = None
+    if member is None or member.status not in ADMIN_STATUSES:
+        await message.answer(_("repost.channel.not_admin", channel=name), parse_mode=None)
+        return
+    try:
+        source = await add_channel_source(
+            session, bot.id, message.from_user.id, chat_id, title or "", username
+        )
+    except SourceExists as exists:
+        await message.answer(
+            _("repost.sub.exists", title=_name(exists.source), id=exists.source.id),
+            parse_mode=None,
+        )
+        return
+    except TooManySources:
+        await message.answer(_("repost.sub.too_many"), parse_mode=None)
+        return
+    await default_route(session, source)
+    await message.answer(
+        _("repost.channel.done", title=_name(source), id=source.id), parse_mode=None
+    )
+
+
+class ForwardedFromChannel(Filter):
+    """A post forwarded into the private chat from a channel this bot administers; other
+    forwards are left to other apps (the notes app files them)."""
+
+    async def __call__(self, message: Message, bot: Bot) -> bool | dict[str, Any]:
+        origin = message.forward_origin
+        if message.chat.type != "private" or not isinstance(origin, MessageOriginChannel):
+            return False
+        try:
+            member = await bot.get_chat_member(origin.chat.id, bot.id)
+        except TelegramAPIError:
+            return False
+        return {"origin_chat": origin.chat} if member.status in ADMIN_STATUSES else False
+
+
+async def forwarded_channel_post(
+    message: Message, bot: Bot, session: AsyncSession, origin_chat: Any, _: Translate
+) -> None:
+    if message.from_user is None:
+        return
+    await _add_channel(
+        message, bot, session, origin_chat.id, origin_chat.type, origin_chat.title,
+        origin_chat.username, _,
+    )  # fmt: skip
+
+
+async def channel_post(message: Message, bot: Bot, session: AsyncSession) -> None:
+    post = ChannelPost(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        username=message.chat.username,
+        text_html=message.html_text if (message.text or message.caption) else "",
+        date=message.date,
+        media=_media_of(message),
+    )
+    written = await store_channel_post(session, bot.id, post, utcnow())
+    if written:
+        ITEMS_FETCHED.labels(kind="channel").inc(written)
+
+
+def _media_of(message: Message) -> list[dict[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    if message.photo:
+        found.append(("photo", message.photo[-1]))
+    for kind in ("video", "animation", "audio", "voice", "document"):
+        item = getattr(message, kind, None)
+        if item is not None:
+            found.append((kind, item))
+    return [
+        {"type": kind, "file_id": item.file_id, "file_unique_id": item.file_unique_id,
+         "chat_id": message.chat.id, "message_id": message.message_id}
+        for kind, item in found
+    ]  # fmt: skip
+
+
+# /sources, /source, /unsub --------------------------------------------------------------------
+
+
+def _health_lines(source: RepostSource, _: Translate) -> list[str]:
+    lines = [
+        _("repost.sources.item", id=source.id, title=_name(source)),
+        _("repost.sources.health",
+          success=_when(source.last_success_at, _), failures=source.consecutive_failures,
+          items=source.items_seen),
+    ]  # fmt: skip
+    if source.kind == SourceKind.FEED:
+        lines.append(_("repost.sources.next", when=_when(source.next_poll_at, _)))
+    if source.last_error:
+        lines.append(_("repost.sources.error", error=describe_error(source.last_error, _)))
+    if source.paused:
+        lines.append(_("repost.sources.paused"))
+    return lines
+
+
+async def sources_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    if message.from_user is None:
+        return
+    sources = await sources_of(session, bot.id, message.from_user.id)
+    if not sources:
+        await message.answer(_("repost.sources.none"), parse_mode=None)
+        return
+    blocks = ["\n".join(_health_lines(source, _)) for source in sources]
+    text = _("repost.sources.title", count=len(sources)) + "\n\n" + "\n\n".join(blocks)
+    await message.answer(text[:4000], parse_mode=None, disable_web_page_preview=True)
+
+
+def _source_keyboard(source: RepostSource, _: Translate) -> InlineKeyboardMarkup:
+    toggle = InlineKeyboardButton(
+        text=_("repost.source.resume") if source.paused else _("repost.source.pause"),
+        callback_data=PauseSource(source=source.id, paused=not source.paused).pack(),
+    )
+    remove = InlineKeyboardButton(
+        text=_("repost.source.remove"), callback_data=UnsubSource(source=source.id).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[toggle, remove]])
+
+
+def _source_text(source: RepostSource, _: Translate) -> str:
+    address = f"@{source.extra['username']}" if source.extra.get("username") else source.address
+    lines = [*_health_lines(source, _), _("repost.source.address", address=address)]
+    return "\n".join(lines)
+
+
+async def source_command(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+) -> None:
+    if message.from_user is None:
+        return
+    arg = (command.args or "").strip().lstrip("#")
+    source = (
+        await owned_source(session, bot.id, message.from_user.id, int(arg))
+        if arg.isdigit() and len(arg) < 19
+        else None
+    )
+    if source is None:
+        await message.answer(_("repost.source.usage"), parse_mode=None)
+        return
+    await message.answer(
+        _source_text(source, _), reply_markup=_source_keyboard(source, _), parse_mode=None,
+        disable_web_page_preview=True,
+    )  # fmt: skip
+    await route_settings(message, bot, session, source.id, _)  # filters, template, cap, target
+
+
+async def pause_tapped(
+    query: CallbackQuery, callback_data: PauseSource, bot: Bot, session: AsyncSession,
+    _: Translate,
+) -> None:  # fmt: skip
+    source = await owned_source(session, bot.id, query.from_user.id, callback_data.source)
+    if source is None:
+        await query.answer(_("repost.source.gone"), show_alert=True)
+        return
+    await set_paused(session, source, callback_data.paused)
+    await query.answer(
+        _("repost.source.paused_now") if source.paused else _("repost.source.resumed_now")
+    )
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _source_text(source, _), reply_markup=_source_keyboard(source, _), parse_mode=None,
+            disable_web_page_preview=True,
+        )  # fmt: skip
+
+
+async def unsub_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    if message.from_user is None:
+        return
+    sources = await sources_of(session, bot.id, message.from_user.id)
+    if not sources:
+        await message.answer(_("repost.sources.none"), parse_mode=None)
+        return
+    rows = [
+        [InlineKeyboardButton(
+            text=f"✖ {_name(source)}"[:60], callback_data=UnsubSource(source=source.id).pack()
+        )]
+        for source in sources[:50]
+    ]  # fmt: skip
+    await message.answer(
+        _("repost.unsub.choose"),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        parse_mode=None,
+    )
+
+
+async def unsub_tapped(
+    query: CallbackQuery, callback_data: UnsubSource, bot: Bot, session: AsyncSession,
+    _: Translate,
+) -> None:  # fmt: skip
+    source = await owned_source(session, bot.id, query.from_user.id, callback_data.source)
+    if source is None:
+        await query.answer(_("repost.source.gone"), show_alert=True)
+        return
+    title = _name(source)
+    await remove_source(session, source)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(_("repost.unsub.done", title=title), parse_mode=None)
+
+
+# OPML -----------------------------------------------------------------------------------------
+
+
+async def opml_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    if message.from_user is None:
+        return
+    sources = await sources_of(session, bot.id, message.from_user.id)
+    feeds = [OpmlFeed(s.address, s.title) for s in sources if s.kind == SourceKind.FEED]
+    if not feeds:
+        await message.answer(_("repost.opml.nothing"), parse_mode=None)
+        return
+    document = export_opml(feeds, _("repost.opml.title"), utcnow())
+    await message.answer_document(
+        BufferedInputFile(document, filename="feeds.opml"),
+        caption=_("repost.opml.exported", count=len(feeds)),
+        parse_mode=None,
+    )
+
+
+class OpmlDocument(Filter):
+    async def __call__(self, message: Message) -> bool:
+        document = message.document
+        if document is None or message.chat.type != "private":
+            return False
+        name = (document.file_name or "").lower()
+        return name.endswith((".opml", ".opml.xml")) or document.mime_type == "text/x-opml"
+
+
+async def opml_import(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    assert message.document is not None
+    if message.from_user is None:
+        return
+    if (message.document.file_size or 0) > MAX_OPML_BYTES:
+        await message.answer(_("repost.opml.bad", reason=_("repost.opml.too_large")))
+        return
+    downloaded = await bot.download(message.document.file_id)
+    data = downloaded.read() if downloaded is not None else b""
+    try:
+        feeds = read_opml(data)
+    except OpmlError as error:
+        await message.answer(
+            _("repost.opml.bad", reason=_(f"repost.opml.{error.problem}")), parse_mode=None
+        )
+        return
+    added: list[str] = []
+    existing: list[str] = []
+    failed: list[str] = []
+    now = utcnow()
+    for feed in feeds:
+        label = feed.title or feed.url
+        try:
+            address = feed_address(feed.url)
+        except FetchError as error:
+            failed.append(f"{label[:80]}: {describe_error(error_code(error), _)}")
+            continue
+        if await existing_source(session, bot.id, message.from_user.id, address) is not None:
+            existing.append(label[:80])
+            continue
+        try:
+            source = await add_unfetched_source(
+                session, bot.id, message.from_user.id, address, feed.title, now,
+                delay_seconds=len(added) * OPML_SPREAD_SECONDS,
+            )  # fmt: skip
+        except TooManySources:
+            failed.append(f"{label[:80]}: {_('repost.sub.too_many')}")
+            continue
+        await default_route(session, source)
+        added.append(label[:80])
+    lines = [_("repost.opml.summary", added=len(added), existing=len(existing), failed=len(failed))]
+    lines += [f"+ {name}" for name in added[:30]]
+    lines += [f"= {name}" for name in existing[:30]]
+    lines += [f"✖ {line}" for line in failed[:30]]
+    await message.answer("\n".join(lines)[:4000], parse_mode=None, disable_web_page_preview=True)
+
+
+def make_sources_router() -> Router:
+    router = Router(name="repost.sources")
+    router.message.register(sub_command, Command("sub"))
+    router.message.register(unsub_command, Command("unsub"))
+    router.message.register(sources_command, Command("sources"))
+    router.message.register(source_command, Command("source"))
+    # Before /opml: a file sent with the caption /opml is an import (the caption makes it a
+    # command, so an app that files every message, like notes, leaves it to us).
+    router.message.register(opml_import, OpmlDocument())
+    router.message.register(opml_command, Command("opml"))
+    router.message.register(forwarded_channel_post, ForwardedFromChannel())
+    router.callback_query.register(pause_tapped, PauseSource.filter())
+    router.callback_query.register(unsub_tapped, UnsubSource.filter())
+    router.channel_post.register(channel_post)
+    return router

@@ -1,0 +1,187 @@
+"""The repost app's source side end to end in the sandbox, on SQLite and PostgreSQL: /sub of a
+feed served by a local site, /sources with its health, a refused private address, /source
+with pause and resume, /unsub, OPML export and import, and a channel's posts as items."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from apps.repost.feed_samples import rss2
+from apps.repost.feed_site import FeedSite, feed_site
+from switchboard.apps.repost.models import RepostItem, RepostSource
+from switchboard.db import create_engine, session_factory
+from switchboard.kernel.bots import add_bot
+from switchboard.kernel.jobs.models import Job
+from switchboard.kernel.token_vault import token_cipher
+from switchboard.platform.migrations import upgrade_all
+from switchboard.sandbox.testing import SandboxServer
+from switchboard.settings import load_settings
+
+from .conftest import BOT_ID, BOT_TOKEN, OWNER_ID, running
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    async with feed_site() as running_site:
+        yield running_site
+
+
+async def register_bot(database_url: str) -> None:
+    """The e2e bot with core and repost only: the notes app files every private message that
+    is not a text command, a document captioned /opml included (its filter reads text only)."""
+    await upgrade_all(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await add_bot(
+                session, BOT_TOKEN, ["core", "repost"], owner_ids=[OWNER_ID],
+                cipher=token_cipher(load_settings().token_key),
+            )  # fmt: skip
+    finally:
+        await engine.dispose()
+
+
+async def _rows(database_url: str, model: Any) -> list[Any]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return list(await session.scalars(select(model).order_by(model.id)))
+    finally:
+        await engine.dispose()
+
+
+async def test_sub_then_sources_unsub_and_opml(
+    sandbox: SandboxServer, database_url: str, site: FeedSite
+) -> None:
+    site.feeds["news"] = rss2(4, title="Local news")
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, repost_allow_private_feeds=True),
+        sandbox.client(timeout=20) as tg,
+    ):
+        user = await tg.create_user("Rita", language_code="en")
+        await tg.send_text(user, "/sub", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="/sub https://")
+        await tg.send_text(user, f"/sub {site.feed_url('news')}", bot_id=BOT_ID)
+        done = await tg.expect_message(chat_id=user["id"], contains="Subscribed to Local news")
+        assert "4 items" in done["text"]
+        await tg.send_text(user, "/sources", bot_id=BOT_ID)
+        listing = await tg.expect_message(chat_id=user["id"], contains="Local news")
+        assert "failures in a row: 0" in listing["text"] and "items seen: 4" in listing["text"]
+        assert "next poll:" in listing["text"]
+
+        sources = await _rows(database_url, RepostSource)
+        items = await _rows(database_url, RepostItem)
+        assert [s.owner_id for s in sources] == [user["id"]]
+        assert sum(1 for i in items if i.routed_at is None) == 1  # only the newest
+        assert any(j.kind == "repost.route" for j in await _rows(database_url, Job))
+
+        # A link that cannot be a feed is refused with a clear reason; nothing is added.
+        await tg.send_text(user, "/sub ftp://example.com/feed.xml", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="only http and https")
+        # A page that is no feed.
+        site.feeds["page"] = b"<html><body>hello</body></html>"
+        await tg.send_text(user, f"/sub {site.feed_url('page')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="not an RSS, Atom or JSON feed")
+        assert len(await _rows(database_url, RepostSource)) == 1
+
+        # /source: details and a pause button that works for its owner.
+        source_id = sources[0].id
+        await tg.send_text(user, f"/source {source_id}", bot_id=BOT_ID)
+        details = await tg.expect_message(chat_id=user["id"], contains="address: http://127.0.0.1")
+        pause = details["reply_markup"]["inline_keyboard"][0][0]
+        await tg.press(user, details, pause["callback_data"], bot_id=BOT_ID)
+        edited = await tg.expect_edit(chat_id=user["id"], message_id=details["message_id"])
+        assert "paused" in edited["text"]
+        assert (await _rows(database_url, RepostSource))[0].paused
+        resume = edited["reply_markup"]["inline_keyboard"][0][0]
+        await tg.press(user, edited, resume["callback_data"], bot_id=BOT_ID)
+        await tg.expect_edit(chat_id=user["id"], message_id=details["message_id"])
+        assert not (await _rows(database_url, RepostSource))[0].paused
+        polls = [j for j in await _rows(database_url, Job) if j.kind == "repost.poll"]
+        assert [j.payload for j in polls] == [{"source_id": source_id}]  # polled at once
+
+        # Someone else's /source of it: not theirs.
+        other = await tg.create_user("Eve", language_code="en")
+        await tg.send_text(other, f"/source {source_id}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains="/source 3")
+
+        # OPML: export, then import the file into another account.
+        await tg.send_text(user, "/opml", bot_id=BOT_ID)
+        exported = await tg.expect_message(chat_id=user["id"], contains="1 feed exported")
+        document = await tg.download(exported["document"]["file_id"])
+        assert site.feed_url("news").encode() in document
+        await tg.send_media(
+            other, "document", document, filename="feeds.opml", mime_type="text/x-opml",
+            bot_id=BOT_ID, caption="/opml",
+        )  # fmt: skip
+        summary = await tg.expect_message(chat_id=other["id"], contains="OPML import")
+        assert "1 added, 0 already there, 0 failed" in summary["text"]
+
+        # /unsub with its buttons.
+        await tg.send_text(user, "/unsub", bot_id=BOT_ID)
+        choose = await tg.expect_message(chat_id=user["id"], contains="stop reposting")
+        button = choose["reply_markup"]["inline_keyboard"][0][0]
+        await tg.press(user, choose, button["callback_data"], bot_id=BOT_ID)
+        await tg.expect_edit(chat_id=user["id"], message_id=choose["message_id"])
+        owners = [s.owner_id for s in await _rows(database_url, RepostSource)]
+        assert owners == [other["id"]]
+
+
+async def test_channel_posts_become_items(sandbox: SandboxServer, database_url: str) -> None:
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Cara", language_code="en")
+        # This platform runs with the default policy: a feed on a private address is refused.
+        await tg.send_text(user, "/sub http://127.0.0.1:9/feed.xml", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="private address")
+        channel = await tg._post(
+            "groups", user_id=user["id"], title="Cara's channel", type="channel",
+            username="cara_news",
+        )  # fmt: skip
+        await tg.send_text(user, "/sub @cara_news", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Add me to the channel as an admin")
+        await tg.add_member(
+            channel, user, BOT_ID, status="administrator", rights={"can_post_messages": True}
+        )
+        await tg.send_text(user, "/sub @cara_news", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Subscribed to the channel")
+        post = await tg.send_text(user, "Fresh post from the channel", chat_id=channel["id"])
+        items: list[RepostItem] = []
+        for _ in range(200):
+            items = await _rows(database_url, RepostItem)
+            if items:
+                break
+            await tg.forget_events()  # a round trip to the sandbox while the bot catches up
+        (item,) = items
+        assert item.guid == f"tg:{channel['id']}:{post['message_id']}"
+        assert item.url == f"https://t.me/cara_news/{post['message_id']}"
+        assert "Fresh post" in item.summary and item.routed_at is None
+
+
+async def test_forwarding_a_post_from_a_channel_adds_it(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Dina", language_code="ru")
+        channel = await tg._post(
+            "groups", user_id=user["id"], title="Dina's channel", type="channel"
+        )
+        post = await tg.send_text(user, "A post to forward", chat_id=channel["id"])
+        await tg.add_member(
+            channel, user, BOT_ID, status="administrator", rights={"can_post_messages": True}
+        )
+        await tg.forward(user, post, bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Подписка на канал Dina's channel")
+        (source,) = await _rows(database_url, RepostSource)
+        assert source.kind == "channel" and source.address == str(channel["id"])
