@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     # A best guess below it is shown as no guess (no ✅) and never filed without asking: with
     # six topics and nothing to go on, every topic scores about 15 %.
     notes_confidence_floor: Annotated[float, Field(ge=0, le=1)] = 0.35
+    # --- calendar: ICS subscriptions and the private feed ---
+    public_url: str | None = Field(
+        default=None,
+        description="public base URL of the web app (calendar feed links); unset: "
+        "WEBHOOK_BASE_URL, else http://WEB_HOST:WEB_PORT",
+    )
+    calendar_allow_private_feeds: bool = Field(
+        default=False, description="let /subscribe fetch private addresses (tests only)"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -26,6 +26,9 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Moscow")
 
 
+WORK = mirror.CalendarKey(1, 2, SourceKind.FILE.value, "work.ics")
+
+
 async def _source(factory: async_sessionmaker[AsyncSession]) -> int:
     async with factory() as session, session.begin():
         source = CalendarSource(
@@ -54,7 +57,7 @@ async def test_a_document_twice_changes_nothing_and_matches_refresh_series(
 ) -> None:
     source_id = await _source(session_factory)
     events = parse_calendar(SAMPLE).events
-    first = await mirror.mirror_document(session_factory, source_id, events, ZONE, NOW)
+    first = await mirror.mirror_document(session_factory, WORK, events, ZONE, NOW)
     assert (first.added, first.updated, first.unchanged, first.removed) == (6, 0, 0, 0)
     stored = await _occurrences(session_factory, source_id)
     weekly = sorted(key for uid, key, _at in stored if uid == "weekly@example.org")
@@ -69,7 +72,7 @@ async def test_a_document_twice_changes_nothing_and_matches_refresh_series(
             await refresh_series(session, source_id, uid, ZONE, NOW)
     assert await _occurrences(session_factory, source_id) == stored
 
-    again = await mirror.mirror_document(session_factory, source_id, events, ZONE, NOW)
+    again = await mirror.mirror_document(session_factory, WORK, events, ZONE, NOW)
     assert (again.added, again.updated, again.unchanged, again.removed) == (0, 0, 6, 0)
 
 
@@ -77,15 +80,13 @@ async def test_a_change_and_a_deletion_are_applied(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     source_id = await _source(session_factory)
-    await mirror.mirror_document(
-        session_factory, source_id, parse_calendar(SAMPLE).events, ZONE, NOW
-    )
+    await mirror.mirror_document(session_factory, WORK, parse_calendar(SAMPLE).events, ZONE, NOW)
     changed = SAMPLE.replace("SUMMARY:Call", "SUMMARY:Call moved").replace(
         "DTSTART:20250301T150000Z", "DTSTART:20250301T160000Z"
     )
     without_gym = changed.split("BEGIN:VEVENT\nUID:floating")[0] + "END:VCALENDAR\n"
     outcome = await mirror.mirror_document(
-        session_factory, source_id, parse_calendar(without_gym).events, ZONE, NOW
+        session_factory, WORK, parse_calendar(without_gym).events, ZONE, NOW
     )
     assert (outcome.added, outcome.updated, outcome.unchanged, outcome.removed) == (0, 1, 4, 1)
     stored = await _occurrences(session_factory, source_id)
@@ -99,11 +100,21 @@ async def test_a_change_and_a_deletion_are_applied(
 async def test_too_many_occurrences_write_nothing(
     session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source_id = await _source(session_factory)
     monkeypatch.setattr(mirror, "MAX_STORED_OCCURRENCES", 5)
     with pytest.raises(IcsError):
         await mirror.mirror_document(
-            session_factory, source_id, parse_calendar(SAMPLE).events, ZONE, NOW
+            session_factory, WORK, parse_calendar(SAMPLE).events, ZONE, NOW, create=True
         )
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(CalendarEvent)) == 0
+        assert await session.scalar(select(func.count()).select_from(CalendarSource)) == 0
+
+
+async def test_a_missing_calendar_is_made_with_its_events(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    outcome = await mirror.mirror_document(
+        session_factory, WORK, parse_calendar(SAMPLE).events, ZONE, NOW, create=True
+    )
+    assert outcome.added == 6 and outcome.source_id
+    assert len(await _occurrences(session_factory, outcome.source_id)) > 6

@@ -33,6 +33,7 @@ from .recurrence import Occurrence, Series, expand
 
 __all__ = [
     "MAX_STORED_OCCURRENCES",
+    "CalendarKey",
     "MirrorOutcome",
     "Progress",
     "mirror_document",
@@ -60,8 +61,19 @@ _COMPARED = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class CalendarKey:
+    """Names a user's calendar (unique per bot, user, kind and name)."""
+
+    bot_id: int
+    user_id: int
+    kind: str  # a SourceKind
+    name: str
+
+
 @dataclass(slots=True)
 class MirrorOutcome:
+    source_id: int = 0
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -83,24 +95,28 @@ class _Stored:
 
 async def mirror_document(
     session_factory: async_sessionmaker[AsyncSession],
-    source_id: int,
+    calendar: CalendarKey,
     events: Sequence[IcsEvent],
     floating_zone: tzinfo,
     now: datetime,
     *,
+    create: bool = False,
     skipped: dict[SkipReason, int] | None = None,
     progress: Progress | None = None,
 ) -> MirrorOutcome:
-    """Make calendar `source_id` hold exactly `events`; return what changed. No transaction
-    may be open in the calling task (progress is reported between steps)."""
+    """Make `calendar` hold exactly `events`; return what changed. With `create` a missing
+    calendar is made in the same transaction (an import leaves nothing when it fails), else
+    a missing one is a `LookupError`. No transaction may be open in the calling task
+    (progress is reported between steps)."""
     outcome = MirrorOutcome(skipped=dict(skipped or {}))
     wanted = _deduplicated(events)
+    bot_id, user_id = calendar.bot_id, calendar.user_id
     async with session_factory() as session:
-        source = await session.get(CalendarSource, source_id)
-        if source is None:
-            raise LookupError(f"calendar {source_id} is gone")
-        bot_id, user_id = source.bot_id, source.user_id
-        stored = await _stored_rows(session, source_id)
+        source = await _source(session, calendar)
+        if source is None and not create:
+            raise LookupError(f"calendar {calendar} is gone")
+        stored = await _stored_rows(session, source.id) if source is not None else {}
+        outcome.source_id = source.id if source is not None else 0
     adds: list[IcsEvent] = []
     updates: list[tuple[int, IcsEvent]] = []
     touched: set[str] = set()
@@ -124,11 +140,28 @@ async def mirror_document(
     outcome.occurrences = sum(len(found) for found in planned.values())
     if outcome.occurrences > MAX_STORED_OCCURRENCES:
         raise IcsError("too_many_occurrences", str(outcome.occurrences))
-    if not outcome.changed:
+    if not outcome.changed and outcome.source_id:
         return outcome
 
     stale_ids = [old.id for (uid, _rid), old in stored.items() if uid in touched]
     async with session_factory() as session, session.begin():
+        source = await _source(session, calendar)
+        if source is None and not create:
+            raise LookupError(f"calendar {calendar} is gone")
+        if source is None:
+            source = CalendarSource(
+                bot_id=bot_id,
+                user_id=user_id,
+                kind=calendar.kind,
+                name=calendar.name,
+                consecutive_failures=0,
+                failure_told=False,
+            )
+            session.add(source)
+            await session.flush()
+        elif source.id != outcome.source_id:  # replaced while we read: start again
+            raise LookupError(f"calendar {calendar} changed while it was read")
+        source_id = outcome.source_id = source.id
         for chunk in _chunks(stale_ids):
             await session.execute(
                 delete(CalendarOccurrence).where(CalendarOccurrence.event_id.in_(chunk))
@@ -166,6 +199,18 @@ async def mirror_document(
         for chunk in _chunks(rows, 2000):
             await session.execute(insert(CalendarOccurrence), chunk)
     return outcome
+
+
+async def _source(session: AsyncSession, calendar: CalendarKey) -> CalendarSource | None:
+    found: CalendarSource | None = await session.scalar(
+        select(CalendarSource).where(
+            CalendarSource.bot_id == calendar.bot_id,
+            CalendarSource.user_id == calendar.user_id,
+            CalendarSource.kind == calendar.kind,
+            CalendarSource.name == calendar.name,
+        )
+    )
+    return found
 
 
 def _deduplicated(events: Sequence[IcsEvent]) -> dict[tuple[str, str], IcsEvent]:
