@@ -108,7 +108,7 @@ async def test_a_feed_is_fetched_then_not_modified_then_changes_apply(
     # webcal:// means https://: the plain-http stand-in is subscribed to as it is instead.
     async with session_factory() as session, session.begin():
         source = await session.get(CalendarSource, source_id)
-        assert source is not None and source.url == "https://127.0.0.1:%d/team.ics" % feed.port
+        assert source is not None and source.url == f"https://127.0.0.1:{feed.port}/team.ics"
         source.url = feed.url
     first = await subscriptions.sync_subscription(
         session_factory, fetcher, source_id, NOW, ZONE, NOW
