@@ -127,7 +127,7 @@ def parse_calendar(text: str, *, max_events: int = MAX_EVENTS) -> ParsedCalendar
         raise IcsError("too_many", str(found))
     opened, closed = _BEGIN.findall(text), _END.findall(text)
     if len(opened) != len(closed):  # icalendar would silently drop the unclosed part
-        raise IcsError("broken", f"{len(opened)} BEGIN lines, {len(closed)} END lines")
+        raise IcsError("broken", f"{len(opened)} BEGIN, {len(closed)} END")
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except ValueError as error:
