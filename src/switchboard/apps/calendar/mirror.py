@@ -21,9 +21,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .ics_codec import IcsError, IcsEvent, SkipReason
@@ -42,6 +42,10 @@ __all__ = [
 MAX_STORED_OCCURRENCES = 300_000
 _PROGRESS_EVERY = 500
 _CHUNK = 500
+
+# Written as tables (Core executemany), not through the ORM's bulk path.
+_EVENT_TABLE = cast(Table, CalendarEvent.__table__)
+_OCCURRENCE_TABLE = cast(Table, CalendarOccurrence.__table__)
 
 Progress = Callable[[int, int], Awaitable[None]]  # (events done, events in all)
 
@@ -173,17 +177,23 @@ async def mirror_document(
                 update(CalendarEvent),
                 [{"id": row_id, **event.columns(), "updated_at": now} for row_id, event in updates],
             )
-        ids = {key: old.id for key, old in stored.items() if key not in removed}
         common = {"source_id": source_id, "bot_id": bot_id, "user_id": user_id, "extra": {}}
-        for chunk in _chunks(adds):
-            made = await session.execute(
-                insert(CalendarEvent).returning(
-                    CalendarEvent.id, CalendarEvent.uid, CalendarEvent.recurrence_id
-                ),
-                [{**common, **event.columns()} for event in chunk],
+        # Core executemany, then one read of the ids: several times faster than RETURNING
+        # through the ORM's bulk path (measured in bench/calendar.py's import).
+        for chunk in _chunks(adds, 2000):
+            await session.execute(
+                insert(_EVENT_TABLE), [{**common, **event.columns()} for event in chunk]
             )
-            for row_id, uid, recurrence_id in made.all():
-                ids[(uid, recurrence_id)] = row_id
+        ids: dict[tuple[str, str], int] = {}
+        if adds:
+            made = await session.execute(
+                select(CalendarEvent.id, CalendarEvent.uid, CalendarEvent.recurrence_id).where(
+                    CalendarEvent.source_id == source_id
+                )
+            )
+            ids = {(uid, recurrence_id): row_id for row_id, uid, recurrence_id in made.all()}
+        else:
+            ids = {key: old.id for key, old in stored.items() if key not in removed}
         rows = [
             {
                 "event_id": ids[key],
@@ -197,7 +207,7 @@ async def mirror_document(
             for occurrence_key, found in occurrences
         ]
         for chunk in _chunks(rows, 2000):
-            await session.execute(insert(CalendarOccurrence), chunk)
+            await session.execute(insert(_OCCURRENCE_TABLE), chunk)
     return outcome
 
 
