@@ -17,6 +17,7 @@ in `bench/calendar.py`); a failure rolls it all back and leaves the calendar as 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -291,8 +292,10 @@ async def _expand_series(
                     for found in expand(_series(row), floating_zone, start, end)
                 ]
         before, done = done, done + len(rows)
-        if progress is not None and done // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
-            await progress(done, total)
+        if done // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
+            if progress is not None:
+                await progress(done, total)
+            await asyncio.sleep(0)  # CPU-bound: let the bot and the job leases breathe
     del stored  # unchanged series keep their stored occurrences
     return planned
 
