@@ -233,7 +233,7 @@ async def test_subscribe_export_and_feed(
             lambda e: e["type"] == "message" and "document" in e["message"], "the .ics document"
         )
         document = sent["message"]["document"]
-        assert document["file_name"] == "calendar.ics"
+        assert document["file_name"] == "events.ics"
         body = (await tg.download(document["file_id"])).decode("utf-8")
         assert body.count("BEGIN:VEVENT") == 6 and "Планёрка" in body
 

@@ -65,7 +65,7 @@ async def import_document(message: Message, bot: Bot, session: AsyncSession, _: 
     document = message.document
     if document is None or message.from_user is None:
         return
-    name = document.file_name or "calendar.ics"
+    name = document.file_name or "events.ics"
     size = document.file_size or 0
     if size > MAX_FILE_BYTES:
         await message.answer(
@@ -240,7 +240,7 @@ async def export_command(message: Message, bot: Bot, session: AsyncSession, _: T
         session, bot.id, message.from_user.id, name=_("calendar.title"), stamp=utcnow()
     )
     await message.answer_document(
-        BufferedInputFile(body, filename="calendar.ics"),
+        BufferedInputFile(body, filename="events.ics"),
         caption=_("calendar.export.caption"),
         parse_mode=None,
     )

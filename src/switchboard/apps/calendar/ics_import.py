@@ -59,7 +59,7 @@ def is_calendar_file(file_name: str | None, mime_type: str | None) -> bool:
 
 
 def calendar_name(file_name: str) -> str:
-    name = file_name.strip().replace("\n", " ") or "calendar.ics"
+    name = file_name.strip().replace("\n", " ") or "events.ics"
     return name[:200]
 
 
