@@ -256,3 +256,22 @@ async def test_subscribe_export_and_feed(
         await tg.send_text(user, f"/unsubscribe {url}", bot_id=BOT_ID)
         await tg.expect_message(chat_id=user["id"], contains="удалены")
         assert await _count(database_url, CalendarEvent) == 0
+
+
+async def test_a_feed_on_a_private_address_gets_a_clear_answer(
+    sandbox: SandboxServer, database_url: str, local_feed: _Feed
+) -> None:
+    """With the default settings the guarded fetcher refuses loopback: the user is told why,
+    and the calendar stays empty, its error shown in /calendars."""
+    sandbox.world.register_bot(BOT_TOKEN)
+    await _calendar_bot(database_url)
+    url = f"http://127.0.0.1:{local_feed.port}/team.ics"
+    async with running(sandbox, database_url), sandbox.client(timeout=30) as tg:
+        user = await tg.create_user("Oleg", language_code="en")
+        await tg.send_text(user, f"/subscribe {url}", bot_id=BOT_ID)
+        told = await _until_text(sandbox, user["id"], r"Could not fetch")
+        assert "private network address" in told
+        assert await _count(database_url, CalendarEvent) == 0
+        await tg.send_text(user, "/calendars", bot_id=BOT_ID)
+        listing = await tg.expect_message(chat_id=user["id"], contains="Your calendars")
+        assert "private network address" in listing["text"] and "in a row: 1" in listing["text"]
