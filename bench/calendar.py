@@ -52,13 +52,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import icalendar
 import recurring_ical_events
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.calendar.ics_codec import parse_calendar
 from switchboard.apps.calendar.mirror import CalendarKey, mirror_document
-from switchboard.apps.calendar.models import CalendarEvent, CalendarOccurrence, SourceKind
+from switchboard.apps.calendar.models import SourceKind
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel import decode_text
 from switchboard.platform.migrations import upgrade_all
@@ -150,30 +150,35 @@ async def import_document(factory: async_sessionmaker[AsyncSession], body: bytes
     return outcome.occurrences
 
 
+AGENDA_SQL = text(
+    """
+    SELECT e.title, o.starts_at, o.ends_at, e.location, e.timezone
+    FROM calendar_occurrences o JOIN calendar_events e ON e.id = o.event_id
+    WHERE o.bot_id = :bot AND o.user_id = :user
+      AND o.starts_at >= :earliest AND o.starts_at < :end AND o.ends_at > :start
+    ORDER BY o.starts_at
+    """
+)
+
+
 async def occurrences_between(
     session: AsyncSession, bot_id: int, user_id: int, start: datetime, end: datetime
-) -> list[tuple[str, datetime, datetime, str, str | None]]:
-    """A user's occurrences overlapping [start, end), earliest first, with what the agenda
-    shows of their events (title, source kind is one join further)."""
+) -> list[Any]:
+    """A user's occurrences overlapping [start, end), earliest first, with what an agenda line
+    shows of their events. The index (bot, user, starts_at) bounds the scan; occurrences that
+    began more than a day before `start` are not looked for (an agenda that shows multi-day
+    events would widen `earliest` to their longest duration)."""
     rows = await session.execute(
-        select(
-            CalendarEvent.title,
-            CalendarOccurrence.starts_at,
-            CalendarOccurrence.ends_at,
-            CalendarEvent.location,
-            CalendarEvent.timezone,
-        )
-        .join(CalendarEvent, CalendarEvent.id == CalendarOccurrence.event_id)
-        .where(
-            CalendarOccurrence.bot_id == bot_id,
-            CalendarOccurrence.user_id == user_id,
-            CalendarOccurrence.starts_at < end,
-            CalendarOccurrence.starts_at >= start - timedelta(days=1),
-            CalendarOccurrence.ends_at > start,
-        )
-        .order_by(CalendarOccurrence.starts_at)
+        AGENDA_SQL,
+        {
+            "bot": bot_id,
+            "user": user_id,
+            "earliest": start - timedelta(days=1),
+            "start": start,
+            "end": end,
+        },
     )
-    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+    return list(rows.all())
 
 
 @asynccontextmanager
@@ -208,7 +213,7 @@ def weeks(count: int, seed: int = 11) -> list[datetime]:
 
 async def bench_database(
     kind: str, body: bytes, text: str, rounds: int, samples: int
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
     """Imports into fresh databases, each between two bare parses of the same file (the
     ratio is against their mean, so load on the machine falls on both sides alike); then
     the agenda's latency on the last one."""
@@ -216,6 +221,7 @@ async def bench_database(
     anchors: list[float] = []
     ratios: list[float] = []
     agenda: list[float] = []
+    agenda_cpu: list[float] = []
     for round_number in range(rounds):
         async with fresh_database(kind) as url:
             await upgrade_all(url)
@@ -241,11 +247,12 @@ async def bench_database(
                                 session, BOT, USER, start, start + timedelta(days=7)
                             )
                         for start in weeks(samples):
-                            began = time.perf_counter()
+                            began, cpu = time.perf_counter(), time.process_time()
                             found = await occurrences_between(
                                 session, BOT, USER, start, start + timedelta(days=7)
                             )
                             agenda.append(time.perf_counter() - began)
+                            agenda_cpu.append(time.process_time() - cpu)
                             assert found, "a week with no events: the data is wrong"
                             rows += len(found)
                     gc.unfreeze()
@@ -259,7 +266,7 @@ async def bench_database(
         f"bare icalendar parse of {statistics.median(anchors):.2f} s (same rounds): ratio "
         f"{ratio:.2f}x (target <= 2x) -> {verdict}"
     )
-    return sorted(agenda)
+    return sorted(agenda), sorted(agenda_cpu)
 
 
 def peak_memory(body: bytes) -> float:
@@ -317,12 +324,14 @@ def main() -> None:
         f"{statistics.median(anchor) * 1000:.0f} ms, p99 {anchor_p99 * 1000:.0f} ms "
         f"({anchor_samples} weeks)"
     )
-    for kind, agenda in results.items():
+    for kind, (agenda, agenda_cpu) in results.items():
         p99 = percentile(agenda, 0.99)
+        cpu_p99 = percentile(agenda_cpu, 0.99)
         verdict = "met" if p99 < 0.010 else "MISSED"
         print(
             f"(b) agenda for a week, {kind}: p50 {statistics.median(agenda) * 1000:.2f} ms, "
-            f"p99 {p99 * 1000:.2f} ms over {len(agenda)} weeks; ratio {anchor_p99 / p99:.0f}x "
+            f"p99 {p99 * 1000:.2f} ms (this process's CPU: p99 {cpu_p99 * 1000:.2f} ms) over "
+            f"{len(agenda)} weeks; ratio {anchor_p99 / p99:.0f}x "
             f"faster than expanding at query time (target p99 < 10 ms) -> {verdict}"
         )
 
