@@ -8,11 +8,33 @@ from aiogram import Router
 
 from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 
+# --- chat: events in chat, agenda, daily plan ---
+# --- groups: group events with RSVP, calendars posted to chats ---
+from . import daily_plan, group_handlers, post_handlers
+from .group_jobs import register_group_jobs
+from .handlers import make_chat_router
+
 # --- ics: import, subscriptions, export and the feed ---
 from .ics_handlers import make_ics_router
 from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
 
+CHAT_COMMANDS = (
+    AppCommand("new", "calendar.cmd.new"),
+    AppCommand("events", "calendar.cmd.events"),
+    AppCommand("today", "calendar.cmd.today"),
+    AppCommand("week", "calendar.cmd.week"),
+    AppCommand("agenda", "calendar.cmd.agenda"),
+    AppCommand("plan", "calendar.cmd.plan"),
+)
+GROUP_COMMANDS = (
+    AppCommand("publish", "calendar.cmd.publish"),
+    AppCommand("capacity", "calendar.cmd.capacity"),
+    AppCommand("attendees", "calendar.cmd.attendees"),
+    AppCommand("attach", "calendar.cmd.attach"),
+    AppCommand("format", "calendar.cmd.format"),
+    AppCommand("detach", "calendar.cmd.detach"),
+)
 ICS_COMMANDS = (
     AppCommand("subscribe", "calendar.cmd.subscribe"),
     AppCommand("calendars", "calendar.cmd.calendars"),
@@ -20,25 +42,29 @@ ICS_COMMANDS = (
     AppCommand("export", "calendar.cmd.export"),
     AppCommand("feed", "calendar.cmd.feed"),
 )
-# --- end ics ---
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
+    # ics first: its handlers take only .ics documents and their own commands.
     router.include_router(make_ics_router())  # ics
+    router.include_router(make_chat_router())  # chat
+    router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
     return router
 
 
-def _register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
-    register_ics_jobs(registry, services)
+def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
+    daily_plan.register(registry, services)  # chat
+    register_group_jobs(registry, services)  # groups
+    register_ics_jobs(registry, services)  # ics
 
 
 APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=(*ICS_COMMANDS,),
-    register_jobs=_register_jobs,
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *ICS_COMMANDS),
+    register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),
     export_user_data=export_user_calendar,
