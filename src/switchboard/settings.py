@@ -144,6 +144,15 @@ class Settings(BaseSettings):
     mailjet_base_url: str = Field(
         default="https://api.mailjet.com", description="MailJet's API (a stand-in in tests)"
     )
+    # --- calendar: ICS subscriptions and the private feed ---
+    public_url: str | None = Field(
+        default=None,
+        description="public base URL of the web app (calendar feed links); unset: "
+        "WEBHOOK_BASE_URL, else http://WEB_HOST:WEB_PORT",
+    )
+    calendar_allow_private_feeds: bool = Field(
+        default=False, description="let /subscribe fetch private addresses (tests only)"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from switchboard.kernel.deployment import RunningDeployment
-from switchboard.web import health, webhook
+from switchboard.web import calendar_feed, health, webhook
 
 MAX_BODY_BYTES = 1024 * 1024
 """Every request body's cap, answered with 413. Telegram's updates are a few kilobytes and so
@@ -19,4 +19,5 @@ def create_web_app(platform: RunningDeployment) -> FastAPI:
     app.state.platform = platform
     app.router.routes.append(webhook.ROUTE)
     app.include_router(health.router)
+    app.include_router(calendar_feed.router)  # the calendar app's private .ics feeds
     return app

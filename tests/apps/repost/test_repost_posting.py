@@ -12,7 +12,6 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from .repost_rows import T0, item, source, target
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +21,8 @@ from switchboard.apps.repost.routing import add_route, route_source
 from switchboard.kernel import JobCalls
 from switchboard.kernel.models import OutboxMessage
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
+
+from .repost_rows import T0, item, source, target
 
 TOKEN = "6660001:repost-posting-test-token-abcdef"
 BOT_ID = 6660001

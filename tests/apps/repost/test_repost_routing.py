@@ -3,7 +3,6 @@ same item still goes to another target), filters, baseline items, idempotent rer
 
 from __future__ import annotations
 
-from .repost_rows import item, source, target
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -11,6 +10,8 @@ from switchboard.apps.repost.filters import check_filter
 from switchboard.apps.repost.models import RepostDelivery, RepostItem
 from switchboard.apps.repost.routing import add_route, route_source
 from switchboard.kernel.jobs.models import Job
+
+from .repost_rows import item, source, target
 
 
 async def _decisions(

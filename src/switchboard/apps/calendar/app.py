@@ -13,6 +13,10 @@ from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 from . import daily_plan, group_handlers, post_handlers
 from .group_jobs import register_group_jobs
 from .handlers import make_chat_router
+
+# --- ics: import, subscriptions, export and the feed ---
+from .ics_handlers import make_ics_router
+from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
 
 CHAT_COMMANDS = (
@@ -31,10 +35,19 @@ GROUP_COMMANDS = (
     AppCommand("format", "calendar.cmd.format"),
     AppCommand("detach", "calendar.cmd.detach"),
 )
+ICS_COMMANDS = (
+    AppCommand("subscribe", "calendar.cmd.subscribe"),
+    AppCommand("calendars", "calendar.cmd.calendars"),
+    AppCommand("unsubscribe", "calendar.cmd.unsubscribe"),
+    AppCommand("export", "calendar.cmd.export"),
+    AppCommand("feed", "calendar.cmd.feed"),
+)
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
+    # ics first: its handlers take only .ics documents and their own commands.
+    router.include_router(make_ics_router())  # ics
     router.include_router(make_chat_router())  # chat
     router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
     return router
@@ -43,13 +56,14 @@ def make_router() -> Router:
 def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
     daily_plan.register(registry, services)  # chat
     register_group_jobs(registry, services)  # groups
+    register_ics_jobs(registry, services)  # ics
 
 
 APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS),
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *ICS_COMMANDS),
     register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),
