@@ -44,6 +44,7 @@ from switchboard.kernel.net import (
     system_resolver,
 )
 from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_call, write_call
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
@@ -82,6 +83,7 @@ __all__ = [
     "UserDataExport",
     "UserRecord",
     "Validators",
+    "WrittenCall",
     "bind_session",
     "bulk_sends",
     "cancel_button",
@@ -93,6 +95,7 @@ __all__ = [
     "forget_user",
     "forget_user_menu",
     "local_time",
+    "make_written_call",
     "mark_chat_inactive",
     "normalised",
     "parse_link",
@@ -100,5 +103,6 @@ __all__ = [
     "show_time",
     "system_resolver",
     "user_timezone_of",
+    "write_call",
     "zone_named",
 ]

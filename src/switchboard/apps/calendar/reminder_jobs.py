@@ -1,0 +1,274 @@
+"""The reminder jobs: send one reminder exactly once, and plan ahead daily.
+
+`calendar.remind` (one per planned reminder and due time, see `reminders`) sends only while
+it moves its row from planned to sent, in the transaction that also writes the message down
+(the kernel's `write_call`): two workers, or a retry after a crash, find the row sent and do
+nothing; a crash after the commit leaves the written call, which the outbox courier makes.
+So a reminder is never doubled by workers or retries, and never lost by a crash; only the
+message in flight at the moment of a crash could go out twice (Telegram has no idempotency).
+
+Missed while the platform was down: the jobs are rows, so they run at start. One sent more
+than `LATE_AFTER` past its due time says so ("late: was due 09:45"); one whose event ended
+more than `STALE_AFTER` ago is not sent at all (counted as skipped, "stale").
+
+`calendar.plan` runs daily: it extends the stored occurrences of recurring series whose
+stored ones end within a day of the horizon, and plans the reminders of the next
+`PLAN_AHEAD`; then it queues tomorrow's run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+import structlog
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
+from aiogram.methods import SendMessage
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.db import utcnow
+from switchboard.kernel import (
+    JobContext,
+    JobRegistry,
+    PlatformServices,
+    Translate,
+    UserRecord,
+    make_written_call,
+    show_time,
+    user_timezone_of,
+    write_call,
+)
+
+from . import reminder_metrics as metrics
+from .models import (
+    CalendarEvent,
+    CalendarOccurrence,
+    CalendarReminder,
+    CalendarSource,
+    ReminderState,
+)
+from .occurrences import refresh_series
+from .recurrence import HORIZON
+from .reminder_keyboards import reminder_keyboard
+from .reminders import PLAN_AHEAD, PLAN_JOB, REMIND_JOB, enqueue_plan_job, replan_series, utc
+
+__all__ = ["LATE_AFTER", "STALE_AFTER", "plan_ahead", "register", "reminder_text", "send_reminder"]
+
+log = structlog.get_logger("switchboard.calendar")
+LATE_AFTER = timedelta(seconds=60)
+STALE_AFTER = timedelta(hours=12)
+TIME = "%H:%M"
+DAY_AND_TIME = "%d.%m %H:%M"
+
+
+class _TakenMeanwhile(Exception):
+    """Another run moved the row first: this run's transaction is rolled back."""
+
+
+def register(registry: JobRegistry, services: PlatformServices) -> None:
+    async def remind(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await send_reminder(ctx, payload, services)
+
+    async def plan(ctx: JobContext, payload: dict[str, Any]) -> None:
+        await plan_ahead(ctx, services)
+
+    registry.register(REMIND_JOB, remind)
+    registry.register(PLAN_JOB, plan)
+
+
+async def locale_of(session: AsyncSession, user_id: int) -> str | None:
+    user = await session.get(UserRecord, user_id)
+    return (user.language or user.telegram_language) if user else None
+
+
+def reminder_text(
+    event: CalendarEvent,
+    starts_at: datetime,
+    zone: tzinfo,
+    _: Translate,
+    *,
+    late_due: datetime | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Title, local time in the user's zone, where; and "late" when it is."""
+    if event.all_day:
+        when = event.start_local.strftime("%d.%m")
+    elif now is not None and show_time(now, zone, "%Y%m%d") == show_time(starts_at, zone, "%Y%m%d"):
+        when = show_time(starts_at, zone, TIME)
+    else:
+        when = show_time(starts_at, zone, DAY_AND_TIME)
+    lines = [
+        _("calendar.remind.text", title=event.title or _("calendar.remind.untitled"), when=when)
+    ]
+    if event.location:
+        lines.append(_("calendar.remind.where", where=event.location))
+    if late_due is not None:
+        lines.append(_("calendar.remind.late", due=show_time(late_due, zone, TIME)))
+    return "\n".join(lines)
+
+
+async def send_reminder(
+    ctx: JobContext, payload: dict[str, Any], services: PlatformServices
+) -> None:
+    reminder_id, due_stamp = int(payload["reminder_id"]), int(payload["due"])
+    lease = timedelta(seconds=services.settings.outbox_lease_seconds)
+    try:
+        async with ctx.session_factory() as session, session.begin():
+            prepared = await _prepare(session, reminder_id, due_stamp, services, lease)
+    except _TakenMeanwhile:
+        return
+    if prepared is None:
+        return
+    call, due, late = prepared
+    try:
+        await make_written_call(services.bot(call.bot_id), ctx.session_factory, call)
+    except (TelegramNetworkError, TelegramServerError) as error:
+        # It may have gone out; its written row stays and the courier repeats it.
+        log.warning("reminder call failed; left to the courier", error=str(error))
+    except TelegramAPIError as error:
+        metrics.SKIPPED.labels(reason="refused").inc()
+        log.info("reminder refused", reminder_id=reminder_id, error=error.message)
+        return
+    metrics.SENT.inc()
+    metrics.LATENESS.observe(max(0.0, (utcnow() - due).total_seconds()))
+    if late:
+        metrics.LATE.inc()
+
+
+async def _prepare(
+    session: AsyncSession,
+    reminder_id: int,
+    due_stamp: int,
+    services: PlatformServices,
+    lease: timedelta,
+) -> tuple[Any, datetime, bool] | None:
+    """Move the reminder to sent and write its message down, in the caller's transaction;
+    None when there is nothing to send."""
+    now = utcnow()
+    reminder = await session.get(CalendarReminder, reminder_id)
+    if reminder is None or reminder.state != ReminderState.PLANNED:
+        return None
+    due = utc(reminder.due_at)
+    if int(due.timestamp()) != due_stamp:
+        return None  # moved (snoozed, edited): the job of its new time sends it
+    event = await session.get(CalendarEvent, reminder.event_id)
+    occurrence = await session.scalar(
+        select(CalendarOccurrence).where(
+            CalendarOccurrence.event_id == reminder.event_id,
+            CalendarOccurrence.occurrence_key == reminder.occurrence_key,
+        )
+    )
+    if event is None or occurrence is None or event.cancelled:
+        await session.delete(reminder)
+        metrics.SKIPPED.labels(reason="gone").inc()
+        return None
+    if utc(occurrence.ends_at) < now - STALE_AFTER:
+        reminder.state = ReminderState.CANCELLED.value
+        metrics.SKIPPED.labels(reason="stale").inc()
+        log.info("stale reminder skipped", reminder_id=reminder_id, due=due.isoformat())
+        return None
+    late = now - due > LATE_AFTER
+    _ = services.translator.bind(await locale_of(session, reminder.user_id))
+    zone = await user_timezone_of(session, reminder.user_id)
+    text = reminder_text(
+        event, utc(occurrence.starts_at), zone, _, late_due=due if late else None, now=now
+    )
+    method = SendMessage(
+        chat_id=reminder.user_id,
+        text=text,
+        reply_markup=reminder_keyboard(reminder.id, _),
+        parse_mode=None,
+    )
+    call = await write_call(session, reminder.bot_id, method, lease)
+    moved = await session.execute(
+        update(CalendarReminder)
+        .where(
+            CalendarReminder.id == reminder_id,
+            CalendarReminder.state == ReminderState.PLANNED.value,
+        )
+        .values(state=ReminderState.SENT.value, sent_at=now, late=late)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise _TakenMeanwhile
+    return call, due, late
+
+
+async def plan_ahead(ctx: JobContext, services: PlatformServices) -> None:
+    """Extend recurring series near the horizon, plan the next reminders, queue tomorrow."""
+    now = utcnow()
+    async with ctx.session_factory() as session:
+        short = (
+            await session.execute(
+                select(CalendarEvent.source_id, CalendarEvent.uid, CalendarEvent.user_id)
+                .outerjoin(CalendarOccurrence, CalendarOccurrence.event_id == CalendarEvent.id)
+                .where(CalendarEvent.recurrence_id == "", CalendarEvent.rrule.is_not(None))
+                .group_by(CalendarEvent.source_id, CalendarEvent.uid, CalendarEvent.user_id)
+                .having(
+                    func.coalesce(func.max(CalendarOccurrence.starts_at), now - HORIZON)
+                    < now + HORIZON - timedelta(days=1)
+                )
+            )
+        ).all()
+        soon = (
+            await session.execute(
+                select(CalendarEvent.source_id, CalendarEvent.uid)
+                .join(CalendarOccurrence, CalendarOccurrence.event_id == CalendarEvent.id)
+                .where(
+                    CalendarOccurrence.starts_at > now,
+                    CalendarOccurrence.starts_at <= now + PLAN_AHEAD + timedelta(days=8),
+                )
+                .distinct()
+            )
+        ).all()
+    extended = set()
+    for source_id, uid, user_id in short:
+        async with ctx.session_factory() as session, session.begin():
+            zone = await user_timezone_of(session, user_id)
+            await refresh_series(session, source_id, uid, zone, now)
+        extended.add((source_id, uid))
+    planned = 0
+    for source_id, uid in soon:
+        if (source_id, uid) in extended:
+            continue
+        async with ctx.session_factory() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(CalendarEvent).where(
+                        CalendarEvent.source_id == source_id, CalendarEvent.uid == uid
+                    )
+                )
+            ).all()
+            found = (
+                await session.scalars(
+                    select(CalendarOccurrence).where(
+                        CalendarOccurrence.event_id.in_([row.id for row in rows])
+                    )
+                )
+            ).all()
+            planned += await replan_series(session, rows, found, now)
+    async with ctx.session_factory() as session, session.begin():
+        await enqueue_plan_job(session, now)
+        await _count_usage(session)
+    log.info("calendar planned ahead", extended=len(extended), planned=planned)
+
+
+async def _count_usage(session: AsyncSession) -> None:
+    by_kind = await session.execute(
+        select(CalendarSource.kind, func.count(CalendarEvent.id))
+        .join(CalendarEvent, CalendarEvent.source_id == CalendarSource.id)
+        .where(CalendarEvent.recurrence_id == "")
+        .group_by(CalendarSource.kind)
+    )
+    for kind, count in by_kind.all():
+        metrics.EVENTS.labels(source=kind).set(count)
+    users = select(CalendarSource.user_id).distinct().subquery()
+    by_language = await session.execute(
+        select(func.coalesce(UserRecord.language, UserRecord.telegram_language, ""), func.count())
+        .select_from(users)
+        .outerjoin(UserRecord, UserRecord.id == users.c.user_id)
+        .group_by(func.coalesce(UserRecord.language, UserRecord.telegram_language, ""))
+    )
+    for language, count in by_language.all():
+        metrics.USERS.labels(language=language or "unknown").set(count)
