@@ -87,3 +87,15 @@ def reminders_by_title(
             if text.startswith("⏰ "):
                 counted[text.splitlines()[0][2:]] += 1
     return counted
+
+
+def open_private_chats(sandbox: SandboxServer, bot_id: int, user_ids: Sequence[int]) -> None:
+    """The users' private chats with the bot, as if each had pressed Start."""
+
+    def open_all(world: Any) -> None:
+        bot = world.bot(bot_id)
+        for user_id in user_ids:
+            world.private_chat(bot_id, user_id)
+            bot.started_by.add(user_id)
+
+    sandbox.call(open_all)
