@@ -62,6 +62,7 @@ class ReminderCrashReport:
     kills: list[float] = field(default_factory=list)  # seconds after the first due time
     exit_codes: list[int | None] = field(default_factory=list)
     lateness: list[float] = field(default_factory=list)  # seconds, first arrival - due
+    too_many_requests: int = 0  # 429 answers the sandbox gave the bot
 
     @property
     def lost(self) -> int:
@@ -71,16 +72,21 @@ class ReminderCrashReport:
     def doubled(self) -> int:
         return sum(count - 1 for count in self.counts.values() if count > 1)
 
+    @property
+    def p99(self) -> float:
+        late = sorted(self.lateness)
+        return late[min(len(late) - 1, int(len(late) * 0.99))] if late else float("nan")
+
     def summary(self) -> str:
         late = sorted(self.lateness)
-        p99 = late[min(len(late) - 1, int(len(late) * 0.99))] if late else float("nan")
+        p99 = self.p99
         median = statistics.median(late) if late else float("nan")
         return (
             f"{self.database}: {self.config.reminders} reminders over "
             f"{self.config.spread_seconds:.0f} s, kills at "
             f"{', '.join(f'{k:.1f}s' for k in self.kills)}; delivered "
             f"{sum(self.counts.values())}, lost {self.lost}, doubled {self.doubled}; "
-            f"lateness median {median:.1f} s, p99 {p99:.1f} s"
+            f"lateness median {median:.1f} s, p99 {p99:.1f} s; 429s {self.too_many_requests}"
         )
 
     @property
@@ -130,6 +136,12 @@ async def run_reminder_crash(
         sandbox.world.register_bot(BOT_TOKEN, first_name="Crash Bot", username="crash_bot")
         delivered = Delivered(BOT_ID)
         sandbox.watch(delivered)
+
+        def count_429(event: dict[str, object]) -> None:
+            if event.get("type") == "api_call" and event.get("error_code") == 429:
+                report.too_many_requests += 1
+
+        sandbox.watch(count_429)
         await register_bot(database_url)
         async with sandbox.client(timeout=30) as tg:
             users = [int((await tg.create_user(f"R{n}"))["id"]) for n in range(config.reminders)]

@@ -18,6 +18,8 @@ stored ones end within a day of the horizon, and plans the reminders of the next
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -34,10 +36,12 @@ from switchboard.kernel import (
     PlatformServices,
     Translate,
     UserRecord,
+    WrittenCall,
     make_written_call,
     show_time,
     user_timezone_of,
     write_call,
+    zone_named,
 )
 
 from . import reminder_metrics as metrics
@@ -58,12 +62,10 @@ __all__ = ["LATE_AFTER", "STALE_AFTER", "plan_ahead", "register", "reminder_text
 log = structlog.get_logger("switchboard.calendar")
 LATE_AFTER = timedelta(seconds=60)
 STALE_AFTER = timedelta(hours=12)
+BATCH = 10  # reminders one job sends at most (its own and others due)
+FLOOD_RATE = 30.0  # messages per second a bot may send
 TIME = "%H:%M"
 DAY_AND_TIME = "%d.%m %H:%M"
-
-
-class _TakenMeanwhile(Exception):
-    """Another run moved the row first: this run's transaction is rolled back."""
 
 
 def register(registry: JobRegistry, services: PlatformServices) -> None:
@@ -75,11 +77,6 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
 
     registry.register(REMIND_JOB, remind)
     registry.register(PLAN_JOB, plan)
-
-
-async def locale_of(session: AsyncSession, user_id: int) -> str | None:
-    user = await session.get(UserRecord, user_id)
-    return (user.language or user.telegram_language) if user else None
 
 
 def reminder_text(
@@ -111,47 +108,82 @@ def reminder_text(
 async def send_reminder(
     ctx: JobContext, payload: dict[str, Any], services: PlatformServices
 ) -> None:
+    """Send the job's reminder and, with it, up to `BATCH - 1` others already due (their own
+    jobs then find them sent): a burst of reminders due in the same minute goes out at the
+    bot's flood limit, not at one job's pace."""
     reminder_id, due_stamp = int(payload["reminder_id"]), int(payload["due"])
-    lease = timedelta(seconds=services.settings.outbox_lease_seconds)
+    async with ctx.session_factory() as session, session.begin():
+        taken = await _take_due(session, reminder_id, due_stamp, services)
+    await asyncio.gather(*(_deliver(ctx, services, item) for item in taken))
+
+
+async def _deliver(ctx: JobContext, services: PlatformServices, item: _Taken) -> None:
     try:
-        async with ctx.session_factory() as session, session.begin():
-            prepared = await _prepare(session, reminder_id, due_stamp, services, lease)
-    except _TakenMeanwhile:
-        return
-    if prepared is None:
-        return
-    call, due, late = prepared
-    try:
-        await make_written_call(services.bot(call.bot_id), ctx.session_factory, call)
+        await make_written_call(services.bot(item.call.bot_id), ctx.session_factory, item.call)
     except (TelegramNetworkError, TelegramServerError) as error:
         # It may have gone out; its written row stays and the courier repeats it.
         log.warning("reminder call failed; left to the courier", error=str(error))
     except TelegramAPIError as error:
         metrics.SKIPPED.labels(reason="refused").inc()
-        log.info("reminder refused", reminder_id=reminder_id, error=error.message)
+        log.info("reminder refused", reminder_id=item.reminder_id, error=error.message)
         return
     metrics.SENT.inc()
-    metrics.LATENESS.observe(max(0.0, (utcnow() - due).total_seconds()))
-    if late:
+    metrics.LATENESS.observe(max(0.0, (utcnow() - item.due).total_seconds()))
+    if item.late:
         metrics.LATE.inc()
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    reminder_id: int
+    call: WrittenCall
+    due: datetime
+    late: bool
+
+
+async def _take_due(
+    session: AsyncSession, reminder_id: int, due_stamp: int, services: PlatformServices
+) -> list[_Taken]:
+    """Move the job's reminder, and others due, to sent with their messages written down, in
+    the caller's transaction; what to send."""
+    now = utcnow()
+    own = await session.get(CalendarReminder, reminder_id)
+    if own is None or own.state != ReminderState.PLANNED:
+        return []
+    if int(utc(own.due_at).timestamp()) != due_stamp:
+        return []  # moved (snoozed, edited): the job of its new time sends it
+    others = (
+        await session.scalars(
+            select(CalendarReminder)
+            .where(
+                CalendarReminder.state == ReminderState.PLANNED.value,
+                CalendarReminder.due_at <= now,
+                CalendarReminder.id != reminder_id,
+            )
+            .order_by(CalendarReminder.due_at, CalendarReminder.id)
+            .limit(BATCH - 1)
+        )
+    ).all()
+    # Calls of a batch wait their turn at the limiter: their lease covers that wait.
+    lease = timedelta(seconds=services.settings.outbox_lease_seconds + BATCH / FLOOD_RATE)
+    taken = []
+    for reminder in [own, *others]:
+        found = await _prepare(session, reminder, now, services, lease)
+        if found is not None:
+            taken.append(found)
+    return taken
 
 
 async def _prepare(
     session: AsyncSession,
-    reminder_id: int,
-    due_stamp: int,
+    reminder: CalendarReminder,
+    now: datetime,
     services: PlatformServices,
     lease: timedelta,
-) -> tuple[Any, datetime, bool] | None:
-    """Move the reminder to sent and write its message down, in the caller's transaction;
-    None when there is nothing to send."""
-    now = utcnow()
-    reminder = await session.get(CalendarReminder, reminder_id)
-    if reminder is None or reminder.state != ReminderState.PLANNED:
-        return None
+) -> _Taken | None:
+    """Move one reminder to sent and write its message down; None when there is nothing to
+    send (its occurrence is gone or long over, or another run took it)."""
     due = utc(reminder.due_at)
-    if int(due.timestamp()) != due_stamp:
-        return None  # moved (snoozed, edited): the job of its new time sends it
     event = await session.get(CalendarEvent, reminder.event_id)
     occurrence = await session.scalar(
         select(CalendarOccurrence).where(
@@ -160,17 +192,22 @@ async def _prepare(
         )
     )
     if event is None or occurrence is None or event.cancelled:
-        await session.delete(reminder)
-        metrics.SKIPPED.labels(reason="gone").inc()
+        if await _move(session, reminder.id, state=ReminderState.CANCELLED.value):
+            metrics.SKIPPED.labels(reason="gone").inc()
         return None
     if utc(occurrence.ends_at) < now - STALE_AFTER:
-        reminder.state = ReminderState.CANCELLED.value
-        metrics.SKIPPED.labels(reason="stale").inc()
-        log.info("stale reminder skipped", reminder_id=reminder_id, due=due.isoformat())
+        if await _move(session, reminder.id, state=ReminderState.CANCELLED.value):
+            metrics.SKIPPED.labels(reason="stale").inc()
+            log.info("stale reminder skipped", reminder_id=reminder.id, due=due.isoformat())
         return None
     late = now - due > LATE_AFTER
-    _ = services.translator.bind(await locale_of(session, reminder.user_id))
-    zone = await user_timezone_of(session, reminder.user_id)
+    if not await _move(
+        session, reminder.id, state=ReminderState.SENT.value, sent_at=now, late=late
+    ):
+        return None
+    user = await session.get(UserRecord, reminder.user_id)
+    _ = services.translator.bind((user.language or user.telegram_language) if user else None)
+    zone = zone_named(user.timezone if user else None)
     text = reminder_text(
         event, utc(occurrence.starts_at), zone, _, late_due=due if late else None, now=now
     )
@@ -181,18 +218,21 @@ async def _prepare(
         parse_mode=None,
     )
     call = await write_call(session, reminder.bot_id, method, lease)
+    return _Taken(reminder.id, call, due, late)
+
+
+async def _move(session: AsyncSession, reminder_id: int, **values: Any) -> bool:
+    """Move a planned reminder on; False when another run moved it first."""
     moved = await session.execute(
         update(CalendarReminder)
         .where(
             CalendarReminder.id == reminder_id,
             CalendarReminder.state == ReminderState.PLANNED.value,
         )
-        .values(state=ReminderState.SENT.value, sent_at=now, late=late)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise _TakenMeanwhile
-    return call, due, late
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 async def plan_ahead(ctx: JobContext, services: PlatformServices) -> None:
