@@ -52,6 +52,7 @@ class ReminderCrashConfig:
     kills: int = 3
     lead_in_seconds: float = 4.0  # from planning to the first due time
     drain_seconds: float = 60.0
+    per_transaction: int = 1  # events planned per transaction
 
 
 @dataclass
@@ -128,6 +129,7 @@ async def run_reminder_crash(
     folder: Path,
     *,
     flood: str = "telegram",
+    env_extra: dict[str, str] | None = None,
 ) -> ReminderCrashReport:
     rng = random.Random(seed)
     report = ReminderCrashReport(database_kind, config)
@@ -151,6 +153,7 @@ async def run_reminder_crash(
             sandbox.url,
             JOB_LEASE_SECONDS=JOB_LEASE_SECONDS,
             OUTBOX_LEASE_SECONDS=OUTBOX_LEASE_SECONDS,
+            **(env_extra or {}),
         )
         started_at = time.monotonic()
         pid = forks.start(env, log)
@@ -168,6 +171,7 @@ async def run_reminder_crash(
                     for n, user_id in enumerate(users)
                 ],
                 now,
+                per_transaction=config.per_transaction,
             )
             # The monotonic moment of the first due time, to measure arrivals against.
             due_base = time.monotonic() + (first_due - utcnow()).total_seconds()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.apps.calendar.models import CalendarEvent, CalendarReminder
 from switchboard.apps.calendar.occurrences import refresh_series
@@ -30,31 +31,40 @@ class Planned:
 
 
 async def plan_events(
-    database_url: str, bot_id: int, events: Sequence[Planned], now: datetime
+    database_url: str,
+    bot_id: int,
+    events: Sequence[Planned],
+    now: datetime,
+    per_transaction: int = 1,
 ) -> None:
     """Store each event in its owner's own calendar (UTC wall clock) and plan its reminders
-    as of `now`, in one transaction per event as the chat would."""
+    as of `now`: one transaction per event as the chat does, or `per_transaction` events
+    in each (a bench planning a thousand)."""
     engine = create_engine(database_url)
     try:
         sessions = session_factory(engine)
-        for planned in events:
-            uid = f"e2e-{uuid.uuid4()}"
+        for first in range(0, len(events), per_transaction):
             async with sessions() as session, session.begin():
-                source = await own_calendar(session, bot_id, planned.user_id)
-                start = planned.starts_at.astimezone(UTC).replace(tzinfo=None)
-                session.add(
-                    CalendarEvent(
-                        source_id=source.id, bot_id=bot_id, user_id=planned.user_id,
-                        uid=uid, recurrence_id="", title=planned.title,
-                        location=planned.location, start_local=start,
-                        end_local=start + timedelta(minutes=30), timezone="UTC",
-                        reminders=list(planned.leads), rdates=[], exdates=[], extra={},
-                    )
-                )  # fmt: skip
-                await session.flush()
-                await refresh_series(session, source.id, uid, UTC, now)
+                for planned in events[first : first + per_transaction]:
+                    await _plan_one(session, bot_id, planned, now)
     finally:
         await engine.dispose()
+
+
+async def _plan_one(session: AsyncSession, bot_id: int, planned: Planned, now: datetime) -> None:
+    uid = f"e2e-{uuid.uuid4()}"
+    source = await own_calendar(session, bot_id, planned.user_id)
+    start = planned.starts_at.astimezone(UTC).replace(tzinfo=None)
+    session.add(
+        CalendarEvent(
+            source_id=source.id, bot_id=bot_id, user_id=planned.user_id, uid=uid,
+            recurrence_id="", title=planned.title, location=planned.location,
+            start_local=start, end_local=start + timedelta(minutes=30), timezone="UTC",
+            reminders=list(planned.leads), rdates=[], exdates=[], extra={},
+        )
+    )  # fmt: skip
+    await session.flush()
+    await refresh_series(session, source.id, uid, UTC, now)
 
 
 async def reminder_rows(database_url: str) -> list[CalendarReminder]:
