@@ -9,17 +9,20 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.calendar.models import (
     CalendarEvent,
+    CalendarOccurrence,
     CalendarReminder,
     CalendarRsvp,
     CalendarSettings,
     ReminderState,
 )
 from switchboard.apps.calendar.occurrences import refresh_series
+from switchboard.apps.calendar.recurrence import HORIZON
+from switchboard.apps.calendar.reminder_jobs import plan_ahead
 from switchboard.apps.calendar.reminder_keyboards import ReminderAction
 from switchboard.apps.calendar.reminder_preferences import (
     PreferenceError,
@@ -342,3 +345,41 @@ async def _tomorrow(
         row.state, row.sent_at = ReminderState.SENT.value, tapped
         due, _zone = await snooze(session, BOT, OWNER, row.id, ReminderAction.TOMORROW, tapped)
     return due
+
+
+async def test_the_daily_plan_extends_the_horizon_and_plans_the_next_reminders(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Ten days on, a daily series' stored occurrences end nine days short of the horizon: the
+    plan job extends them, and plans the reminders of the next 48 h from then."""
+    start = at("2026-06-01T08:00")
+    async with session_factory() as session, session.begin():
+        event = await add_event(session, start, datetime(2026, 6, 1, 10, 0), rrule="FREQ=DAILY")
+        single = await add_event(session, start, datetime(2026, 6, 12, 10, 0), uid="single")
+        event_id, single_id = event.id, single.id
+    later = start + timedelta(days=10)
+
+    async def last_start(event_id: int) -> datetime:
+        async with session_factory() as session:
+            found = await session.scalar(
+                select(func.max(CalendarOccurrence.starts_at)).where(
+                    CalendarOccurrence.event_id == event_id
+                )
+            )
+            assert found is not None
+            return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+
+    before = await last_start(event_id)
+    assert before < later + HORIZON - timedelta(days=1)
+    assert await plan_ahead(session_factory, later) == 1  # the single event is not extended
+    assert await last_start(event_id) >= later + HORIZON - timedelta(days=1)
+    async with session_factory() as session:
+        rows = [r for r in await reminders_of(session) if dues([r])[0] > later]
+        jobs = (await session.scalars(select(Job).where(Job.kind == "calendar.plan"))).all()
+    assert sorted(dues(rows)) == [
+        at("2026-06-11T09:45"),
+        at("2026-06-12T09:45"),
+        at("2026-06-12T09:45"),
+    ]
+    assert {r.event_id for r in rows} == {event_id, single_id}
+    assert any(job.run_at == at("2026-06-12T00:05") for job in jobs)  # tomorrow's run
