@@ -61,9 +61,8 @@ __all__ = ["LATE_AFTER", "STALE_AFTER", "plan_ahead", "register", "reminder_text
 log = structlog.get_logger("switchboard.calendar")
 LATE_AFTER = timedelta(seconds=60)
 STALE_AFTER = timedelta(hours=12)
-BATCH = 20  # reminders one job sends at most (its own and others due)
-FLOOD_RATE = 25.0  # messages per second the limiter lets a bot send (30 per 1.2 s)
-WORKER_SLOTS = 4  # jobs one worker runs at once: their batches share the limiter
+BATCH = 8  # reminders one job sends at most (its own and others due)
+SEND_BUDGET = 0.5  # seconds one send may take, limiter wait included, before its lease ends
 TIME = "%H:%M"
 DAY_AND_TIME = "%d.%m %H:%M"
 
@@ -152,9 +151,16 @@ async def _take_due(
     """Move the job's reminder, and others due, to sent with their messages written down, in
     the caller's transaction; what to send."""
     now = utcnow()
-    own = await session.get(CalendarReminder, reminder_id)
+    # Rows are locked as they are taken, and a row another run holds is skipped, never waited
+    # for: two runs each waiting for a row the other took deadlocked on PostgreSQL (a second
+    # lost per run). SQLite has one writer and no row locks.
+    own = await session.scalar(
+        select(CalendarReminder)
+        .where(CalendarReminder.id == reminder_id)
+        .with_for_update(skip_locked=True)
+    )
     if own is None or own.state != ReminderState.PLANNED:
-        return []
+        return []  # gone, sent, or being sent by another run
     if int(utc(own.due_at).timestamp()) != due_stamp:
         return []  # moved (snoozed, edited): the job of its new time sends it
     others = (
@@ -167,12 +173,12 @@ async def _take_due(
             )
             .order_by(CalendarReminder.due_at, CalendarReminder.id)
             .limit(BATCH - 1)
+            .with_for_update(skip_locked=True)
         )
     ).all()
-    # Calls of a batch wait their turn at the limiter behind the other jobs' batches: their
-    # lease covers that wait, or the courier would take them for a dead process's.
-    wait = WORKER_SLOTS * BATCH / FLOOD_RATE
-    lease = timedelta(seconds=services.settings.outbox_lease_seconds + wait)
+    # The batch's calls go out one after another, each waiting its turn at the limiter: the
+    # last one's lease covers the wait, or the courier would take it for a dead process's.
+    lease = timedelta(seconds=services.settings.outbox_lease_seconds + BATCH * SEND_BUDGET)
     taken = []
     for reminder in [own, *others]:
         found = await _prepare(session, reminder, now, services, lease)
