@@ -88,8 +88,8 @@ def reminder_text(
     now: datetime | None = None,
 ) -> str:
     """Title, local time in the user's zone, where; and "late" when it is."""
-    if event.all_day:
-        when = event.start_local.strftime("%d.%m")
+    if event.all_day:  # placed at midnight in the owner's zone: the reminded user's day
+        when = show_time(starts_at, zone, "%d.%m")
     elif now is not None and show_time(now, zone, "%Y%m%d") == show_time(starts_at, zone, "%Y%m%d"):
         when = show_time(starts_at, zone, TIME)
     else:
