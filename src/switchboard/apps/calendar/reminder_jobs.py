@@ -171,7 +171,9 @@ async def _take_due(
                 CalendarReminder.due_at <= now,
                 CalendarReminder.id != reminder_id,
             )
-            .order_by(CalendarReminder.due_at, CalendarReminder.id)
+            # The newest first: their jobs are the last in the queue, so the jobs next in
+            # line still have work, and those with none left come after the burst.
+            .order_by(CalendarReminder.due_at, CalendarReminder.id.desc())
             .limit(BATCH - 1)
             .with_for_update(skip_locked=True)
         )

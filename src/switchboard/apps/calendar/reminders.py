@@ -70,6 +70,7 @@ PLAN_AHEAD = timedelta(hours=48)
 REMIND_JOB = "calendar.remind"
 PLAN_JOB = "calendar.plan"
 DAY = 24 * 60
+_PLAN_QUEUED = "calendar.plan_queued"
 
 
 def utc(moment: datetime) -> datetime:
@@ -141,8 +142,13 @@ def remind_key(reminder_id: int, due_at: datetime) -> str:
 
 
 async def enqueue_plan_job(session: AsyncSession, now: datetime) -> None:
-    """Make sure tomorrow's planning run is queued (one per day, whoever asks)."""
+    """Make sure tomorrow's planning run is queued (one per day, whoever asks; once per
+    transaction, as an import re-plans thousands of series in one)."""
     tomorrow = (utc(now) + timedelta(days=1)).date()
+    asked = (id(session.get_transaction()), tomorrow)
+    if session.info.get(_PLAN_QUEUED) == asked:
+        return
+    session.info[_PLAN_QUEUED] = asked
     await enqueue(
         session,
         PLAN_JOB,
