@@ -62,7 +62,7 @@ async def test_reminders_arrive_once_snooze_done_and_late_after_downtime(
         )
         async with running(sandbox, database_url):  # back up: the missed ones come now
             late = await tg.expect_message(chat_id=user["id"], contains="Dentist")
-            assert "📍 Main St 5" in late["text"]
+            assert "📍 Where: Main St 5" in late["text"]
             assert "(late: was due " in late["text"]
             yoga = await tg.expect_message(chat_id=user["id"], contains="Yoga")
             assert "late" not in yoga["text"]

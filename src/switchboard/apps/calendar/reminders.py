@@ -70,7 +70,7 @@ PLAN_AHEAD = timedelta(hours=48)
 REMIND_JOB = "calendar.remind"
 PLAN_JOB = "calendar.plan"
 DAY = 24 * 60
-_PLAN_QUEUED = "calendar.plan_queued"
+_PLAN_QUEUED = "switchboard:calendar-plan-queued"  # session.info: queued in this transaction
 
 
 def utc(moment: datetime) -> datetime:
