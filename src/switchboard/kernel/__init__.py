@@ -12,6 +12,15 @@ from switchboard.kernel.apps import (
     UserDataExport,
 )
 from switchboard.kernel.command_menus import forget_user_menu, publish_user_menu
+from switchboard.kernel.email import (
+    EmailError,
+    EmailMessage,
+    EmailSender,
+    MailjetEmailSender,
+    SmtpEmailSender,
+    email_sender,
+    is_email_address,
+)
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
 from switchboard.kernel.fsm_models import FsmState
@@ -58,6 +67,9 @@ __all__ = [
     "AppCommand",
     "ChatRecord",
     "DatabaseStorage",
+    "EmailError",
+    "EmailMessage",
+    "EmailSender",
     "FetchError",
     "FetchFailureReason",
     "FetchLimits",
@@ -71,12 +83,14 @@ __all__ = [
     "JobContext",
     "JobRegistry",
     "JobState",
+    "MailjetEmailSender",
     "PermanentFailure",
     "PlatformServices",
     "ProcessedUpdate",
     "Resolver",
     "Retention",
     "RetryLater",
+    "SmtpEmailSender",
     "Translate",
     "Translator",
     "UserDataDelete",
@@ -91,9 +105,11 @@ __all__ = [
     "commands_or_in_state",
     "count_jobs_by_state",
     "decode_text",
+    "email_sender",
     "enqueue",
     "forget_user",
     "forget_user_menu",
+    "is_email_address",
     "local_time",
     "make_written_call",
     "mark_chat_inactive",

@@ -8,34 +8,55 @@ from aiogram import Router
 
 from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 
-from . import reminder_handlers, reminder_jobs
+# --- chat: events in chat, agenda, daily plan ---
+# --- groups: group events with RSVP, calendars posted to chats ---
+# --- reminders: /advance, /quiet, snooze and done; reminder and planning jobs ---
+from . import daily_plan, group_handlers, post_handlers, reminder_handlers, reminder_jobs
+from .group_jobs import register_group_jobs
+from .handlers import make_chat_router
 from .privacy import delete_user_calendar, export_user_calendar
+
+CHAT_COMMANDS = (
+    AppCommand("new", "calendar.cmd.new"),
+    AppCommand("events", "calendar.cmd.events"),
+    AppCommand("today", "calendar.cmd.today"),
+    AppCommand("week", "calendar.cmd.week"),
+    AppCommand("agenda", "calendar.cmd.agenda"),
+    AppCommand("plan", "calendar.cmd.plan"),
+)
+GROUP_COMMANDS = (
+    AppCommand("publish", "calendar.cmd.publish"),
+    AppCommand("capacity", "calendar.cmd.capacity"),
+    AppCommand("attendees", "calendar.cmd.attendees"),
+    AppCommand("attach", "calendar.cmd.attach"),
+    AppCommand("format", "calendar.cmd.format"),
+    AppCommand("detach", "calendar.cmd.detach"),
+)
+REMINDER_COMMANDS = (
+    AppCommand("advance", "calendar.cmd.advance"),
+    AppCommand("quiet", "calendar.cmd.quiet"),
+)
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
-    # --- reminders ---
-    router.include_router(reminder_handlers.make_router())
+    router.include_router(reminder_handlers.make_router())  # reminders: commands, taps
+    router.include_router(make_chat_router())  # chat
+    router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
     return router
 
 
 def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
-    # --- reminders ---
-    reminder_jobs.register(registry, services)
-
-
-COMMANDS = (
-    # --- reminders ---
-    AppCommand("advance", "calendar.cmd.advance"),
-    AppCommand("quiet", "calendar.cmd.quiet"),
-)
+    daily_plan.register(registry, services)  # chat
+    register_group_jobs(registry, services)  # groups
+    reminder_jobs.register(registry, services)  # reminders
 
 
 APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=COMMANDS,
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *REMINDER_COMMANDS),
     register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),

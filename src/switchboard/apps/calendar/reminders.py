@@ -60,6 +60,7 @@ __all__ = [
     "outside_quiet",
     "parse_quiet",
     "remind_key",
+    "replan_event",
     "replan_series",
     "settings_of",
     "utc",
@@ -178,7 +179,17 @@ async def _recipients(
             CalendarRsvp.answer == RsvpAnswer.GOING.value,
         )
     )
-    users += [user for user in going if user not in users]
+    # One who added it to their own calendar is reminded by that copy, not twice.
+    copied = set(
+        await session.scalars(
+            select(CalendarEvent.user_id).where(
+                CalendarEvent.bot_id == row.bot_id,
+                CalendarEvent.uid == row.uid,
+                CalendarEvent.user_id != row.user_id,
+            )
+        )
+    )
+    users += [user for user in going if user not in users and user not in copied]
     found = []
     for user_id in users:
         settings = await settings_of(session, row.bot_id, user_id)
@@ -191,6 +202,27 @@ async def _recipients(
             )
         )
     return found
+
+
+async def replan_event(session: AsyncSession, event: CalendarEvent, now: datetime) -> int:
+    """Re-plan the series of `event` from its stored occurrences (after its attendees
+    changed: their reminders follow their answers)."""
+    await session.flush()
+    rows = (
+        await session.scalars(
+            select(CalendarEvent).where(
+                CalendarEvent.source_id == event.source_id, CalendarEvent.uid == event.uid
+            )
+        )
+    ).all()
+    found = (
+        await session.scalars(
+            select(CalendarOccurrence).where(
+                CalendarOccurrence.event_id.in_([row.id for row in rows])
+            )
+        )
+    ).all()
+    return await replan_series(session, rows, found, now)
 
 
 async def replan_series(
