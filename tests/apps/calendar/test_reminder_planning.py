@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.apps.calendar.group_events import answer
 from switchboard.apps.calendar.models import (
     CalendarEvent,
     CalendarOccurrence,
@@ -19,6 +20,7 @@ from switchboard.apps.calendar.models import (
     CalendarRsvp,
     CalendarSettings,
     ReminderState,
+    RsvpAnswer,
 )
 from switchboard.apps.calendar.occurrences import refresh_series
 from switchboard.apps.calendar.recurrence import HORIZON
@@ -383,3 +385,17 @@ async def test_the_daily_plan_extends_the_horizon_and_plans_the_next_reminders(
     ]
     assert {r.event_id for r in rows} == {event_id, single_id}
     assert any(job.run_at == at("2026-06-12T00:05") for job in jobs)  # tomorrow's run
+
+
+async def test_an_rsvp_plans_and_unplans_the_attendees_reminder(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    now = at("2026-06-01T08:00")
+    async with session_factory() as session, session.begin():
+        event = await add_event(session, now, datetime(2026, 6, 1, 12, 0), uid="meetup")
+        event_id = event.id
+    for choice, expected in ((RsvpAnswer.GOING, {OWNER, 601}), (RsvpAnswer.NO, {OWNER})):
+        async with session_factory() as session, session.begin():
+            await answer(session, event_id, 601, "Guest", choice, now)
+        async with session_factory() as session:
+            assert {r.user_id for r in await reminders_of(session)} == expected, choice
