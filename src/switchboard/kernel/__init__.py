@@ -56,6 +56,7 @@ from switchboard.kernel.net import (
 )
 from switchboard.kernel.pipeline.job_calls import JobCalls
 from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_call, write_call
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
@@ -100,6 +101,7 @@ __all__ = [
     "UserDataExport",
     "UserRecord",
     "Validators",
+    "WrittenCall",
     "bind_session",
     "bulk_sends",
     "cancel_button",
@@ -114,6 +116,7 @@ __all__ = [
     "is_email_address",
     "is_job_running",
     "local_time",
+    "make_written_call",
     "mark_chat_inactive",
     "normalised",
     "parse_link",
@@ -122,5 +125,6 @@ __all__ = [
     "system_resolver",
     "upsert_schedule",
     "user_timezone_of",
+    "write_call",
     "zone_named",
 ]

@@ -10,7 +10,8 @@ from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 
 # --- chat: events in chat, agenda, daily plan ---
 # --- groups: group events with RSVP, calendars posted to chats ---
-from . import daily_plan, group_handlers, post_handlers
+# --- reminders: /advance, /quiet, snooze and done; reminder and planning jobs ---
+from . import daily_plan, group_handlers, post_handlers, reminder_handlers, reminder_jobs
 from .group_jobs import register_group_jobs
 from .handlers import make_chat_router
 
@@ -42,12 +43,17 @@ ICS_COMMANDS = (
     AppCommand("export", "calendar.cmd.export"),
     AppCommand("feed", "calendar.cmd.feed"),
 )
+REMINDER_COMMANDS = (
+    AppCommand("advance", "calendar.cmd.advance"),
+    AppCommand("quiet", "calendar.cmd.quiet"),
+)
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
     # ics first: its handlers take only .ics documents and their own commands.
     router.include_router(make_ics_router())  # ics
+    router.include_router(reminder_handlers.make_router())  # reminders: commands, taps
     router.include_router(make_chat_router())  # chat
     router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
     return router
@@ -57,13 +63,14 @@ def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
     daily_plan.register(registry, services)  # chat
     register_group_jobs(registry, services)  # groups
     register_ics_jobs(registry, services)  # ics
+    reminder_jobs.register(registry, services)  # reminders
 
 
 APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *ICS_COMMANDS),
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *ICS_COMMANDS, *REMINDER_COMMANDS),
     register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),

@@ -27,6 +27,7 @@ from .models import (
     SourceKind,
 )
 from .occurrences import refresh_series
+from .reminders import replan_event
 from .sources import own_calendar
 
 __all__ = [
@@ -249,6 +250,7 @@ async def answer(
     await session.flush()
     promoted = await _promote(session, event) if before is RsvpAnswer.GOING else []
     await session.flush()
+    await replan_event(session, event, now)  # reminders: going attendees get theirs
     return Answered(now_answer, changed=True, promoted=promoted)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import CalendarEvent, CalendarOccurrence
 from .recurrence import HORIZON, PAST, Occurrence, Series, expand
+from .reminders import replan_series
 
 __all__ = ["refresh_series", "series_of", "window_around"]
 
@@ -86,4 +87,5 @@ async def refresh_series(
             keep(row, found, row.recurrence_id)
     session.add_all(made)
     await session.flush()
+    await replan_series(session, rows, made, now)  # reminders follow the occurrences
     return made
