@@ -28,7 +28,7 @@ def test_options_show_plain_placeholders_not_python_types() -> None:
 
 
 def test_app_names_are_listed_where_apps_are_asked_for() -> None:
-    names = sorted(installed_apps(INSTALLED_APPS))  # the apps' own names, loaded
+    names = list(installed_apps(INSTALLED_APPS))  # the apps' own names, in their order
     for command in (("bots", "add"), ("bots", "apps")):
         text = " ".join(help_of(*command).split())
         assert f"installed: {', '.join(names)}" in text, text

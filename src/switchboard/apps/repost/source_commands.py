@@ -258,16 +258,16 @@ def _media_of(message: Message) -> list[dict[str, Any]]:
 def _health_lines(source: RepostSource, _: Translate) -> list[str]:
     lines = [
         _("repost.sources.item", id=source.id, title=_name(source)),
-        _("repost.sources.health",
+        "  " + _("repost.sources.health",
           success=_when(source.last_success_at, _), failures=source.consecutive_failures,
           items=source.items_seen),
     ]  # fmt: skip
     if source.kind == SourceKind.FEED:
-        lines.append(_("repost.sources.next", when=_when(source.next_poll_at, _)))
+        lines.append("  " + _("repost.sources.next", when=_when(source.next_poll_at, _)))
     if source.last_error:
-        lines.append(_("repost.sources.error", error=describe_error(source.last_error, _)))
+        lines.append("  " + _("repost.sources.error", error=describe_error(source.last_error, _)))
     if source.paused:
-        lines.append(_("repost.sources.paused"))
+        lines.append("  " + _("repost.sources.paused"))
     return lines
 
 
@@ -296,7 +296,7 @@ def _source_keyboard(source: RepostSource, _: Translate) -> InlineKeyboardMarkup
 
 def _source_text(source: RepostSource, _: Translate) -> str:
     address = f"@{source.extra['username']}" if source.extra.get("username") else source.address
-    lines = [*_health_lines(source, _), _("repost.source.address", address=address)]
+    lines = [*_health_lines(source, _), "  " + _("repost.source.address", address=address)]
     return "\n".join(lines)
 
 
