@@ -47,6 +47,9 @@ from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
+from switchboard.kernel.token_vault import TokenKeyError, token_cipher
+from switchboard.kernel.token_vault import reveal as reveal_secret
+from switchboard.kernel.token_vault import seal as seal_secret
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
 
 __all__ = [
@@ -76,6 +79,7 @@ __all__ = [
     "Resolver",
     "Retention",
     "RetryLater",
+    "TokenKeyError",
     "Translate",
     "Translator",
     "UserDataDelete",
@@ -97,8 +101,11 @@ __all__ = [
     "normalised",
     "parse_link",
     "publish_user_menu",
+    "reveal_secret",
+    "seal_secret",
     "show_time",
     "system_resolver",
+    "token_cipher",
     "user_timezone_of",
     "zone_named",
 ]
