@@ -35,10 +35,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
-from switchboard.kernel import AddressPolicy, user_timezone_of
+from switchboard.kernel import AddressPolicy, TokenKeyError, user_timezone_of
 
 from .caldav_mapping import ResourceError, SeriesRow, parse_resource, render_resource
-from .caldav_remote import CaldavError, CaldavLink, Fetched, href_key, open_link, resource_name
+from .caldav_remote import (
+    CaldavError,
+    CaldavLink,
+    Failure,
+    Fetched,
+    href_key,
+    open_link,
+    resource_name,
+)
 from .models import CalendarEvent, CalendarSource, SourceKind
 from .occurrences import refresh_series
 from .sync_metrics import SYNC_OUTCOMES
@@ -395,7 +403,11 @@ async def sync_source(
     report.bot_id, report.user_id = local.bot_id, local.user_id
     link: CaldavLink | None = None
     try:
-        link = await open_link(local.calendar_url, local.username, reveal(local.secret), policy)
+        try:
+            password = reveal(local.secret)
+        except TokenKeyError as error:  # the deployment's key changed: connect again
+            raise CaldavError(Failure.AUTH, str(error)) from None
+        link = await open_link(local.calendar_url, local.username, password, policy)
         listing = await asyncio.to_thread(link.listing, local.calendar_url)
         plan = _plan(local, listing)
         done, refused = await asyncio.to_thread(_exchange, link, local, plan)

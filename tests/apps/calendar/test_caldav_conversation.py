@@ -1,0 +1,162 @@
+"""/caldav end to end: the sandbox's Telegram, the platform, and a real Radicale server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from caldav_radicale import USERS, Radicale, radicale_server  # noqa: F401  (the fixture)
+from sqlalchemy import select
+
+from e2e.conftest import BOT_ID, BOT_TOKEN, OWNER_ID, running
+from e2e.notes_scene import until
+from switchboard.apps.calendar.models import CalendarEvent, CalendarSource, SourceKind
+from switchboard.db import create_engine, session_factory
+from switchboard.kernel.bots import add_bot
+from switchboard.kernel.token_vault import token_cipher
+from switchboard.platform.installed_apps import resolve_app_names
+from switchboard.platform.migrations import upgrade_all
+from switchboard.sandbox.testing import SandboxServer
+from switchboard.settings import load_settings
+
+pytestmark = pytest.mark.timeout(180)
+
+SETTINGS: dict[str, Any] = {"calendar_caldav_allow_private_addresses": True}
+EVENT = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:from-the-server\r\nDTSTAMP:20261201T000000Z\r\n"
+    "DTSTART;TZID=Europe/Berlin:20261210T100000\r\nDURATION:PT1H\r\nSUMMARY:Team call\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+async def register_bot(database_url: str) -> None:
+    """The e2e bot with the calendar app (and core) only: the notes app, included before the
+    calendar, takes any private text as a note while another app's question is open."""
+    await upgrade_all(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await add_bot(
+                session,
+                BOT_TOKEN,
+                resolve_app_names(["calendar"]),
+                owner_ids=[OWNER_ID],
+                cipher=token_cipher(load_settings().token_key),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _stored(database_url: str) -> tuple[list[CalendarSource], list[CalendarEvent]]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            sources = list(
+                await session.scalars(
+                    select(CalendarSource).where(CalendarSource.kind == SourceKind.CALDAV.value)
+                )
+            )
+            events = list(await session.scalars(select(CalendarEvent)))
+            return sources, events
+    finally:
+        await engine.dispose()
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def test_connect_pick_sync_and_disconnect(database_url: str, radicale: Radicale) -> None:
+    radicale.new_calendar("bob", "Home")
+    work = radicale.new_calendar("bob", "Work")
+    work.save_event(EVENT)
+    with SandboxServer(flood="off") as sandbox:
+        sandbox.world.register_bot(BOT_TOKEN)
+        await register_bot(database_url)
+        async with running(sandbox, database_url, **SETTINGS), sandbox.client(timeout=20) as tg:
+            user = await tg.create_user("Bob", language_code="en")
+            chat = user["id"]
+            await tg.send_text(user, "/caldav", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=chat, contains="address of your CalDAV calendar")
+            await tg.send_text(user, "not a url", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=chat, contains="does not look like a web address")
+            await tg.send_text(user, radicale.url, bot_id=BOT_ID)  # the server's root
+            await tg.expect_message(chat_id=chat, contains="username")
+            await tg.send_text(user, "bob", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=chat, contains="password")
+            secret = await tg.send_text(user, USERS["bob"], bot_id=BOT_ID)
+            checking = await tg.expect_message(chat_id=chat, contains="Checking")
+            await until(
+                lambda: secret["message_id"] not in sandbox.world.private[(BOT_ID, chat)].messages,
+                "the password's message deleted",
+            )
+            pick = await tg.expect_edit(chat_id=chat, message_id=checking["message_id"])
+            assert "Which calendar" in pick["text"]
+            choices = {b["text"]: b for b in _buttons(pick)}
+            assert {"Home", "Work"} <= set(choices)
+            await tg.press(user, pick, choices["Work"]["callback_data"], bot_id=BOT_ID)
+            done = await tg.expect_edit(chat_id=chat, message_id=checking["message_id"])
+            assert "Connected to “Work”" in done["text"]
+
+            async def synced() -> bool:
+                _sources, events = await _stored(database_url)
+                return any(event.title == "Team call" for event in events)
+
+            for _ in range(400):  # the first sync runs as a job right after connecting
+                if await synced():
+                    break
+                await tg.forget_events()
+            assert await synced()
+            (source,), _events = await _stored(database_url)
+            assert source.url == str(work.url) and source.username == "bob"
+            assert source.secret and source.secret.startswith("fernet:")
+            assert USERS["bob"] not in source.secret
+
+            await tg.forget_events()
+            await tg.send_text(user, "/caldav", bot_id=BOT_ID)
+            status = await tg.expect_message(chat_id=chat, contains="CalDAV calendar “Work”")
+            off = next(b for b in _buttons(status) if b["text"] == "Disconnect")
+            await tg.press(user, status, off["callback_data"], bot_id=BOT_ID)
+            sure = await tg.expect(
+                lambda e: e["type"] == "edited" and "reply_markup" in e["message"],
+                "the confirmation buttons",
+            )
+            yes = next(b for b in _buttons(sure["message"]) if b["text"] == "Yes, disconnect")
+            await tg.press(user, sure["message"], yes["callback_data"], bot_id=BOT_ID)
+            await tg.expect(
+                lambda e: e["type"] == "edited" and "disconnected" in e["message"].get("text", ""),
+                "the disconnection",
+            )
+            sources, events = await _stored(database_url)
+            assert sources == [] and events == []
+
+
+async def test_a_wrong_password_is_said_and_can_be_sent_again(
+    database_url: str, radicale: Radicale
+) -> None:
+    calendar = radicale.new_calendar("alice", "Errands")
+    with SandboxServer(flood="off") as sandbox:
+        sandbox.world.register_bot(BOT_TOKEN)
+        await register_bot(database_url)
+        async with running(sandbox, database_url, **SETTINGS), sandbox.client(timeout=20) as tg:
+            user = await tg.create_user("Alice", language_code="en")
+            chat = user["id"]
+            await tg.send_text(user, "/caldav", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=chat, contains="address")
+            await tg.send_text(user, str(calendar.url), bot_id=BOT_ID)
+            await tg.expect_message(chat_id=chat, contains="username")
+            await tg.send_text(user, "alice", bot_id=BOT_ID)
+            await tg.expect_message(chat_id=chat, contains="password")
+            await tg.send_text(user, "not-the-password", bot_id=BOT_ID)
+            checking = await tg.expect_message(chat_id=chat, contains="Checking")
+            refused = await tg.expect_edit(chat_id=chat, message_id=checking["message_id"])
+            assert "refused the username or password" in refused["text"]
+            assert "Send the password again" in refused["text"]
+            assert (await _stored(database_url))[0] == []
+            await tg.send_text(user, USERS["alice"], bot_id=BOT_ID)
+            again = await tg.expect_message(chat_id=chat, contains="Checking")
+            done = await tg.expect_edit(chat_id=chat, message_id=again["message_id"])
+            assert "Connected to “Errands”" in done["text"]
+            (source,), _events = await _stored(database_url)
+            assert source.url == str(calendar.url)
