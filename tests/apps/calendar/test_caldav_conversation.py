@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,13 +11,14 @@ from sqlalchemy import select
 
 from e2e.conftest import BOT_ID, BOT_TOKEN, OWNER_ID, running
 from e2e.notes_scene import until
+from switchboard.apps.calendar.caldav_sync import FAILURES_BEFORE_TELLING
 from switchboard.apps.calendar.models import CalendarEvent, CalendarSource, SourceKind
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
 from switchboard.kernel.token_vault import token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.migrations import upgrade_all
-from switchboard.sandbox.testing import SandboxServer
+from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
 
 pytestmark = pytest.mark.timeout(180)
@@ -63,6 +65,45 @@ async def _stored(database_url: str) -> tuple[list[CalendarSource], list[Calenda
         await engine.dispose()
 
 
+async def stored_when(
+    database_url: str,
+    tg: SandboxClient,
+    check: Callable[[list[CalendarSource], list[CalendarEvent]], bool],
+) -> tuple[list[CalendarSource], list[CalendarEvent]]:
+    """The stored calendars and events once `check` holds (jobs run in the platform)."""
+    for _ in range(600):
+        sources, events = await _stored(database_url)
+        if sources and check(sources, events):
+            return sources, events
+        await tg.forget_events()  # a round trip to the sandbox between looks
+    raise AssertionError("the stored calendar never got there")
+
+
+async def _retitle(database_url: str, title: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            for event in await session.scalars(select(CalendarEvent)):
+                event.title = title
+    finally:
+        await engine.dispose()
+
+
+async def _set_secret(database_url: str, secret: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            for source in await session.scalars(select(CalendarSource)):
+                source.secret = secret
+    finally:
+        await engine.dispose()
+
+
+def _said(sandbox: SandboxServer, chat: int, needle: str) -> list[str]:
+    messages = sandbox.world.private[(BOT_ID, chat)].messages.values()
+    return [m.get("text", "") for m in messages if needle in (m.get("text") or "")]
+
+
 def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
@@ -99,23 +140,45 @@ async def test_connect_pick_sync_and_disconnect(database_url: str, radicale: Rad
             done = await tg.expect_edit(chat_id=chat, message_id=checking["message_id"])
             assert "Connected to “Work”" in done["text"]
 
-            async def synced() -> bool:
-                _sources, events = await _stored(database_url)
-                return any(event.title == "Team call" for event in events)
-
-            for _ in range(400):  # the first sync runs as a job right after connecting
-                if await synced():
-                    break
-                await tg.forget_events()
-            assert await synced()
-            (source,), _events = await _stored(database_url)
+            (source,), _events = await stored_when(
+                database_url, tg, lambda _s, events: any(e.title == "Team call" for e in events)
+            )
             assert source.url == str(work.url) and source.username == "bob"
             assert source.secret and source.secret.startswith("fernet:")
             assert USERS["bob"] not in source.secret
 
-            await tg.forget_events()
+            # Both sides change the event; "Sync now": the server wins, Bob is told once.
+            await _retitle(database_url, "Team call (mine)")
+            remote = work.event_by_uid("from-the-server")
+            remote.data = EVENT.replace("SUMMARY:Team call", "SUMMARY:Team call (moved)")
+            remote.save()
             await tg.send_text(user, "/caldav", bot_id=BOT_ID)
             status = await tg.expect_message(chat_id=chat, contains="CalDAV calendar “Work”")
+            sync_now = next(b for b in _buttons(status) if b["text"] == "Sync now")
+            await tg.press(user, status, sync_now["callback_data"], bot_id=BOT_ID)
+            told = await tg.expect_message(chat_id=chat, contains="was replaced by the server")
+            assert "Team call (mine)" in told["text"]
+            _s, events = await _stored(database_url)
+            assert [e.title for e in events] == ["Team call (moved)"]
+            first = source.last_success_at
+            (source,), _e = await stored_when(
+                database_url, tg, lambda s, _e: s[0].last_success_at != first
+            )
+            synced = source.last_success_at
+            await tg.press(user, status, sync_now["callback_data"], bot_id=BOT_ID)
+            await stored_when(database_url, tg, lambda s, _e: s[0].last_success_at != synced)
+            assert len(_said(sandbox, chat, "was replaced by the server")) == 1
+
+            # A password that stops working: told once after a few failed runs, not each time.
+            await _set_secret(database_url, "fernet:not-what-it-was")
+            for failures in range(1, FAILURES_BEFORE_TELLING + 2):
+                await tg.press(user, status, sync_now["callback_data"], bot_id=BOT_ID)
+                await stored_when(
+                    database_url, tg, lambda s, _e, n=failures: s[0].consecutive_failures == n
+                )
+            (failing,) = _said(sandbox, chat, "I cannot sync")
+            assert "refused the username or password" in failing
+
             off = next(b for b in _buttons(status) if b["text"] == "Disconnect")
             await tg.press(user, status, off["callback_data"], bot_id=BOT_ID)
             sure = await tg.expect(

@@ -42,6 +42,7 @@ __all__ = [
     "start_schedule",
     "sync_soon",
     "tell_owner",
+    "tick",
 ]
 
 log = structlog.get_logger("switchboard.calendar.caldav")
@@ -87,7 +88,7 @@ async def start_schedule(session: AsyncSession, source: CalendarSource, now: dat
     await _schedule_next(session, source, now)
 
 
-async def _tick(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def tick(ctx: JobContext, payload: dict[str, Any]) -> None:
     async with ctx.session_factory() as session, session.begin():
         source = await session.get(CalendarSource, int(payload["source_id"]))
         if source is None or source.kind != SourceKind.CALDAV.value:
@@ -144,4 +145,4 @@ def register_caldav_jobs(registry: JobRegistry, services: PlatformServices) -> N
         await tell_owner(services, ctx, report)
 
     registry.register(SYNC_JOB, run)
-    registry.register(TICK_JOB, _tick)
+    registry.register(TICK_JOB, tick)

@@ -405,8 +405,8 @@ async def sync_source(
     try:
         try:
             password = reveal(local.secret)
-        except TokenKeyError as error:  # the deployment's key changed: connect again
-            raise CaldavError(Failure.AUTH, str(error)) from None
+        except TokenKeyError:  # the deployment's key changed: connect again
+            raise CaldavError(Failure.AUTH, "the stored password cannot be decrypted") from None
         link = await open_link(local.calendar_url, local.username, password, policy)
         listing = await asyncio.to_thread(link.listing, local.calendar_url)
         plan = _plan(local, listing)
