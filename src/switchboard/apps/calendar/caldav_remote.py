@@ -26,6 +26,7 @@ import niquests
 from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.lib import error as dav_error
+from caldav.lib.url import URL
 
 from switchboard.kernel import AddressGuard, AddressPolicy, FetchError, FetchFailureReason
 
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 TIMEOUT = 15
+MAX_RESOURCES = 20_000  # events (series) in one calendar: more is refused, not half-synced
+MULTIGET_BATCH = 100
 _CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
 _PROPFIND = (
     '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>'
@@ -59,6 +62,7 @@ class Failure(StrEnum):
     AUTH = "auth"
     NOT_CALDAV = "not_caldav"
     NO_CALENDARS = "no_calendars"
+    TOO_LARGE = "too_large"
 
 
 class CaldavError(Exception):
@@ -138,12 +142,11 @@ class CaldavLink:
 
     def describe(self, url: str) -> FoundCalendar | None:
         """The calendar at `url`, or None when `url` is a collection of another kind."""
-        for href, props in self._propfind(url, 0).items():
-            if href_key(urljoin(url, href)) == href_key(url) or len(props) > 0:
-                if _CALENDAR in (props.get("{DAV:}resourcetype") or []):
-                    name = props.get("{DAV:}displayname") or _last_segment(url)
-                    return FoundCalendar(url, str(name))
-                return None
+        for props in self._propfind(url, 0).values():  # one answer: the URL's own
+            if _CALENDAR in (props.get("{DAV:}resourcetype") or []):
+                name = props.get("{DAV:}displayname") or _last_segment(url)
+                return FoundCalendar(url, str(name))
+            return None
         return None
 
     def calendars(self) -> list[FoundCalendar]:
@@ -172,6 +175,8 @@ class CaldavLink:
             if (props.get("{DAV:}resourcetype") or []) and not key.endswith(".ics"):
                 continue  # a sub-collection
             listed[key] = (absolute, str(props.get("{DAV:}getetag") or ""))
+        if len(listed) > MAX_RESOURCES:
+            raise CaldavError(Failure.TOO_LARGE, f"{len(listed)} resources")
         return listed
 
     def get(self, url: str) -> Fetched | None:
@@ -183,6 +188,32 @@ class CaldavLink:
             raise CaldavError(Failure.NOT_CALDAV, f"GET {url}: HTTP {response.status}")
         raw = response._raw if isinstance(response._raw, bytes) else str(response._raw).encode()
         return Fetched(url, raw.decode("utf-8", errors="replace"), response.headers.get("ETag"))
+
+    def get_many(self, calendar_url: str, urls: list[str]) -> dict[str, Fetched | None]:
+        """The resources at `urls` by href key (None: gone), a calendar-multiget REPORT per
+        batch; one GET each where the server cannot answer that report."""
+        found: dict[str, Fetched | None] = {}
+        calendar = self.client.calendar(url=calendar_url)  # type: ignore[no-untyped-call]
+        for start in range(0, len(urls), MULTIGET_BATCH):
+            batch = urls[start : start + MULTIGET_BATCH]
+            try:
+                results = calendar._multiget([URL.objectify(url) for url in batch])
+            except dav_error.AuthorizationError as error:
+                raise _failure_of(error) from None
+            except Exception:  # no multiget here: one GET each
+                results = None
+            if results is None:
+                for url in batch:
+                    found[href_key(url)] = self.get(url)
+                continue
+            for key in (href_key(url) for url in batch):
+                found[key] = None
+            for href, data, tags in results:
+                absolute = urljoin(calendar_url, str(href))
+                if data:
+                    etag = (tags or {}).get("{DAV:}getetag")
+                    found[href_key(absolute)] = Fetched(absolute, str(data), etag)
+        return found
 
     def put(self, url: str, body: str, etag: str | None) -> str | bool | None:
         """Write `body` at `url`: over the resource with `etag` (If-Match), or as a new one

@@ -225,8 +225,11 @@ def _exchange(link: CaldavLink, local: _Local, plan: _Plan) -> tuple[_Exchange, 
     """The blocking part: fetch, PUT and DELETE. Also returns the conflicts found by 412."""
     done = _Exchange()
     conflicts: dict[str, str] = {}
+    fetched = link.get_many(local.calendar_url, list(plan.fetch.values()))
     for key, url in plan.fetch.items():
-        done.fetched[key] = link.get(url)
+        resource = fetched.get(key)
+        # The listing's URL is the one kept (a multiget may spell the href otherwise).
+        done.fetched[key] = Fetched(url, resource.text, resource.etag) if resource else None
     for series in plan.push:
         url = series.url or urljoin(local.calendar_url, resource_name(series.uid))
         key = href_key(url)
