@@ -28,7 +28,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urljoin
 
 from sqlalchemy import delete, select
@@ -132,6 +132,7 @@ class _Local:
     secret: str
     manifest: dict[str, tuple[str, str]]
     series: dict[str, _Series]
+    zone: tzinfo  # the owner's, for floating events
 
 
 @dataclass
@@ -185,6 +186,7 @@ async def _read(session: AsyncSession, source_id: int, now: datetime) -> _Local 
         secret=source.secret or "",
         manifest=_manifest(source),
         series=series,
+        zone=await user_timezone_of(session, source.user_id),
     )
 
 
@@ -258,8 +260,72 @@ def _mark_synced(row: CalendarEvent, mark: datetime) -> None:
     row.extra = {**(row.extra or {}), SYNCED_STAMP: mark.isoformat()}
 
 
+@dataclass
+class _Pulled:
+    """A fetched resource, parsed before any transaction opens."""
+
+    key: str
+    url: str
+    etag: str
+    rows: list[SeriesRow] | None  # None: gone from the server meanwhile
+
+
+APPLY_BATCH = 100  # resources per write transaction: a large first pull holds no long lock
+
+
+async def _rows_where(
+    session: AsyncSession, source_id: int, urls: Sequence[str], uids: Sequence[str]
+) -> list[CalendarEvent]:
+    if not urls and not uids:
+        return []
+    found = await session.scalars(
+        select(CalendarEvent).where(
+            CalendarEvent.source_id == source_id,
+            CalendarEvent.remote_href.in_(list(urls)) | CalendarEvent.uid.in_(list(uids)),
+        )
+    )
+    return list(found)
+
+
+def _indexed(
+    rows: Sequence[CalendarEvent],
+) -> tuple[dict[str, list[CalendarEvent]], dict[str, list[CalendarEvent]]]:
+    by_uid: dict[str, list[CalendarEvent]] = defaultdict(list)
+    by_key: dict[str, list[CalendarEvent]] = defaultdict(list)
+    for row in rows:
+        by_uid[row.uid].append(row)
+        if row.remote_href:
+            by_key[href_key(row.remote_href)].append(row)
+    return by_uid, by_key
+
+
+async def _apply_pulled(
+    session: AsyncSession, local: _Local, batch: Sequence[_Pulled], now: datetime
+) -> None:
+    """Write one batch of the server's resources (the server wins)."""
+    rows = await _rows_where(
+        session,
+        local.source_id,
+        [item.url for item in batch],
+        [row.uid for item in batch for row in item.rows or ()],
+    )
+    by_uid, by_key = _indexed(rows)
+    touched: set[str] = set()
+    mark = utcnow()
+    for item in batch:
+        stale = by_key.get(item.key, [])
+        touched.update(row.uid for row in stale)
+        if item.rows is None:
+            await _delete_rows(session, [row.id for row in stale])
+            continue
+        await _write_series(session, local, item.rows, stale, by_uid, item.url, item.etag, mark)
+        touched.update(row.uid for row in item.rows)
+    for uid in sorted(touched):
+        await refresh_series(session, local.source_id, uid, local.zone, now)
+
+
 async def _apply(
-    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
     local: _Local,
     listing: dict[str, tuple[str, str]],
     plan: _Plan,
@@ -267,67 +333,61 @@ async def _apply(
     report: SyncReport,
     now: datetime,
 ) -> None:
-    source = await session.get(CalendarSource, local.source_id)
-    if source is None:
-        return
-    zone = await user_timezone_of(session, local.user_id)
-    rows = (
-        await session.scalars(
-            select(CalendarEvent).where(CalendarEvent.source_id == local.source_id)
-        )
-    ).all()
-    by_uid: dict[str, list[CalendarEvent]] = defaultdict(list)
-    by_key: dict[str, list[CalendarEvent]] = defaultdict(list)
-    for row in rows:
-        by_uid[row.uid].append(row)
-        if row.remote_href:
-            by_key[href_key(row.remote_href)].append(row)
+    """Write the run's outcome: the pulled resources in batches, then the deletions, the
+    pushed ETags, the manifest and the health in one last transaction. A crash between them
+    loses nothing: a row written with the ETag the server lists is in sync for the next run,
+    manifest or not."""
     known = dict(listing)
-    touched: set[str] = set()
-    mark = utcnow()
-
-    for key in plan.delete_here:
-        gone = by_key.get(key, [])
-        touched.update(row.uid for row in gone)
-        await _delete_rows(session, [row.id for row in gone])
-        report.deleted_here += 1
-        known.pop(key, None)
-    for key in done.deleted_there:
-        known.pop(key, None)
-        report.deleted_there += 1
-
-    for uid, (key, url, etag) in done.pushed.items():
-        stamps = local.series[uid].stamps
-        for row in by_uid.get(uid, []):
-            row.remote_href, row.remote_etag = url, etag
-            if row.id in stamps and _aware(row.updated_at) == _aware(stamps[row.id]):
-                _mark_synced(row, mark)  # else edited again meanwhile: stays changed
-        known[key] = (url, etag)
-        report.pushed += 1
-
+    pulled: list[_Pulled] = []
     for key, fetched in done.fetched.items():
-        stale = by_key.get(key, [])
-        if fetched is None:  # gone between the listing and the GET
-            touched.update(row.uid for row in stale)
-            await _delete_rows(session, [row.id for row in stale])
+        if fetched is None:
+            pulled.append(_Pulled(key, listing.get(key, ("", ""))[0], "", None))
             known.pop(key, None)
             continue
+        etag = fetched.etag or listing.get(key, ("", ""))[1]
+        known[key] = (fetched.href, etag)
         try:
-            parsed = parse_resource(fetched.text)
+            rows = parse_resource(fetched.text)
         except ResourceError as error:
             report.skipped.append(f"{key}: {error}")
-            known[key] = (fetched.href, fetched.etag or listing.get(key, ("", ""))[1])
             continue
-        etag = fetched.etag or listing.get(key, ("", ""))[1]
-        await _write_series(session, local, parsed, stale, by_uid, fetched.href, etag, mark)
-        touched.update(row.uid for row in stale)
-        touched.update(item.uid for item in parsed)
-        known[key] = (fetched.href, etag)
+        pulled.append(_Pulled(key, fetched.href, etag, rows))
         report.pulled += 1
+    for start in range(0, len(pulled), APPLY_BATCH):
+        async with session_factory() as session, session.begin():
+            await _apply_pulled(session, local, pulled[start : start + APPLY_BATCH], now)
 
-    for uid in sorted(touched):
-        await refresh_series(session, local.source_id, uid, zone, now)
-    source.sync_token = json.dumps({"known": {k: list(v) for k, v in sorted(known.items())}})
+    async with session_factory() as session, session.begin():
+        source = await session.get(CalendarSource, local.source_id)
+        if source is None:
+            return
+        gone_urls = [local.manifest.get(key, ("", ""))[0] for key in plan.delete_here]
+        gone_urls += [s.url for s in local.series.values() if s.key in plan.delete_here and s.url]
+        current = await _rows_where(session, local.source_id, gone_urls, list(done.pushed))
+        by_uid, by_key = _indexed(current)
+        touched: set[str] = set()
+        for key in plan.delete_here:
+            gone = by_key.get(key, [])
+            touched.update(row.uid for row in gone)
+            await _delete_rows(session, [row.id for row in gone])
+            report.deleted_here += 1
+            known.pop(key, None)
+        for key in done.deleted_there:
+            known.pop(key, None)
+            report.deleted_there += 1
+        mark = utcnow()
+        for uid, (key, url, etag) in done.pushed.items():
+            stamps = local.series[uid].stamps
+            for row in by_uid.get(uid, []):
+                row.remote_href, row.remote_etag = url, etag
+                if row.id in stamps and _aware(row.updated_at) == _aware(stamps[row.id]):
+                    _mark_synced(row, mark)  # else edited again meanwhile: stays changed
+            known[key] = (url, etag)
+            report.pushed += 1
+        for uid in sorted(touched):
+            await refresh_series(session, local.source_id, uid, local.zone, now)
+        source.sync_token = json.dumps({"known": {k: list(v) for k, v in sorted(known.items())}})
+        _record_success(source, now)
 
 
 async def _write_series(
@@ -364,7 +424,6 @@ async def _write_series(
         item.apply_to(row)
         row.remote_href, row.remote_etag = url, etag
         _mark_synced(row, mark)
-    await session.flush()
 
 
 async def _record_failure(
@@ -423,11 +482,7 @@ async def sync_source(
     finally:
         if link is not None:
             link.close()
-    async with session_factory() as session, session.begin():
-        await _apply(session, local, listing, plan, done, report, now)
-        source = await session.get(CalendarSource, source_id)
-        if source is not None:
-            _record_success(source, now)
+    await _apply(session_factory, local, listing, plan, done, report, now)
     report.ok = True
     titles = {**plan.conflict_keys, **refused}
     report.conflicts = [titles[key] for key in sorted(titles)]
