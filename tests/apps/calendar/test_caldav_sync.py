@@ -179,6 +179,11 @@ async def test_server_changes_arrive_here(
     ] or [(k, s.replace(tzinfo=UTC)) for k, s in await occurrences(session_factory, "srv-1")] == [
         ("20261210T100000", datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
     ]
+    # The server keeps sync-tokens: the next run asks only for what changed since.
+    async with session_factory() as session:
+        source = await session.get(CalendarSource, source_id)
+        assert source is not None
+        assert json.loads(source.sync_token or "{}")["token"]
     # Edited and deleted on the server.
     standup = calendar.event_by_uid("srv-1")
     standup.data = ics("srv-1", "Standup (room 4)")
@@ -352,3 +357,24 @@ async def test_loopback_is_refused_unless_the_deployment_allows_it(
         now=NOW,
     )
     assert report.error is not None and report.error.failure.value == "refused"
+
+
+async def test_an_expired_sync_token_falls_back_to_the_full_listing(
+    session_factory: async_sessionmaker[AsyncSession], radicale: Radicale
+) -> None:
+    calendar = radicale.new_calendar()
+    calendar.save_event(ics("keep", "Keep"))
+    calendar.save_event(ics("drop", "Drop"))
+    source_id = await connected(session_factory, str(calendar.url))
+    await sync(session_factory, source_id)
+    async with session_factory() as session, session.begin():
+        source = await session.get(CalendarSource, source_id)
+        assert source is not None
+        stored = json.loads(source.sync_token or "{}")
+        stored["token"] = "http://radicale.org/ns/sync/" + "0" * 64  # unknown to the server
+        source.sync_token = json.dumps(stored)
+    calendar.event_by_uid("drop").delete()
+    calendar.save_event(ics("new", "New"))
+    report = await sync(session_factory, source_id)
+    assert report.ok and report.pulled == 1 and report.deleted_here == 1
+    assert sorted(row.uid for row in await rows(session_factory, source_id)) == ["keep", "new"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
+from xml.sax.saxutils import escape
 
 import niquests
 from caldav.davclient import DAVClient
@@ -178,6 +179,55 @@ class CaldavLink:
         if len(listed) > MAX_RESOURCES:
             raise CaldavError(Failure.TOO_LARGE, f"{len(listed)} resources")
         return listed
+
+    def sync_token(self, calendar_url: str) -> str | None:
+        """The calendar's current sync-token (RFC 6578), or None if it has none."""
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>'
+            "<d:sync-token/></d:prop></d:propfind>"
+        )
+        try:
+            response = self.client.propfind(calendar_url, body, depth=0)
+            if response.status != 207:
+                return None
+            found = response.expand_simple_props([dav.SyncToken()])
+        except dav_error.AuthorizationError as error:
+            raise _failure_of(error) from None
+        except Exception:
+            return None
+        for props in found.values():
+            token = props.get("{DAV:}sync-token")
+            return str(token) if token else None
+        return None
+
+    def changes_since(
+        self, calendar_url: str, token: str
+    ) -> tuple[dict[str, tuple[str, str]], set[str], str] | None:
+        """What changed since `token`: ({href key: (URL, ETag)}, {deleted href keys}, the new
+        token); None when the server cannot say (no support, an expired token, a truncated
+        answer): then the full listing is read."""
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">'
+            f"<d:sync-token>{escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
+            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+        )
+        try:
+            response = self.client.report(calendar_url, body, depth=0)
+            if response.status != 207:
+                return None
+            result = response.parse_sync_collection()
+        except Exception:  # the server cannot say (an expired token is a 403): the full
+            return None  # listing is read instead, and tells a wrong password apart
+        if result.truncated or not result.sync_token:
+            return None
+        own = href_key(calendar_url)
+        changed: dict[str, tuple[str, str]] = {}
+        for item in result.changed:
+            absolute = urljoin(calendar_url, item.href)
+            if href_key(absolute) != own and item.etag:
+                changed[href_key(absolute)] = (absolute, str(item.etag))
+        deleted = {href_key(urljoin(calendar_url, href)) for href in result.deleted}
+        return changed, deleted, str(result.sync_token)
 
     def get(self, url: str) -> Fetched | None:
         """The resource at `url`, or None if it is gone."""

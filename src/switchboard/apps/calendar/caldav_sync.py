@@ -102,12 +102,32 @@ def is_changed_locally(row: CalendarEvent) -> bool:
     return _aware(row.updated_at) > _aware(datetime.fromisoformat(stamp))
 
 
-def _manifest(source: CalendarSource) -> dict[str, tuple[str, str]]:
+def _manifest(source: CalendarSource) -> tuple[dict[str, tuple[str, str]], str | None]:
+    """(what the last run saw, the server's sync-token then) from the `sync_token` column."""
     try:
-        known = json.loads(source.sync_token or "{}").get("known", {})
-        return {str(key): (str(value[0]), str(value[1])) for key, value in known.items()}
+        stored = json.loads(source.sync_token or "{}")
+        known = stored.get("known", {})
+        token = stored.get("token")
+        return (
+            {str(key): (str(value[0]), str(value[1])) for key, value in known.items()},
+            str(token) if token else None,
+        )
     except (ValueError, AttributeError, TypeError, IndexError):
-        return {}
+        return {}, None
+
+
+def _listing(link: CaldavLink, local: _Local) -> tuple[dict[str, tuple[str, str]], str | None]:
+    """The server's resources and ETags now, and its sync-token: from the changes since the
+    last run's token when the server can say (RFC 6578), else from a full listing."""
+    if local.token:
+        delta = link.changes_since(local.calendar_url, local.token)
+        if delta is not None:
+            changed, deleted, newer = delta
+            listing = {k: v for k, v in local.manifest.items() if k not in deleted}
+            listing.update(changed)
+            return listing, newer
+    current = link.sync_token(local.calendar_url)  # before the listing: nothing slips between
+    return link.listing(local.calendar_url), current
 
 
 @dataclass
@@ -131,6 +151,7 @@ class _Local:
     username: str
     secret: str
     manifest: dict[str, tuple[str, str]]
+    token: str | None
     series: dict[str, _Series]
     zone: tzinfo  # the owner's, for floating events
 
@@ -177,6 +198,7 @@ async def _read(session: AsyncSession, source_id: int, now: datetime) -> _Local 
             body=render_resource(members, now) if changed else "",
             stamps={m.id: m.updated_at for m in members},
         )
+    manifest, token = _manifest(source)
     return _Local(
         source_id=source.id,
         bot_id=source.bot_id,
@@ -184,7 +206,8 @@ async def _read(session: AsyncSession, source_id: int, now: datetime) -> _Local 
         calendar_url=source.url,
         username=source.username or "",
         secret=source.secret or "",
-        manifest=_manifest(source),
+        manifest=manifest,
+        token=token,
         series=series,
         zone=await user_timezone_of(session, source.user_id),
     )
@@ -328,6 +351,7 @@ async def _apply(
     session_factory: async_sessionmaker[AsyncSession],
     local: _Local,
     listing: dict[str, tuple[str, str]],
+    token: str | None,
     plan: _Plan,
     done: _Exchange,
     report: SyncReport,
@@ -386,7 +410,8 @@ async def _apply(
             report.pushed += 1
         for uid in sorted(touched):
             await refresh_series(session, local.source_id, uid, local.zone, now)
-        source.sync_token = json.dumps({"known": {k: list(v) for k, v in sorted(known.items())}})
+        manifest = {k: list(v) for k, v in sorted(known.items())}
+        source.sync_token = json.dumps({"known": manifest, "token": token})
         _record_success(source, now)
 
 
@@ -470,7 +495,7 @@ async def sync_source(
         except TokenKeyError:  # the deployment's key changed: connect again
             raise CaldavError(Failure.AUTH, "the stored password cannot be decrypted") from None
         link = await open_link(local.calendar_url, local.username, password, policy)
-        listing = await asyncio.to_thread(link.listing, local.calendar_url)
+        listing, token = await asyncio.to_thread(_listing, link, local)
         plan = _plan(local, listing)
         done, refused = await asyncio.to_thread(_exchange, link, local, plan)
     except CaldavError as error:
@@ -482,7 +507,7 @@ async def sync_source(
     finally:
         if link is not None:
             link.close()
-    await _apply(session_factory, local, listing, plan, done, report, now)
+    await _apply(session_factory, local, listing, token, plan, done, report, now)
     report.ok = True
     titles = {**plan.conflict_keys, **refused}
     report.conflicts = [titles[key] for key in sorted(titles)]
