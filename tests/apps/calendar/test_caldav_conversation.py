@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from caldav_radicale import USERS, Radicale, radicale_server  # noqa: F401  (the fixture)
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from e2e.conftest import BOT_ID, BOT_TOKEN, OWNER_ID, running
 from e2e.notes_scene import until
+from switchboard.apps.calendar.caldav_jobs import SYNC_JOB
 from switchboard.apps.calendar.caldav_sync import FAILURES_BEFORE_TELLING
 from switchboard.apps.calendar.models import CalendarEvent, CalendarSource, SourceKind
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
+from switchboard.kernel.jobs.models import Job
 from switchboard.kernel.token_vault import token_cipher
 from switchboard.platform.installed_apps import resolve_app_names
 from switchboard.platform.migrations import upgrade_all
@@ -70,13 +73,28 @@ async def stored_when(
     tg: SandboxClient,
     check: Callable[[list[CalendarSource], list[CalendarEvent]], bool],
 ) -> tuple[list[CalendarSource], list[CalendarEvent]]:
-    """The stored calendars and events once `check` holds (jobs run in the platform)."""
-    for _ in range(600):
+    """The stored calendars and events once `check` holds and no sync is queued or running
+    (a "Sync now" pressed while one runs adds none)."""
+    for _ in range(1200):
         sources, events = await _stored(database_url)
-        if sources and check(sources, events):
+        if sources and check(sources, events) and await _syncs_idle(database_url):
             return sources, events
         await tg.forget_events()  # a round trip to the sandbox between looks
     raise AssertionError("the stored calendar never got there")
+
+
+async def _syncs_idle(database_url: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            busy = await session.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(Job.kind == SYNC_JOB, Job.state.in_(["queued", "running"]))
+            )
+            return not busy
+    finally:
+        await engine.dispose()
 
 
 async def _retitle(database_url: str, title: str) -> None:
@@ -109,8 +127,10 @@ def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_connect_pick_sync_and_disconnect(database_url: str, radicale: Radicale) -> None:
-    radicale.new_calendar("bob", "Home")
-    work = radicale.new_calendar("bob", "Work")
+    suffix = uuid.uuid4().hex[:6]  # the server outlives the test: its own names
+    home, name = f"Home {suffix}", f"Work {suffix}"
+    radicale.new_calendar("bob", home)
+    work = radicale.new_calendar("bob", name)
     work.save_event(EVENT)
     with SandboxServer(flood="off") as sandbox:
         sandbox.world.register_bot(BOT_TOKEN)
@@ -135,13 +155,17 @@ async def test_connect_pick_sync_and_disconnect(database_url: str, radicale: Rad
             pick = await tg.expect_edit(chat_id=chat, message_id=checking["message_id"])
             assert "Which calendar" in pick["text"]
             choices = {b["text"]: b for b in _buttons(pick)}
-            assert {"Home", "Work"} <= set(choices)
-            await tg.press(user, pick, choices["Work"]["callback_data"], bot_id=BOT_ID)
+            assert {home, name} <= set(choices)
+            await tg.press(user, pick, choices[name]["callback_data"], bot_id=BOT_ID)
             done = await tg.expect_edit(chat_id=chat, message_id=checking["message_id"])
-            assert "Connected to “Work”" in done["text"]
+            assert f"Connected to “{name}”" in done["text"]
 
             (source,), _events = await stored_when(
-                database_url, tg, lambda _s, events: any(e.title == "Team call" for e in events)
+                database_url,
+                tg,
+                lambda s, events: (
+                    s[0].last_success_at is not None and any(e.title == "Team call" for e in events)
+                ),
             )
             assert source.url == str(work.url) and source.username == "bob"
             assert source.secret and source.secret.startswith("fernet:")
@@ -153,7 +177,7 @@ async def test_connect_pick_sync_and_disconnect(database_url: str, radicale: Rad
             remote.data = EVENT.replace("SUMMARY:Team call", "SUMMARY:Team call (moved)")
             remote.save()
             await tg.send_text(user, "/caldav", bot_id=BOT_ID)
-            status = await tg.expect_message(chat_id=chat, contains="CalDAV calendar “Work”")
+            status = await tg.expect_message(chat_id=chat, contains=f"CalDAV calendar “{name}”")
             sync_now = next(b for b in _buttons(status) if b["text"] == "Sync now")
             await tg.press(user, status, sync_now["callback_data"], bot_id=BOT_ID)
             told = await tg.expect_message(chat_id=chat, contains="was replaced by the server")
