@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 from switchboard.db.engine import database_file
+from switchboard.email_address import is_email_address
 from switchboard.startup_errors import StartupError
 
 
@@ -121,6 +122,28 @@ class Settings(BaseSettings):
     # A best guess below it is shown as no guess (no ✅) and never filed without asking: with
     # six topics and nothing to go on, every topic scores about 15 %.
     notes_confidence_floor: Annotated[float, Field(ge=0, le=1)] = 0.35
+    # The match app's score: weights of closeness, shared interests and age preferences (the
+    # original bot's 0.3 / 0.5 / 0.2), the least score a card needs, and the rate limits.
+    match_weight_distance: Annotated[float, Field(ge=0, le=1)] = 0.3
+    match_weight_interests: Annotated[float, Field(ge=0, le=1)] = 0.5
+    match_weight_preferences: Annotated[float, Field(ge=0, le=1)] = 0.2
+    match_min_score: Annotated[float, Field(ge=0, le=1)] = 0.1
+    match_likes_per_hour: Annotated[int, Field(ge=1, le=10_000)] = 30
+    match_cards_per_day: Annotated[int, Field(ge=1, le=100_000)] = 200
+    match_reports_to_hide: Annotated[int, Field(ge=1, le=100)] = 3
+
+    # email (alerts now, the web later): MailJet when its key is set, else SMTP when a host is
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no SMTP")
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="upgrade with STARTTLS (465: TLS)")
+    email_from: str | None = Field(default=None, description="the From address of emails")
+    mailjet_api_key: SecretStr | None = None
+    mailjet_api_secret: SecretStr | None = None
+    mailjet_base_url: str = Field(
+        default="https://api.mailjet.com", description="MailJet's API (a stand-in in tests)"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -185,6 +208,51 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return upper
+
+    @field_validator(
+        "smtp_host", "smtp_username", "email_from", "mailjet_api_key", "mailjet_api_secret",
+        "smtp_password", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `SMTP_HOST=` in .env means "no SMTP", as when the line is absent.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _check_smtp_host(cls, value: str | None) -> str | None:
+        if value is not None and (any(c.isspace() for c in value.strip()) or "/" in value):
+            raise ValueError("expected a host name or address, e.g. smtp.example.com")
+        return value.strip() if value is not None else None
+
+    @field_validator("email_from")
+    @classmethod
+    def _check_email_from(cls, value: str | None) -> str | None:
+        if value is not None and not is_email_address(value.strip()):
+            raise ValueError("expected an email address, e.g. bots@example.com")
+        return value.strip() if value is not None else None
+
+    @field_validator("mailjet_base_url")
+    @classmethod
+    def _check_mailjet_base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http(s) URL, e.g. https://api.mailjet.com")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_email_choice(self) -> Settings:
+        if self.mailjet_api_key is not None and self.mailjet_api_secret is None:
+            raise ValueError(
+                "MAILJET_API_SECRET: MAILJET_API_KEY is set, so MailJet sends email and needs "
+                "its secret key too; set MAILJET_API_SECRET, or unset MAILJET_API_KEY"
+            )
+        if (self.mailjet_api_key is not None or self.smtp_host) and self.email_from is None:
+            raise ValueError(
+                "EMAIL_FROM: sending email (MAILJET_API_KEY or SMTP_HOST is set) needs the "
+                "From address, e.g. EMAIL_FROM=bots@example.com"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_provider_keys(self) -> Settings:

@@ -144,6 +144,7 @@ class CrashReport:
     drain_seconds: float = 0.0  # after both, until everything is answered
     drained: bool = False  # everything was answered
     exit_codes: list[int | None] = field(default_factory=list)
+    dead_jobs: list[str] = field(default_factory=list)  # buried: what a lost reply may be
 
     @property
     def most_doubled_in_a_chat(self) -> int:
@@ -200,6 +201,7 @@ class CrashReport:
             ("objects lost", self.objects_lost),
             ("note rows doubled", self.rows_doubled),
             ("ambiguous", self.ambiguous),
+            ("dead jobs", self.dead_jobs),
         ):
             if items:
                 lines.append(f"{title} ({len(items)}): " + "; ".join(items[:limit]))
@@ -363,6 +365,23 @@ async def _count_notes(database_url: str) -> Counter[tuple[int, int]]:
         await engine.dispose()
 
 
+async def dead_jobs(database_url: str) -> list[str]:
+    """Jobs buried (out of attempts): kind, attempts and the last error's last line."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await session.execute(
+                select(Job.kind, Job.attempts, Job.last_error).where(Job.state == "dead")
+            )
+            return [
+                f"{kind} after {attempts} attempts: "
+                + ((error or "").strip().splitlines() or [""])[-1][:120]
+                for kind, attempts, error in rows
+            ]
+    finally:
+        await engine.dispose()
+
+
 async def jobs_pending(database_url: str) -> int:
     """Jobs running or waiting to run, leaving out notes' expiries (ten minutes away), and
     calls left in the outbox."""
@@ -516,6 +535,7 @@ async def run_crash_scenario(
             report.drain_seconds = time.monotonic() - drain_began
             report.exit_codes.append(await asyncio.to_thread(forks.stop, pid))
             notes = await _count_notes(database_url)
+            report.dead_jobs = await dead_jobs(database_url)
             tally(report, sent, delivered, notes, sandbox, groups, binders)
     report.seconds = time.monotonic() - began
     return report

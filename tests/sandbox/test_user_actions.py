@@ -100,3 +100,31 @@ async def test_a_forged_press_sends_any_data_but_only_on_an_inline_keyboard(
             },
         )
         assert response.status_code == 400, response.text
+
+
+async def test_a_subscriber_taps_a_button_on_a_bots_channel_post(
+    tg: SandboxClient, api: BotApi
+) -> None:
+    """A channel post names no sender (`sender_chat` only), yet its buttons reach the bot
+    that posted it, from anyone in the channel; not from outsiders."""
+    scene = await build_scene(api, tg)
+    channel = scene.channel["id"]
+    keyboard = {"inline_keyboard": [[{"text": "Going", "callback_data": "going"}]]}
+    post = await api.ok("sendMessage", chat_id=channel, text="Meetup", reply_markup=keyboard)
+    assert "from" not in post and post["sender_chat"]["id"] == channel
+    await tg.add_member(scene.channel, scene.alice, scene.bob["id"])
+    query_id = await tg.press(scene.bob, post, "going")
+    updates = await api.ok("getUpdates")
+    (tap,) = [u["callback_query"] for u in updates if "callback_query" in u]
+    assert tap["id"] == query_id and tap["from"]["id"] == scene.bob["id"]
+    assert tap["message"]["message_id"] == post["message_id"] and tap["data"] == "going"
+    stranger = await tg.create_user("Stranger")
+    response = await tg.http.post(
+        "/sandbox/api/press",
+        json={
+            "user_id": stranger["id"], "chat_id": channel,
+            "message_id": post["message_id"], "callback_data": "going",
+        },
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "not a member" in response.json()["error"]

@@ -12,6 +12,15 @@ from switchboard.kernel.apps import (
     UserDataExport,
 )
 from switchboard.kernel.command_menus import forget_user_menu, publish_user_menu
+from switchboard.kernel.email import (
+    EmailError,
+    EmailMessage,
+    EmailSender,
+    MailjetEmailSender,
+    SmtpEmailSender,
+    email_sender,
+    is_email_address,
+)
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
 from switchboard.kernel.fsm_models import FsmState
@@ -25,6 +34,7 @@ from switchboard.kernel.jobs import (
     RetryLater,
     count_jobs_by_state,
     enqueue,
+    is_job_running,
 )
 from switchboard.kernel.models import ChatRecord, ProcessedUpdate, UserRecord
 from switchboard.kernel.net import (
@@ -43,6 +53,7 @@ from switchboard.kernel.net import (
     parse_link,
     system_resolver,
 )
+from switchboard.kernel.pipeline.job_calls import JobCalls
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
@@ -60,6 +71,9 @@ __all__ = [
     "AppCommand",
     "ChatRecord",
     "DatabaseStorage",
+    "EmailError",
+    "EmailMessage",
+    "EmailSender",
     "FetchError",
     "FetchFailureReason",
     "FetchLimits",
@@ -70,15 +84,18 @@ __all__ = [
     "HasLocation",
     "HasText",
     "IsCommand",
+    "JobCalls",
     "JobContext",
     "JobRegistry",
     "JobState",
+    "MailjetEmailSender",
     "PermanentFailure",
     "PlatformServices",
     "ProcessedUpdate",
     "Resolver",
     "Retention",
     "RetryLater",
+    "SmtpEmailSender",
     "TokenKeyError",
     "Translate",
     "Translator",
@@ -93,9 +110,12 @@ __all__ = [
     "commands_or_in_state",
     "count_jobs_by_state",
     "decode_text",
+    "email_sender",
     "enqueue",
     "forget_user",
     "forget_user_menu",
+    "is_email_address",
+    "is_job_running",
     "local_time",
     "mark_chat_inactive",
     "normalised",

@@ -5,20 +5,27 @@ anyone:
   for every app);
 - every question is sent with a Cancel button (`cancel_button`), answered here for every app;
 - a message no app took while a question is open leaves the question too, and says so
-  (`make_unanswered_router`, the last router but for unknown commands).
+  (`make_unanswered_router`, the last router but for unknown commands);
+- a message sent while a question is open goes first to the app that asked it
+  (`askers_answer_first`), then, if that app does not take it, to every app in their order:
+  without it an app earlier in the order (notes, which files any text) took the answer to a
+  later app's question. The asker is the app whose package defines the question's
+  `StatesGroup`, so no app declares anything.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiogram import BaseMiddleware, Dispatcher, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -31,10 +38,12 @@ from switchboard.kernel.i18n import Translate
 
 __all__ = [
     "QuestionCancel",
+    "askers_answer_first",
     "cancel_button",
     "cancel_keyboard",
     "commands_leave_questions",
     "make_questions_router",
+    "state_owners",
 ]
 
 
@@ -74,6 +83,51 @@ def commands_leave_questions(dispatcher: Dispatcher) -> None:
     """Install the middleware; after `ignore_commands_for_other_bots` (a command for another
     bot is not this one's, and leaves nothing)."""
     dispatcher.message.outer_middleware(_CommandsLeaveQuestions())
+
+
+class _AskerAnswersFirst(BaseMiddleware):
+    def __init__(self, routers: Mapping[str, Router], owners: Mapping[str, str]) -> None:
+        self.routers = routers
+        self.owners = owners  # StatesGroup name -> app name
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        raw_state = data.get("raw_state")
+        if isinstance(event, Message) and isinstance(raw_state, str):
+            text = event.text or event.caption
+            app = self.owners.get(raw_state.split(":", 1)[0])
+            router = self.routers.get(app) if app is not None else None
+            if router is not None and not (text is not None and text.startswith("/")):
+                result = await router.propagate_event("message", event, **data)
+                if result is not UNHANDLED:
+                    return result
+        return await handler(event, data)
+
+
+def state_owners(packages: Mapping[str, str]) -> dict[str, str]:
+    """Each `StatesGroup` defined so far, by its name, to the app whose package (`packages`:
+    app name -> package, e.g. "switchboard.apps.match") defines it."""
+    owners: dict[str, str] = {}
+    pending: list[type[StatesGroup]] = list(StatesGroup.__subclasses__())
+    while pending:
+        group = pending.pop()
+        pending.extend(group.__subclasses__())
+        for app, package in packages.items():
+            if group.__module__ == package or group.__module__.startswith(package + "."):
+                owners[group.__full_group_name__] = app
+    return owners
+
+
+def askers_answer_first(
+    dispatcher: Dispatcher, routers: Mapping[str, Router], packages: Mapping[str, str]
+) -> None:
+    """Install the middleware: `routers` are the apps' routers by app name, `packages` their
+    packages (call it once the apps' routers are made, so that their states are defined)."""
+    dispatcher.message.outer_middleware(_AskerAnswersFirst(routers, state_owners(packages)))
 
 
 class _InQuestion(Filter):

@@ -15,6 +15,8 @@ INSTALLED_APPS = (
     "switchboard.apps.core",
     "switchboard.apps.notes",
     "switchboard.apps.calendar",
+    "switchboard.apps.repost",
+    "switchboard.apps.match",
 )
 
 

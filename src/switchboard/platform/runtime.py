@@ -42,7 +42,11 @@ from switchboard.kernel.pipeline.call_boundary import install_call_boundary
 from switchboard.kernel.pipeline.outbox_courier import OutboxCourier
 from switchboard.kernel.pipeline.processor import UpdateProcessor
 from switchboard.kernel.platform_bot import PlatformBot
-from switchboard.kernel.questions import commands_leave_questions, make_questions_router
+from switchboard.kernel.questions import (
+    askers_answer_first,
+    commands_leave_questions,
+    make_questions_router,
+)
 from switchboard.kernel.routing import GatedRouter
 from switchboard.kernel.sender import (
     FloodLimiter,
@@ -141,10 +145,19 @@ class Platform:
         )
         ignore_commands_for_other_bots(self.dispatcher)  # "/help@other_bot" in a group
         commands_leave_questions(self.dispatcher)  # a command ends the question the bot asked
+        app_routers: dict[str, Router] = {}
         for app in self.apps.values():
-            self.dispatcher.include_router(self._gated_router(app))
+            app_routers[app.name] = self._gated_router(app)
+            self.dispatcher.include_router(app_routers[app.name])
             if app.register_jobs is not None:
                 app.register_jobs(self.jobs, self)
+        # An answer to an app's question goes to that app before the others (notes takes any
+        # text); the apps' packages tell which app defined which question.
+        askers_answer_first(
+            self.dispatcher,
+            app_routers,
+            {name: app.make_router.__module__.rsplit(".", 1)[0] for name, app in self.apps.items()},
+        )
         questions = make_questions_router()  # Cancel taps, and messages no app took
         chosen_handler.install(questions)
         self.dispatcher.include_router(questions)

@@ -67,6 +67,8 @@ def store(
     chat.messages[message["message_id"]] = message
     if bot_id is not None and chat.is_group and not is_service(message):
         chat.last_bot_poster = bot_id
+    if bot_id is not None and chat.type == "channel":
+        chat.channel_posters[str(message["message_id"])] = bot_id
     extra: dict[str, Any] = {}
     if keyboard is not None:
         keyboard = reply_keyboards.normalized(keyboard)

@@ -140,6 +140,9 @@ class Chat:
     reply_keyboards: dict[str, Json] = field(default_factory=dict)
     # The last bot that posted here: privacy-mode bots get bare /commands only if it was them.
     last_bot_poster: int | None = None
+    # Channel posts carry no `from`: the bot that made each one (message id as a string, as
+    # JSON keeps it), so a tap on its inline buttons reaches that bot, as in Telegram.
+    channel_posters: dict[str, int] = field(default_factory=dict)
 
     def take_message_id(self) -> int:
         message_id = self.next_message_id

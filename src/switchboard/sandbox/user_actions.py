@@ -141,6 +141,11 @@ def press_button(ref: ChatRef, message_id: int, callback_data: str, *, forged: b
     if message is None:
         raise LookupError(f"no message {message_id} in this chat")
     sender_id = message.get("from", {}).get("id")
+    if sender_id is None and chat.type == "channel":  # a channel post names no sender
+        sender_id = chat.channel_posters.get(str(message_id))
+        member = chat.members.get(ref.user_id)
+        if member is None or not member.present:
+            raise PermissionError(f"user {ref.user_id} is not a member of chat {chat.id}")
     bot = ref.world.bots.get(sender_id) if sender_id is not None else None
     if bot is None:
         raise ValueError("only a bot's message has inline buttons to press")

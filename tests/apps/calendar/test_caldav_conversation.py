@@ -10,19 +10,14 @@ import pytest
 from caldav_radicale import USERS, Radicale, radicale_server  # noqa: F401  (the fixture)
 from sqlalchemy import func, select
 
-from e2e.conftest import BOT_ID, BOT_TOKEN, OWNER_ID, running
+from e2e.conftest import BOT_ID, BOT_TOKEN, register_bot, running
 from e2e.notes_scene import until
 from switchboard.apps.calendar.caldav_jobs import SYNC_JOB
 from switchboard.apps.calendar.caldav_sync import FAILURES_BEFORE_TELLING
 from switchboard.apps.calendar.models import CalendarEvent, CalendarSource, SourceKind
 from switchboard.db import create_engine, session_factory
-from switchboard.kernel.bots import add_bot
 from switchboard.kernel.jobs.models import Job
-from switchboard.kernel.token_vault import token_cipher
-from switchboard.platform.installed_apps import resolve_app_names
-from switchboard.platform.migrations import upgrade_all
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
-from switchboard.settings import load_settings
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -33,24 +28,6 @@ EVENT = (
     "DTSTART;TZID=Europe/Berlin:20261210T100000\r\nDURATION:PT1H\r\nSUMMARY:Team call\r\n"
     "END:VEVENT\r\nEND:VCALENDAR\r\n"
 )
-
-
-async def register_bot(database_url: str) -> None:
-    """The e2e bot with the calendar app (and core) only: the notes app, included before the
-    calendar, takes any private text as a note while another app's question is open."""
-    await upgrade_all(database_url)
-    engine = create_engine(database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            await add_bot(
-                session,
-                BOT_TOKEN,
-                resolve_app_names(["calendar"]),
-                owner_ids=[OWNER_ID],
-                cipher=token_cipher(load_settings().token_key),
-            )
-    finally:
-        await engine.dispose()
 
 
 async def _stored(database_url: str) -> tuple[list[CalendarSource], list[CalendarEvent]]:

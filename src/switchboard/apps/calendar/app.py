@@ -8,22 +8,47 @@ from aiogram import Router
 
 from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 
+# --- chat: events in chat, agenda, daily plan ---
+# --- groups: group events with RSVP, calendars posted to chats ---
+# --- caldav: two-way sync with the user's CalDAV server ---
+from . import daily_plan, group_handlers, post_handlers
 from .caldav_handlers import make_caldav_router
 from .caldav_jobs import register_caldav_jobs
+from .group_jobs import register_group_jobs
+from .handlers import make_chat_router
 from .privacy import delete_user_calendar, export_user_calendar
 
-# --- caldav ---
+CHAT_COMMANDS = (
+    AppCommand("new", "calendar.cmd.new"),
+    AppCommand("events", "calendar.cmd.events"),
+    AppCommand("today", "calendar.cmd.today"),
+    AppCommand("week", "calendar.cmd.week"),
+    AppCommand("agenda", "calendar.cmd.agenda"),
+    AppCommand("plan", "calendar.cmd.plan"),
+)
+GROUP_COMMANDS = (
+    AppCommand("publish", "calendar.cmd.publish"),
+    AppCommand("capacity", "calendar.cmd.capacity"),
+    AppCommand("attendees", "calendar.cmd.attendees"),
+    AppCommand("attach", "calendar.cmd.attach"),
+    AppCommand("format", "calendar.cmd.format"),
+    AppCommand("detach", "calendar.cmd.detach"),
+)
 CALDAV_COMMANDS = (AppCommand("caldav", "calendar.cmd.caldav"),)
-# --- end caldav ---
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
+    # caldav first: its answers are state-filtered, and the chat router reads free text
     router.include_router(make_caldav_router())  # caldav
+    router.include_router(make_chat_router())  # chat
+    router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
     return router
 
 
 def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
+    daily_plan.register(registry, services)  # chat
+    register_group_jobs(registry, services)  # groups
     register_caldav_jobs(registry, services)  # caldav
 
 
@@ -31,7 +56,7 @@ APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=(*CALDAV_COMMANDS,),
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *CALDAV_COMMANDS),
     register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),

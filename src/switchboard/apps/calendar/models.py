@@ -33,11 +33,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from switchboard.db.base import Base, utcnow
+from switchboard.db.base import Base, UTCDateTime, utcnow
 
 BigID = BigInteger().with_variant(Integer(), "sqlite")
 NEVER_REUSED = {"sqlite_autoincrement": True}  # buttons and jobs name rows by id
-Timestamp = DateTime(timezone=True)
+Timestamp = UTCDateTime()  # aware UTC on both databases (naive on SQLite otherwise)
 
 
 class SourceKind(StrEnum):

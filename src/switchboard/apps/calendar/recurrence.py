@@ -89,12 +89,10 @@ def key_to_local(key: str) -> datetime:
 def to_utc(local: datetime, zone: tzinfo) -> datetime:
     """Wall time `local` (naive) in `zone` as a UTC instant. A time in a spring-forward gap
     is taken after the change (02:30 on the night clocks go 02:00 -> 03:00 is 03:30)."""
-    aware = local.replace(tzinfo=zone)
-    instant = aware.astimezone(UTC)
-    back = instant.astimezone(zone).replace(tzinfo=None)
-    if back != local:  # nonexistent: fold=1 gives the offset after the gap
-        instant = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    return instant
+    # PEP 495: fold=0 reads a time in the gap with the offset from before the change, which
+    # lands after the gap (02:30 CET is 03:30 CEST); a repeated time is its first instance.
+    # (fold=1 would read it with the later offset and land before the gap, at 01:30.)
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def parse_rule(text: str, start_local: datetime) -> rrule:

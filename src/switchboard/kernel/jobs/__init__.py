@@ -17,7 +17,7 @@ from switchboard.kernel.jobs.admin import (
 )
 from switchboard.kernel.jobs.backoff import Backoff
 from switchboard.kernel.jobs.models import Job, JobState, Schedule
-from switchboard.kernel.jobs.queue import enqueue
+from switchboard.kernel.jobs.queue import enqueue, is_job_running
 from switchboard.kernel.jobs.registry import (
     Handler,
     JobContext,
@@ -52,6 +52,7 @@ __all__ = [
     "enqueue",
     "fire_due_schedules",
     "get_job",
+    "is_job_running",
     "list_jobs",
     "list_schedules",
     "load_registry",

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -110,3 +110,12 @@ def _wake_workers(session: Session) -> None:
 def _forget_enqueued(session: Session) -> None:
     session.info.pop(_ENQUEUED, None)
     session.info.pop(_NOTIFIED, None)
+
+
+async def is_job_running(session: AsyncSession, unique_key: str) -> bool:
+    """Whether the job holding `unique_key` is running now (an `enqueue` of that key was a
+    no-op, and the running job may already have looked for the work this caller adds)."""
+    state = await session.scalar(
+        select(Job.state).where(Job.unique_key == unique_key, Job.state == JobState.RUNNING.value)
+    )
+    return state is not None

@@ -37,9 +37,13 @@ async def bind(message: Message, bot: Bot, session: AsyncSession, _: Translate) 
         await message.answer(_(error.key, **error.params), parse_mode=None)
         return
     known = await forum.topics_of(session, group)
-    await message.answer(_("notes.bind.done", title=group.title, count=len(known)), parse_mode=None)
+    # One message, not two: an update's calls after its first are not redone after a crash
+    # (its claim committed with the first), so a kill between two sends lost the offer.
+    done = _("notes.bind.done", title=group.title, count=len(known))
     await message.answer(
-        _("notes.bind.offer"), reply_markup=starter_offer(group.id, _), parse_mode=None
+        f"{done}\n\n{_('notes.bind.offer')}",
+        reply_markup=starter_offer(group.id, _),
+        parse_mode=None,
     )
 
 

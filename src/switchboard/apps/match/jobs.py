@@ -1,0 +1,215 @@
+"""The match app's durable jobs: pauses that end by themselves, rounds (introductions and
+feedback), and the hourly sweep (inactive profiles warned once, then asleep; unfinished ones
+nudged once)."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.db import utcnow
+from switchboard.kernel import JobContext, JobRegistry, PlatformServices, UserRecord
+
+from . import metrics
+from .models import (
+    MatchCommunity,
+    MatchMember,
+    MatchProfile,
+    MatchRound,
+    MatchRoundGroup,
+    ProfileState,
+)
+from .round_handlers import Met
+from .rounds import FEEDBACK_JOB, INTRODUCE_JOB, ROUND_JOB, run_round
+from .upkeep import NUDGE_AFTER, RESUME_JOB, SLEEP_AFTER, SWEEP_JOB, WARN_BEFORE, ensure_sweep
+
+
+async def _locale(session: AsyncSession, user_id: int) -> str | None:
+    user = await session.get(UserRecord, user_id)
+    return (user.language or user.telegram_language) if user else None
+
+
+async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
+    try:
+        await bot.send_message(chat_id, text, **kwargs)
+    except TelegramForbiddenError:  # blocked the bot, or never started it: skip them
+        metrics.UNREACHABLE.inc()
+        return False
+    return True
+
+
+def _mention(user_id: int, name: str) -> str:
+    return f'<a href="tg://user?id={user_id}">{html.escape(name or str(user_id))}</a>'
+
+
+def register(registry: JobRegistry, services: PlatformServices) -> None:
+    def t(key: str, locale: str | None, **params: Any) -> str:
+        return services.translate(key, locale, **params)
+
+    @registry.handler(RESUME_JOB)
+    async def resume(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Wake a paused profile whose pause ended, and say so (once: the row decides)."""
+        async with ctx.session_factory() as session, session.begin():
+            profile = await session.get(MatchProfile, int(payload["profile_id"]))
+            until = datetime.fromisoformat(str(payload["until"]))
+            if (
+                profile is None
+                or profile.state != ProfileState.PAUSED.value
+                or profile.paused_until is None
+                or profile.paused_until > max(until, utcnow())
+            ):
+                return  # resumed, deleted, or paused again for longer meanwhile
+            profile.state = ProfileState.ACTIVE.value
+            profile.paused_until = None
+            locale = await _locale(session, profile.user_id)
+            bot_id, user_id = profile.bot_id, profile.user_id
+        await _send(services.bot(bot_id), user_id, t("match.resumed_auto", locale), parse_mode=None)
+
+    @registry.handler(ROUND_JOB)
+    async def round_due(ctx: JobContext, payload: dict[str, Any]) -> None:
+        async with ctx.session_factory() as session, session.begin():
+            await run_round(
+                session,
+                int(payload["community_id"]),
+                datetime.fromisoformat(str(payload["at"])),
+                utcnow(),
+            )
+
+    @registry.handler(INTRODUCE_JOB)
+    async def introduce(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Tell each group's members privately who they meet; each group marked once told."""
+        async with ctx.session_factory() as session:
+            made = await session.get(MatchRound, int(payload["round_id"]))
+            community = await session.get(MatchCommunity, made.community_id) if made else None
+            if made is None or community is None:
+                return
+            groups = list(
+                await session.scalars(
+                    select(MatchRoundGroup).where(
+                        MatchRoundGroup.round_id == made.id, MatchRoundGroup.introduced.is_(False)
+                    )
+                )
+            )
+            names = {
+                m.user_id: m.name
+                for m in await session.scalars(
+                    select(MatchMember).where(MatchMember.community_id == community.id)
+                )
+            }
+            locales = {u: await _locale(session, u) for g in groups for u in g.members}
+        bot = services.bot(community.bot_id)
+        for group in groups:
+            for user_id in group.members:
+                others = ", ".join(
+                    _mention(o, names.get(o, "")) for o in group.members if o != user_id
+                )
+                key = "match.round.odd" if user_id == made.odd_user_id else "match.round.intro"
+                text = html.escape(t(key, locales[user_id], group="{group}", people="{people}"))
+                text = text.replace("{group}", html.escape(community.title)).replace(
+                    "{people}", others
+                )
+                await _send(bot, user_id, text, parse_mode="HTML")
+            async with ctx.session_factory() as session, session.begin():
+                stored = await session.get(MatchRoundGroup, group.id)
+                if stored is not None:
+                    stored.introduced = True
+
+    @registry.handler(FEEDBACK_JOB)
+    async def feedback(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Ask each member of each group whether they met."""
+        async with ctx.session_factory() as session:
+            made = await session.get(MatchRound, int(payload["round_id"]))
+            community = await session.get(MatchCommunity, made.community_id) if made else None
+            if made is None or community is None:
+                return
+            groups = list(
+                await session.scalars(
+                    select(MatchRoundGroup).where(
+                        MatchRoundGroup.round_id == made.id,
+                        MatchRoundGroup.feedback_asked.is_(False),
+                    )
+                )
+            )
+            locales = {u: await _locale(session, u) for g in groups for u in g.members}
+        bot = services.bot(community.bot_id)
+        for group in groups:
+            for user_id in group.members:
+                locale = locales[user_id]
+                buttons = InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        [
+                            InlineKeyboardButton(
+                                text=t("match.feedback.yes", locale),
+                                callback_data=Met(group=group.id, met=True).pack(),
+                            ),
+                            InlineKeyboardButton(
+                                text=t("match.feedback.no", locale),
+                                callback_data=Met(group=group.id, met=False).pack(),
+                            ),
+                        ]
+                    ]
+                )
+                await _send(
+                    bot,
+                    user_id,
+                    t("match.feedback.ask", locale, group=community.title),
+                    reply_markup=buttons,
+                    parse_mode=None,
+                )
+            async with ctx.session_factory() as session, session.begin():
+                stored = await session.get(MatchRoundGroup, group.id)
+                if stored is not None:
+                    stored.feedback_asked = True
+
+    @registry.handler(SWEEP_JOB)
+    async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Warn profiles inactive for SLEEP_AFTER - WARN_BEFORE once, put those inactive for
+        SLEEP_AFTER to sleep, nudge unfinished ones once; then come back in an hour."""
+        now = utcnow()
+        tell: list[tuple[int, int, str, str | None]] = []
+        async with ctx.session_factory() as session, session.begin():
+            active = ProfileState.ACTIVE.value
+            to_warn = await session.scalars(
+                select(MatchProfile).where(
+                    MatchProfile.state == active,
+                    MatchProfile.last_active_at <= now - (SLEEP_AFTER - WARN_BEFORE),
+                    MatchProfile.sleep_warned_at.is_(None),
+                )
+            )
+            for profile in to_warn:
+                profile.sleep_warned_at = now
+                tell.append((profile.bot_id, profile.user_id, "match.sweep.warn", None))
+            asleep = await session.scalars(
+                select(MatchProfile).where(
+                    MatchProfile.state == active,
+                    MatchProfile.last_active_at <= now - SLEEP_AFTER,
+                    MatchProfile.sleep_warned_at.is_not(None),
+                )
+            )
+            for profile in asleep:
+                profile.state = ProfileState.SLEEPING.value
+            drafts = await session.scalars(
+                select(MatchProfile).where(
+                    MatchProfile.state == ProfileState.DRAFT.value,
+                    MatchProfile.created_at <= now - NUDGE_AFTER,
+                    MatchProfile.nudged_at.is_(None),
+                )
+            )
+            for profile in drafts:
+                profile.nudged_at = now
+                tell.append((profile.bot_id, profile.user_id, "match.sweep.nudge", None))
+            tell = [(b, u, k, await _locale(session, u)) for b, u, k, _ in tell]
+            await ensure_sweep(session, now)
+        for bot_id, user_id, key, locale in tell:
+            try:
+                bot = services.bot(bot_id)
+            except LookupError:
+                continue
+            await _send(bot, user_id, t(key, locale), parse_mode=None)

@@ -1,0 +1,16 @@
+"""The match app's metrics (the dashboard's profiles, likes, mutual matches, rounds, meetings)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+PROFILES_MADE = Counter("switchboard_match_profiles_made_total", "Profiles completed")
+CARDS_SHOWN = Counter("switchboard_match_cards_shown_total", "Profile cards shown by /match")
+LIKES = Counter("switchboard_match_likes_total", "Likes given")
+MUTUAL = Counter("switchboard_match_mutual_total", "Mutual likes (people introduced)")
+REPORTS = Counter("switchboard_match_reports_total", "Profiles reported")
+UNREACHABLE = Counter(
+    "switchboard_match_unreachable_total", "Messages not delivered: the user blocked the bot"
+)
+ROUNDS = Counter("switchboard_match_rounds_total", "Rounds run in groups")
+MEETINGS = Counter("switchboard_match_meetings_reported_total", "Round feedback answers", ["met"])

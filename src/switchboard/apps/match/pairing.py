@@ -1,0 +1,133 @@
+"""Who meets whom in a round: pairs (or threes), never a pair that met before while another
+choice exists.
+
+Small rounds (up to `EXACT_UP_TO` members) are solved exactly: a maximum-weight matching
+(networkx, Edmonds' blossom algorithm) over every possible pair, each weighted by a base value
+less a penalty for every earlier meeting of the two, more for recent ones. With the base far
+above any penalty, a matching without a repeated pair always outweighs one with a repeat, so a
+repeat happens only when no other complete pairing exists.
+
+Large rounds (10,000 members) cannot afford a complete graph (50 million edges): members are
+shuffled and paired in order, then every pair that met before is repaired by swapping
+partners with another pair where neither new pair met before. With a year of weekly history
+a random pairing repeats about half a percent of pairs, and the repair clears them in a few
+passes; what it cannot clear (no swap exists) is returned as a repeat.
+
+An odd member joins the pair where they met the others least: a three, never someone left
+out (they are told so). With `size` 3 the groups are built greedily, each next member the one
+who met the group's members least.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Mapping, Sequence
+
+import networkx as nx
+
+__all__ = ["EXACT_UP_TO", "History", "make_groups", "repeats"]
+
+EXACT_UP_TO = 300
+BASE = 1_000_000
+History = Mapping[frozenset[int], int]  # pair -> how recently (and how often) they met: a penalty
+
+
+def _penalty(history: History, a: int, b: int) -> int:
+    return history.get(frozenset((a, b)), 0)
+
+
+def _exact_pairs(members: Sequence[int], history: History) -> list[list[int]]:
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_nodes_from(members)
+    for a, b in itertools.combinations(members, 2):
+        graph.add_edge(a, b, weight=BASE - _penalty(history, a, b))
+    matching = nx.max_weight_matching(graph, maxcardinality=True)
+    return [sorted(pair) for pair in matching]
+
+
+def _repaired_pairs(
+    members: Sequence[int], history: History, rng: random.Random
+) -> list[list[int]]:
+    order = list(members)
+    rng.shuffle(order)
+    pairs = [[order[i], order[i + 1]] for i in range(0, len(order) - 1, 2)]
+    for _ in range(20):  # passes
+        bad = [i for i, (a, b) in enumerate(pairs) if _penalty(history, a, b)]
+        if not bad:
+            break
+        for i in bad:
+            a, b = pairs[i]
+            if not _penalty(history, a, b):
+                continue
+            for j in rng.sample(range(len(pairs)), min(len(pairs), 200)):
+                if j == i:
+                    continue
+                c, d = pairs[j]
+                if not _penalty(history, a, c) and not _penalty(history, b, d):
+                    pairs[i], pairs[j] = [a, c], [b, d]
+                    break
+                if not _penalty(history, a, d) and not _penalty(history, b, c):
+                    pairs[i], pairs[j] = [a, d], [b, c]
+                    break
+    return [sorted(pair) for pair in pairs]
+
+
+def _pairs(members: Sequence[int], history: History, rng: random.Random) -> list[list[int]]:
+    if len(members) <= EXACT_UP_TO:
+        return _exact_pairs(members, history)
+    return _repaired_pairs(members, history, rng)
+
+
+def make_groups(
+    members: Sequence[int], history: History, size: int = 2, seed: int | None = None
+) -> tuple[list[list[int]], int | None]:
+    """The round's groups (each sorted), and the odd member who joined a pair as a third
+    (None when the count was even or `size` is 3). Fewer than two members: no groups."""
+    rng = random.Random(seed)
+    people = sorted(set(members))
+    if len(people) < 2:
+        return [], None
+    if size == 3 and len(people) >= 3:
+        return _threes(people, history, rng), None
+    pairs = _pairs(people, history, rng)
+    paired = {m for pair in pairs for m in pair}
+    odd = next((m for m in people if m not in paired), None)
+    if odd is not None:
+        best = min(
+            range(len(pairs)),
+            key=lambda i: sum(_penalty(history, odd, m) for m in pairs[i]),
+        )
+        pairs[best] = sorted([*pairs[best], odd])
+    return pairs, odd
+
+
+def _threes(people: list[int], history: History, rng: random.Random) -> list[list[int]]:
+    """Groups of three (a four where the count does not divide by three)."""
+    order = list(people)
+    rng.shuffle(order)
+    count = len(order) // 3
+    leaders, rest = order[:count], order[count:]
+    groups = [[leader] for leader in leaders]
+    # Each group's second and third, chosen greedily by least penalty with those in it.
+    for _ in range(2):
+        for group in groups:
+            if not rest:
+                break
+            pick = min(rest, key=lambda m: sum(_penalty(history, m, g) for g in group))
+            rest.remove(pick)
+            group.append(pick)
+    for leftover in rest:  # one or two left: they join the groups they know least
+        group = min(groups, key=lambda g: sum(_penalty(history, leftover, m) for m in g))
+        group.append(leftover)
+    return [sorted(group) for group in groups]
+
+
+def repeats(groups: Sequence[Sequence[int]], history: History) -> int:
+    """Pairs within the groups that met before."""
+    return sum(
+        1
+        for group in groups
+        for a, b in itertools.combinations(group, 2)
+        if _penalty(history, a, b)
+    )

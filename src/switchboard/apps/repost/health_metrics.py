@@ -1,0 +1,26 @@
+"""Prometheus metrics of sources' health and the alerts about it (no user, chat or source ids
+as labels). Polling and delivery count their own (fetched, posted, skipped) elsewhere."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+FAILED_POLLS = Counter(
+    "switchboard_repost_health_failed_polls_total",
+    "Polls of a source that failed, as reported to its health.",
+)
+PAUSES = Counter(
+    "switchboard_repost_health_pauses_total",
+    "Sources paused after too many failed polls in a row.",
+)
+RESUMES = Counter(
+    "switchboard_repost_health_resumes_total",
+    "Sources paused for failing that a probe found working again.",
+)
+ALERTS = Counter(
+    "switchboard_repost_health_alerts_total",
+    "Notices of a paused or resumed source, by channel (telegram, email) and outcome (sent; "
+    "failed: will be retried, or gave up; skipped: no address, no email in this deployment, "
+    "or the chat is closed to the bot).",
+    ["channel", "outcome"],
+)

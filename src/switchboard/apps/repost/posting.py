@@ -1,0 +1,534 @@
+"""Posting: a target's queued deliveries go out in order, never twice.
+
+One delivery at a time: a short transaction marks it posted *and* writes the outbox rows of
+its messages (`JobCalls.record`); after the commit the calls are made and the message id is
+recorded. A crash before the commit leaves it queued; after it, the outbox courier repeats
+the call in flight. So the only duplicate a crash can cause is the message in flight.
+
+A route's cap (posts per hour) holds its deliveries queued until the window has room, and a
+later job is queued for then; with `digest` on, what waited is sent as one digest message.
+Telegram refusing the media falls back to the text with its link; a chat that blocked the bot
+or is gone pauses the target's routes and tells the owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import (
+    SendAudio,
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+)
+from aiogram.methods.base import TelegramMethod
+from aiogram.types import (
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    LinkPreviewOptions,
+)
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.db import utcnow
+from switchboard.kernel import JobCalls, enqueue
+
+from . import delivery_metrics as metrics
+from .models import (
+    DeliveryState,
+    RepostDelivery,
+    RepostItem,
+    RepostRoute,
+    RepostSource,
+    RepostTarget,
+    SkipReason,
+)
+from .rendering import (
+    ALBUM_LIMIT,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    MediaItem,
+    Rendered,
+    TemplateRefused,
+    render_item,
+    split_html,
+)
+from .routing import POST_JOB
+
+__all__ = ["Poster", "messages_for"]
+
+log = structlog.get_logger("switchboard.repost")
+HOUR = timedelta(hours=1)
+# Errors that mean the chat is out of reach for good, not that this message was wrong.
+_GONE = ("chat not found", "bot was kicked", "bot is not a member", "have no rights", "blocked")
+_NOT_ENOUGH_RIGHTS = "not enough rights"
+_DIGEST_LINES = 30
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def messages_for(
+    rendered: Rendered, chat_id: int, thread_id: int | None
+) -> list[TelegramMethod[Any]]:
+    """The calls that post a rendered item: media with its caption (an album for several),
+    or the text in parts of at most 4,096."""
+    common: dict[str, Any] = {"chat_id": chat_id}
+    if thread_id:
+        common["message_thread_id"] = thread_id
+    media = list(rendered.media)[:ALBUM_LIMIT]
+    text_parts = split_html(rendered.text, TEXT_LIMIT)
+    caption: str | None = None
+    if media and len(split_html(rendered.text, CAPTION_LIMIT)) <= 1:
+        caption, text_parts = rendered.text or None, []
+    calls: list[TelegramMethod[Any]] = []
+    if len(media) == 1:
+        calls.append(_single_media(media[0], caption, common))
+    elif len(media) > 1:
+        calls.append(_album(media, caption, common))
+    for part in text_parts:
+        calls.append(
+            SendMessage(
+                **common,
+                text=part,
+                parse_mode="HTML",
+                link_preview_options=LinkPreviewOptions(is_disabled=bool(media)),
+            )
+        )
+    return calls
+
+
+def _single_media(
+    item: MediaItem, caption: str | None, common: dict[str, Any]
+) -> TelegramMethod[Any]:
+    extra: dict[str, Any] = {"caption": caption, "parse_mode": "HTML"} if caption else {}
+    if item.kind == "photo":
+        return SendPhoto(**common, photo=item.url, **extra)
+    if item.kind == "video":
+        return SendVideo(**common, video=item.url, **extra)
+    if item.kind == "audio":
+        return SendAudio(**common, audio=item.url, **extra)
+    return SendDocument(**common, document=item.url, **extra)
+
+
+def _album(media: list[MediaItem], caption: str | None, common: dict[str, Any]) -> SendMediaGroup:
+    # An album mixes photos and videos, or is all audio, or all documents.
+    kinds = {m.kind for m in media}
+    if not kinds <= {"photo", "video"} and len(kinds) > 1:
+        media = [m for m in media if m.kind in {"photo", "video"}] or media[:1]
+    built: list[Any] = []
+    for number, item in enumerate(media):
+        extra: dict[str, Any] = (
+            {"caption": caption, "parse_mode": "HTML"} if caption and number == 0 else {}
+        )
+        kind = {
+            "photo": InputMediaPhoto,
+            "video": InputMediaVideo,
+            "audio": InputMediaAudio,
+        }.get(item.kind, InputMediaDocument)
+        built.append(kind(media=item.url, **extra))
+    return SendMediaGroup(**common, media=built)
+
+
+def _message_id(response: Any) -> int | None:
+    if isinstance(response, list):
+        response = response[0] if response else None
+    message_id = getattr(response, "message_id", None)
+    return int(message_id) if message_id is not None else None
+
+
+class _Taken(Exception):
+    """Another job claimed a delivery first."""
+
+
+@dataclass
+class _Next:
+    delivery: RepostDelivery
+    route: RepostRoute
+    item: RepostItem
+    source: RepostSource
+
+
+class Poster:
+    """Posts one target's queued deliveries; `bot(id)` is the running bot,
+    `tell(bot, user_id, key, **params)` sends the owner a notice."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        calls: JobCalls,
+        bot: Callable[[int], Bot],
+        tell: Callable[..., Any],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.calls = calls
+        self.bot = bot
+        self.tell = tell
+        self.clock = clock
+
+    async def sweep(self, bot_id: int, concurrency: int = 64) -> int:
+        """Post into every target of the bot with something queued, all at once (each target
+        in its own order), until a round posts nothing; how many went out."""
+        total = 0
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(target_id: int) -> int:
+            async with gate:
+                return await self.post_target(target_id)
+
+        while True:
+            async with self.sessions() as session:
+                target_ids = list(
+                    (
+                        await session.scalars(
+                            select(RepostDelivery.target_id)
+                            .join(RepostTarget, RepostTarget.id == RepostDelivery.target_id)
+                            .where(
+                                RepostTarget.bot_id == bot_id,
+                                RepostDelivery.state == DeliveryState.QUEUED.value,
+                            )
+                            .distinct()
+                        )
+                    ).all()
+                )
+            posted = sum(await asyncio.gather(*(one(t) for t in target_ids)))
+            total += posted
+            if not posted:
+                return total
+
+    async def post_target(self, target_id: int) -> int:
+        """Post what is queued for the target, oldest first; how many went out."""
+        posted = 0
+        capped: set[int] = set()
+        while True:
+            async with self.sessions() as session:
+                target = await session.get(RepostTarget, target_id)
+                if target is None:
+                    return posted
+                found = await self._next(session, target_id, capped)
+                session.expunge_all()
+            if found is None:
+                return posted
+            room, wait = await self._cap_room(found.route)
+            if room == 0:
+                capped.add(found.route.id)
+                await self._schedule(target_id, wait)
+                continue
+            if found.route.digest and room == 1 and await self._queued_count(found.route.id) > 1:
+                posted += await self._send_digest(target, found)
+                continue
+            posted += await self._send(target, found)
+
+    async def _next(self, session: AsyncSession, target_id: int, capped: set[int]) -> _Next | None:
+        query = (
+            select(RepostDelivery, RepostRoute, RepostItem, RepostSource)
+            .join(RepostRoute, RepostRoute.id == RepostDelivery.route_id)
+            .join(RepostItem, RepostItem.id == RepostDelivery.item_id)
+            .join(RepostSource, RepostSource.id == RepostRoute.source_id)
+            .where(
+                RepostDelivery.target_id == target_id,
+                RepostDelivery.state == DeliveryState.QUEUED.value,
+                RepostRoute.paused.is_(False),
+            )
+            .order_by(RepostDelivery.id)
+            .limit(1)
+        )
+        if capped:
+            query = query.where(RepostRoute.id.not_in(capped))
+        row = (await session.execute(query)).first()
+        return _Next(*row) if row is not None else None
+
+    async def _cap_room(self, route: RepostRoute) -> tuple[int | None, datetime]:
+        """How many posts the route's hour has room for (None: no cap), and when the
+        oldest post in the window leaves it."""
+        now = self.clock()
+        if not route.cap_per_hour:
+            return None, now
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(RepostDelivery.posted_at, RepostDelivery.state).where(
+                    RepostDelivery.route_id == route.id,
+                    RepostDelivery.posted_at >= now - HOUR,
+                    (RepostDelivery.state == DeliveryState.POSTED.value)
+                    | (RepostDelivery.reason == SkipReason.DIGESTED.value),
+                )
+            )
+            posted: list[datetime] = []
+            digests: set[datetime] = set()  # a digest's deliveries share one time: one post
+            for moment, state in rows.all():
+                if (when := _aware(moment)) is not None:
+                    (posted.append if state == DeliveryState.POSTED.value else digests.add)(when)
+            moments = sorted([*posted, *digests])
+        room = max(0, route.cap_per_hour - len(moments))
+        if room or not moments:
+            return room, now
+        return 0, moments[len(moments) - route.cap_per_hour] + HOUR
+
+    async def _queued_count(self, route_id: int) -> int:
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).where(
+                    RepostDelivery.route_id == route_id,
+                    RepostDelivery.state == DeliveryState.QUEUED.value,
+                )
+            )
+        return int(count or 0)
+
+    async def _schedule(self, target_id: int, at: datetime) -> None:
+        async with self.sessions() as session, session.begin():
+            await enqueue(
+                session,
+                POST_JOB,
+                {"target_id": target_id},
+                run_at=at,
+                unique_key=f"{POST_JOB}:{target_id}:at:{int(at.timestamp())}",
+            )
+
+    async def _send(self, target: RepostTarget, found: _Next) -> int:
+        delivery, route, item, source = found.delivery, found.route, found.item, found.source
+        try:
+            rendered = render_item(
+                template=route.template,
+                title=item.title,
+                link=item.url,
+                summary_html=item.summary,
+                author=item.author,
+                tags=item.tags or [],
+                published=_aware(item.published_at),
+                source=source.title or source.address,
+                locale=route.locale,
+                media=item.media or [],
+            )
+        except TemplateRefused as error:
+            await self._finish(delivery.id, failed=f"template: {error.reason}")
+            return 0
+        calls = messages_for(rendered, target.chat_id, target.thread_id or None)
+        ids = await self._claim(delivery.id, target.chat_id, calls)
+        if ids is None:
+            return 0  # another job took it
+        bot = self.bot(target.bot_id)
+        first: int | None = None
+        async with self.calls.holding([i for i in ids if i is not None]):
+            for number, (outbox_id, call) in enumerate(zip(ids, calls, strict=True)):
+                try:
+                    response = await self.calls.make(bot, outbox_id, call)
+                except TelegramAPIError as error:
+                    await self.calls.forget([i for i in ids[number + 1 :] if i is not None])
+                    return await self._refused(target, found, rendered, call, error, first)
+                if first is None:
+                    first = _message_id(response)
+        await self._finish(delivery.id, message_id=first)
+        metrics.POSTED.inc()
+        fetched = _aware(item.fetched_at)
+        if fetched is not None:
+            metrics.POST_LATENCY.observe(max(0.0, (self.clock() - fetched).total_seconds()))
+        return 1
+
+    async def _claim(
+        self, delivery_id: int, chat_id: int, calls: list[TelegramMethod[Any]]
+    ) -> list[int | None] | None:
+        """Mark the delivery posted and write its calls' outbox rows, in one commit."""
+        async with self.sessions() as session, session.begin():
+            claimed = await session.execute(
+                update(RepostDelivery)
+                .where(
+                    RepostDelivery.id == delivery_id,
+                    RepostDelivery.state == DeliveryState.QUEUED.value,
+                )
+                .values(state=DeliveryState.POSTED.value, posted_at=self.clock(), chat_id=chat_id)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            bot_id = await session.scalar(
+                select(RepostTarget.bot_id)
+                .join(RepostDelivery, RepostDelivery.target_id == RepostTarget.id)
+                .where(RepostDelivery.id == delivery_id)
+            )
+            assert bot_id is not None
+            return [await self.calls.record(session, bot_id, call) for call in calls]
+
+    async def _finish(
+        self, delivery_id: int, *, message_id: int | None = None, failed: str | None = None
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            values: dict[str, Any] = {}
+            if failed is not None:
+                values = {
+                    "state": DeliveryState.FAILED.value,
+                    "reason": SkipReason.FAILED.value,
+                    "detail": failed[:500],
+                }
+            if message_id is not None:
+                values["message_id"] = message_id
+            if values:
+                await session.execute(
+                    update(RepostDelivery).where(RepostDelivery.id == delivery_id).values(**values)
+                )
+
+    async def _refused(
+        self,
+        target: RepostTarget,
+        found: _Next,
+        rendered: Rendered,
+        call: TelegramMethod[Any],
+        error: TelegramAPIError,
+        first: int | None,
+    ) -> int:
+        message = error.message
+        lowered = message.lower()
+        if (
+            isinstance(error, TelegramForbiddenError)
+            or any(g in lowered for g in _GONE)
+            or (_NOT_ENOUGH_RIGHTS in lowered)
+        ):
+            await self._finish(found.delivery.id, failed=message)
+            await self._pause_target(target, message)
+            metrics.FAILED.labels(kind="blocked").inc()
+            return 0
+        is_media = not isinstance(call, SendMessage)
+        if isinstance(error, TelegramBadRequest) and is_media and first is None:
+            metrics.FAILED.labels(kind="media_fallback").inc()
+            return await self._fallback(target, found, rendered, message)
+        await self._finish(found.delivery.id, failed=message, message_id=first)
+        metrics.FAILED.labels(kind="refused").inc()
+        return 0
+
+    async def _fallback(
+        self, target: RepostTarget, found: _Next, rendered: Rendered, why: str
+    ) -> int:
+        """The media was refused: the text (with its link) instead, recorded the same way."""
+        text = rendered.text
+        if rendered.link and rendered.link not in text:
+            link = html.escape(rendered.link, quote=True)
+            text = f'{text}\n<a href="{link}">{link}</a>'
+        calls = messages_for(Rendered(text, (), rendered.link), target.chat_id, target.thread_id)
+        async with self.sessions() as session, session.begin():
+            ids = [await self.calls.record(session, target.bot_id, call) for call in calls]
+            await session.execute(
+                update(RepostDelivery)
+                .where(RepostDelivery.id == found.delivery.id)
+                .values(detail=f"media refused: {why}"[:500])
+            )
+        bot = self.bot(target.bot_id)
+        first: int | None = None
+        async with self.calls.holding([i for i in ids if i is not None]):
+            for number, (outbox_id, call) in enumerate(zip(ids, calls, strict=True)):
+                try:
+                    response = await self.calls.make(bot, outbox_id, call)
+                except TelegramAPIError as error:
+                    await self.calls.forget([i for i in ids[number + 1 :] if i is not None])
+                    await self._finish(found.delivery.id, failed=error.message, message_id=first)
+                    return 0
+                if first is None:
+                    first = _message_id(response)
+        await self._finish(found.delivery.id, message_id=first)
+        metrics.POSTED.inc()
+        return 1
+
+    async def _pause_target(self, target: RepostTarget, why: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(RepostRoute).where(RepostRoute.target_id == target.id).values(paused=True)
+            )
+        try:
+            await self.tell(
+                self.bot(target.bot_id),
+                target.owner_id,
+                "repost.post.target_paused",
+                target=html.escape(target.title or str(target.chat_id)),
+                reason=html.escape(why),
+            )
+        except TelegramAPIError:
+            log.info("owner not told of a paused target", target_id=target.id)
+
+    async def _claim_digest(
+        self,
+        target: RepostTarget,
+        ids_of: list[int],
+        calls: list[TelegramMethod[Any]],
+        now: datetime,
+    ) -> list[int | None]:
+        async with self.sessions() as session, session.begin():
+            claimed = await session.execute(
+                update(RepostDelivery)
+                .where(
+                    RepostDelivery.id.in_(ids_of),
+                    RepostDelivery.state == DeliveryState.QUEUED.value,
+                )
+                .values(
+                    state=DeliveryState.SKIPPED.value,
+                    reason=SkipReason.DIGESTED.value,
+                    posted_at=now,
+                    chat_id=target.chat_id,
+                )
+            )
+            if claimed.rowcount != len(ids_of):  # type: ignore[attr-defined]
+                raise _Taken  # another job is posting some of them: leave it all to it
+            outbox = [await self.calls.record(session, target.bot_id, call) for call in calls]
+        return outbox
+
+    async def _send_digest(self, target: RepostTarget, found: _Next) -> int:
+        """Everything the route has queued, as one message of titles and links."""
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(RepostDelivery.id, RepostItem.title, RepostItem.url)
+                    .join(RepostItem, RepostItem.id == RepostDelivery.item_id)
+                    .where(
+                        RepostDelivery.route_id == found.route.id,
+                        RepostDelivery.state == DeliveryState.QUEUED.value,
+                    )
+                    .order_by(RepostDelivery.id)
+                    .limit(_DIGEST_LINES)
+                )
+            ).all()
+        if not rows:
+            return 0
+        lines = [f"<b>{html.escape(found.source.title or found.source.address)}</b>"]
+        for _, title, url in rows:
+            name = html.escape(title or url or "…")
+            lines.append(
+                f'• <a href="{html.escape(url, quote=True)}">{name}</a>' if url else f"• {name}"
+            )
+        calls = messages_for(
+            Rendered("\n".join(lines), ()), target.chat_id, target.thread_id or None
+        )
+        ids_of = [row[0] for row in rows]
+        now = self.clock()
+        try:
+            outbox = await self._claim_digest(target, ids_of, calls, now)
+        except _Taken:
+            return 0
+        bot = self.bot(target.bot_id)
+        first: int | None = None
+        async with self.calls.holding([i for i in outbox if i is not None]):
+            for outbox_id, call in zip(outbox, calls, strict=True):
+                try:
+                    response = await self.calls.make(bot, outbox_id, call)
+                except TelegramAPIError as error:
+                    log.info("digest refused", target_id=target.id, error=error.message)
+                    return 0
+                if first is None:
+                    first = _message_id(response)
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(RepostDelivery).where(RepostDelivery.id.in_(ids_of)).values(message_id=first)
+            )
+        metrics.SKIPPED.labels(reason=SkipReason.DIGESTED.value).inc(len(ids_of))
+        return 1
