@@ -117,6 +117,10 @@ class Settings(BaseSettings):
         default=False,
         description="let the repost app fetch feeds at private addresses (tests only)",
     )
+    calendar_caldav_allow_private_addresses: bool = Field(
+        default=False,
+        description="let CalDAV sync reach private and loopback addresses (intranet; tests)",
+    )
     notes_confirm_timeout: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = 600
     notes_auto_file_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
     # A best guess below it is shown as no guess (no ✅) and never filed without asking: with

@@ -60,6 +60,9 @@ from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
+from switchboard.kernel.token_vault import TokenKeyError, token_cipher
+from switchboard.kernel.token_vault import reveal as reveal_secret
+from switchboard.kernel.token_vault import seal as seal_secret
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
 
 __all__ = [
@@ -95,6 +98,7 @@ __all__ = [
     "Retention",
     "RetryLater",
     "SmtpEmailSender",
+    "TokenKeyError",
     "Translate",
     "Translator",
     "UserDataDelete",
@@ -121,8 +125,11 @@ __all__ = [
     "normalised",
     "parse_link",
     "publish_user_menu",
+    "reveal_secret",
+    "seal_secret",
     "show_time",
     "system_resolver",
+    "token_cipher",
     "upsert_schedule",
     "user_timezone_of",
     "write_call",

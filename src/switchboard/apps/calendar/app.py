@@ -12,6 +12,10 @@ from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
 # --- groups: group events with RSVP, calendars posted to chats ---
 # --- reminders: /advance, /quiet, snooze and done; reminder and planning jobs ---
 from . import daily_plan, group_handlers, post_handlers, reminder_handlers, reminder_jobs
+
+# --- caldav: two-way sync with the user's CalDAV server ---
+from .caldav_handlers import make_caldav_router
+from .caldav_jobs import register_caldav_jobs
 from .group_jobs import register_group_jobs
 from .handlers import make_chat_router
 
@@ -47,12 +51,15 @@ REMINDER_COMMANDS = (
     AppCommand("advance", "calendar.cmd.advance"),
     AppCommand("quiet", "calendar.cmd.quiet"),
 )
+CALDAV_COMMANDS = (AppCommand("caldav", "calendar.cmd.caldav"),)
 
 
 def make_router() -> Router:
     router = Router(name="calendar")
     # ics first: its handlers take only .ics documents and their own commands.
     router.include_router(make_ics_router())  # ics
+    # caldav before chat: its answers are state-filtered, and the chat router reads free text
+    router.include_router(make_caldav_router())  # caldav
     router.include_router(reminder_handlers.make_router())  # reminders: commands, taps
     router.include_router(make_chat_router())  # chat
     router.include_routers(group_handlers.make_router(), post_handlers.make_router())  # groups
@@ -64,13 +71,14 @@ def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
     register_group_jobs(registry, services)  # groups
     register_ics_jobs(registry, services)  # ics
     reminder_jobs.register(registry, services)  # reminders
+    register_caldav_jobs(registry, services)  # caldav
 
 
 APP = App(
     name="calendar",
     title="calendar.title",
     make_router=make_router,
-    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *ICS_COMMANDS, *REMINDER_COMMANDS),
+    commands=(*CHAT_COMMANDS, *GROUP_COMMANDS, *ICS_COMMANDS, *REMINDER_COMMANDS, *CALDAV_COMMANDS),
     register_jobs=register_jobs,
     catalog=files("switchboard.apps.calendar").joinpath("locales"),
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),

@@ -22,12 +22,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .caldav_jobs import sync_soon
+from .caldav_sources import target_calendar
 from .card_refresh import cards_changed
 from .errors import CalendarError
-from .models import CalendarEvent
+from .models import CalendarEvent, CalendarSource, SourceKind
 from .occurrences import refresh_series
 from .recurrence import RuleError, key_to_local, occurrence_key, parse_rule
-from .sources import own_calendar
 
 __all__ = [
     "Draft",
@@ -150,10 +151,11 @@ async def create_event(
     zone: tzinfo,
     now: datetime,
 ) -> CalendarEvent:
-    """Save the draft in the user's own calendar, in their zone (all-day ones floating)."""
+    """Save the draft in the user's calendar (their CalDAV one when connected, so it syncs;
+    else their own), in their zone (all-day ones floating)."""
     check_draft(draft)
     assert draft.start is not None
-    source = await own_calendar(session, bot_id, user_id)
+    source = await target_calendar(session, bot_id, user_id)
     end = draft.end or draft.start + (timedelta(days=1) if draft.all_day else timedelta(hours=1))
     event = CalendarEvent(
         source_id=source.id,
@@ -178,6 +180,7 @@ async def create_event(
     session.add(event)
     await session.flush()
     await refresh_series(session, source.id, event.uid, zone, now)
+    await _sync_remote(session, source.id)
     return event
 
 
@@ -349,6 +352,14 @@ async def _refresh(
     await session.flush()
     await refresh_series(session, event.source_id, event.uid, zone, now)
     await cards_changed(session, event)  # its published cards show the change
+    await _sync_remote(session, event.source_id)
+
+
+async def _sync_remote(session: AsyncSession, source_id: int) -> None:
+    """A change in a CalDAV calendar is pushed by its next sync, queued now."""
+    source = await session.get(CalendarSource, source_id)
+    if source is not None and source.kind == SourceKind.CALDAV.value:
+        await sync_soon(session, source.id)
 
 
 async def move_event(
@@ -453,6 +464,7 @@ async def delete_event(
     master = await master_of(session, event)
     if not is_recurring(master) or scope is Scope.ALL:
         await cards_changed(session, master)  # before the rows (and the cards') go
+        await _sync_remote(session, master.source_id)  # the sync deletes it on the server
         await session.execute(
             delete(CalendarEvent).where(
                 CalendarEvent.source_id == master.source_id, CalendarEvent.uid == master.uid
