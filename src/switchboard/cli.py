@@ -230,6 +230,19 @@ def restore(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def doctor() -> None:
+    """Check the settings, database and migrations, Redis, each bot's token and webhook, and
+    disk space: one line each, ok or what is wrong and how to fix it; exit 1 on a problem."""
+    from switchboard.platform.doctor import diagnose, failed
+
+    checks = asyncio.run(diagnose())
+    for check in checks:
+        typer.echo(check.line())
+    if failed(checks):
+        raise typer.Exit(1)
+
+
 bots_app = typer.Typer(
     help="Bots this deployment runs.", no_args_is_help=True, rich_markup_mode=None
 )
