@@ -7,6 +7,7 @@ certificates. Both tools fail the test when missing (.ci/run installs them)."""
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -142,3 +143,30 @@ def test_a_broken_nginx_config_fails_the_check(tmp_path: Path) -> None:
         tmp_path, site.replace("proxy_pass http://switchboard_serve;", "proxy_pass", 1)
     )
     assert result.returncode != 0
+
+
+def _stages(dockerfile: str) -> list[str]:
+    return re.split(r"^FROM ", dockerfile, flags=re.MULTILINE)[1:]
+
+
+def test_the_image_is_multi_stage_non_root_healthchecked_and_without_build_tools() -> None:
+    stages = _stages((DEPLOY / "Dockerfile").read_text())
+    assert len(stages) >= 2
+    build, final = stages[0], stages[-1]
+    assert "uv sync --frozen --no-dev" in build
+    assert "COPY --from=build" in final and "/app/.venv" in final
+    # Only the virtual environment comes from the build stage: not uv, not a compiler.
+    assert not re.search(r"\buv\b", final), final
+    for tool in ("gcc", "build-essential", "python3-dev", "libpq-dev", "astral-sh/uv"):
+        assert tool not in final, tool
+    user = re.findall(r"^USER (\S+)", final, flags=re.MULTILINE)
+    assert user and not user[-1].startswith(("root", "0")), user
+    assert re.search(r"^HEALTHCHECK .*", final, flags=re.MULTILINE)
+    assert "/healthz" in final.split("HEALTHCHECK", 1)[1].split("\nENTRYPOINT", 1)[0]
+
+
+def test_every_deploy_yaml_file_parses() -> None:
+    files = [p for p in DEPLOY.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")]
+    assert len(files) >= 10
+    for path in files:
+        assert list(yaml.safe_load_all(path.read_text())), path
