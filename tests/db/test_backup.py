@@ -6,6 +6,7 @@ SQLite and on PostgreSQL (pg_dump / pg_restore, which fail the test when missing
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,9 +130,7 @@ def test_one_line_errors(migrated_url: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("database_kind", ["postgresql"])
 async def test_postgresql_tools_and_kinds(migrated_url: str, tmp_path: Path) -> None:
     for tool in ("pg_dump", "pg_restore"):
-        assert __import__("shutil").which(tool), (
-            f"{tool} missing: apt-get install postgresql-client"
-        )
+        assert shutil.which(tool), f"{tool} missing: apt-get install postgresql-client"
     # pg_dump not on PATH: said so, with the package to install.
     python_only = str(Path(sys.executable).parent)
     result = switchboard(migrated_url, "backup", str(tmp_path / "x"), path=python_only)

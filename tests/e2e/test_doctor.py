@@ -139,3 +139,17 @@ def test_the_webhook_registration_and_its_last_error(
     line = lines[f"bot {BOT_ID} webhook"]
     assert line.startswith("problem ") and "certificate verify failed" in line
     assert "valid certificate" in line
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+async def test_little_disk_space_beside_sqlite(
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from switchboard.platform import doctor as doctor_module
+
+    checks = {c.name: c for c in await doctor_module.diagnose({"database_url": migrated_url})}
+    assert checks["disk"].status is doctor_module.Status.OK
+    monkeypatch.setattr(doctor_module, "MIN_FREE_BYTES", 1024**6)  # an exbibyte free, wanted
+    checks = {c.name: c for c in await doctor_module.diagnose({"database_url": migrated_url})}
+    assert checks["disk"].status is doctor_module.Status.PROBLEM
+    assert "free space there or move the database" in checks["disk"].detail
