@@ -187,6 +187,62 @@ def worker() -> None:
     _run_platform(lambda: event_loop.run(run_worker_only(settings)))
 
 
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="the backup file to write")],
+    force: Annotated[
+        bool, typer.Option("--force", metavar="", help="replace FILE if it exists")
+    ] = False,
+) -> None:
+    """Back up the database to FILE while the platform runs (SQLite's online backup API, or
+    pg_dump's custom format for PostgreSQL)."""
+    from switchboard.db.backup import BackupError
+    from switchboard.db.backup import backup as back_up
+
+    settings = checked_settings()
+    try:
+        typer.echo(back_up(settings.database_url, file, force=force))
+    except BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="a file `switchboard backup` wrote")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", metavar="", help="restore even into a database that has tables (replaced)"
+        ),
+    ] = False,
+) -> None:
+    """Restore the database from FILE: stop the platform first; a database that is not empty
+    is refused unless --force."""
+    from switchboard.db.backup import BackupError
+    from switchboard.db.backup import restore as restore_from
+
+    settings = checked_settings()
+    try:
+        typer.echo(restore_from(settings.database_url, file, force=force))
+    except BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def doctor() -> None:
+    """Check the settings, database and migrations, Redis, each bot's token and webhook, and
+    disk space: one line each, ok or what is wrong and how to fix it; exit 1 on a problem."""
+    from switchboard.platform.doctor import diagnose, failed
+
+    checks = asyncio.run(diagnose())
+    for check in checks:
+        typer.echo(check.line())
+    if failed(checks):
+        raise typer.Exit(1)
+
+
 bots_app = typer.Typer(
     help="Bots this deployment runs.", no_args_is_help=True, rich_markup_mode=None
 )
