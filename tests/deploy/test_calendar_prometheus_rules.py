@@ -1,39 +1,36 @@
 """The calendar's Prometheus rules (deploy/prometheus/calendar-rules.yml) are valid, state the
 issue's service levels, and fire when, and only when, they are missed (`promtool test rules`
-with calendar-rules.test.yml). promtool is skipped only where it is not installed (CI has it);
+with calendar-rules.test.yml). promtool missing fails the test (`.ci/run` installs it);
 the names the rules read are checked against what the app exports either way."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 from prometheus_client import REGISTRY, generate_latest
 
 from switchboard.apps.calendar import reminder_metrics
 
+from .tools import required_tool
+
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
-PROMTOOL = shutil.which("promtool")
 
 
 def _promtool(*args: str) -> str:
-    assert PROMTOOL is not None
+    promtool = required_tool("promtool", "prometheus")  # fails, never skips: .ci/run installs it
     done = subprocess.run(
-        [PROMTOOL, *args], cwd=RULES, capture_output=True, text=True, timeout=60, check=False
+        [promtool, *args], cwd=RULES, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
-@pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed here (CI has it)")
 def test_promtool_checks_the_rules() -> None:
     assert "SUCCESS" in _promtool("check", "rules", "calendar-rules.yml")
 
 
-@pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed here (CI has it)")
 def test_the_alerts_fire_when_the_service_levels_are_missed() -> None:
     _promtool("test", "rules", "calendar-rules.test.yml")
 
