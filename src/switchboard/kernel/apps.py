@@ -13,7 +13,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
 from aiogram import Bot, Dispatcher, Router
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.kernel.housekeeping import Retention
@@ -91,6 +91,10 @@ class App:
     # app does in a group and the next step there (said when the bot is added to one).
     first_step: str | None = None
     group_intro: str | None = None
+    # Messages this app takes before every other app sees them (an .ics file to import, an
+    # .opml file): without it an app earlier in the order that files anything (notes) took
+    # them. A cheap, synchronous check; the app's router still decides (`kernel.questions`).
+    claims: Callable[[Message], bool] | None = None
 
 
 class EnabledApps:

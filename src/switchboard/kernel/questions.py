@@ -6,8 +6,9 @@ anyone:
 - every question is sent with a Cancel button (`cancel_button`), answered here for every app;
 - a message no app took while a question is open leaves the question too, and says so
   (`make_unanswered_router`, the last router but for unknown commands);
-- a message sent while a question is open goes first to the app that asked it
-  (`askers_answer_first`), then, if that app does not take it, to every app in their order:
+- a message sent while a question is open goes first to the app that asked it, and one an
+  app claims (`App.claims`: an .ics file) to that app (`askers_answer_first`), then, if
+  that app does not take it, to every app in their order:
   without it an app earlier in the order (notes, which files any text) took the answer to a
   later app's question. The asker is the app whose package defines the question's
   `StatesGroup`, so no app declares anything.
@@ -86,9 +87,15 @@ def commands_leave_questions(dispatcher: Dispatcher) -> None:
 
 
 class _AskerAnswersFirst(BaseMiddleware):
-    def __init__(self, routers: Mapping[str, Router], owners: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        routers: Mapping[str, Router],
+        owners: Mapping[str, str],
+        claims: Mapping[str, Callable[[Message], bool]],
+    ) -> None:
         self.routers = routers
         self.owners = owners  # StatesGroup name -> app name
+        self.claims = claims  # app name -> the messages it takes first
 
     async def __call__(
         self,
@@ -96,16 +103,30 @@ class _AskerAnswersFirst(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        raw_state = data.get("raw_state")
-        if isinstance(event, Message) and isinstance(raw_state, str):
+        if isinstance(event, Message):
             text = event.text or event.caption
-            app = self.owners.get(raw_state.split(":", 1)[0])
-            router = self.routers.get(app) if app is not None else None
-            if router is not None and not (text is not None and text.startswith("/")):
-                result = await router.propagate_event("message", event, **data)
-                if result is not UNHANDLED:
-                    return result
+            if not (text is not None and text.startswith("/")):
+                for app in self._first(event, data.get("raw_state")):
+                    router = self.routers.get(app)
+                    if router is None:
+                        continue
+                    result = await router.propagate_event("message", event, **data)
+                    if result is not UNHANDLED:
+                        return result
         return await handler(event, data)
+
+    def _first(self, message: Message, raw_state: object) -> list[str]:
+        """The apps to offer `message` to before the others: the one that asked the open
+        question, then those that claim it."""
+        first: list[str] = []
+        if isinstance(raw_state, str):
+            asker = self.owners.get(raw_state.split(":", 1)[0])
+            if asker is not None:
+                first.append(asker)
+        for app, claims in self.claims.items():
+            if app not in first and claims(message):
+                first.append(app)
+        return first
 
 
 def state_owners(packages: Mapping[str, str]) -> dict[str, str]:
@@ -123,11 +144,17 @@ def state_owners(packages: Mapping[str, str]) -> dict[str, str]:
 
 
 def askers_answer_first(
-    dispatcher: Dispatcher, routers: Mapping[str, Router], packages: Mapping[str, str]
+    dispatcher: Dispatcher,
+    routers: Mapping[str, Router],
+    packages: Mapping[str, str],
+    claims: Mapping[str, Callable[[Message], bool]] | None = None,
 ) -> None:
     """Install the middleware: `routers` are the apps' routers by app name, `packages` their
-    packages (call it once the apps' routers are made, so that their states are defined)."""
-    dispatcher.message.outer_middleware(_AskerAnswersFirst(routers, state_owners(packages)))
+    packages (call it once the apps' routers are made, so that their states are defined),
+    `claims` the messages apps take before the others (`App.claims`)."""
+    dispatcher.message.outer_middleware(
+        _AskerAnswersFirst(routers, state_owners(packages), claims or {})
+    )
 
 
 class _InQuestion(Filter):

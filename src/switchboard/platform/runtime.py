@@ -151,12 +151,14 @@ class Platform:
             self.dispatcher.include_router(app_routers[app.name])
             if app.register_jobs is not None:
                 app.register_jobs(self.jobs, self)
-        # An answer to an app's question goes to that app before the others (notes takes any
-        # text); the apps' packages tell which app defined which question.
+        # An answer to an app's question, or a message an app claims, goes to that app before
+        # the others (notes takes any text); the apps' packages tell which app defined which
+        # question.
         askers_answer_first(
             self.dispatcher,
             app_routers,
             {name: app.make_router.__module__.rsplit(".", 1)[0] for name, app in self.apps.items()},
+            {name: app.claims for name, app in self.apps.items() if app.claims is not None},
         )
         questions = make_questions_router()  # Cancel taps, and messages no app took
         chosen_handler.install(questions)

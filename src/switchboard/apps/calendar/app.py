@@ -20,7 +20,7 @@ from .group_jobs import register_group_jobs
 from .handlers import make_chat_router
 
 # --- ics: import, subscriptions, export and the feed ---
-from .ics_handlers import make_ics_router
+from .ics_handlers import is_ics_message, make_ics_router
 from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
 
@@ -84,4 +84,5 @@ APP = App(
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),
     export_user_data=export_user_calendar,
     delete_user_data=delete_user_calendar,
+    claims=is_ics_message,  # an .ics file is imported, not filed as a note
 )

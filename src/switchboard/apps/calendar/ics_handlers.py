@@ -49,16 +49,21 @@ class CalendarAction(CallbackData, prefix="calx"):
     source_id: int
 
 
+def is_ics_message(message: Message) -> bool:
+    """An iCalendar file sent in private (the calendar app claims it: `App.claims`)."""
+    document = message.document
+    return (
+        message.chat.type == "private"
+        and document is not None
+        and is_calendar_file(document.file_name, document.mime_type)
+    )
+
+
 class IcsDocument(Filter):
     """An iCalendar file sent in private."""
 
     async def __call__(self, message: Message) -> bool:
-        document = message.document
-        return (
-            message.chat.type == "private"
-            and document is not None
-            and is_calendar_file(document.file_name, document.mime_type)
-        )
+        return is_ics_message(message)
 
 
 async def import_document(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:

@@ -19,7 +19,7 @@ from .delivery_jobs import register_delivery_jobs
 # --- feeds ---
 from .feed_jobs import register_feed_jobs
 from .privacy import delete_user_repost, export_user_repost
-from .source_commands import make_sources_router
+from .source_commands import claims, make_sources_router
 
 
 def make_router() -> Router:
@@ -59,4 +59,5 @@ APP = App(
     migrations=files("switchboard.apps.repost").joinpath("migrations"),
     export_user_data=export_user_repost,
     delete_user_data=delete_user_repost,
+    claims=claims,  # OPML files, and forwards from channels the bot runs
 )

@@ -394,13 +394,27 @@ async def opml_command(message: Message, bot: Bot, session: AsyncSession, _: Tra
     )
 
 
+def is_opml_message(message: Message) -> bool:
+    """An OPML file sent in private."""
+    document = message.document
+    if document is None or message.chat.type != "private":
+        return False
+    name = (document.file_name or "").lower()
+    return name.endswith((".opml", ".opml.xml")) or document.mime_type == "text/x-opml"
+
+
+def claims(message: Message) -> bool:
+    """What the repost app takes before other apps (`App.claims`): an OPML file, and a post
+    forwarded from a channel (taken only if the bot administers that channel; the filter
+    asks Telegram, and other forwards go on to the notes app)."""
+    return is_opml_message(message) or (
+        message.chat.type == "private" and isinstance(message.forward_origin, MessageOriginChannel)
+    )
+
+
 class OpmlDocument(Filter):
     async def __call__(self, message: Message) -> bool:
-        document = message.document
-        if document is None or message.chat.type != "private":
-            return False
-        name = (document.file_name or "").lower()
-        return name.endswith((".opml", ".opml.xml")) or document.mime_type == "text/x-opml"
+        return is_opml_message(message)
 
 
 async def opml_import(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
