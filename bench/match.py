@@ -23,6 +23,15 @@ Figures, from one run:
   `rounds.history_of` weighs them). Target: < 5 s and 0 repeats; the anchor is a plain random
   pairing's repeats on the same history.
 
+Figures of 2026-12-07 (full run, quiet machine, see bench/README.md): candidates p50 / p99
+6.7 / 13.5 ms on SQLite and 6.5 / 16.7 ms on PostgreSQL, so the 10 ms target is MISSED at a
+million (met at 100,000: 3.8 / 9.4 and 3.5 / 8.6 ms). Why: about 2 ms of a query is SQL; the
+rest is Python per query (statement compilation, JSON decoding of up to 200 rows a ring, the
+score) and, on PostgreSQL, the server. Geopy's loop scaled to a million: 93 s a query (~14,000x
+our p50); BallTree p50 0.67 ms (ours ~10x). The round: 0.01 s, 0 repeats (a plain random
+pairing repeats 28). Before this bench's changes to search.py and the index, SQLite's p50 / p99
+were 10 / 70 ms on a quiet machine (34 / 84 ms at load 8).
+
     uv run python bench/match.py            # 1,000,000 profiles, 300 viewers per database
     uv run python bench/match.py --quick    # 100,000 profiles, 100 viewers: under a minute
 
