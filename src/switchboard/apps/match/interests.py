@@ -4,6 +4,7 @@ additions, all normalised to one key so that "Hiking", "hiking " and "поход
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 __all__ = ["MAX_INTERESTS", "STANDARD", "jaccard", "normalise", "parse_interests"]
 
@@ -64,7 +65,7 @@ def parse_interests(text: str) -> list[str]:
     return found[:MAX_INTERESTS]
 
 
-def jaccard(a: list[str], b: list[str]) -> float:
+def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     first, second = set(a), set(b)
     union = first | second
     return len(first & second) / len(union) if union else 0.0

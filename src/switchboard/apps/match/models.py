@@ -50,7 +50,7 @@ class MatchProfile(Base):
     __tablename__ = "match_profiles"
     __table_args__ = (
         UniqueConstraint("bot_id", "user_id"),
-        Index("ix_match_profiles_search", "bot_id", "state", "cell_y", "cell_x"),
+        Index("ix_match_profiles_search", "bot_id", "state", "cell_y", "cell_x", "gender", "age"),
         NEVER_REUSED,
     )
 

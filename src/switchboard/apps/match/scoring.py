@@ -10,13 +10,38 @@ close the other's age is to the middle of the viewer's range; weights come from 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .geo import distance_km
 from .interests import jaccard
-from .models import MatchProfile
 
-__all__ = ["Weights", "compatible", "score"]
+__all__ = ["Person", "Weights", "compatible", "score"]
+
+
+class Person(Protocol):
+    """What the filters and the score read: a `MatchProfile`, or the few columns `search`
+    selects for its candidates (no ORM object for rows that are never shown)."""
+
+    @property
+    def age(self) -> int | None: ...
+    @property
+    def gender(self) -> str | None: ...
+    @property
+    def wants(self) -> Sequence[str]: ...
+    @property
+    def age_min(self) -> int: ...
+    @property
+    def age_max(self) -> int: ...
+    @property
+    def interests(self) -> Sequence[str]: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def max_distance_km(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +52,19 @@ class Weights:
     minimum: float = 0.1
 
 
-def _wants(viewer: MatchProfile, other: MatchProfile) -> bool:
+def _wants(viewer: Person, other: Person) -> bool:
     if other.age is None or not (viewer.age_min <= other.age <= viewer.age_max):
         return False
     return not viewer.wants or (other.gender or "") in viewer.wants
 
 
-def distance_between(a: MatchProfile, b: MatchProfile) -> float:
+def distance_between(a: Person, b: Person) -> float:
     if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
         return float("inf")
     return distance_km(a.lat, a.lon, b.lat, b.lon)
 
 
-def compatible(viewer: MatchProfile, other: MatchProfile, km: float) -> bool:
+def compatible(viewer: Person, other: Person, km: float) -> bool:
     """The hard filters that are not in SQL: preferences both ways and both maximum
     distances."""
     if not (_wants(viewer, other) and _wants(other, viewer)):
@@ -47,7 +72,7 @@ def compatible(viewer: MatchProfile, other: MatchProfile, km: float) -> bool:
     return km <= viewer.max_distance_km and km <= other.max_distance_km
 
 
-def score(viewer: MatchProfile, other: MatchProfile, km: float, weights: Weights) -> float:
+def score(viewer: Person, other: Person, km: float, weights: Weights) -> float:
     closeness = max(0.0, 1 - km / max(viewer.max_distance_km, 1))
     shared = jaccard(viewer.interests, other.interests)
     middle = (viewer.age_min + viewer.age_max) / 2
