@@ -46,16 +46,22 @@ async def bound_forum(
     user: Json,
     bot_id: int = BOT_ID,
     title: str = "My notes",
+    owner: Json | None = None,
 ) -> Forum:
-    """Create a forum, add the bot as an admin who manages topics, /bind, create starters."""
-    chat = await tg.create_group(user, title, forum=True)
+    """Create a forum, add the bot as an admin who manages topics, /bind, create starters.
+    With `owner`, they create the forum and add the bot and `user` (whose own updates are then
+    only the /bind and the tap: adding a member is an update from whoever adds it)."""
+    creator = owner or user
+    chat = await tg.create_group(creator, title, forum=True)
     await tg.add_member(
         chat,
-        user,
+        creator,
         bot_id,
         status="administrator",
         rights={"can_manage_topics": True, "can_delete_messages": True},
     )
+    if owner is not None:
+        await tg.add_member(chat, owner, user["id"])
     await tg.send_text(user, "/bind", chat_id=chat["id"])
     offer = await tg.expect(
         lambda e: (

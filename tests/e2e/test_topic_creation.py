@@ -178,10 +178,11 @@ async def test_binding_a_forum_again_recognises_its_topics(
     await register_bot(database_url)
     async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
         user = await tg.create_user("Rosa")
-        first = await bound_forum(sandbox, tg, user, title="First")
-        second = await bound_forum(sandbox, tg, user, title="Second")
+        host = await tg.create_user("Hana")  # makes the forums: Rosa only binds and taps
+        first = await bound_forum(sandbox, tg, user, title="First", owner=host)
+        second = await bound_forum(sandbox, tg, user, title="Second", owner=host)
         # Back to the first, and /bind there once more (the inbound throttle allows a burst of
-        # 10 updates per user: this test makes 8).
+        # 10 updates per user: Rosa makes 8 here).
         for forum in (first, first):
             offer = await _offer(tg, user, forum.chat)
             edited = await _tap(tg, user, offer)
