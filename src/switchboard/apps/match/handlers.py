@@ -1,14 +1,11 @@
-"""The match app in chat: onboarding, /profile, /pause, /resume, /delete, /match cards with
+"""The match app in chat: /profile, /pause, /resume, /delete, /match cards with
 Like / Skip / Report / Block, /matches, and the owner's /reports.
 
-Onboarding is an FSM conversation whose state lives in the database (the kernel's storage), and
-each answer is written to the draft profile at once: a restart mid-conversation resumes at the
-same question with everything answered so far kept.
+The onboarding conversation is in `onboarding`, the cards' text and buttons in `cards`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 from datetime import timedelta
 from typing import Any
@@ -18,15 +15,9 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
 )
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,14 +28,12 @@ from switchboard.kernel import (
     PlatformServices,
     Translate,
     UserRecord,
-    cancel_button,
     commands_or_in_state,
     enqueue,
 )
 
 from . import metrics, round_handlers
-from .geo import shown_distance_km
-from .interests import MAX_INTERESTS, STANDARD, parse_interests, shown
+from .cards import Card, buttons, card_buttons, card_text
 from .models import (
     MatchBlock,
     MatchPair,
@@ -54,56 +43,36 @@ from .models import (
     ProfileState,
     Verdict,
 )
-from .places import city_by_id, find_cities
+from .onboarding import (
+    STEPS,
+    Onboarding,
+    Pick,
+    answer_age,
+    answer_bio,
+    answer_city,
+    answer_interests,
+    answer_location,
+    answer_name,
+    answer_photo,
+    ask,
+    picked,
+    start_onboarding,
+)
 from .privacy import delete_user_match
 from .profiles import (
-    ADULT_AGE,
-    MAX_AGE,
-    MAX_PHOTOS,
     count_since,
     get_profile,
     mutual_pairs,
-    place_profile,
     profile_for_update,
 )
 from .scoring import Weights
 from .search import candidates
-from .upkeep import RESUME_JOB, ensure_sweep
+from .upkeep import RESUME_JOB
 
 GENDERS = ("woman", "man", "other")
 WANTS = {"women": ["woman"], "men": ["man"], "everyone": []}
 REPORT_REASONS = ("spam", "fake", "offensive", "underage", "other")
 PAUSES = {"7": 7, "30": 30, "0": None}  # days; "0": until the user resumes
-
-
-class Onboarding(StatesGroup):
-    name = State()
-    age = State()
-    gender = State()
-    wants = State()
-    bio = State()
-    interests = State()
-    photos = State()
-    place = State()
-
-
-STEPS = tuple(Onboarding.__states__)
-
-
-class Pick(CallbackData, prefix="mpick"):
-    """An onboarding button: `field` gender|wants|interest|skip|done|city, for `user` only."""
-
-    user: int
-    field: str
-    value: str
-
-
-class Card(CallbackData, prefix="mcard"):
-    """like|skip|report|block on the card of profile `shown` (checked: it was shown to the
-    tapping user)."""
-
-    action: str
-    shown: int
 
 
 class Reason(CallbackData, prefix="mrep"):
@@ -132,353 +101,6 @@ def weights_of(platform: PlatformServices) -> Weights:
         interests=s.match_weight_interests,
         preferences=s.match_weight_preferences,
         minimum=s.match_min_score,
-    )
-
-
-def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
-            for row in rows
-        ]
-    )
-
-
-def _with_cancel(markup: InlineKeyboardMarkup | None, _: Translate, user_id: int) -> Any:
-    rows = list(markup.inline_keyboard) if markup else []
-    rows.append([cancel_button(_, user_id)])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-# --- onboarding ----------------------------------------------------------------------------
-
-
-async def ask(
-    step: State, message: Message, state: FSMContext, profile: MatchProfile, _: Translate
-) -> None:
-    """Ask the question of `step` (and remember it is the one being asked)."""
-    user = profile.user_id
-    await state.set_state(step)
-    markup: Any = None
-    if step == Onboarding.name:
-        text = _("match.ask.name")
-    elif step == Onboarding.age:
-        text = _("match.ask.age", adult=ADULT_AGE)
-    elif step == Onboarding.gender:
-        text = _("match.ask.gender")
-        rows = [
-            [(_(f"match.gender.{g}"), Pick(user=user, field="gender", value=g).pack())]
-            for g in GENDERS
-        ]
-        markup = _buttons(rows)
-    elif step == Onboarding.wants:
-        text = _("match.ask.wants")
-        markup = _buttons(
-            [
-                [(_(f"match.wants.{w}"), Pick(user=user, field="wants", value=w).pack())]
-                for w in WANTS
-            ]
-        )
-    elif step == Onboarding.bio:
-        text = _("match.ask.bio")
-        markup = _buttons(
-            [[(_("match.button.skip"), Pick(user=user, field="skip", value="bio").pack())]]
-        )
-    elif step == Onboarding.interests:
-        text = _("match.ask.interests", chosen=_interest_list(profile, _), most=MAX_INTERESTS)
-        markup = _interest_keyboard(profile, _)
-    elif step == Onboarding.photos:
-        text = _("match.ask.photos", most=MAX_PHOTOS)
-        markup = _buttons(
-            [[(_("match.button.done"), Pick(user=user, field="done", value="photos").pack())]]
-        )
-    else:
-        text = _("match.ask.place")
-        await message.answer(
-            text,
-            reply_markup=ReplyKeyboardMarkup(
-                keyboard=[[KeyboardButton(text=_("match.button.location"), request_location=True)]],
-                resize_keyboard=True,
-                one_time_keyboard=True,
-            ),
-            parse_mode=None,
-        )
-        return
-    await message.answer(text, reply_markup=_with_cancel(markup, _, user), parse_mode=None)
-
-
-def _interest_list(profile: MatchProfile, _: Translate) -> str:
-    locale = _("match.locale")
-    return ", ".join(shown(key, locale) for key in profile.interests) or "—"
-
-
-def _interest_keyboard(profile: MatchProfile, _: Translate) -> InlineKeyboardMarkup:
-    locale = _("match.locale")
-    rows: list[list[tuple[str, str]]] = []
-    row: list[tuple[str, str]] = []
-    for key in STANDARD:
-        mark = "✓ " if key in profile.interests else ""
-        row.append(
-            (
-                mark + shown(key, locale),
-                Pick(user=profile.user_id, field="interest", value=key).pack(),
-            )
-        )
-        if len(row) == 3:
-            rows.append(row)
-            row = []
-    if row:
-        rows.append(row)
-    rows.append(
-        [
-            (
-                _("match.button.done"),
-                Pick(user=profile.user_id, field="done", value="interests").pack(),
-            )
-        ]
-    )
-    return _buttons(rows)
-
-
-async def _next(
-    after: State, message: Message, state: FSMContext, profile: MatchProfile, _: Translate
-) -> None:
-    index = STEPS.index(after)
-    if index + 1 < len(STEPS):
-        await ask(STEPS[index + 1], message, state, profile, _)
-
-
-async def start_onboarding(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    await message.answer(_("match.onboarding.intro", adult=ADULT_AGE), parse_mode=None)
-    await ask(Onboarding.name, message, state, profile, _)
-
-
-async def answer_name(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None
-    name = " ".join((message.text or "").split())
-    if not 1 <= len(name) <= 64:
-        await message.answer(_("match.bad.name"), parse_mode=None)
-        return
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    profile.name = name
-    await _next(Onboarding.name, message, state, profile, _)
-
-
-async def answer_age(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None
-    text = (message.text or "").strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_AGE:
-        await message.answer(_("match.bad.age"), parse_mode=None)
-        return
-    age = int(text)
-    if age < ADULT_AGE:
-        await state.clear()
-        await message.answer(_("match.adults_only", adult=ADULT_AGE), parse_mode=None)
-        return
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    profile.age = age
-    profile.age_min = max(ADULT_AGE, age - 10)
-    profile.age_max = min(MAX_AGE, age + 10)
-    await _next(Onboarding.age, message, state, profile, _)
-
-
-async def answer_bio(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    profile.bio = (message.text or "").strip()[:500]
-    await _next(Onboarding.bio, message, state, profile, _)
-
-
-async def answer_interests(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    added = parse_interests(message.text or "")
-    profile.interests = list(dict.fromkeys([*profile.interests, *added]))[:MAX_INTERESTS]
-    await ask(Onboarding.interests, message, state, profile, _)
-
-
-async def answer_photo(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None and message.photo
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    photos = [*profile.photos, message.photo[-1].file_id][:MAX_PHOTOS]
-    profile.photos = photos
-    if len(photos) >= MAX_PHOTOS:
-        await _next(Onboarding.photos, message, state, profile, _)
-    else:
-        await message.answer(
-            _("match.photo_added", count=len(photos), most=MAX_PHOTOS), parse_mode=None
-        )
-
-
-async def answer_location(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None and message.location is not None
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    try:
-        place_profile(profile, message.location.latitude, message.location.longitude)
-    except ValueError:
-        await message.answer(_("match.bad.place"), parse_mode=None)
-        return
-    await _finish(message, state, session, profile, _)
-
-
-async def answer_city(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, _: Translate
-) -> None:
-    assert message.from_user is not None
-    text = (message.text or "").strip()
-    cities = await asyncio.to_thread(find_cities, text)
-    if not cities:
-        await message.answer(_("match.bad.city", city=text[:64]), parse_mode=None)
-        return
-    profile = await profile_for_update(session, bot.id, message.from_user.id)
-    if len(cities) == 1:
-        place_profile(profile, cities[0].lat, cities[0].lon, cities[0].name)
-        await _finish(message, state, session, profile, _)
-        return
-    rows = [
-        [
-            (
-                f"{c.name}, {c.country}",
-                Pick(user=profile.user_id, field="city", value=str(c.id)).pack(),
-            )
-        ]
-        for c in cities
-    ]
-    await message.answer(
-        _("match.which_city"),
-        reply_markup=_with_cancel(_buttons(rows), _, profile.user_id),
-        parse_mode=None,
-    )
-
-
-async def _finish(
-    message: Message, state: FSMContext, session: AsyncSession, profile: MatchProfile, _: Translate
-) -> None:
-    await state.clear()
-    first = profile.state == ProfileState.DRAFT.value
-    profile.state = ProfileState.ACTIVE.value
-    profile.last_active_at = utcnow()
-    if first:
-        metrics.PROFILES_MADE.inc()
-    await ensure_sweep(session, utcnow())
-    await message.answer(
-        _("match.profile.ready"), reply_markup=ReplyKeyboardRemove(), parse_mode=None
-    )
-    await message.answer(card_text(profile, None, _, own=True), parse_mode=None)
-
-
-async def picked(
-    query: CallbackQuery,
-    callback_data: Pick,
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    _: Translate,
-) -> None:
-    if callback_data.user != query.from_user.id:
-        await query.answer(_("kernel.question.not_yours"), show_alert=True)
-        return
-    message = query.message if isinstance(query.message, Message) else None
-    profile = await profile_for_update(session, bot.id, query.from_user.id)
-    field, value = callback_data.field, callback_data.value
-    current = await state.get_state()
-    await query.answer()
-    if message is None:
-        return
-    if field == "gender" and value in GENDERS and current == Onboarding.gender.state:
-        profile.gender = value
-        await _next(Onboarding.gender, message, state, profile, _)
-    elif field == "wants" and value in WANTS and current == Onboarding.wants.state:
-        profile.wants = WANTS[value]
-        await _next(Onboarding.wants, message, state, profile, _)
-    elif field == "skip" and value == "bio" and current == Onboarding.bio.state:
-        await _next(Onboarding.bio, message, state, profile, _)
-    elif field == "interest" and value in STANDARD and current == Onboarding.interests.state:
-        chosen = list(profile.interests)
-        if value in chosen:
-            chosen.remove(value)
-        elif len(chosen) < MAX_INTERESTS:
-            chosen.append(value)
-        profile.interests = chosen
-        await message.edit_text(
-            _("match.ask.interests", chosen=_interest_list(profile, _), most=MAX_INTERESTS),
-            reply_markup=_with_cancel(_interest_keyboard(profile, _), _, profile.user_id),
-            parse_mode=None,
-        )
-    elif field == "done" and value == "interests" and current == Onboarding.interests.state:
-        await _next(Onboarding.interests, message, state, profile, _)
-    elif field == "done" and value == "photos" and current == Onboarding.photos.state:
-        await _next(Onboarding.photos, message, state, profile, _)
-    elif field == "city" and value.isdigit() and current == Onboarding.place.state:
-        city = await asyncio.to_thread(city_by_id, int(value))
-        if city is not None:
-            place_profile(profile, city.lat, city.lon, city.name)
-            await _finish(message, state, session, profile, _)
-
-
-# --- the card ------------------------------------------------------------------------------
-
-
-def card_text(
-    profile: MatchProfile,
-    km: float | None,
-    _: Translate,
-    *,
-    own: bool = False,
-    common: list[str] | None = None,
-) -> str:
-    locale = _("match.locale")
-    lines = [f"{profile.name}, {profile.age}" if profile.age else profile.name]
-    if km is not None:
-        shown_km = shown_distance_km(km)
-        lines.append(
-            _("match.card.near") if shown_km == 0 else _("match.card.distance", km=shown_km)
-        )
-    elif own and profile.place_name:
-        lines.append(profile.place_name)
-    if common:
-        lines.append(_("match.card.common", interests=", ".join(shown(k, locale) for k in common)))
-    elif profile.interests:
-        lines.append(
-            _(
-                "match.card.interests",
-                interests=", ".join(shown(k, locale) for k in profile.interests),
-            )
-        )
-    if profile.bio:
-        lines.append("")
-        lines.append(profile.bio)
-    return "\n".join(lines)
-
-
-def card_buttons(shown_id: int, _: Translate) -> InlineKeyboardMarkup:
-    return _buttons(
-        [
-            [
-                (_("match.button.like"), Card(action="like", shown=shown_id).pack()),
-                (_("match.button.skip"), Card(action="skip", shown=shown_id).pack()),
-            ],
-            [
-                (_("match.button.report"), Card(action="report", shown=shown_id).pack()),
-                (_("match.button.block"), Card(action="block", shown=shown_id).pack()),
-            ],
-        ]
     )
 
 
@@ -589,7 +211,7 @@ async def card_action(
         ]
         await query.answer()
         await bot.send_message(
-            chat_id, _("match.report.why"), reply_markup=_buttons(rows), parse_mode=None
+            chat_id, _("match.report.why"), reply_markup=buttons(rows), parse_mode=None
         )
         return
     if action == "block":
@@ -723,7 +345,7 @@ async def profile_command(
     status = _(f"match.state.{profile.state}")
     await message.answer(
         card_text(profile, None, _, own=True) + "\n\n" + _("match.profile.status", status=status),
-        reply_markup=_buttons(
+        reply_markup=buttons(
             [
                 [
                     (
@@ -761,7 +383,7 @@ async def pause_command(message: Message, session: AsyncSession, bot: Bot, _: Tr
         await message.answer(_("match.no_profile"), parse_mode=None)
         return
     rows = [[(_(f"match.pause.{key}"), Pause(days=key).pack())] for key in PAUSES]
-    await message.answer(_("match.pause.ask"), reply_markup=_buttons(rows), parse_mode=None)
+    await message.answer(_("match.pause.ask"), reply_markup=buttons(rows), parse_mode=None)
 
 
 async def pause_chosen(
@@ -806,7 +428,7 @@ async def delete_command(message: Message, _: Translate) -> None:
     user = message.from_user.id
     await message.answer(
         _("match.delete.ask"),
-        reply_markup=_buttons(
+        reply_markup=buttons(
             [
                 [
                     (_("match.delete.yes"), Confirm(user=user, yes=True).pack()),
@@ -881,7 +503,7 @@ async def reports_command(
                 reason=_(f"match.reason.{report.reason}"),
                 bio=card.get("bio", ""),
             ),
-            reply_markup=_buttons(
+            reply_markup=buttons(
                 [
                     [
                         (
