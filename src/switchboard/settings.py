@@ -157,6 +157,23 @@ class Settings(BaseSettings):
     calendar_allow_private_feeds: bool = Field(
         default=False, description="let /subscribe fetch private addresses (tests only)"
     )
+    # --- web: the owners' dashboard, logins, the Mini App ---
+    web_secret_key: SecretStr | None = Field(
+        default=None,
+        description="signs login cookies and CSRF tokens (32+ random characters); unset: "
+        "derived from TOKEN_KEY",
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids of the platform's admins"
+    )
+    admin_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="e-mail addresses (from OIDC logins) of the admins"
+    )
+    web_invite_only: bool = Field(
+        default=False, description="only invited people (and admins) may add bots on the web"
+    )
+    web_max_bots_per_owner: Annotated[int, Field(ge=0, le=10_000)] = 5
+    web_max_sources_per_bot: Annotated[int, Field(ge=0, le=100_000)] = 50
 
     @field_validator("database_url")
     @classmethod
@@ -192,7 +209,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{expected}, with the socket's path")
         return value.strip()
 
-    @field_validator("owner_ids", mode="before")
+    @field_validator("admin_emails", mode="before")
+    @classmethod
+    def _read_admin_emails(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+        return [str(item).strip().lower() for item in items if str(item).strip()]
+
+    @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
     def _read_owner_ids(cls, value: object) -> object:
         if not isinstance(value, str):

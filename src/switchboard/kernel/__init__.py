@@ -64,6 +64,12 @@ from switchboard.kernel.token_vault import TokenKeyError, token_cipher
 from switchboard.kernel.token_vault import reveal as reveal_secret
 from switchboard.kernel.token_vault import seal as seal_secret
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
+from switchboard.kernel.web_routes import (
+    AppWeb,
+    MiniAppUser,
+    MiniAppUserDep,
+    WebSessionDep,
+)
 
 __all__ = [
     "HTML_MEDIA_TYPES",
@@ -71,6 +77,7 @@ __all__ = [
     "AddressPolicy",
     "App",
     "AppCommand",
+    "AppWeb",
     "ChatRecord",
     "DatabaseStorage",
     "EmailError",
@@ -91,6 +98,8 @@ __all__ = [
     "JobRegistry",
     "JobState",
     "MailjetEmailSender",
+    "MiniAppUser",
+    "MiniAppUserDep",
     "PermanentFailure",
     "PlatformServices",
     "ProcessedUpdate",
@@ -105,6 +114,7 @@ __all__ = [
     "UserDataExport",
     "UserRecord",
     "Validators",
+    "WebSessionDep",
     "WrittenCall",
     "bind_session",
     "bulk_sends",

@@ -20,6 +20,7 @@ from switchboard.kernel.housekeeping import Retention
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry
 from switchboard.kernel.routing import Gate
+from switchboard.kernel.web_routes import AppWeb
 from switchboard.settings import Settings
 
 
@@ -95,6 +96,9 @@ class App:
     # .opml file): without it an app earlier in the order that files anything (notes) took
     # them. A cheap, synchronous check; the app's router still decides (`kernel.questions`).
     claims: Callable[[Message], bool] | None = None
+    # The app's web routes: the owner's dashboard page API and the Mini App's
+    # (`kernel.web_routes`); the web layer mounts them and checks who may call them.
+    web: AppWeb | None = None
 
 
 class EnabledApps:

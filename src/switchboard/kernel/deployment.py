@@ -14,6 +14,7 @@ from aiogram import Bot
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.kernel.apps import App
 from switchboard.kernel.models import BotRecord
 from switchboard.settings import Settings
 
@@ -25,6 +26,10 @@ class RunningDeployment(Protocol):
 
     @property
     def session_factory(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def apps(self) -> Mapping[str, App]:
+        """The installed apps, by name (their web routes are mounted under `/api/v1`)."""
 
     @property
     def bots(self) -> Mapping[int, Bot]:

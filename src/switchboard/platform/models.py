@@ -6,6 +6,7 @@ module. An app's models are loaded with the app (its package imports them).
 
 from __future__ import annotations
 
+import switchboard.kernel.accounts
 import switchboard.kernel.fsm_models
 import switchboard.kernel.jobs.models
 import switchboard.kernel.models  # noqa: F401

@@ -12,7 +12,7 @@ cost), with progress reported between steps; then one short write transaction ap
 result in bulk statements (a few per thousand rows). Its size is bounded by the document's
 limits (`ics_codec.MAX_EVENTS` events, `MAX_STORED_OCCURRENCES` occurrences), so on SQLite
 the write lock is held for well under a second for the largest document accepted (measured
-in `bench/calendar.py`); a failure rolls it all back and leaves the calendar as it was.
+in `bench/calendar_agenda.py`); a failure rolls it all back and leaves the calendar as it was.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ async def mirror_document(
             )
         common = {"source_id": source_id, "bot_id": bot_id, "user_id": user_id, "extra": {}}
         # Core executemany, then one read of the ids: several times faster than RETURNING
-        # through the ORM's bulk path (measured in bench/calendar.py's import).
+        # through the ORM's bulk path (measured in bench/calendar_agenda.py's import).
         for chunk in _chunks(adds, 2000):
             await session.execute(
                 insert(_EVENT_TABLE), [{**common, **event.columns()} for event in chunk]

@@ -14,8 +14,8 @@ occurrences: icalendar and recurring-ical-events.
     `recurring_ical_events.of(calendar).between(...)` on the already parsed calendar.
     Target: p99 under 10 ms, on SQLite and on PostgreSQL.
 
-    uv run python bench/calendar.py --quick   # one import per database, 100 weeks, < 1 min
-    uv run python bench/calendar.py           # three imports per database (median), 500 weeks
+    uv run python bench/calendar_agenda.py --quick   # one import per database, 100 weeks, < 1 min
+    uv run python bench/calendar_agenda.py           # three imports per database (median), 500 weeks
 
 Needs PostgreSQL (SWITCHBOARD_BENCH_PG, default postgresql://postgres@127.0.0.1:5432/postgres,
 a role that may create databases).

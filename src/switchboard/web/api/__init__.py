@@ -1,0 +1,35 @@
+"""The web API, `/api/v1`: the dashboard's and the Mini App's, each app adding its own routes
+through `App.web` (mounted here behind the right check)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from switchboard.kernel.apps import App
+from switchboard.kernel.web_routes import web_session
+from switchboard.web.api import me
+from switchboard.web.deps import db_session, managed_bot
+
+__all__ = ["PREFIX", "mount_api"]
+
+PREFIX = "/api/v1"
+
+
+def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
+    """Every `/api/v1` route on `app`, the installed apps' included."""
+    api = APIRouter(prefix=PREFIX)
+    api.include_router(me.router)
+    for name, installed in apps.items():
+        if installed.web is None:
+            continue
+        if installed.web.owner is not None:
+            api.include_router(
+                installed.web.owner(),
+                prefix=f"/bots/{{bot_id}}/{name}",
+                tags=[name],
+                dependencies=[Depends(managed_bot)],
+            )
+    app.include_router(api)
+    app.dependency_overrides[web_session] = db_session

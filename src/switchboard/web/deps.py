@@ -1,0 +1,145 @@
+"""What the web API's routes ask for (`Annotated` dependencies): the deployment, a database
+session, who is calling (`CurrentUser`) and which bot they may manage (`ManagedBot`).
+
+A login session comes from the signed cookie (`web.sessions`); a request that changes
+something must also carry its CSRF token. Who may do what:
+- an admin (ADMIN_IDS / ADMIN_EMAILS) manages every bot;
+- an owner manages the bots whose `owner_ids` hold their Telegram id and those they added;
+- anyone logged in sees their own account (and, through the Mini App, their own data).
+A bot the caller does not manage is a 404, as one that does not exist: ids are not secrets,
+but which bots exist is not the caller's to learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.kernel.accounts import Account, BotOwnership
+from switchboard.kernel.deployment import RunningDeployment
+from switchboard.kernel.models import BotRecord
+from switchboard.web.sessions import CSRF_HEADER, read_session
+
+__all__ = [
+    "AdminUser",
+    "CurrentUser",
+    "DeploymentDep",
+    "ManagedBot",
+    "OptionalUser",
+    "Principal",
+    "SessionDep",
+    "principal_of",
+]
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def deployment(request: Request) -> RunningDeployment:
+    platform: RunningDeployment = request.app.state.platform
+    return platform
+
+
+DeploymentDep = Annotated[RunningDeployment, Depends(deployment)]
+
+
+async def db_session(platform: DeploymentDep) -> AsyncIterator[AsyncSession]:
+    async with platform.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(db_session)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A logged-in account and what it may manage."""
+
+    account_id: int
+    name: str
+    email: str | None
+    telegram_user_id: int | None
+    is_admin: bool
+    managed_bot_ids: frozenset[int]
+    csrf: str
+
+    def manages(self, bot_id: int) -> bool:
+        return self.is_admin or bot_id in self.managed_bot_ids
+
+
+async def principal_of(
+    session: AsyncSession, platform: RunningDeployment, account: Account, csrf: str
+) -> Principal:
+    settings = platform.settings
+    is_admin = (account.telegram_user_id is not None and account.telegram_user_id in
+                settings.admin_ids) or (
+        account.email is not None and account.email.lower() in settings.admin_emails
+    )  # fmt: skip
+    added = set(
+        await session.scalars(
+            select(BotOwnership.bot_id).where(BotOwnership.account_id == account.id)
+        )
+    )
+    owned: set[int] = set()
+    if account.telegram_user_id is not None:
+        rows = await session.execute(select(BotRecord.id, BotRecord.owner_ids))
+        owned = {bot_id for bot_id, owners in rows if account.telegram_user_id in (owners or ())}
+    return Principal(
+        account_id=account.id,
+        name=account.display_name,
+        email=account.email,
+        telegram_user_id=account.telegram_user_id,
+        is_admin=is_admin,
+        managed_bot_ids=frozenset(added | owned),
+        csrf=csrf,
+    )
+
+
+async def optional_user(
+    request: Request, platform: DeploymentDep, session: SessionDep
+) -> Principal | None:
+    """The caller's login, or None; a change without the session's CSRF token is a 403."""
+    login = read_session(request, platform.settings)
+    if login is None:
+        return None
+    account = await session.get(Account, login.account_id)
+    if account is None:  # deleted since: the cookie is worth nothing
+        return None
+    if request.method in UNSAFE_METHODS and request.headers.get(CSRF_HEADER) != login.csrf:
+        raise HTTPException(403, detail="missing or wrong CSRF token (send X-CSRF-Token)")
+    return await principal_of(session, platform, account, login.csrf)
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+
+
+def current_user(user: OptionalUser) -> Principal:
+    if user is None:
+        raise HTTPException(401, detail="log in first")
+    return user
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def admin_user(user: CurrentUser) -> Principal:
+    if not user.is_admin:
+        raise HTTPException(403, detail="only the platform's admins may do this")
+    return user
+
+
+AdminUser = Annotated[Principal, Depends(admin_user)]
+
+
+def managed_bot(bot_id: int, user: CurrentUser) -> int:
+    """`bot_id` from the path, if the caller manages it (else 404, as if it did not exist)."""
+    if not user.manages(bot_id):
+        raise HTTPException(404, detail="no such bot")
+    return bot_id
+
+
+ManagedBot = Annotated[int, Depends(managed_bot)]
