@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.db.base import Base, utcnow
 
-__all__ = ["Account", "BotOwnership"]
+__all__ = ["Account", "BotOwnership", "Invite"]
 
 
 class Account(Base):
@@ -46,3 +46,21 @@ class BotOwnership(Base):
         primary_key=True,
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invite(Base):
+    """A code an admin gives someone so they may add bots while WEB_INVITE_ONLY is on."""
+
+    __tablename__ = "invites"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("accounts.id", ondelete="SET NULL"),
+    )
+    used_by: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("accounts.id", ondelete="SET NULL"),
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

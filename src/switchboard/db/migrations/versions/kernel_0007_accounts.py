@@ -1,4 +1,4 @@
-"""Web accounts (Telegram Login, OpenID Connect) and the bots they added.
+"""Web accounts (Telegram Login, OpenID Connect), the bots they added, and invitations.
 
 Revision ID: kernel_0007_accounts
 Revises: kernel_0006_token_hash
@@ -29,7 +29,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("telegram_user_id", name="uq_accounts_telegram_user_id"),
-        sa.UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_accounts_oidc_issuer_oidc_subject"),
+        sa.UniqueConstraint(
+            "oidc_issuer", "oidc_subject", name="uq_accounts_oidc_issuer_oidc_subject"
+        ),
     )
     op.create_table(
         "bot_ownerships",
@@ -49,8 +51,29 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "invites",
+        sa.Column("code", sa.String(64), primary_key=True),
+        sa.Column(
+            "created_by",
+            _ID,
+            sa.ForeignKey(
+                "accounts.id", ondelete="SET NULL", name="fk_invites_created_by_accounts"
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "used_by",
+            _ID,
+            sa.ForeignKey("accounts.id", ondelete="SET NULL", name="fk_invites_used_by_accounts"),
+            nullable=True,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("invites")
     op.drop_table("bot_ownerships")
     op.drop_table("accounts")
