@@ -88,6 +88,9 @@ class OidcLogins:
 
         A missing, expired or other login's state is `FlowRefused`; an issuer's refusal or a
         bad token is `LoginRefused`."""
+        if "error" in query:  # changes nothing, so it needs no state (some issuers send none)
+            reason = query.get("error_description") or query["error"]
+            raise LoginRefused(f"the provider refused the login: {reason}")
         try:
             flow = self.serializer.loads(cookie or "", max_age=FLOW_MAX_AGE)
         except BadSignature:
@@ -96,9 +99,6 @@ class OidcLogins:
             raise FlowRefused("this login was started with another provider: start again")
         if not query.get("state") or query.get("state") != flow.get("s"):
             raise FlowRefused("the state does not match the login started here: start again")
-        if "error" in query:
-            reason = query.get("error_description") or query["error"]
-            raise LoginRefused(f"the provider refused the login: {reason}")
         if not query.get("code"):
             raise LoginRefused("the provider's answer has no code")
         client = self._client(name)
