@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.kernel.accounts import Account
+from switchboard.sandbox.testing import free_port
 from switchboard.settings import Settings, load_settings
 from switchboard.web.app import create_web_app
 from switchboard.web.auth.oidc import FLOW_COOKIE
@@ -178,3 +179,19 @@ async def test_a_callback_not_from_our_login_is_refused(
     assert answer.status_code == 401 and "refused" in answer.json()["detail"]
     assert await accounts(session_factory) == 0
     assert (await browser.get("/api/v1/me")).status_code == 401
+
+
+async def test_an_unreachable_provider_is_a_502(
+    session_factory: async_sessionmaker[AsyncSession], migrated_url: str
+) -> None:
+    closed_port = free_port()  # nothing listens there
+    settings = load_settings(
+        database_url=migrated_url,
+        oidc_providers=[
+            {"name": "gone", "issuer": f"http://127.0.0.1:{closed_port}", "client_id": "x"}
+        ],
+    )
+    app = create_web_app(Deployment(settings, session_factory))  # type: ignore[arg-type]
+    async with new_browser(app) as browser:
+        answer = await browser.get("/api/v1/auth/oidc/gone/login")
+    assert answer.status_code == 502 and "cannot be reached" in answer.json()["detail"]

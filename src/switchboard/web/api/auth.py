@@ -69,7 +69,8 @@ OidcDep = Annotated[OidcLogins, Depends(_oidc_logins)]
 
 async def _count_attempt(request: Request, attempts: LoginAttempts, *identities: str) -> None:
     address = request.client.host if request.client is not None else "unknown"
-    wait = await attempts.refused(f"ip:{address}", *identities)
+    # An identity is whatever the client claims before it is checked: cut to a sane length.
+    wait = await attempts.refused(f"ip:{address}", *(key[:80] for key in identities))
     if wait is not None:
         raise HTTPException(
             429,
@@ -157,7 +158,8 @@ async def telegram(
 ) -> Me:
     await _count_attempt(request, attempts, f"tg:{body.id}")
     sent: dict[str, Any] = body.model_dump(exclude_unset=True)
-    fields = {key: str(value) for key, value in sent.items() if key != "bot_id"}
+    # Telegram leaves out what a user lacks (no last name: no `last_name`); a null is the same.
+    fields = {k: str(v) for k, v in sent.items() if k != "bot_id" and v is not None}
     account = await _telegram_login(platform, session, body.bot_id, fields)
     login = start_session(response, platform.settings, account.id)
     return await me(await principal_of(session, platform, account, login.csrf))
