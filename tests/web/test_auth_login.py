@@ -10,7 +10,7 @@ forged cookie logs no one in; too many attempts are a 429 with Retry-After. Invi
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pytest
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from fastapi import FastAPI
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -103,39 +105,51 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-async def make_scene(
-    sandbox: SandboxServer,
-    sessions: async_sessionmaker[AsyncSession],
-    migrated_url: str,
-    **overrides: Any,
-) -> Scene:
-    options: dict[str, Any] = {"web_login_attempts_per_minute": 1000, **overrides}
-    settings = load_settings(
-        database_url=migrated_url, telegram_api_url=sandbox.url, admin_ids=[ADMIN_ID], **options
-    )
-    async with sessions() as session, session.begin():
-        record = await add_bot(
-            session, BOT_TOKEN, [], owner_ids=[OWNER_ID], cipher=token_cipher(settings.token_key)
-        )
-        record.username = "login_bot"
-    deployment = Deployment(
-        settings, sessions, bots={BOT_ID: Bot(BOT_TOKEN)}, records={BOT_ID: record}
-    )
-    app = create_web_app(deployment)  # type: ignore[arg-type]
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 4321))
-    web = httpx.AsyncClient(mounts={WEB: transport}, base_url=WEB, timeout=30)
-    return Scene(sandbox, deployment, app, web, sessions)
+SceneMaker = Callable[..., Awaitable[Scene]]
 
 
 @pytest.fixture
-async def scene(
+async def make_scene(
     sandbox: SandboxServer,
     session_factory: async_sessionmaker[AsyncSession],
     migrated_url: str,
-) -> AsyncIterator[Scene]:
-    made = await make_scene(sandbox, session_factory, migrated_url)
-    async with made.web:
-        yield made
+) -> AsyncIterator[SceneMaker]:
+    """Scenes with settings of a test's choosing (closed when the test ends)."""
+    made: list[Scene] = []
+
+    async def make(**overrides: Any) -> Scene:
+        options: dict[str, Any] = {"web_login_attempts_per_minute": 1000, **overrides}
+        settings = load_settings(
+            database_url=migrated_url, telegram_api_url=sandbox.url, admin_ids=[ADMIN_ID],
+            **options,
+        )  # fmt: skip
+        async with session_factory() as session, session.begin():
+            record = await add_bot(
+                session, BOT_TOKEN, [], owner_ids=[OWNER_ID],
+                cipher=token_cipher(settings.token_key),
+            )  # fmt: skip
+        # The row has no username (`bots add` stores none): /auth/config asks getMe.
+        api = AiohttpSession(api=TelegramAPIServer.from_base(sandbox.url))
+        bot = Bot(BOT_TOKEN, session=api)
+        deployment = Deployment(
+            settings, session_factory, bots={BOT_ID: bot}, records={BOT_ID: record}
+        )
+        app = create_web_app(deployment)  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 4321))
+        web = httpx.AsyncClient(mounts={WEB: transport}, base_url=WEB, timeout=30)
+        made.append(Scene(sandbox, deployment, app, web, session_factory))
+        return made[-1]
+
+    yield make
+    for scene in made:
+        await scene.web.aclose()
+        for bot in scene.deployment.bots.values():
+            await bot.session.close()
+
+
+@pytest.fixture
+async def scene(make_scene: SceneMaker) -> Scene:
+    return await make_scene()
 
 
 async def test_a_sandbox_user_logs_in_through_the_widget(scene: Scene) -> None:
@@ -279,14 +293,8 @@ async def test_a_forged_cookie_logs_no_one_in(scene: Scene) -> None:
             assert me.json()["detail"] == "log in first"
 
 
-async def test_too_many_attempts_are_refused_for_a_minute(
-    sandbox: SandboxServer,
-    session_factory: async_sessionmaker[AsyncSession],
-    migrated_url: str,
-) -> None:
-    scene = await make_scene(
-        sandbox, session_factory, migrated_url, web_login_attempts_per_minute=3
-    )
+async def test_too_many_attempts_are_refused_for_a_minute(make_scene: SceneMaker) -> None:
+    scene = await make_scene(web_login_attempts_per_minute=3)
     eve = scene.user("Eve")
     fay = scene.user("Fay")
     async with scene.web:
@@ -327,12 +335,8 @@ async def test_the_login_page_learns_what_it_offers(scene: Scene) -> None:
     assert script.status_code == 200 and "data-telegram-login" in script.text
 
 
-async def test_invites_decide_who_may_add_bots_when_invite_only(
-    sandbox: SandboxServer,
-    session_factory: async_sessionmaker[AsyncSession],
-    migrated_url: str,
-) -> None:
-    scene = await make_scene(sandbox, session_factory, migrated_url, web_invite_only=True)
+async def test_invites_decide_who_may_add_bots_when_invite_only(make_scene: SceneMaker) -> None:
+    scene = await make_scene(web_invite_only=True)
     settings = scene.deployment.settings
     admin = scene.user("Ada", user_id=ADMIN_ID)
     owner = scene.user("Olga", user_id=OWNER_ID)

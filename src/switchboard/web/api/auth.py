@@ -8,9 +8,12 @@ checking (a Telegram id), against that identity too: past WEB_LOGIN_ATTEMPTS_PER
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated, Any
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict
@@ -38,6 +41,7 @@ DASHBOARD = "/dashboard/"
 OIDC_PATH = "/api/v1/auth/oidc/"
 TELEGRAM_WIDGET = "https://telegram.org/js/telegram-widget.js?22"
 SANDBOX_WIDGET = "/login-widget.js"
+GET_ME_TIMEOUT = 5.0
 
 
 def _login_attempts(request: Request, platform: DeploymentDep) -> LoginAttempts:
@@ -101,13 +105,31 @@ class AuthConfig(BaseModel):
     """The Login Widget's script: Telegram's, or the sandbox's when the bots talk to one."""
 
 
+async def _username(bot: Bot, known: str | None) -> str | None:
+    """The bot's username: its row's, else getMe's (aiogram keeps it after the first call)."""
+    if known:
+        return known
+    try:
+        me = await asyncio.wait_for(bot.me(), GET_ME_TIMEOUT)
+    except (TelegramAPIError, TimeoutError, OSError):
+        return None  # not reachable now: the page offers the other bots
+    return me.username
+
+
 @router.get("/config")
 async def config(platform: DeploymentDep) -> AuthConfig:
     settings = platform.settings
+    running = sorted(platform.bots.items())
+    names = await asyncio.gather(
+        *(
+            _username(bot, record.username if (record := platform.records.get(bot_id)) else None)
+            for bot_id, bot in running
+        )
+    )
     bots = [
-        TelegramBot(bot_id=bot_id, username=record.username)
-        for bot_id, record in sorted(platform.records.items())
-        if bot_id in platform.bots and record.username
+        TelegramBot(bot_id=bot_id, username=name)
+        for (bot_id, _), name in zip(running, names, strict=True)
+        if name
     ]
     api = settings.telegram_api_url.rstrip("/")
     widget = TELEGRAM_WIDGET if api == "https://api.telegram.org" else api + SANDBOX_WIDGET
