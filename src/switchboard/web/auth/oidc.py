@@ -13,13 +13,22 @@ goes the authorization-code way with PKCE (S256), a `state` and a `nonce`:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
-from authlib.integrations.starlette_client import OAuth  # type: ignore[import-untyped]
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns, on import, that it would rather use the `httpx2` fork than httpx;
+    # it works with httpx, and the warning on every start-up (stderr) says nothing to act on.
+    # Its own module asks for "always" on import: the ignore goes in front of that.
+    import authlib.deprecate  # type: ignore[import-untyped]  # noqa: F401
+
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    from authlib.common.errors import AuthlibBaseError  # type: ignore[import-untyped]
+    from authlib.integrations.starlette_client import OAuth  # type: ignore[import-untyped]
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc.errors import JoseError
 
