@@ -193,6 +193,7 @@ async def create_bot(
         session, body.token.strip(), names, owners, token_cipher(settings.token_key)
     )
     record.username = me.username
+    await session.flush()  # the bot's row before the ownership that names it
     session.add(BotOwnership(bot_id=record.id, account_id=user.account_id))
     await session.commit()
     await platform.bots_changed()
