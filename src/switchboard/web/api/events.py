@@ -2,7 +2,9 @@
 
 Every `EVERY_S` seconds, while the client stays, one `counters` event: the bot's users, groups,
 updates handled, its queued and dead jobs, and its latest broadcasts' progress. The first comes
-at once. Each tick reads in a session of its own, held only for the reading.
+at once. Each tick reads in a read-only session of its own, held only for the reading, and the
+request's own session is closed before the stream starts: on SQLite a transaction holds the
+process's write turn, which a stream that stays for minutes must not keep from the worker.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.core.service import stats
+from switchboard.db.engine import READ_ONLY
 from switchboard.kernel.jobs import Job, JobState
 from switchboard.web.api.broadcasts import recent_broadcasts
 from switchboard.web.api.jobs import bot_jobs_filter
-from switchboard.web.deps import DeploymentDep, ManagedBot
+from switchboard.web.deps import DeploymentDep, ManagedBot, SessionDep
 
 router = APIRouter(tags=["broadcasts"])
 
@@ -50,6 +53,7 @@ async def _stream(
     number = 0
     while not await request.is_disconnected():
         async with sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
             figures = await counters(session, bot_id)
         number += 1
         yield f"id: {number}\nevent: counters\ndata: {json.dumps(figures)}\n\n"
@@ -62,8 +66,9 @@ async def _stream(
     responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
 )
 async def events(
-    request: Request, bot_id: ManagedBot, platform: DeploymentDep
+    request: Request, bot_id: ManagedBot, platform: DeploymentDep, session: SessionDep
 ) -> StreamingResponse:
+    await session.close()  # the login check's: the stream reads in sessions of its own
     return StreamingResponse(
         _stream(request, platform.session_factory, bot_id),
         media_type="text/event-stream",
