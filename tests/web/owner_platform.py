@@ -4,12 +4,15 @@ CSRF header). Shared by the owner API's tests, the access matrix and the OpenAPI
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import uvicorn
 from fastapi import FastAPI, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,11 +49,15 @@ class WebPlatform:
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         return self.platform.session_factory
 
-    def client(self, role: str | None = None) -> httpx.AsyncClient:
-        """A client of the web app, logged in as `role`'s account (None: anonymous)."""
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://web.test"
-        )
+    def client(self, role: str | None = None, base: str | None = None) -> httpx.AsyncClient:
+        """A client of the web app, logged in as `role`'s account (None: anonymous); over
+        real HTTP to `base` (`served`), else in-process."""
+        if base is not None:
+            client = httpx.AsyncClient(base_url=base, timeout=30)
+        else:
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=self.app), base_url="http://web.test"
+            )
         if role is not None:
             cookie, csrf = login(self.settings, self.accounts[role])
             client.cookies.set(COOKIE, cookie)
@@ -118,3 +125,20 @@ async def web_platform(
         yield web
     finally:
         await platform.stop()
+
+
+@contextlib.asynccontextmanager
+async def served(web: WebPlatform) -> AsyncIterator[str]:
+    """The web app on a free port (real HTTP: a stream is read as it is written). The socket
+    listens before the server starts: a connection made meanwhile waits in its backlog."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    server = uvicorn.Server(uvicorn.Config(web.app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()

@@ -6,15 +6,12 @@ progress is read back, and followed live on the bot's server-sent events over re
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from switchboard.apps.core.models import BroadcastRecord
@@ -23,7 +20,15 @@ from switchboard.kernel.jobs import Job
 from switchboard.sandbox.testing import SandboxServer
 from switchboard.web.sessions import COOKIE, CSRF_HEADER
 
-from .owner_platform import OTHER_TOKEN, OWNED_TOKEN, OWNER_TG, WebPlatform, login, web_platform
+from .owner_platform import (
+    OTHER_TOKEN,
+    OWNED_TOKEN,
+    OWNER_TG,
+    WebPlatform,
+    login,
+    served,
+    web_platform,
+)
 
 TEXT = "<b>Sale</b> & more: 50% off"
 
@@ -32,23 +37,6 @@ TEXT = "<b>Sale</b> & more: 50% off"
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(flood="off") as server:
         yield server
-
-
-@contextlib.asynccontextmanager
-async def served(web: WebPlatform) -> AsyncIterator[str]:
-    """The web app on a free port (real HTTP: a stream is read as it is written). The socket
-    listens before the server starts: a connection made meanwhile waits in its backlog."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    server = uvicorn.Server(uvicorn.Config(web.app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
 
 
 async def _users_start_the_bot(web: WebPlatform, bot_id: int, names: list[str]) -> list[int]:
