@@ -19,6 +19,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
 from aiogram.types import User
 from fastapi import APIRouter, HTTPException, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,13 +65,13 @@ class BotChange(BaseModel):
 
 def chosen_apps(names: Sequence[str], installed: Mapping[str, App]) -> list[str]:
     """`names` checked against the installed apps (`all`: every one), the apps every bot
-    runs added first; an unknown name is a 422 naming it."""
+    runs added first; an unknown name is a 422 naming it (in `detail[0].msg`)."""
     wanted = list(installed) if "all" in names else list(dict.fromkeys(names))
     unknown = [name for name in wanted if name not in installed]
-    if unknown:
-        raise HTTPException(
-            422,
-            detail=f"unknown app(s) {', '.join(unknown)}; installed: {', '.join(installed)}",
+    if unknown:  # a 422 shaped as FastAPI's own (the schema every 422 is published with)
+        message = f"unknown app(s) {', '.join(unknown)}; installed: {', '.join(installed)}"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "apps"), "msg": message, "input": names}]
         )
     for name, app in installed.items():
         if app.always_enabled and name not in wanted:

@@ -20,7 +20,7 @@ from switchboard.apps.core.service import (
     broadcast_recipients,
     start_broadcast,
 )
-from switchboard.web.deps import CurrentUser, ManagedBot, SessionDep
+from switchboard.web.deps import CurrentUser, ManagedBot, RowIdPath, SessionDep
 
 router = APIRouter(tags=["broadcasts"])
 
@@ -100,7 +100,7 @@ async def create(
 
 
 @router.get("/bots/{bot_id}/broadcasts/{broadcast_id}")
-async def progress(bot_id: ManagedBot, broadcast_id: int, session: SessionDep) -> Progress:
+async def progress(bot_id: ManagedBot, broadcast_id: RowIdPath, session: SessionDep) -> Progress:
     record = await session.get(BroadcastRecord, broadcast_id)
     if record is None or record.bot_id != bot_id:
         raise HTTPException(404, detail="no such broadcast")

@@ -25,7 +25,7 @@ from switchboard.kernel.jobs import (
     get_job,
     retry_job,
 )
-from switchboard.web.deps import AdminUser, ManagedBot, SessionDep
+from switchboard.web.deps import AdminUser, ManagedBot, RowIdPath, SessionDep
 
 router = APIRouter(tags=["jobs"])
 
@@ -158,7 +158,7 @@ async def _bots_job(session: AsyncSession, bot_id: int, job_id: int) -> Job:
 
 
 @router.post("/bots/{bot_id}/jobs/{job_id}/retry")
-async def retry(bot_id: ManagedBot, job_id: int, session: SessionDep) -> JobOut:
+async def retry(bot_id: ManagedBot, job_id: RowIdPath, session: SessionDep) -> JobOut:
     """Queue a dead (or cancelled) job again, now, with its payload and fresh attempts."""
     await _bots_job(session, bot_id, job_id)
     try:
@@ -171,7 +171,7 @@ async def retry(bot_id: ManagedBot, job_id: int, session: SessionDep) -> JobOut:
 
 
 @router.post("/bots/{bot_id}/jobs/{job_id}/cancel")
-async def cancel(bot_id: ManagedBot, job_id: int, session: SessionDep) -> JobOut:
+async def cancel(bot_id: ManagedBot, job_id: RowIdPath, session: SessionDep) -> JobOut:
     """Cancel a queued job, or dismiss a dead letter; a running job is a 409 (it is already
     doing what it does; the operator's `switchboard jobs cancel` stops it)."""
     job = await _bots_job(session, bot_id, job_id)
