@@ -56,6 +56,7 @@ class Operation:
     method: str
     path: str
     calls: frozenset[Callable[..., Any]]
+    needs_query: bool  # a required query parameter, which the matrix does not make up
 
     @property
     def of_a_bot(self) -> bool:
@@ -97,7 +98,9 @@ def operations(web: WebPlatform) -> list[Operation]:
         for method in methods:
             if method in {"get", "post", "put", "patch", "delete"}:
                 calls = frozenset(_calls(dependants[path, method]))
-                found.append(Operation(method, path, calls))
+                parameters = methods[method].get("parameters", [])
+                needs_query = any(p["in"] == "query" and p.get("required") for p in parameters)
+                found.append(Operation(method, path, calls, needs_query))
     assert found, "no /api/v1 routes published"
     return sorted(found, key=lambda o: (o.method == "delete", -o.path.count("/"), o.path))
 
@@ -214,7 +217,7 @@ async def test_every_api_route_lets_in_exactly_whom_it_should(
                     answer = await _call(clients[role], op, ids.fill(op.path, bot))
                     expect(answer.status_code < 500, op, role, answer)
                     expect(answer.status_code not in refused, op, role, answer)
-                    if op.method == "get" and ids.known(op.path):
+                    if op.method == "get" and ids.known(op.path) and not op.needs_query:
                         expect(answer.status_code == 200, op, role, answer)
         finally:
             for client in (*clients.values(), anonymous):
