@@ -22,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel.accounts import BotOwnership, Invite
@@ -194,9 +195,13 @@ async def create_bot(
         session, body.token.strip(), names, owners, token_cipher(settings.token_key)
     )
     record.username = me.username
-    await session.flush()  # the bot's row before the ownership that names it
-    session.add(BotOwnership(bot_id=record.id, account_id=user.account_id))
-    await session.commit()
+    try:
+        await session.flush()  # the bot's row before the ownership that names it
+        session.add(BotOwnership(bot_id=record.id, account_id=user.account_id))
+        await session.commit()
+    except IntegrityError:  # added by someone else since the check above
+        await session.rollback()
+        raise HTTPException(409, detail=f"bot {bot_id} is already registered here") from None
     await platform.bots_changed()
     return BotOut(
         id=record.id,
