@@ -23,15 +23,7 @@ import httpx
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-
-from switchboard.apps.core.service import NO_STATUS_CHAT, start_broadcast
-from switchboard.kernel.jobs import JobState, enqueue
-from switchboard.sandbox.testing import SandboxServer
-from switchboard.web.api import PREFIX
-from switchboard.web.deps import admin_user, managed_bot
-from switchboard.web.sessions import CSRF_HEADER
-
-from .owner_platform import (
+from owner_platform import (
     OTHER_TOKEN,
     OWNED_TOKEN,
     OWNER_TG,
@@ -39,6 +31,13 @@ from .owner_platform import (
     served,
     web_platform,
 )
+
+from switchboard.apps.core.service import NO_STATUS_CHAT, start_broadcast
+from switchboard.kernel.jobs import JobState, enqueue
+from switchboard.sandbox.testing import SandboxServer
+from switchboard.web.api import PREFIX
+from switchboard.web.deps import admin_user, managed_bot
+from switchboard.web.sessions import CSRF_HEADER
 
 SPARE_TOKEN = "7100003:spare-bot-token-abcdefghijklmnop"
 PUBLIC = (f"{PREFIX}/auth/",)

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from owner_platform import OWNER_TG, WebPlatform, web_platform
 from sqlalchemy import func, select
 
 from switchboard.kernel.accounts import BotOwnership, Invite
 from switchboard.kernel.models import BotRecord
 from switchboard.sandbox.testing import SandboxServer
-
-from .owner_platform import OWNER_TG, WebPlatform, web_platform
 
 NEW_TOKEN = "7200001:new-bot-token-abcdefghijklmnopqr"
 NEW_ID = 7200001

@@ -12,15 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
-
-from switchboard.apps.core.models import BroadcastRecord
-from switchboard.apps.core.service import BROADCAST_JOB
-from switchboard.kernel.jobs import Job
-from switchboard.sandbox.testing import SandboxServer
-from switchboard.web.sessions import COOKIE, CSRF_HEADER
-
-from .owner_platform import (
+from owner_platform import (
     OTHER_TOKEN,
     OWNED_TOKEN,
     OWNER_TG,
@@ -29,6 +21,13 @@ from .owner_platform import (
     served,
     web_platform,
 )
+from sqlalchemy import select
+
+from switchboard.apps.core.models import BroadcastRecord
+from switchboard.apps.core.service import BROADCAST_JOB
+from switchboard.kernel.jobs import Job
+from switchboard.sandbox.testing import SandboxServer
+from switchboard.web.sessions import COOKIE, CSRF_HEADER
 
 TEXT = "<b>Sale</b> & more: 50% off"
 

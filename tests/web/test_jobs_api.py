@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from owner_platform import OTHER_TOKEN, OWNED_TOKEN, WebPlatform, web_platform
 
 from switchboard.kernel.jobs import Job, JobState, enqueue
 from switchboard.sandbox.testing import SandboxServer
-
-from .owner_platform import OTHER_TOKEN, OWNED_TOKEN, WebPlatform, web_platform
 
 LATER = datetime.now(UTC) + timedelta(days=1)  # queued jobs stay queued (no worker runs)
 

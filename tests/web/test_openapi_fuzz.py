@@ -16,6 +16,7 @@ import hypothesis
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
+from owner_platform import OWNED_TOKEN, login, served, web_platform
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -26,8 +27,6 @@ from schemathesis.specs.openapi.checks import (
 from switchboard.sandbox.testing import SandboxServer
 from switchboard.web.api import PREFIX
 from switchboard.web.sessions import COOKIE, CSRF_HEADER
-
-from .owner_platform import OWNED_TOKEN, login, served, web_platform
 
 MOST_EXAMPLES = 25  # per operation
 BUDGET = 400
