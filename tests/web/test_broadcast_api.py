@@ -92,6 +92,7 @@ async def test_an_owner_previews_sends_and_follows_a_broadcast(
                 stream = _events(base, web, bot)
                 first = await anext(stream)
                 assert first["users"] == 3 and first["broadcasts"] == []
+                assert first["jobs_queued"] == 0 and first["jobs_dead"] == 0
                 started = await owner.post(url, json={"text": TEXT})
                 assert started.status_code == 201, started.text
                 broadcast = started.json()["id"]
@@ -109,6 +110,7 @@ async def test_an_owner_previews_sends_and_follows_a_broadcast(
                 "total": 3,
                 "state": "done",
             }
+            assert figures["jobs_dead"] == 0
 
             progress = await owner.get(f"{url}/{broadcast}")
             assert progress.json() == shown[0]
