@@ -39,6 +39,10 @@ class RunningDeployment(Protocol):
     def records(self) -> Mapping[int, BotRecord]:
         """Their rows (webhook secrets, owners), by id."""
 
+    async def bots_changed(self) -> None:
+        """The bot table changed (the web added, changed or removed a bot): reload the bots
+        now rather than at the next BOTS_RELOAD_SECONDS."""
+
     def migration_locations(self) -> Sequence[Path]:
         """The installed apps' folders of migrations (the kernel's is `switchboard.db`'s)."""
 

@@ -258,6 +258,10 @@ class Platform:
                 self.records.pop(bot_id, None)
                 self.enabled.forget(bot_id)
 
+    async def bots_changed(self) -> None:
+        """Reload the bots now (and tell the watcher's listeners: `serve` sets webhooks)."""
+        await self.watcher.check()
+
     def _make_bot(self, record: BotRecord) -> Bot:
         bot = PlatformBot(
             reveal(record.token, self.cipher),

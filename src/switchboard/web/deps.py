@@ -16,22 +16,25 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel.accounts import Account, BotOwnership
+from switchboard.kernel.bots import MAX_BOT_ID
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.models import BotRecord
 from switchboard.web.sessions import CSRF_HEADER, read_session
 
 __all__ = [
     "AdminUser",
+    "BotIdPath",
     "CurrentUser",
     "DeploymentDep",
     "ManagedBot",
     "OptionalUser",
     "Principal",
+    "RowIdPath",
     "SessionDep",
     "principal_of",
 ]
@@ -135,7 +138,16 @@ def admin_user(user: CurrentUser) -> Principal:
 AdminUser = Annotated[Principal, Depends(admin_user)]
 
 
-def managed_bot(bot_id: int, user: CurrentUser) -> int:
+BotIdPath = Annotated[int, Path(gt=0, lt=MAX_BOT_ID)]
+"""A bot id in a path: past Telegram's 52 bits it is no bot, and past 64 it does not even fit
+the column (the driver's overflow, a 500, instead of an answer)."""
+
+
+RowIdPath = Annotated[int, Path(gt=0, le=2**63 - 1)]
+"""A row's id in a path (a job's, a broadcast's): one that fits a BIGINT."""
+
+
+def managed_bot(bot_id: BotIdPath, user: CurrentUser) -> int:
     """`bot_id` from the path, if the caller manages it (else 404, as if it did not exist)."""
     if not user.manages(bot_id):
         raise HTTPException(404, detail="no such bot")

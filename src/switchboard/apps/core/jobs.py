@@ -22,7 +22,7 @@ from switchboard.kernel import (
     mark_chat_inactive,
 )
 
-from .service import BROADCAST_JOB
+from .service import BROADCAST_JOB, NO_STATUS_CHAT
 
 log = structlog.get_logger("switchboard.core.broadcast")
 PROGRESS_EVERY = 25
@@ -113,6 +113,8 @@ def _is_job_broadcast(record: BroadcastRecord, payload: dict[str, Any]) -> bool:
 
 
 async def _report(bot: Any, record: BroadcastRecord, text: str) -> None:
+    if record.status_chat_id == NO_STATUS_CHAT:  # started on the web, which shows progress
+        return
     try:
         if record.status_message_id:
             await bot.edit_message_text(
@@ -120,5 +122,7 @@ async def _report(bot: Any, record: BroadcastRecord, text: str) -> None:
             )
         else:
             await bot.send_message(record.status_chat_id, text)
-    except TelegramBadRequest as error:  # "message is not modified" and the like
+    except (TelegramBadRequest, TelegramForbiddenError) as error:
+        # "message is not modified" and the like, or the owner blocked the bot: the progress
+        # is not worth failing (and repeating) the broadcast for.
         log.info("broadcast progress not shown", error=error.message)

@@ -30,6 +30,9 @@ from switchboard.kernel import (
 )
 
 BROADCAST_JOB = "core.broadcast"
+NO_STATUS_CHAT = 0
+"""A broadcast's `status_chat_id` when nobody waits for its progress in a chat: one started
+on the web, whose page follows it (Telegram's chat ids are never 0)."""
 
 
 @cache
@@ -157,6 +160,23 @@ async def stats(session: AsyncSession, bot_id: int) -> dict[str, int]:
     return {"users": int(users or 0), "chats": int(chats or 0), "updates": int(updates or 0)}
 
 
+def _recipients_of(bot_id: int) -> tuple[Any, ...]:
+    """A broadcast's recipients: the bot's active private chats."""
+    return (
+        ChatRecord.bot_id == bot_id,
+        ChatRecord.type == "private",
+        ChatRecord.active.is_(True),
+    )
+
+
+async def broadcast_recipients(session: AsyncSession, bot_id: int) -> int:
+    """How many chats a broadcast of the bot would go to now."""
+    count = await session.scalar(
+        select(func.count()).select_from(ChatRecord).where(*_recipients_of(bot_id))
+    )
+    return int(count or 0)
+
+
 async def start_broadcast(
     session: AsyncSession,
     bot_id: int,
@@ -168,16 +188,11 @@ async def start_broadcast(
     """Create a broadcast to every active private chat of the bot and enqueue its job.
 
     `entities` are the text's formatting as the owner wrote it (Bot API `MessageEntity`
-    objects); they travel with the job, and the text is sent with them and no parse mode."""
+    objects); they travel with the job, and the text is sent with them and no parse mode.
+    `status_chat_id`: where progress is reported, `NO_STATUS_CHAT` for nowhere."""
     recipients = list(
         await session.scalars(
-            select(ChatRecord.id)
-            .where(
-                ChatRecord.bot_id == bot_id,
-                ChatRecord.type == "private",
-                ChatRecord.active.is_(True),
-            )
-            .order_by(ChatRecord.id)
+            select(ChatRecord.id).where(*_recipients_of(bot_id)).order_by(ChatRecord.id)
         )
     )
     record = BroadcastRecord(

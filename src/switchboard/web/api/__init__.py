@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from switchboard.kernel.apps import App
 from switchboard.kernel.web_routes import web_session
-from switchboard.web.api import auth, invites, me
+from switchboard.web.api import auth, bots, broadcasts, events, invites, jobs, me
+from switchboard.web.api.apps import router as apps_router
 from switchboard.web.deps import db_session, managed_bot
 
 __all__ = ["PREFIX", "mount_api"]
@@ -23,6 +24,11 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     api.include_router(me.router)
     api.include_router(auth.router)
     api.include_router(invites.router)
+    api.include_router(apps_router)
+    api.include_router(bots.router)
+    api.include_router(jobs.router)
+    api.include_router(broadcasts.router)
+    api.include_router(events.router)
     for name, installed in apps.items():
         if installed.web is None:
             continue
