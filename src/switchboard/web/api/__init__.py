@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Depends, FastAPI
 
 from switchboard.kernel.apps import App
-from switchboard.kernel.web_routes import web_session
-from switchboard.web.api import me
+from switchboard.kernel.web_routes import miniapp_user, web_session
+from switchboard.web.api import me, miniapp
 from switchboard.web.deps import db_session, managed_bot
+from switchboard.web.miniapp_auth import miniapp_user_of
 
 __all__ = ["PREFIX", "mount_api"]
 
@@ -21,6 +22,7 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     """Every `/api/v1` route on `app`, the installed apps' included."""
     api = APIRouter(prefix=PREFIX)
     api.include_router(me.router)
+    api.include_router(miniapp.router)
     for name, installed in apps.items():
         if installed.web is None:
             continue
@@ -31,5 +33,13 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
                 tags=[name],
                 dependencies=[Depends(managed_bot)],
             )
+        if installed.web.miniapp is not None:
+            api.include_router(
+                installed.web.miniapp(),
+                prefix=f"/miniapp/{name}",
+                tags=[f"miniapp:{name}"],
+                dependencies=[Depends(miniapp.app_enabled(name))],
+            )
     app.include_router(api)
     app.dependency_overrides[web_session] = db_session
+    app.dependency_overrides[miniapp_user] = miniapp_user_of
