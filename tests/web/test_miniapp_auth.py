@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from miniapp_world import STRANGER, MiniAppWorld, world_fixture  # noqa: F401
+from miniapp_world import STRANGER, MiniAppWorld, sandboxed, serving, world_fixture  # noqa: F401
 from sqlalchemy import func, select
 
 from switchboard.apps.match.models import MatchProfile
@@ -139,3 +139,30 @@ async def test_an_app_the_bot_does_not_run_is_404(world: MiniAppWorld) -> None:
     assert gone.status_code == 404 and "does not run match" in gone.json()["detail"]
     me = await world.web.get("/api/v1/miniapp/me", headers=headers)
     assert [app["name"] for app in me.json()["apps"]] == ["notes"]
+
+
+async def test_with_a_public_url_the_menu_button_opens_the_mini_app(database_url: str) -> None:
+    """The platform sets each bot's menu button to its Mini App; the sandbox's chat opens that
+    URL with launch data (as its web chat's panel does, in the fragment), and the API accepts
+    that data as the user of that bot."""
+    with sandboxed() as sandbox:
+        async with serving(sandbox, database_url, public_url="https://sb.example/") as world:
+            for bot_id in (world.bot_a, world.bot_b):
+                button = await world.platform.bots[bot_id].get_chat_menu_button()
+                assert button.model_dump(exclude_none=True) == {
+                    "type": "web_app",
+                    "text": "Open app",
+                    "web_app": {"url": f"https://sb.example/app?bot={bot_id}"},
+                }
+            opened = await world.tg.webapp(world.bob, world.bot_b)
+            assert opened["url"] == f"https://sb.example/app?bot={world.bot_b}"
+            me = await world.web.get(
+                "/api/v1/miniapp/me",
+                headers={"Authorization": f"tma {opened['init_data']}", "X-Bot-Id": "5550202"},
+            )
+            assert me.status_code == 200
+            assert (me.json()["bot_id"], me.json()["user_id"]) == (world.bot_b, world.bob["id"])
+    with sandboxed() as sandbox:  # no public address: the menu stays the commands list
+        async with serving(sandbox, database_url) as world:
+            button = await world.platform.bots[world.bot_a].get_chat_menu_button()
+            assert button.type == "commands"
