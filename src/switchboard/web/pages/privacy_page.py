@@ -42,10 +42,10 @@ def _tables(app: App) -> list[str]:
     package = _package(app)
     return sorted(
         {
-            mapper.local_table.name
+            table.name
             for mapper in Base.registry.mappers
             if mapper.class_.__module__.startswith(f"{package}.")
-            and mapper.local_table is not None
+            for table in mapper.tables
         }
     )
 
