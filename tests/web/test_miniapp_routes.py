@@ -163,6 +163,19 @@ async def test_calendar_agenda_and_events_in_the_users_zone(world: MiniAppWorld)
         assert refused.status_code == 422, (body, refused.text)
         assert refused.json()["detail"]
     assert [e.title for e in await _events(world)] == ["Dentist (moved)"]
+    # an all-day event: the whole day, in the agenda as one
+    day = await world.web.post(
+        f"{API}/calendar/events",
+        headers=alice,
+        json={"title": "Holiday", "start": start.isoformat(), "all_day": True},
+    )
+    assert day.status_code == 201 and day.json()["all_day"] is True
+    assert day.json()["start"] == start.replace(hour=0).isoformat()
+    assert day.json()["end"] == (start.replace(hour=0) + timedelta(days=1)).isoformat()
+    listed = (await world.web.get(f"{API}/calendar/agenda?days=3", headers=alice)).json()
+    assert [(i["title"], i["all_day"]) for i in listed["items"]] == [
+        ("Holiday", True), ("Dentist (moved)", False),
+    ]  # fmt: skip
     assert (await world.web.get(f"{API}/calendar/agenda?days=0", headers=alice)).status_code == 422
 
 

@@ -8,7 +8,7 @@ the user's zone (ISO 8601 without an offset), as the chat reads them.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -54,8 +54,9 @@ class Agenda(BaseModel):
 
 class EventIn(BaseModel):
     title: str = Field(min_length=1, max_length=500)
-    start: datetime | date  # wall time in the user's zone; a date: all day
-    end: datetime | date | None = None
+    start: datetime  # wall time in the user's zone (an all-day event: its day's midnight)
+    end: datetime | None = None
+    all_day: bool = False
     location: str = Field(default="", max_length=500)
     rrule: str | None = Field(default=None, max_length=200)
 
@@ -98,12 +99,10 @@ def _event(event: CalendarEvent) -> EventOut:
     )
 
 
-def _wall(moment: datetime | date) -> datetime:
-    if isinstance(moment, datetime):
-        if moment.tzinfo is not None:
-            raise HTTPException(422, detail="send times without an offset: the user's own")
-        return moment
-    return datetime.combine(moment, time())
+def _wall(moment: datetime) -> datetime:
+    if moment.tzinfo is not None:
+        raise HTTPException(422, detail="send times without an offset: the user's own")
+    return moment
 
 
 def make_router() -> APIRouter:
@@ -144,12 +143,15 @@ def make_router() -> APIRouter:
     async def create(
         body: EventIn, user: MiniAppUserDep, session: WebSessionDep, request: Request
     ) -> EventOut:
-        all_day = not isinstance(body.start, datetime)
+        start, end = _wall(body.start), _wall(body.end) if body.end is not None else None
+        if body.all_day:  # whole days, as the chat makes them
+            start = datetime.combine(start.date(), time())
+            end = datetime.combine(end.date(), time()) if end is not None else None
         draft = Draft(
             title=body.title,
-            start=_wall(body.start),
-            end=_wall(body.end) if body.end is not None else None,
-            all_day=all_day,
+            start=start,
+            end=end,
+            all_day=body.all_day,
             rrule=body.rrule or None,
             location=body.location,
         )
