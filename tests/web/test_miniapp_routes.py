@@ -87,6 +87,54 @@ async def test_notes_topics_are_the_users_own(world: MiniAppWorld) -> None:
     assert [t["id"] for t in bob_topics] == [ids["bobs"]]
 
 
+async def test_renaming_a_topic_asks_telegram_first(world: MiniAppWorld) -> None:
+    alice = await world.headers(world.alice)
+    forum_chat = await world.tg.create_group(world.alice, "Alice's forum", forum=True)
+    await world.tg.add_member(
+        forum_chat, world.alice, world.bot_a, status="administrator",
+        rights={"can_manage_topics": True},
+    )  # fmt: skip
+    made = await world.tg.create_topic(forum_chat, world.alice, "Ideas")
+    thread = made["message_thread_id"]
+    async with world.platform.session_factory() as session, session.begin():
+        group = await forum.bind_group(
+            session, world.bot_a, world.alice["id"], forum_chat["id"], "Alice's forum"
+        )
+        ideas = await forum.remember_topic(session, group, thread, "Ideas")
+        await forum.remember_topic(session, group, thread + 100, "Plans")
+        await session.flush()
+        topic_id = ideas.id
+
+    def telegrams_name() -> str:
+        name: str = world.sandbox.call(lambda w: w.chats[forum_chat["id"]].topics[thread].name)
+        return name
+
+    renamed = await world.web.patch(
+        f"{API}/notes/topics/{topic_id}", headers=alice, json={"name": "  Big   ideas "}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Big ideas" and telegrams_name() == "Big ideas"
+    # another topic's name (in any case): refused before Telegram is asked
+    taken = await world.web.patch(
+        f"{API}/notes/topics/{topic_id}",
+        headers=alice,
+        json={"name": "plans", "description": "not written either"},
+    )
+    assert taken.status_code == 409 and "Plans" in taken.json()["detail"]
+    # Telegram's refusal (the bot may no longer manage topics): nothing written here
+    await world.tg.add_member(forum_chat, world.alice, world.bot_a, status="member")
+    refused = await world.web.patch(
+        f"{API}/notes/topics/{topic_id}",
+        headers=alice,
+        json={"name": "Other", "description": "not written"},
+    )
+    assert refused.status_code == 409 and "not enough rights" in refused.json()["detail"]
+    async with world.platform.session_factory() as session:
+        row = await session.get(NotesTopic, topic_id)
+    assert row is not None and (row.name, row.description) == ("Big ideas", "")
+    assert telegrams_name() == "Big ideas"
+
+
 async def test_notes_ai_shows_the_provider_and_sets_the_users_autofile(
     world: MiniAppWorld,
 ) -> None:

@@ -9,12 +9,18 @@ the user's zone (ISO 8601 without an offset), as the chat reads them.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from switchboard.kernel import MiniAppUser, MiniAppUserDep, WebSessionDep, user_timezone_of
+from switchboard.kernel import (
+    MiniAppUser,
+    MiniAppUserDep,
+    PlatformServices,
+    WebSessionDep,
+    user_timezone_of,
+)
 
 from .agenda import agenda_between, day_range
 from .errors import CalendarError
@@ -80,11 +86,8 @@ class EventOut(BaseModel):
 
 
 def _text(request: Request, user: MiniAppUser, error: CalendarError) -> str:
-    platform: Any = request.app.state.platform
-    translate = getattr(platform, "translate", None)
-    if translate is None:
-        return error.key
-    return str(translate(error.key, user.language_code, **error.params))
+    platform: PlatformServices = request.app.state.platform
+    return platform.translate(error.key, user.language_code, **error.params)
 
 
 def _event(event: CalendarEvent) -> EventOut:

@@ -1,26 +1,27 @@
-"""The notes app's Mini App routes: the topics of the forum the user bound (their description
-and filing format, as the topic's edit buttons allow) and how their notes are filed.
+"""The notes app's Mini App routes: the topics of the forum the user bound (their name,
+description and filing format, as the topic's edit buttons allow) and how their notes are
+filed.
 
 Every route is the caller's own: `MiniAppUserDep` is the verified user of one bot, and a topic
 of anyone else's group (or of another bot) is a 404, as the bot's buttons refuse it. A topic's
-name is Telegram's (the forum's), so it is not edited here. The AI provider is the
-deployment's (NOTES_AI_PROVIDER), shown read-only; what a user sets is how sure it must be to
-file without asking (/autofile).
+name is the forum's: renaming asks Telegram (editForumTopic) before anything is written, and
+the bot learns the name from Telegram's service message too, as for a rename in the forum.
+The AI provider is the deployment's (NOTES_AI_PROVIDER), shown read-only; what a user sets is
+how sure it must be to file without asking (/autofile).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from aiogram.exceptions import TelegramAPIError
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from switchboard.kernel import MiniAppUser, MiniAppUserDep, WebSessionDep
+from switchboard.kernel import MiniAppUser, MiniAppUserDep, PlatformServices, WebSessionDep
 from switchboard.settings import Settings
 
 from . import forum
 from .errors import InvalidAnswer, NotesError
-from .models import NotesTopic
+from .models import NotesGroup, NotesTopic
 
 
 class TopicOut(BaseModel):
@@ -37,6 +38,7 @@ class TopicsOut(BaseModel):
 
 
 class TopicPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=500)
     format: str | None = Field(default=None, max_length=1000)
 
@@ -53,11 +55,31 @@ class AiIn(BaseModel):
 
 
 def _text(request: Request, user: MiniAppUser, error: NotesError) -> str:
-    platform: Any = request.app.state.platform
-    translate = getattr(platform, "translate", None)
-    if translate is None:
-        return error.key
-    return str(translate(error.key, user.language_code, **error.params))
+    platform: PlatformServices = request.app.state.platform
+    return platform.translate(error.key, user.language_code, **error.params)
+
+
+async def _rename(
+    request: Request, user: MiniAppUser, session: WebSessionDep, group: NotesGroup,
+    topic: NotesTopic, wanted: str,
+) -> None:  # fmt: skip
+    """Rename the forum topic in Telegram, then here; a name another topic has is refused."""
+    name = " ".join(wanted.split())
+    if not 1 <= len(name) <= 128:
+        raise HTTPException(422, detail="a topic name has 1 to 128 characters")
+    if name == topic.name:
+        return
+    for other in await forum.topics_of(session, group):
+        if other.id != topic.id and forum.name_key(other.name) == forum.name_key(name):
+            raise HTTPException(409, detail=f"there is a topic called {other.name} already")
+    platform: PlatformServices = request.app.state.platform
+    try:
+        await platform.bot(user.bot_id).edit_forum_topic(
+            chat_id=group.chat_id, message_thread_id=topic.thread_id, name=name
+        )
+    except TelegramAPIError as error:
+        raise HTTPException(409, detail=f"Telegram refused: {error.message}") from None
+    topic.name = name
 
 
 def _topic(topic: NotesTopic, counts: dict[int, int]) -> TopicOut:
@@ -88,14 +110,13 @@ def make_router() -> APIRouter:
         request: Request,
     ) -> TopicOut:  # fmt: skip
         try:
-            group, _topic_row = await forum.owned_topic(
-                session, user.bot_id, user.user_id, topic_id
-            )
+            group, topic = await forum.owned_topic(session, user.bot_id, user.user_id, topic_id)
         except NotesError:
             raise HTTPException(404, detail="no such topic") from None
-        changes = body.model_dump(exclude_none=True)
-        if not changes:
-            raise HTTPException(422, detail="nothing to change: send description or format")
+        changes = body.model_dump(exclude_none=True, exclude={"name"})
+        if not changes and body.name is None:
+            raise HTTPException(422, detail="nothing to change: send name, description or format")
+        edited = topic
         try:
             for field, value in changes.items():
                 # an empty format is the default one (the chat's "-")
@@ -106,6 +127,12 @@ def make_router() -> APIRouter:
         except InvalidAnswer as error:
             await session.rollback()
             raise HTTPException(422, detail=_text(request, user, error)) from None
+        if body.name is not None:  # last: Telegram is asked once everything else is valid
+            try:
+                await _rename(request, user, session, group, edited, body.name)
+            except HTTPException:
+                await session.rollback()
+                raise
         await session.commit()
         return _topic(edited, await forum.filed_counts(session, group.id))
 
