@@ -59,27 +59,31 @@ def _text(request: Request, user: MiniAppUser, error: NotesError) -> str:
     return platform.translate(error.key, user.language_code, **error.params)
 
 
-async def _rename(
-    request: Request, user: MiniAppUser, session: WebSessionDep, group: NotesGroup,
-    topic: NotesTopic, wanted: str,
-) -> None:  # fmt: skip
-    """Rename the forum topic in Telegram, then here; a name another topic has is refused."""
+async def _new_name(
+    session: WebSessionDep, group: NotesGroup, topic: NotesTopic, wanted: str
+) -> str | None:
+    """The name to rename the topic to (None: it has it); one another topic has is refused."""
     name = " ".join(wanted.split())
     if not 1 <= len(name) <= 128:
         raise HTTPException(422, detail="a topic name has 1 to 128 characters")
     if name == topic.name:
-        return
+        return None
     for other in await forum.topics_of(session, group):
         if other.id != topic.id and forum.name_key(other.name) == forum.name_key(name):
             raise HTTPException(409, detail=f"there is a topic called {other.name} already")
+    return name
+
+
+async def _rename_in_telegram(
+    request: Request, user: MiniAppUser, chat_id: int, thread_id: int, name: str
+) -> None:
     platform: PlatformServices = request.app.state.platform
     try:
         await platform.bot(user.bot_id).edit_forum_topic(
-            chat_id=group.chat_id, message_thread_id=topic.thread_id, name=name
+            chat_id=chat_id, message_thread_id=thread_id, name=name
         )
     except TelegramAPIError as error:
         raise HTTPException(409, detail=f"Telegram refused: {error.message}") from None
-    topic.name = name
 
 
 def _topic(topic: NotesTopic, counts: dict[int, int]) -> TopicOut:
@@ -116,6 +120,9 @@ def make_router() -> APIRouter:
         changes = body.model_dump(exclude_none=True, exclude={"name"})
         if not changes and body.name is None:
             raise HTTPException(422, detail="nothing to change: send name, description or format")
+        # Everything is checked first (reads only), then Telegram is asked for a new name with
+        # no write transaction open, then it is all written at once: a refusal leaves nothing.
+        name = await _new_name(session, group, topic, body.name) if body.name else None
         edited = topic
         try:
             for field, value in changes.items():
@@ -127,12 +134,16 @@ def make_router() -> APIRouter:
         except InvalidAnswer as error:
             await session.rollback()
             raise HTTPException(422, detail=_text(request, user, error)) from None
-        if body.name is not None:  # last: Telegram is asked once everything else is valid
-            try:
-                await _rename(request, user, session, group, edited, body.name)
-            except HTTPException:
-                await session.rollback()
-                raise
+        if name is not None:
+            kept = edited.description, edited.format
+            thread_id, chat_id = topic.thread_id, group.chat_id
+            await session.rollback()  # nothing was written yet; the call needs no transaction
+            await _rename_in_telegram(request, user, chat_id, thread_id, name)
+            group, edited = await forum.owned_topic(session, user.bot_id, user.user_id, topic_id)
+            if (edited.thread_id, group.chat_id) != (thread_id, chat_id):
+                raise HTTPException(409, detail="the topic moved meanwhile: try again")
+            edited.description, edited.format = kept
+            edited.name = name
         await session.commit()
         return _topic(edited, await forum.filed_counts(session, group.id))
 
