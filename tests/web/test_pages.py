@@ -16,9 +16,11 @@ from miniapp_world import MiniAppWorld, world_fixture  # noqa: F401
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
+from switchboard.kernel.i18n.authoring import catalog_problems
 from switchboard.kernel.jobs import JobState, count_jobs_by_state, enqueue
 from switchboard.kernel.models import BotRecord, ProcessedUpdate
 from switchboard.web.app import create_web_app
+from switchboard.web.pages.rendering import WEB_CATALOG
 
 RU = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
 
@@ -130,3 +132,7 @@ async def test_status_is_503_when_the_database_is_down(tmp_path: Path) -> None:
     assert answer.status_code == 503
     assert 'id="database" class="bad"' in answer.text and "not reachable" in answer.text
     assert '<dd id="queued">unknown</dd>' in answer.text
+
+
+def test_the_pages_texts_are_complete_in_russian() -> None:
+    assert catalog_problems(Path(str(WEB_CATALOG))) == []
