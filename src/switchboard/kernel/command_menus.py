@@ -1,11 +1,12 @@
-"""Per-language command menus: what Telegram shows under "/" for each enabled app's commands."""
+"""Per-language command menus: what Telegram shows under "/" for each enabled app's commands;
+and the menu button, which opens the Mini App when the web app has a public address."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.types import BotCommand, BotCommandScopeChat, MenuButtonWebApp, WebAppInfo
 
 from switchboard.kernel.apps import App
 from switchboard.kernel.i18n import Translator
@@ -40,3 +41,14 @@ async def publish_user_menu(
 async def forget_user_menu(bot: Bot, user_id: int) -> None:
     """Back to the menus every user gets (a user who deleted their data has no choice kept)."""
     await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user_id))
+
+
+def miniapp_url(public_url: str, bot_id: int) -> str:
+    """Where a bot's Mini App lives: the web app's `/app`, told which bot opened it."""
+    return f"{public_url.rstrip('/')}/app?bot={bot_id}"
+
+
+async def publish_menu_button(bot: Bot, public_url: str, text: str) -> None:
+    """Every private chat's menu button (the default one) opens the bot's Mini App."""
+    button = MenuButtonWebApp(text=text, web_app=WebAppInfo(url=miniapp_url(public_url, bot.id)))
+    await bot.set_chat_menu_button(menu_button=button)

@@ -30,7 +30,7 @@ from switchboard.kernel import housekeeping, telemetry
 from switchboard.kernel.addressing import ignore_commands_for_other_bots
 from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
-from switchboard.kernel.command_menus import publish_command_menus
+from switchboard.kernel.command_menus import publish_command_menus, publish_menu_button
 from switchboard.kernel.fallback import make_fallback_router
 from switchboard.kernel.fsm import make_fsm_storage
 from switchboard.kernel.i18n import Translator
@@ -245,6 +245,8 @@ class Platform:
                 to_publish.append((record, bot))
         if check_api:  # before the menus: their failures would be a traceback per bot
             await check_bot_api(self.settings.telegram_api_url, self.bots)
+        # The Mini App needs the web app at an address Telegram's clients reach.
+        public_url = self.settings.public_url or self.settings.webhook_base_url
         for record, bot in to_publish:
             try:
                 await publish_command_menus(
@@ -252,6 +254,12 @@ class Platform:
                 )
             except Exception:
                 log.warning("could not publish command menus", bot_id=record.id, exc_info=True)
+            if public_url is not None:
+                try:
+                    text = self.translator.t("kernel.menu_button", None)
+                    await publish_menu_button(bot, public_url, text)
+                except Exception:
+                    log.warning("could not set the menu button", bot_id=record.id, exc_info=True)
         for bot_id in list(self.bots):
             if bot_id not in seen:
                 self.bots.pop(bot_id)

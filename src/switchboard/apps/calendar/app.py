@@ -6,7 +6,7 @@ from importlib.resources import files
 
 from aiogram import Router
 
-from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
+from switchboard.kernel import App, AppCommand, AppWeb, JobRegistry, PlatformServices
 
 # --- chat: events in chat, agenda, daily plan ---
 # --- groups: group events with RSVP, calendars posted to chats ---
@@ -24,6 +24,7 @@ from .handlers import make_chat_router
 from .ics_handlers import is_ics_message, make_ics_router
 from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
+from .web_miniapp import make_router as make_miniapp_router
 
 CHAT_COMMANDS = (
     AppCommand("new", "calendar.cmd.new"),
@@ -87,4 +88,5 @@ APP = App(
     delete_user_data=delete_user_calendar,
     # An .ics file is imported, not filed as a note; a chat picked for /publish is the calendar's.
     claims=lambda message: is_ics_message(message) or is_chat_picked(message),
+    web=AppWeb(miniapp=make_miniapp_router),
 )

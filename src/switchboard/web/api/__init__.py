@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Depends, FastAPI
 
 from switchboard.kernel.apps import App
-from switchboard.kernel.web_routes import web_session
-from switchboard.web.api import auth, bots, broadcasts, events, invites, jobs, me
+from switchboard.kernel.web_routes import miniapp_user, web_session
+from switchboard.web.api import auth, bots, broadcasts, events, invites, jobs, me, miniapp
 from switchboard.web.api.apps import router as apps_router
 from switchboard.web.deps import db_session, managed_bot
+from switchboard.web.miniapp_auth import miniapp_user_of
 
 __all__ = ["PREFIX", "mount_api"]
 
@@ -29,6 +30,7 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     api.include_router(jobs.router)
     api.include_router(broadcasts.router)
     api.include_router(events.router)
+    api.include_router(miniapp.router)
     for name, installed in apps.items():
         if installed.web is None:
             continue
@@ -39,5 +41,13 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
                 tags=[name],
                 dependencies=[Depends(managed_bot)],
             )
+        if installed.web.miniapp is not None:
+            api.include_router(
+                installed.web.miniapp(),
+                prefix=f"/miniapp/{name}",
+                tags=[f"miniapp:{name}"],
+                dependencies=[Depends(miniapp.app_enabled(name))],
+            )
     app.include_router(api)
     app.dependency_overrides[web_session] = db_session
+    app.dependency_overrides[miniapp_user] = miniapp_user_of
