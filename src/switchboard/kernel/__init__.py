@@ -7,19 +7,27 @@ pyproject.toml), so the kernel's insides can move without touching an app.
 from switchboard.kernel.apps import (
     App,
     AppCommand,
+    DigestCounts,
     PlatformServices,
     UserDataDelete,
     UserDataExport,
 )
 from switchboard.kernel.command_menus import forget_user_menu, publish_user_menu
 from switchboard.kernel.email import (
+    AddressError,
     EmailError,
     EmailMessage,
     EmailSender,
     MailjetEmailSender,
+    Owner,
     SmtpEmailSender,
+    add_address,
+    addresses_of,
     email_sender,
     is_email_address,
+    raise_alert,
+    remove_address,
+    set_digest,
 )
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
@@ -73,6 +81,7 @@ from switchboard.kernel.web_routes import (
 
 __all__ = [
     "HTML_MEDIA_TYPES",
+    "AddressError",
     "AddressGuard",
     "AddressPolicy",
     "App",
@@ -80,6 +89,7 @@ __all__ = [
     "AppWeb",
     "ChatRecord",
     "DatabaseStorage",
+    "DigestCounts",
     "EmailError",
     "EmailMessage",
     "EmailSender",
@@ -100,6 +110,7 @@ __all__ = [
     "MailjetEmailSender",
     "MiniAppUser",
     "MiniAppUserDep",
+    "Owner",
     "PermanentFailure",
     "PlatformServices",
     "ProcessedUpdate",
@@ -116,6 +127,8 @@ __all__ = [
     "Validators",
     "WebSessionDep",
     "WrittenCall",
+    "add_address",
+    "addresses_of",
     "bind_session",
     "bulk_sends",
     "cancel_button",
@@ -135,8 +148,11 @@ __all__ = [
     "normalised",
     "parse_link",
     "publish_user_menu",
+    "raise_alert",
+    "remove_address",
     "reveal_secret",
     "seal_secret",
+    "set_digest",
     "show_time",
     "system_resolver",
     "token_cipher",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
@@ -68,6 +69,9 @@ class PlatformServices(Protocol):
 # that bot's to show or to delete.
 UserDataExport = Callable[[AsyncSession, int, int], Awaitable[dict[str, Any]]]
 UserDataDelete = Callable[[AsyncSession, int, int], Awaitable[int]]
+# (session, bot_id, since): what the app counts of a bot's week for the owners' weekly email
+# digest, {line key: count}; each key's text is the i18n key `email.digest.line.<key>`.
+DigestCounts = Callable[[AsyncSession, int, datetime], Awaitable[Mapping[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ class App:
     # The app's web routes: the owner's dashboard page API and the Mini App's
     # (`kernel.web_routes`); the web layer mounts them and checks who may call them.
     web: AppWeb | None = None
+    # Email: the app's Jinja2 templates (`<name>.txt` and `<name>.html`, named "<app>/<name>"
+    # for `raise_alert`) and its counts in the owners' weekly digest (`kernel.email`).
+    email_templates: Traversable | None = None
+    digest_counts: DigestCounts | None = None
 
 
 class EnabledApps:

@@ -27,6 +27,7 @@ from switchboard.db import create_engine, session_factory
 from switchboard.db.engine import database_file
 from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
+from switchboard.kernel.email import register_email_jobs, schedule_email
 from switchboard.kernel.addressing import ignore_commands_for_other_bots
 from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
@@ -138,8 +139,10 @@ class Platform:
         housekeeping.register(
             self.jobs, [kept for app in self.apps.values() for kept in app.retention]
         )
+        register_email_jobs(self.jobs, self)
         async with self.sessions() as session, session.begin():
             await housekeeping.schedule(session)
+            await schedule_email(session)
         self.dispatcher = Dispatcher(
             storage=make_fsm_storage(self.settings.redis_url, self.sessions)
         )
