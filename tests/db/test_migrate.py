@@ -192,7 +192,7 @@ def test_an_old_stamp_implies_the_revisions_declaring_it_or_earlier() -> None:
     # but for the revisions written since (the token hash, accounts, ids never reused), which run after it.
     since = {
         "kernel_0007_accounts": "kernel_0005_outbox",  # via kernel_0006_token_hash
-        "core_0002_ids_never_reused": "core_0001_broadcasts",
+        "core_0003_email": "core_0001_broadcasts",  # via core_0002_ids_never_reused
         "notes_0005_ids_never_reused": "notes_0004_topic_creations",
     }
     # Apps written since have no old revision at all.

@@ -27,11 +27,11 @@ from switchboard.db import create_engine, session_factory
 from switchboard.db.engine import database_file
 from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, telemetry
-from switchboard.kernel.email import register_email_jobs, schedule_email
 from switchboard.kernel.addressing import ignore_commands_for_other_bots
 from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus
+from switchboard.kernel.email import register_email_jobs, schedule_email
 from switchboard.kernel.fallback import make_fallback_router
 from switchboard.kernel.fsm import make_fsm_storage
 from switchboard.kernel.i18n import Translator

@@ -41,7 +41,8 @@ CONFIRM_TEMPLATE = "kernel/confirm"
 class Added(StrEnum):
     """What adding an address did."""
 
-    CONFIRMATION_SENT = "confirmation_sent"  # a new address, or a pending one sent again
+    ADDED = "added"  # a new address: its confirmation is queued
+    CONFIRMATION_RESENT = "confirmation_resent"  # a pending one, its confirmation sent again
     CONFIRMATION_PENDING = "confirmation_pending"  # sent less than RESEND_AFTER ago
     ALREADY_CONFIRMED = "already_confirmed"  # (alerts turned back on if they were off)
 
@@ -108,7 +109,7 @@ async def add_address(
         if sent is not None and now - sent < RESEND_AFTER:
             return existing, Added.CONFIRMATION_PENDING
         await _queue_confirmation(session, existing, now)
-        return existing, Added.CONFIRMATION_SENT
+        return existing, Added.CONFIRMATION_RESENT
     count = await session.scalar(select(func.count()).select_from(EmailAddress).where(owner.rows()))
     if (count or 0) >= MAX_ADDRESSES:
         raise AddressError(f"at most {MAX_ADDRESSES} addresses")
@@ -123,7 +124,7 @@ async def add_address(
     session.add(row)
     await session.flush()
     await _queue_confirmation(session, row, now)
-    return row, Added.CONFIRMATION_SENT
+    return row, Added.ADDED
 
 
 async def _queue_confirmation(session: AsyncSession, row: EmailAddress, now: datetime) -> None:

@@ -39,6 +39,7 @@ KERNEL_ALERTS = frozenset({"source_paused", "calendar_failing", "dead_jobs", "we
 def alert_template(kind: str) -> str:
     """`kernel/alert_<kind>` for the kernel's kinds; an app's kind is its template's name
     (`"repost/alert_x"` for `App.email_templates`' `alert_x.txt` and `.html`)."""
+    kind = kind.partition("@")[0]
     return kind if "/" in kind else f"kernel/alert_{kind}"
 
 
@@ -48,13 +49,19 @@ async def raise_alert(
     kind: str,
     params: Mapping[str, Any],
     *,
+    about_user: int | None = None,
     window: timedelta = ALERT_WINDOW,
     now: datetime | None = None,
 ) -> bool:
     """Queue alert `kind` about `bot_id` to its owners, unless one went out within `window`;
-    the caller commits. `params` (JSON) fill the template. True when this call raised it."""
+    the caller commits. `params` (JSON) fill the template. True when this call raised it.
+
+    `about_user`: the trouble is with that user's own things (their calendar): only they are
+    told, if they are one of the bot's owners, and the window is theirs alone."""
     if "/" not in kind and kind not in KERNEL_ALERTS:
         raise ValueError(f"unknown alert kind {kind!r}")
+    if about_user is not None:
+        kind = f"{kind}@{about_user}"
     now = now or utcnow()
     values = dict(params)
     inserted = await session.scalar(
@@ -146,6 +153,9 @@ async def fan_out_alert(ctx: JobContext, payload: dict[str, Any], settings: Sett
         if alert is None or alert.number != number or record is None:
             return 0  # a newer alert of the kind has its own job; a removed bot, nothing
         addresses = (await owner_addresses(session, settings, [bot_id]))[bot_id]
+        _kind, about, user = kind.partition("@")
+        if about:
+            addresses = await _of_user(session, addresses, int(user))
         key = f"alert:{bot_id}:{kind}:{number}"
         queued = 0
         for row in _takers(addresses):
@@ -165,6 +175,21 @@ async def fan_out_alert(ctx: JobContext, payload: dict[str, Any], settings: Sett
             )
             queued += 1
     return queued
+
+
+async def _of_user(
+    session: AsyncSession, rows: Sequence[EmailAddress], telegram_user_id: int
+) -> list[EmailAddress]:
+    """The addresses among `rows` of one Telegram user (theirs, or their web account's)."""
+    account = await session.scalar(
+        select(Account.id).where(Account.telegram_user_id == telegram_user_id)
+    )
+    return [
+        row
+        for row in rows
+        if row.telegram_user_id == telegram_user_id
+        or (account is not None and row.account_id == account)
+    ]
 
 
 def _takers(rows: Sequence[EmailAddress]) -> list[EmailAddress]:

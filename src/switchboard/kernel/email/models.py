@@ -41,9 +41,8 @@ class EmailAddress(Base):
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     address: Mapped[str] = mapped_column(String(320))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    account_id: Mapped[int | None] = mapped_column(
-        _ID, ForeignKey("accounts.id", ondelete="CASCADE"), default=None
-    )
+    # No foreign key: the core app's migration does not depend on the accounts' (see there).
+    account_id: Mapped[int | None] = mapped_column(_ID, default=None)
     language: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirm_hash: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -16,7 +16,10 @@ from sqlalchemy.dialects import postgresql
 revision = "core_0003_email"
 down_revision: str | None = "core_0002_ids_never_reused"
 branch_labels: tuple[str, ...] | None = None
-depends_on: str | None = "kernel_0007_accounts"
+# No dependency on the accounts' revision (so no foreign key to `accounts`): depending on a
+# branch's head makes Alembic drop that head from the version table, and the schema would never
+# look current. `account_id` is kept as a plain column.
+depends_on: str | None = None
 
 Timestamp = sa.DateTime(timezone=True)
 BigID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -29,16 +32,7 @@ def upgrade() -> None:
         sa.Column("id", BigID, primary_key=True, autoincrement=True),
         sa.Column("address", sa.String(320), nullable=False),
         sa.Column("telegram_user_id", sa.BigInteger(), nullable=True),
-        sa.Column(
-            "account_id",
-            BigID,
-            sa.ForeignKey(
-                "accounts.id",
-                ondelete="CASCADE",
-                name="fk_email_addresses_account_id_accounts",
-            ),
-            nullable=True,
-        ),
+        sa.Column("account_id", BigID, nullable=True),
         sa.Column("language", sa.String(16), nullable=True),
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("confirm_hash", sa.String(64), nullable=True),
