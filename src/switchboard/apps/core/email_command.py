@@ -47,8 +47,7 @@ async def email_command(
     if message.chat.type != "private":
         await message.answer(_("core.email.private_only"), parse_mode=None)
         return
-    settings = platform.settings
-    if email_sender(settings) is None or not settings.public_url:
+    if email_sender(platform.settings) is None:
         await message.answer(_("core.email.unavailable"), parse_mode=None)
         return
     owner = Owner(telegram_user_id=user.id)

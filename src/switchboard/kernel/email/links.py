@@ -63,9 +63,12 @@ def link_key(settings: Settings) -> str:
 
 
 def _base_url(settings: Settings) -> str:
-    if not settings.public_url:
-        raise EmailLinkError("PUBLIC_URL must be set to send email links")
-    return settings.public_url.rstrip("/")
+    """PUBLIC_URL, else WEBHOOK_BASE_URL, else the web app's own address (as the calendar's
+    feed links): a link to a machine nobody reaches is still better than none in a test."""
+    base = settings.public_url or settings.webhook_base_url
+    if not base:
+        base = f"http://{settings.web_host}:{settings.web_port}"
+    return base.rstrip("/")
 
 
 def confirm_url(settings: Settings, address_id: int, nonce: str) -> str:
