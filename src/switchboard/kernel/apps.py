@@ -70,7 +70,7 @@ class PlatformServices(Protocol):
 UserDataExport = Callable[[AsyncSession, int, int], Awaitable[dict[str, Any]]]
 UserDataDelete = Callable[[AsyncSession, int, int], Awaitable[int]]
 # (session, bot_id, since): what the app counts of a bot's week for the owners' weekly email
-# digest, {line key: count}; each key's text is the i18n key `email.digest.line.<key>`.
+# digest, {i18n key of the line ("notes.digest.new_notes", text with a {count}): count}.
 DigestCounts = Callable[[AsyncSession, int, datetime], Awaitable[Mapping[str, int]]]
 
 

@@ -66,7 +66,7 @@ def _page(locale: str | None, body: str, status: int = 200) -> HTMLResponse:
     html = (
         f'<!doctype html><html lang="{escape(_.locale)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(_('email.page.title'))}</title></head>"
+        f"<title>{escape(_('kernel.email.page.title'))}</title></head>"
         '<body style="font-family: sans-serif; max-width: 36em; margin: 3em auto;">'
         f"{body}</body></html>"
     )
@@ -75,7 +75,8 @@ def _page(locale: str | None, body: str, status: int = 200) -> HTMLResponse:
 
 def _invalid(locale: str | None, error: EmailLinkError) -> HTMLResponse:
     _ = _translator().bind(locale)
-    return _page(locale, f"<p>{escape(_('email.page.link_invalid', reason=str(error)))}</p>", 400)
+    text = _("kernel.email.page.link_invalid", reason=str(error))
+    return _page(locale, f"<p>{escape(text)}</p>", 400)
 
 
 @router.get("/email/confirm")
@@ -94,7 +95,7 @@ async def confirm(
     address = row.address
     await session.commit()
     _ = _translator().bind(locale)
-    return _page(locale, f"<p>{escape(_('email.page.confirmed', address=address))}</p>")
+    return _page(locale, f"<p>{escape(_('kernel.email.page.confirmed', address=address))}</p>")
 
 
 @router.get("/email/unsubscribe")
@@ -110,12 +111,14 @@ async def unsubscribe_page(
     except EmailLinkError as error:
         return _invalid(locale, error)
     _ = _translator().bind(locale)
-    question = _("email.page.unsubscribe_ask", kind=_(f"email.kind.{kind}"), address=row.address)
+    kind_text = _(f"kernel.email.kind.{kind}")
+    question = _("kernel.email.page.unsubscribe_ask", kind=kind_text, address=row.address)
+    button = _("kernel.email.page.unsubscribe_button")
     return _page(
         locale,
         f"<p>{escape(question)}</p>"
         '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
-        f'<button type="submit">{escape(_("email.page.unsubscribe_button"))}</button></form>',
+        f'<button type="submit">{escape(button)}</button></form>',
     )
 
 
@@ -135,7 +138,7 @@ async def unsubscribe_now(
     address = row.address
     await session.commit()
     _ = _translator().bind(locale)
-    done = _("email.page.unsubscribed", kind=_(f"email.kind.{kind}"), address=address)
+    done = _("kernel.email.page.unsubscribed", kind=_(f"kernel.email.kind.{kind}"), address=address)
     return _page(locale, f"<p>{escape(done)}</p>")
 
 

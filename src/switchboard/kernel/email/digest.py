@@ -38,7 +38,7 @@ async def bot_week(
     since: datetime,
     counters: Sequence[DigestCounts] = (),
 ) -> list[dict[str, Any]]:
-    """The digest's lines for one bot: [{"key", "count"}], the kernel's first."""
+    """The digest's lines for one bot: [{"key": an i18n key, "count"}], the kernel's first."""
     new_chats = await session.scalar(
         select(func.count())
         .select_from(ChatRecord)
@@ -56,9 +56,9 @@ async def bot_week(
         if isinstance(payload, dict) and payload.get("bot_id") == bot_id:
             dead += 1
     lines = [
-        {"key": "new_chats", "count": int(new_chats or 0)},
-        {"key": "chats", "count": int(chats or 0)},
-        {"key": "dead_jobs", "count": dead},
+        {"key": "kernel.email.digest.line.new_chats", "count": int(new_chats or 0)},
+        {"key": "kernel.email.digest.line.chats", "count": int(chats or 0)},
+        {"key": "kernel.email.digest.line.dead_jobs", "count": dead},
     ]
     for count in counters:
         counted = await count(session, bot_id, since)
