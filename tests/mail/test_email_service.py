@@ -144,11 +144,13 @@ async def login(client: httpx.AsyncClient, services: Services, account_id: int) 
     return session.csrf
 
 
-async def fail_until_paused(sessions: Sessions, title: str, now: datetime) -> int:
+async def fail_until_paused(
+    sessions: Sessions, title: str, now: datetime, owner: int = OWNER
+) -> int:
     async with sessions() as session, session.begin():
         source = RepostSource(
             bot_id=BOT_ID,
-            owner_id=OWNER,
+            owner_id=owner,
             kind="feed",
             address=f"https://blog.example.com/{len(title)}.xml",
             title=title,
@@ -240,6 +242,8 @@ async def test_a_paused_source_alerts_the_owners_once_through_a_job(
         services = Services(smtp_settings(sink), session_factory)
         await fail_until_paused(session_factory, "Блог <b>Ann</b> & Co", now)
         await fail_until_paused(session_factory, "Another feed", now)  # within the window
+        # A user's source on the owner's bot: theirs to hear of (by /alerts), not the owner's.
+        await fail_until_paused(session_factory, "Someone else's", now, owner=OWNER + 1)
         worker = worker_for(services)
         await worker.run_pending()
         await worker.run_pending()
@@ -252,7 +256,9 @@ async def test_a_paused_source_alerts_the_owners_once_through_a_job(
     assert "<b>Ann" not in html
     async with session_factory() as session:
         jobs = (await session.scalars(select(Job).where(Job.kind.like("kernel.email.%")))).all()
-    assert sorted(j.kind for j in jobs) == ["kernel.email.alert", "kernel.email.send"]
+    assert sorted(j.kind for j in jobs) == [
+        "kernel.email.alert", "kernel.email.alert", "kernel.email.send",
+    ]  # fmt: skip
     assert all(j.state == JobState.SUCCEEDED.value for j in jobs)
 
 

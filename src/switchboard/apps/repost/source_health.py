@@ -165,8 +165,9 @@ async def _change(
         return False
     (health_metrics.PAUSES if pausing else health_metrics.RESUMES).inc()
     if pausing:
-        # The bot's owners with a confirmed address hear of it by email (the kernel's alerts,
-        # one per bot per window however many sources pause), besides the notices below.
+        # The source's owner hears of it by email too when they own the bot and confirmed an
+        # address with /email (the kernel's alerts: one per window however many sources
+        # pause), besides the notices below (the email one goes to /alerts' address).
         await raise_alert(
             session,
             source.bot_id,
@@ -175,6 +176,7 @@ async def _change(
                 "name": source.title or source.address,
                 "error": (source.last_error or "?")[:MAX_ERROR_CHARS],
             },
+            about_user=source.owner_id,
         )
     payload = {"source_id": source.id, "event": event.value, "number": number}
     for kind in (TELEGRAM_NOTICE_JOB, EMAIL_NOTICE_JOB):
