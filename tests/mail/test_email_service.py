@@ -9,9 +9,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
@@ -31,9 +34,11 @@ from switchboard.kernel.email import (
     set_digest,
 )
 from switchboard.kernel.email.digest import DIGEST_JOB
-from switchboard.kernel.email.watch import DEAD_JOBS_THRESHOLD, check_dead_jobs
+from switchboard.kernel.email.watch import DEAD_JOBS_THRESHOLD, check_dead_jobs, check_webhooks
 from switchboard.kernel.jobs import Job, JobRegistry, JobState, Worker, enqueue
 from switchboard.kernel.models import BotRecord, ChatRecord
+from switchboard.sandbox.testing import SandboxServer
+from switchboard.sandbox.world import WebhookConfig
 from switchboard.settings import Settings, load_settings
 from switchboard.web.app import create_web_app
 from switchboard.web.sessions import COOKIE, CSRF_HEADER, start_session
@@ -127,7 +132,7 @@ def link_in(received: Received, path: str) -> str:
 def html_of(received: Received) -> str:
     part = received.message.get_body(("html",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def web_client(services: Services) -> httpx.AsyncClient:
@@ -160,9 +165,9 @@ async def fail_until_paused(
         source_id = source.id
     for _ in range(5):
         async with sessions() as session, session.begin():
-            source = await session.get(RepostSource, source_id)
-            assert source is not None
-            await on_poll_failed(session, source, "HTTP 500", now)
+            stored = await session.get(RepostSource, source_id)
+            assert stored is not None
+            await on_poll_failed(session, stored, "HTTP 500", now)
     return source_id
 
 
@@ -370,3 +375,45 @@ async def test_dead_jobs_piling_up_raise_one_alert(session_factory: Sessions) ->
         await worker_for(Services(smtp_settings(sink), session_factory)).run_pending()
     [mail] = sink.received
     assert mail.message["Subject"] == "@news_bot: 10 jobs failed for good"
+
+
+async def test_a_webhook_telegram_fails_to_reach_raises_one_alert(
+    session_factory: Sessions,
+) -> None:
+    token = f"{BOT_ID}:webhook-token-abcdefghijklmnop"
+    await add_bot(session_factory)
+    await confirmed(session_factory, "ann@example.com")
+    async with session_factory() as session, session.begin():
+        record = await session.get(BotRecord, BOT_ID)
+        assert record is not None
+        record.webhook_url = f"{PUBLIC}/telegram/{BOT_ID}"
+    now = utcnow()
+    with SandboxServer(flood="off") as sandbox:
+        sandbox.world.register_bot(token, username="news_bot")
+        http = AiohttpSession(api=TelegramAPIServer.from_base(sandbox.url))
+        bot = Bot(token, session=http)
+        try:
+
+            def webhook(**fields: Any) -> None:
+                config = WebhookConfig(url=f"{PUBLIC}/telegram/{BOT_ID}", **fields)
+                sandbox.call(lambda world: setattr(world.bot(BOT_ID), "webhook", config))
+
+            webhook()  # registered, never failed
+            assert await check_webhooks(session_factory, lambda _id: bot, now) == []
+            old = int((now - timedelta(hours=3)).timestamp())
+            webhook(last_error_date=old, last_error_message="Connection refused")
+            assert await check_webhooks(session_factory, lambda _id: bot, now) == []  # history
+            recent = int((now - timedelta(minutes=2)).timestamp())
+            message = "SSL error: <certificate verify failed>"
+            webhook(last_error_date=recent, last_error_message=message)
+            assert await check_webhooks(session_factory, lambda _id: bot, now) == [BOT_ID]
+            later = now + timedelta(minutes=15)  # the next check: within the alert's window
+            assert await check_webhooks(session_factory, lambda _id: bot, later) == []
+        finally:
+            await http.close()
+    with SmtpSink() as sink:
+        await worker_for(Services(smtp_settings(sink), session_factory)).run_pending()
+    [mail] = sink.received
+    assert mail.message["Subject"] == "@news_bot: Telegram cannot deliver updates"
+    assert message in mail.text
+    assert "SSL error: &lt;certificate verify failed&gt;" in html_of(mail)
