@@ -14,8 +14,10 @@ from switchboard.kernel.apps import (
 )
 from switchboard.kernel.command_menus import forget_user_menu, publish_user_menu
 from switchboard.kernel.email import (
+    Added,
     AddressError,
     EmailError,
+    EmailKind,
     EmailMessage,
     EmailSender,
     MailjetEmailSender,
@@ -23,11 +25,13 @@ from switchboard.kernel.email import (
     SmtpEmailSender,
     add_address,
     addresses_of,
+    alerts_address,
     email_sender,
     is_email_address,
     raise_alert,
     remove_address,
     set_digest,
+    unsubscribe_headers,
 )
 from switchboard.kernel.filters import HasLocation, HasText, IsCommand
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, forget_user
@@ -81,6 +85,7 @@ from switchboard.kernel.web_routes import (
 
 __all__ = [
     "HTML_MEDIA_TYPES",
+    "Added",
     "AddressError",
     "AddressGuard",
     "AddressPolicy",
@@ -91,6 +96,7 @@ __all__ = [
     "DatabaseStorage",
     "DigestCounts",
     "EmailError",
+    "EmailKind",
     "EmailMessage",
     "EmailSender",
     "FetchError",
@@ -129,6 +135,7 @@ __all__ = [
     "WrittenCall",
     "add_address",
     "addresses_of",
+    "alerts_address",
     "bind_session",
     "bulk_sends",
     "cancel_button",
@@ -156,6 +163,7 @@ __all__ = [
     "show_time",
     "system_resolver",
     "token_cipher",
+    "unsubscribe_headers",
     "upsert_schedule",
     "user_timezone_of",
     "write_call",

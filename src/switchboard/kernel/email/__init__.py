@@ -25,6 +25,7 @@ from .addresses import (
     Owner,
     add_address,
     addresses_of,
+    alerts_address,
     check_unsubscribe_token,
     confirm_address,
     receives,
@@ -34,7 +35,7 @@ from .addresses import (
 )
 from .alerts import ALERT_WINDOW, raise_alert
 from .choice import email_sender
-from .links import EmailKind, EmailLinkError
+from .links import EmailKind, EmailLinkError, unsubscribe_headers
 from .mailjet import MAILJET_BASE_URL, MailjetEmailSender
 from .message import EmailError, EmailMessage, EmailSender
 from .models import EmailAddress, EmailAlert, EmailSend
@@ -63,6 +64,7 @@ __all__ = [
     "SmtpEmailSender",
     "add_address",
     "addresses_of",
+    "alerts_address",
     "check_unsubscribe_token",
     "confirm_address",
     "email_delivery",
@@ -75,4 +77,5 @@ __all__ = [
     "schedule_email",
     "set_digest",
     "unsubscribe",
+    "unsubscribe_headers",
 ]

@@ -70,8 +70,8 @@ class Owner:
 
 def normal_address(text: str) -> str:
     """The address as kept: trimmed, its domain lower-cased (the local part is the server's)."""
-    local, _at, domain = text.strip().rpartition("@")
-    return f"{local}@{domain.lower()}"
+    local, at, domain = text.strip().rpartition("@")
+    return f"{local}@{domain.lower()}" if at else text.strip()
 
 
 async def addresses_of(session: AsyncSession, owner: Owner) -> Sequence[EmailAddress]:
@@ -213,6 +213,22 @@ async def remove_address(session: AsyncSession, owner: Owner, text: str) -> bool
         return False
     await session.delete(row)
     return True
+
+
+async def alerts_address(
+    session: AsyncSession, telegram_user_id: int, text: str
+) -> EmailAddress | None:
+    """The user's row of address `text` if it takes alerts now (confirmed, not unsubscribed):
+    what an app that keeps an address of its own (repost's `/alerts email`) checks before
+    sending there."""
+    address = normal_address(text)
+    row = await session.scalar(
+        select(EmailAddress).where(
+            EmailAddress.telegram_user_id == telegram_user_id,
+            func.lower(EmailAddress.address) == address.lower(),
+        )
+    )
+    return row if row is not None and receives(row, EmailKind.ALERTS) else None
 
 
 def receives(row: EmailAddress, kind: EmailKind) -> bool:

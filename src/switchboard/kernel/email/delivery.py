@@ -26,7 +26,15 @@ from switchboard.kernel.models import UserRecord
 from switchboard.settings import Settings
 
 from .addresses import receives
-from .links import CONFIRM_DAYS, EmailKind, confirm_url, new_nonce, nonce_hash, unsubscribe_url
+from .links import (
+    CONFIRM_DAYS,
+    EmailKind,
+    confirm_url,
+    new_nonce,
+    nonce_hash,
+    unsubscribe_headers,
+    unsubscribe_url,
+)
 from .message import EmailError, EmailMessage, EmailSender
 from .models import EmailAddress, EmailSend
 from .templates import EmailTemplates
@@ -84,9 +92,8 @@ class EmailDelivery:
                     return False
                 if await _was_sent(session, row.id, key):
                     return False
-                unsubscribe = unsubscribe_url(
-                    self.settings, row.id, row.unsubscribe_nonce, email_kind
-                )
+                nonce_of_row = row.unsubscribe_nonce
+                unsubscribe = unsubscribe_url(self.settings, row.id, nonce_of_row, email_kind)
                 params["email_kind"] = email_kind.value
             locale = await _language(session, row)
             to = row.address
@@ -96,10 +103,7 @@ class EmailDelivery:
         )
         headers: tuple[tuple[str, str], ...] = ()
         if unsubscribe is not None:
-            headers = (
-                ("List-Unsubscribe", f"<{unsubscribe}>"),
-                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-            )
+            headers = unsubscribe_headers(self.settings, address_id, nonce_of_row, email_kind)
         message = EmailMessage(
             to=to, subject=rendered.subject, text=rendered.text, html=rendered.html, headers=headers
         )

@@ -85,6 +85,16 @@ def unsubscribe_url(settings: Settings, address_id: int, nonce: str, kind: Email
     return f"{_base_url(settings)}{UNSUBSCRIBE_PATH}?{urlencode({'token': token})}"
 
 
+def unsubscribe_headers(
+    settings: Settings, address_id: int, nonce: str, kind: EmailKind
+) -> tuple[tuple[str, str], ...]:
+    """`List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058's one click) for an email."""
+    return (
+        ("List-Unsubscribe", f"<{unsubscribe_url(settings, address_id, nonce, kind)}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+
+
 def read_confirm_token(settings: Settings, token: str) -> LinkToken:
     serializer = URLSafeTimedSerializer(link_key(settings), salt=_CONFIRM_SALT)
     try:
