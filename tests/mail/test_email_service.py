@@ -5,6 +5,7 @@ unsubscribe per kind; the weekly digest; user-typed names escaped in the HTML pa
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
+from switchboard.apps.core.service import delete_user, export_user
 from switchboard.apps.repost.models import RepostSource
 from switchboard.apps.repost.source_health import on_poll_failed
 from switchboard.db.base import utcnow
@@ -417,3 +419,20 @@ async def test_a_webhook_telegram_fails_to_reach_raises_one_alert(
     assert mail.message["Subject"] == "@news_bot: Telegram cannot deliver updates"
     assert message in mail.text
     assert "SSL error: &lt;certificate verify failed&gt;" in html_of(mail)
+
+
+async def test_privacy_exports_the_addresses_and_forgets_them_with_the_user(
+    session_factory: Sessions,
+) -> None:
+    await add_bot(session_factory)
+    address_id = await confirmed(session_factory, "ann@example.com")
+    async with session_factory() as session, session.begin():
+        session.add(EmailSend(address_id=address_id, key="alert:1", kind="alerts"))
+        document = json.loads(await export_user(session, BOT_ID, OWNER, []))
+        assert [a["address"] for a in document["email_addresses"]] == ["ann@example.com"]
+        assert document["email_addresses"][0]["confirmed_at"] is not None
+        assert "unsubscribe_nonce" not in document["email_addresses"][0]
+        await delete_user(session, BOT_ID, OWNER, [])  # the last bot that knows Ann
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(EmailAddress)) == 0
+        assert await session.scalar(select(func.count()).select_from(EmailSend)) == 0

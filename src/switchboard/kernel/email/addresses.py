@@ -231,6 +231,26 @@ async def alerts_address(
     return row if row is not None and receives(row, EmailKind.ALERTS) else None
 
 
+async def forget_addresses(session: AsyncSession, owner: Owner) -> int:
+    """Delete every address of `owner` (and, by cascade, the log of what was sent to them)."""
+    rows = await addresses_of(session, owner)
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
+    return len(rows)
+
+
+def address_export(row: EmailAddress) -> dict[str, object]:
+    """An address as /privacy's export shows it (no nonces)."""
+    return {
+        "address": row.address,
+        "added_at": row.created_at,
+        "confirmed_at": row.confirmed_at,
+        "alerts_unsubscribed_at": row.alerts_unsubscribed_at,
+        "digest_since": row.digest_since,
+    }
+
+
 def receives(row: EmailAddress, kind: EmailKind) -> bool:
     """Whether `row` is sent email of `kind` now: confirmed, and not unsubscribed from it."""
     if row.confirmed_at is None:
