@@ -10,10 +10,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
 import httpx
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from switchboard.apps.core.service import delete_user, export_user
+from switchboard.apps.match.week_counts import week_counts as match_week_counts
 from switchboard.apps.repost.models import RepostSource
 from switchboard.apps.repost.source_health import on_poll_failed
 from switchboard.db.base import utcnow
@@ -346,11 +348,19 @@ async def test_the_weekly_digest_counts_each_bots_week(session_factory: Sessions
                             finished_at=now - timedelta(days=1)))  # fmt: skip
         session.add(Job(kind="repost.x", payload={"bot_id": 1}, state="dead", finished_at=now))
         await enqueue(session, DIGEST_JOB, {})
+
+    async def app_counts(session: AsyncSession, bot_id: int, since: datetime) -> dict[str, int]:
+        counted = await match_week_counts(session, bot_id, since)  # the real query runs
+        return {key: value + 4 for key, value in counted.items()}
+
+    app = App(name="match", title="match.title", make_router=Router, digest_counts=app_counts)
+    translator = Translator([files("switchboard.apps.match").joinpath("locales")])
     with SmtpSink() as sink:
-        services = Services(smtp_settings(sink), session_factory)
+        services = Services(smtp_settings(sink), session_factory, translator, {"match": app})
         await worker_for(services).run_pending()
     [digest] = sink.received
     assert digest.message["Subject"].startswith("Your bots' week, ")
+    assert "- new matches: 4" in [line.strip() for line in digest.text.splitlines()]
     assert "@shop_bot" in digest.text
     lines = [line.strip() for line in digest.text.splitlines()]
     assert "- new chats: 2" in lines and "- chats in all: 3" in lines

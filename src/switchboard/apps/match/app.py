@@ -9,6 +9,7 @@ from switchboard.kernel import App, AppCommand
 from . import jobs
 from .handlers import make_router
 from .privacy import delete_user_match, export_user_match
+from .week_counts import week_counts
 
 APP = App(
     name="match",
@@ -30,4 +31,5 @@ APP = App(
     export_user_data=export_user_match,
     delete_user_data=delete_user_match,
     first_step="match.first_step",
+    digest_counts=week_counts,
 )
