@@ -223,6 +223,16 @@ async def test_an_address_added_on_the_web_is_confirmed_by_its_link_once(
                                          headers={CSRF_HEADER: csrf})  # fmt: skip
             assert repeated.status_code == 200
             assert repeated.json()["status"] == "already_confirmed"
+            digest = await client.put("/api/v1/email/digest", json={"on": True},
+                                      headers={CSRF_HEADER: csrf})  # fmt: skip
+            assert digest.status_code == 200 and digest.json()[0]["digest"] is True
+            address_id = listed.json()[0]["id"]
+            other = await client.delete(f"/api/v1/email/{address_id + 1}",
+                                        headers={CSRF_HEADER: csrf})  # fmt: skip
+            assert other.status_code == 404
+            gone = await client.delete(f"/api/v1/email/{address_id}", headers={CSRF_HEADER: csrf})
+            assert gone.status_code == 204
+            assert (await client.get("/api/v1/email")).json() == []
         assert await worker_for(services).run_pending() == 0
     assert len(sink.received) == 1
 
