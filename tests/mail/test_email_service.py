@@ -456,3 +456,24 @@ async def test_privacy_exports_the_addresses_and_forgets_them_with_the_user(
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(EmailAddress)) == 0
         assert await session.scalar(select(func.count()).select_from(EmailSend)) == 0
+
+
+async def test_an_alert_about_a_users_own_calendar_goes_to_them_alone(
+    session_factory: Sessions,
+) -> None:
+    await add_bot(session_factory)
+    await confirmed(session_factory, "ann@example.com")
+    async with session_factory() as session, session.begin():
+        # Another user's calendar on Ann's bot: theirs, not Ann's, to hear of.
+        team = {"name": "Team", "error": "HTTP 404"}
+        assert await raise_alert(session, BOT_ID, "calendar_failing", team, about_user=OWNER + 1)
+        work = {"name": "Work", "error": "HTTP 401"}
+        assert await raise_alert(session, BOT_ID, "calendar_failing", work, about_user=OWNER)
+        # The window is per user: Ann's second calendar within it is not raised again.
+        home = {"name": "Home", "error": "x"}
+        assert not await raise_alert(session, BOT_ID, "calendar_failing", home, about_user=OWNER)
+    with SmtpSink() as sink:
+        await worker_for(Services(smtp_settings(sink), session_factory)).run_pending()
+    [mail] = sink.received
+    assert mail.message["Subject"] == "@news_bot: the calendar Work does not sync"
+    assert "HTTP 401" in mail.text
