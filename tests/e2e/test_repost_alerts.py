@@ -5,7 +5,9 @@ and /privacy exporting and deleting the alert address with the rest. SQLite and 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -24,8 +26,10 @@ from switchboard.apps.repost.models import (
 )
 from switchboard.apps.repost.source_health import on_poll_failed, on_poll_succeeded
 from switchboard.db import create_engine, session_factory
+from switchboard.kernel.email import confirm_address
 from switchboard.kernel.jobs import Job
 from switchboard.sandbox.testing import SandboxServer
+from switchboard.settings import load_settings
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot, running
 from .notes_scene import until
@@ -92,6 +96,9 @@ async def test_a_failing_source_is_paused_told_once_resumed_and_forgotten_by_pri
             await tg.expect_message(chat_id=olga["id"], contains="does not look like an email")
             await tg.send_text(olga, "/alerts email olga@example.com", bot_id=BOT_ID)
             await tg.expect_message(chat_id=olga["id"], contains="also go to olga@example.com")
+            # Nothing goes there before the link the kernel sent is opened.
+            await until(lambda: smtp.received, "the confirmation email")
+            await _confirm(sessions, smtp.received[0].text)
             await tg.send_text(olga, "/alerts after 3", bot_id=BOT_ID)
             await tg.expect_message(chat_id=olga["id"], contains="after 3 failed polls")
             await tg.send_text(olga, "/alerts", bot_id=BOT_ID)
@@ -103,16 +110,17 @@ async def test_a_failing_source_is_paused_told_once_resumed_and_forgotten_by_pri
             told = await tg.expect_message(chat_id=olga["id"], contains="I paused")
             assert "Dev blog" in told["text"] and "HTTP 500" in told["text"]
             assert f"/source {source_id}" in told["text"]
-            await until(lambda: smtp.received, "the email about the pause")
+            await until(lambda: len(smtp.received) == 2, "the email about the pause")
             for _ in range(2):  # the probes fail too: nobody is told again
                 await _poll(sessions, source_id, "HTTP 500 Internal Server Error")
             await _poll(sessions, source_id, None)
             await tg.expect_message(chat_id=olga["id"], contains="I resumed it")
-            await until(lambda: len(smtp.received) == 2, "the email about the resume")
+            await until(lambda: len(smtp.received) == 3, "the email about the resume")
             texts = [m["text"] for m in await tg.messages(olga["id"], bot_id=BOT_ID)]
             assert sum("I paused" in t for t in texts) == 1
             assert sum("I resumed it" in t for t in texts) == 1
             assert [m.message["Subject"] for m in smtp.received] == [
+                "Confirm your email address",
                 "Feed paused: Dev blog",
                 "Feed working again: Dev blog",
             ]
@@ -168,12 +176,14 @@ async def test_with_mailjet_configured_the_alert_goes_through_its_api(
             olga = await tg.create_user("Olga", language_code="en")
             await tg.send_text(olga, "/alerts email olga@example.com", bot_id=BOT_ID)
             await tg.expect_message(chat_id=olga["id"], contains="also go to olga@example.com")
+            await until(lambda: mailjet.calls, "the confirmation email")
+            await _confirm(sessions, mailjet.calls[0].body["Messages"][0]["TextPart"])
             source_id = await _source_with_history(sessions, olga["id"])
             for _ in range(5):
                 await _poll(sessions, source_id, "HTTP 410 Gone")
             await tg.expect_message(chat_id=olga["id"], contains="I paused")
-            await until(lambda: mailjet.calls, "the MailJet call")
-        [call] = mailjet.calls
+            await until(lambda: len(mailjet.calls) == 2, "the MailJet call")
+        [_confirmation, call] = mailjet.calls
         [message] = call.body["Messages"]
         assert message["To"] == [{"Email": "olga@example.com"}]
         assert message["Subject"] == "Feed paused: Dev blog" and "HTTP 410" in message["TextPart"]
@@ -212,6 +222,14 @@ async def _source_with_history(sessions: Sessions, owner_id: int) -> int:
             )
         )  # fmt: skip
         return source.id
+
+
+async def _confirm(sessions: Sessions, text: str) -> None:
+    """Open the confirmation link in `text` (an email's), as the web route would."""
+    found = re.search(r"/email/confirm\?token=(\S+)", text)
+    assert found is not None, text
+    async with sessions() as session, session.begin():
+        await confirm_address(session, load_settings(), unquote(found.group(1)))
 
 
 async def _poll(sessions: Sessions, source_id: int, error: str | None) -> None:

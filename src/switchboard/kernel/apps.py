@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
@@ -73,6 +74,9 @@ class PlatformServices(Protocol):
 # that bot's to show or to delete.
 UserDataExport = Callable[[AsyncSession, int, int], Awaitable[dict[str, Any]]]
 UserDataDelete = Callable[[AsyncSession, int, int], Awaitable[int]]
+# (session, bot_id, since): what the app counts of a bot's week for the owners' weekly email
+# digest, {i18n key of the line ("notes.digest.new_notes", text with a {count}): count}.
+DigestCounts = Callable[[AsyncSession, int, datetime], Awaitable[Mapping[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ class App:
     # The app's web routes: the owner's dashboard page API and the Mini App's
     # (`kernel.web_routes`); the web layer mounts them and checks who may call them.
     web: AppWeb | None = None
+    # Email: the app's Jinja2 templates (`<name>.txt` and `<name>.html`, named "<app>/<name>"
+    # for `raise_alert`) and its counts in the owners' weekly digest (`kernel.email`).
+    email_templates: Traversable | None = None
+    digest_counts: DigestCounts | None = None
 
 
 class EnabledApps:

@@ -31,6 +31,7 @@ from switchboard.kernel.addressing import ignore_commands_for_other_bots
 from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus, publish_menu_button
+from switchboard.kernel.email import register_email_jobs, schedule_email
 from switchboard.kernel.fallback import make_fallback_router
 from switchboard.kernel.fsm import make_fsm_storage
 from switchboard.kernel.i18n import Translator
@@ -140,8 +141,10 @@ class Platform:
         housekeeping.register(
             self.jobs, [kept for app in self.apps.values() for kept in app.retention]
         )
+        register_email_jobs(self.jobs, self)
         async with self.sessions() as session, session.begin():
             await housekeeping.schedule(session)
+            await schedule_email(session)
         self.dispatcher = Dispatcher(
             storage=make_fsm_storage(self.settings.redis_url, self.sessions)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from switchboard.kernel.deployment import RunningDeployment
-from switchboard.web import calendar_feed, health, pages, webhook
+from switchboard.web import calendar_feed, email_links, health, pages, webhook
 from switchboard.web.api import mount_api
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -21,6 +21,7 @@ def create_web_app(platform: RunningDeployment) -> FastAPI:
     app.router.routes.append(webhook.ROUTE)
     app.include_router(health.router)
     app.include_router(calendar_feed.router)  # the calendar app's private .ics feeds
+    app.include_router(email_links.router)  # confirm and unsubscribe links in emails
     mount_api(app, platform.apps)
     app.include_router(pages.router)  # /bots/{username}, /privacy, /status
     return app

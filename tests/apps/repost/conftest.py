@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.apps.repost import health_notices
 from switchboard.apps.repost.models import RepostAlertSettings, RepostSource, SourceKind
 from switchboard.kernel import EmailSender, JobRegistry, Translator
+from switchboard.kernel.email import EmailAddress
 from switchboard.kernel.jobs import Worker
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
+from switchboard.settings import Settings
 
 BOT_TOKEN = "5550011:repost-health-token-abcdefghijk"
 BOT_ID = 5550011
@@ -88,9 +90,10 @@ class NoticeWorker:
         translator: Translator,
         clock: FakeClock,
         email: EmailSender | None,
+        settings: Settings | None = None,
     ) -> None:
         registry = JobRegistry()
-        runtime = health_notices.NoticeRuntime(lambda _bot_id: bot, translator, email)
+        runtime = health_notices.NoticeRuntime(lambda _bot_id: bot, translator, email, settings)
         health_notices.register(registry, runtime)
         self.worker = Worker(
             session_factory, registry, clock=clock, listen=False, run_schedules=False
@@ -118,6 +121,15 @@ async def add_source(
             **fields,
         )
         session.add(source)
+        if email is not None:  # confirmed by its link (the kernel's email tests do that part)
+            session.add(
+                EmailAddress(
+                    address=email,
+                    telegram_user_id=OWNER_ID,
+                    confirmed_at=datetime.now(UTC),
+                    unsubscribe_nonce="test-nonce",
+                )
+            )
         if email is not None or failures_before_pause is not None:
             session.add(
                 RepostAlertSettings(

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from urllib.parse import unquote
 
 from aiogram import Bot
 
 from mail.standins import MailjetStandIn, SmtpSink, free_port
 from switchboard.apps.repost import health_metrics
+from switchboard.apps.repost.models import RepostAlertSettings
 from switchboard.apps.repost.source_health import EMAIL_NOTICE_JOB, TELEGRAM_NOTICE_JOB
 from switchboard.kernel import MailjetEmailSender, SmtpEmailSender, Translator
+from switchboard.kernel.email import EmailAddress
+from switchboard.kernel.email import unsubscribe as unsubscribe_address
 from switchboard.sandbox.testing import SandboxServer
+from switchboard.settings import load_settings
 
-from .conftest import FakeClock, Json, NoticeWorker, add_source
+from .conftest import OWNER_ID, FakeClock, Json, NoticeWorker, add_source
 from .test_source_health import Sessions, fail, jobs_of, notices, succeed
 
 HOUR = timedelta(hours=1)
@@ -112,3 +117,51 @@ async def test_an_unreachable_smtp_server_is_retried_until_it_answers(
         "Feed paused: First",
         "Feed paused: Second",
     ]
+
+
+async def test_an_address_not_confirmed_or_unsubscribed_gets_no_notice(
+    session_factory: Sessions, sandbox: SandboxServer, owner: Json, bot: Bot,
+    translator: Translator, clock: FakeClock,
+) -> None:  # fmt: skip
+    with SmtpSink() as smtp:
+        email = SmtpEmailSender("127.0.0.1", smtp.port, "bots@example.org", starttls=False)
+        settings = load_settings(public_url="https://bots.example.org")
+        worker = NoticeWorker(session_factory, bot, translator, clock, email, settings)
+        # /alerts email as it was before addresses were confirmed: kept, never confirmed.
+        pending = await add_source(session_factory, title="Pending", failures_before_pause=5)
+        async with session_factory() as session, session.begin():
+            alerts = await session.get(RepostAlertSettings, (pending.bot_id, OWNER_ID))
+            assert alerts is not None
+            alerts.email = "olga@example.com"
+        for _ in range(5):
+            await fail(session_factory, pending.id, clock())
+        await worker.run()
+        assert smtp.received == [] and len(notices(sandbox)) == 1
+        # Confirmed: the next pause is emailed, with its one-click unsubscribe link.
+        async with session_factory() as session, session.begin():
+            session.add(
+                EmailAddress(
+                    address="olga@example.com",
+                    telegram_user_id=OWNER_ID,
+                    confirmed_at=clock(),
+                    unsubscribe_nonce="n",
+                )
+            )
+        confirmed = await add_source(session_factory, title="Confirmed")
+        for _ in range(5):
+            await fail(session_factory, confirmed.id, clock())
+        await worker.run()
+        [mail] = smtp.received
+        assert mail.message["Subject"] == "Feed paused: Confirmed"
+        unsubscribe = mail.message["List-Unsubscribe"]
+        assert unsubscribe.startswith("<https://bots.example.org/email/unsubscribe?token=")
+        assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # Unsubscribed from alerts (the link's POST): nothing more.
+        async with session_factory() as session, session.begin():
+            token = unsubscribe.strip("<>").partition("token=")[2]
+            await unsubscribe_address(session, settings, unquote(token))
+        third = await add_source(session_factory, title="Third")
+        for _ in range(5):
+            await fail(session_factory, third.id, clock())
+        await worker.run()
+    assert len(smtp.received) == 1 and len(notices(sandbox)) == 3

@@ -35,7 +35,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
-from switchboard.kernel import AddressPolicy, TokenKeyError, user_timezone_of
+from switchboard.kernel import AddressPolicy, TokenKeyError, raise_alert, user_timezone_of
 
 from .caldav_mapping import ResourceError, SeriesRow, parse_resource, render_resource
 from .caldav_remote import (
@@ -462,6 +462,14 @@ async def _record_failure(
     if source.consecutive_failures >= FAILURES_BEFORE_TELLING and not source.failure_told:
         source.failure_told = True
         report.tell_failure = True
+        # By email too, when the calendar's user owns the bot and confirmed an address.
+        await raise_alert(
+            session,
+            source.bot_id,
+            "calendar_failing",
+            {"name": source.name, "error": error.failure.value},
+            about_user=source.user_id,
+        )
 
 
 def _record_success(source: CalendarSource, now: datetime) -> None:

@@ -34,6 +34,7 @@ from switchboard.kernel import (
     Validators,
     enqueue,
     parse_link,
+    raise_alert,
 )
 
 from .ics_codec import IcsError, parse_calendar
@@ -279,6 +280,14 @@ async def sync_subscription(
             source.consecutive_failures = (source.consecutive_failures or 0) + 1
             if source.consecutive_failures >= NOTICE_AFTER and not source.failure_told:
                 source.failure_told = tell = True
+                # By email too, when the calendar's user owns the bot and confirmed an address.
+                await raise_alert(
+                    session,
+                    source.bot_id,
+                    "calendar_failing",
+                    {"name": source.name, "error": source.last_error},
+                    about_user=source.user_id,
+                )
             wait = backoff(source.consecutive_failures)
         await plan_sync(session, source, now + wait)
         return SyncResult(

@@ -19,6 +19,7 @@ APP = App(
         AppCommand("privacy", "core.cmd.privacy"),
         AppCommand("stats", "core.cmd.stats", owner_only=True),
         AppCommand("broadcast", "core.cmd.broadcast", owner_only=True),
+        AppCommand("email", "core.cmd.email", owner_only=True),
     ),
     register_jobs=jobs.register,
     always_enabled=True,

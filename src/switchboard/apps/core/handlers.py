@@ -40,6 +40,7 @@ from switchboard.kernel import (
 )
 
 from . import service
+from .email_command import email_command
 from .keyboards import (
     LanguageChoice,
     PrivacyAction,
@@ -107,6 +108,7 @@ def make_router() -> Router:
     commands.message.register(privacy, Command("privacy"))
     commands.message.register(stats, Command("stats"))
     commands.message.register(broadcast, Command("broadcast"))
+    commands.message.register(email_command, Command("email"))
     router.include_router(commands)
     return GatedRouter(router, commands_or_in_state(SettingsFlow.timezone))
 

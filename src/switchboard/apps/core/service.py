@@ -21,9 +21,13 @@ from switchboard.kernel import (
     ChatRecord,
     DatabaseStorage,
     FsmState,
+    Owner,
     ProcessedUpdate,
     UserRecord,
+    address_export,
+    addresses_of,
     enqueue,
+    forget_addresses,
     forget_user,
     local_time,
     zone_named,
@@ -101,6 +105,11 @@ async def export_user(session: AsyncSession, bot_id: int, user_id: int, apps: li
         "exported_at": datetime.now(zone).isoformat(),
         "user": _row(user, zone) if user is not None else None,
         "private_chats": [_row(chat, zone) for chat in await session.scalars(chats)],
+        # The addresses for alerts (/email): the deployment's, like the user row.
+        "email_addresses": [
+            address_export(row)
+            for row in await addresses_of(session, Owner(telegram_user_id=user_id))
+        ],
     }
     for app in apps:
         if app.export_user_data is not None:
@@ -136,6 +145,7 @@ async def delete_user(
     if known_elsewhere is None:
         result = await session.execute(delete(UserRecord).where(UserRecord.id == user_id))
         removed += int(getattr(result, "rowcount", 0) or 0)
+        removed += await forget_addresses(session, Owner(telegram_user_id=user_id))
     return removed
 
 

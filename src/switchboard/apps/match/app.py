@@ -10,6 +10,7 @@ from . import jobs
 from .handlers import make_router
 from .privacy import delete_user_match, export_user_match
 from .web_miniapp import make_router as make_miniapp_router
+from .week_counts import week_counts
 
 APP = App(
     name="match",
@@ -32,4 +33,5 @@ APP = App(
     delete_user_data=delete_user_match,
     first_step="match.first_step",
     web=AppWeb(miniapp=make_miniapp_router),
+    digest_counts=week_counts,
 )

@@ -5,6 +5,10 @@ failed polls in a row a source pauses.
     /alerts email ann@example.com  also by email (when this deployment sends email)
     /alerts email off            Telegram only
     /alerts after 3              pause after 3 failures (1–50)
+
+An address is the kernel's to confirm: setting one sends it a confirmation link (the kernel's
+`add_address`), and the notice emails go there only once it is confirmed and until it
+unsubscribes from alerts (`health_notices`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import is_email_address
+from switchboard.kernel import Added, AddressError, Owner, add_address, is_email_address
 
 from .models import RepostAlertSettings
 from .source_health import DEFAULT_FAILURES_BEFORE_PAUSE
@@ -60,9 +64,15 @@ async def apply_alerts_command(
             return AlertsReply("repost.alerts.email_unavailable", {})
         if not is_email_address(value):
             return AlertsReply("repost.alerts.email_invalid", {"value": value[:100]})
-        settings.email = value
+        try:
+            row, added = await add_address(session, Owner(telegram_user_id=owner_id), value)
+        except AddressError:
+            return AlertsReply("repost.alerts.email_invalid", {"value": value[:100]})
+        settings.email = row.address
         await _save(session, settings)
-        return AlertsReply("repost.alerts.email_set", {"email": value})
+        if added is Added.ALREADY_CONFIRMED:
+            return AlertsReply("repost.alerts.email_set", {"email": row.address})
+        return AlertsReply("repost.alerts.email_confirm", {"email": row.address})
     if verb in ("after", "после") and len(rest) == 1:
         try:
             number = int(rest[0])

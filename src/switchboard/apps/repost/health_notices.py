@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.db import utcnow
 from switchboard.kernel import (
     EmailError,
+    EmailKind,
     EmailMessage,
     EmailSender,
     JobContext,
@@ -31,8 +32,11 @@ from switchboard.kernel import (
     RetryLater,
     Translator,
     UserRecord,
+    alerts_address,
     email_sender,
+    unsubscribe_headers,
 )
+from switchboard.settings import Settings
 
 from . import health_metrics
 from .models import RepostAlertSettings, RepostSource
@@ -49,15 +53,22 @@ log = structlog.get_logger("switchboard.repost")
 
 @dataclass(frozen=True)
 class NoticeRuntime:
-    """What the notice jobs use: the bots, the texts, and the deployment's email (or None)."""
+    """What the notice jobs use: the bots, the texts, and the deployment's email (or None);
+    `settings` make the emails' unsubscribe links (None: no such headers)."""
 
     bot: Callable[[int], Bot]
     translator: Translator
     email: EmailSender | None
+    settings: Settings | None = None
 
     @classmethod
     def from_services(cls, services: PlatformServices) -> NoticeRuntime:
-        return cls(services.bot, services.translator, email_sender(services.settings))
+        return cls(
+            services.bot,
+            services.translator,
+            email_sender(services.settings),
+            services.settings,
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,11 @@ class Notice:
     event: HealthEvent
     number: int
     locale: str | None
-    email: str | None  # the owner's alert address now, if any
+    # The owner's alert address now, if any and it takes alerts (confirmed by its link, not
+    # unsubscribed): its kernel row's id and unsubscribe nonce, for the unsubscribe link.
+    email: str | None
+    address_id: int | None = None
+    unsubscribe_nonce: str | None = None
 
     @property
     def current(self) -> bool:
@@ -124,10 +139,20 @@ async def send_email_notice(
         health_metrics.ALERTS.labels(channel="email", outcome="skipped").inc()
         return
     _ = runtime.translator.bind(notice.locale)
+    headers: tuple[tuple[str, str], ...] = ()
+    if (
+        runtime.settings is not None
+        and notice.address_id is not None
+        and notice.unsubscribe_nonce is not None
+    ):
+        headers = unsubscribe_headers(
+            runtime.settings, notice.address_id, notice.unsubscribe_nonce, EmailKind.ALERTS
+        )
     message = EmailMessage(
         to=notice.email,
         subject=_(f"repost.health.{notice.event.value}.subject", name=_name(notice.source)),
         text=_text(runtime.translator, notice, "email"),
+        headers=headers,
     )
     try:
         await runtime.email.send(message)
@@ -156,13 +181,19 @@ async def _notice(
             return None  # removed meanwhile: nothing to tell
         settings = await session.get(RepostAlertSettings, (source.bot_id, source.owner_id))
         user = await session.get(UserRecord, source.owner_id)
+        address = None
+        if settings is not None and settings.email:
+            # Only to an address its link confirmed, and not once it unsubscribed from alerts.
+            address = await alerts_address(session, source.owner_id, settings.email)
         session.expunge_all()
     return Notice(
         source=source,
         event=HealthEvent(payload["event"]),
         number=int(payload["number"]),
         locale=(user.language or user.telegram_language) if user else None,
-        email=settings.email if settings else None,
+        email=address.address if address is not None else None,
+        address_id=address.id if address is not None else None,
+        unsubscribe_nonce=address.unsubscribe_nonce if address is not None else None,
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import enqueue
+from switchboard.kernel import enqueue, raise_alert
 
 from . import health_metrics
 from .models import RepostAlertSettings, RepostSource
@@ -164,6 +164,20 @@ async def _change(
     if not changed:
         return False
     (health_metrics.PAUSES if pausing else health_metrics.RESUMES).inc()
+    if pausing:
+        # The source's owner hears of it by email too when they own the bot and confirmed an
+        # address with /email (the kernel's alerts: one per window however many sources
+        # pause), besides the notices below (the email one goes to /alerts' address).
+        await raise_alert(
+            session,
+            source.bot_id,
+            "source_paused",
+            {
+                "name": source.title or source.address,
+                "error": (source.last_error or "?")[:MAX_ERROR_CHARS],
+            },
+            about_user=source.owner_id,
+        )
     payload = {"source_id": source.id, "event": event.value, "number": number}
     for kind in (TELEGRAM_NOTICE_JOB, EMAIL_NOTICE_JOB):
         await enqueue(

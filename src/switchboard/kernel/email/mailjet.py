@@ -38,16 +38,17 @@ class MailjetEmailSender:
         self._timeout = timeout
 
     def body(self, message: EmailMessage) -> dict[str, Any]:
-        return {
-            "Messages": [
-                {
-                    "From": {"Email": self.sender},
-                    "To": [{"Email": message.to}],
-                    "Subject": message.subject,
-                    "TextPart": message.text,
-                }
-            ]
+        part: dict[str, Any] = {
+            "From": {"Email": self.sender},
+            "To": [{"Email": message.to}],
+            "Subject": message.subject,
+            "TextPart": message.text,
         }
+        if message.html is not None:
+            part["HTMLPart"] = message.html
+        if message.headers:
+            part["Headers"] = dict(message.headers)
+        return {"Messages": [part]}
 
     async def send(self, message: EmailMessage) -> None:
         check_no_open_write("email via MailJet")

@@ -8,11 +8,14 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class EmailMessage:
-    """A plain-text message to one address; the sender's address is the adapter's."""
+    """A message to one address: plain text, and optionally an HTML alternative and extra
+    headers (`List-Unsubscribe`, …); the sender's address is the adapter's."""
 
     to: str
     subject: str
     text: str
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class EmailError(Exception):

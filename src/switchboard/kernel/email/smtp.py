@@ -38,7 +38,11 @@ class SmtpEmailSender:
         mime["Subject"] = message.subject
         mime["Date"] = formatdate(localtime=False, usegmt=True)
         mime["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        for name, value in message.headers:
+            mime[name] = value
         mime.set_content(message.text)  # utf-8, quoted-printable or base64 as needed
+        if message.html is not None:
+            mime.add_alternative(message.html, subtype="html")
         return mime
 
     async def send(self, message: EmailMessage) -> None:
