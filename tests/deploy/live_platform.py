@@ -28,7 +28,7 @@ class LivePlatform:
     base_url: str  # /metrics, /healthz, /telegram/{bot_id}
 
 
-async def _register(database_url: str) -> None:
+async def register_bot(database_url: str) -> None:
     await upgrade_all(database_url)
     engine = create_engine(database_url)
     try:
@@ -48,7 +48,7 @@ async def _register(database_url: str) -> None:
 async def live_platform(database_url: str) -> AsyncIterator[LivePlatform]:
     with SandboxServer(flood="off") as sandbox:
         sandbox.world.register_bot(BOT_TOKEN)
-        await _register(database_url)
+        await register_bot(database_url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         settings = load_settings(

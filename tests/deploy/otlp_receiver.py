@@ -28,6 +28,7 @@ class ReceivedSpan:
     span_id: str
     parent_id: str
     attributes: dict[str, object]
+    resource: dict[str, object]
 
 
 @dataclass
@@ -65,6 +66,7 @@ def _spans(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
                         span_id=span.span_id.hex(),
                         parent_id=span.parent_span_id.hex(),
                         attributes={a.key: _value(a.value) for a in span.attributes},
+                        resource=resource,
                     )
                 )
     return received
