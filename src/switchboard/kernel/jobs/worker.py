@@ -101,6 +101,7 @@ class Worker:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        metrics.start_series(registry, (*OUTCOME_LABELS.values(), "released", "lost"))
 
     @property
     def held(self) -> frozenset[int]:
