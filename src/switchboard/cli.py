@@ -86,9 +86,12 @@ def checked_settings(*, database: bool = True, redis: bool = False) -> Settings:
 
 
 def configure_logging(level: str, json_output: bool) -> None:
+    """Logs as the settings say, and traces as the OTEL_* variables say (off when unset)."""
     from switchboard.kernel.telemetry import configure_logging as configure
+    from switchboard.kernel.tracing import configure_tracing
 
     configure(level, json_output)
+    configure_tracing()
 
 
 def _run_platform(start: Callable[[], None]) -> None:

@@ -43,10 +43,13 @@ __all__ = [
     "SUPERVISOR_FAILURES",
     "THROTTLED",
     "UPDATES",
+    "WEBHOOK_REQUESTS",
+    "WEBHOOK_STATUSES",
     "add_trace_context",
     "add_update_context",
     "bind_update_context",
     "bot_label",
+    "bot_running",
     "clear_update_context",
     "configure_logging",
     "redact_secrets",
@@ -265,8 +268,30 @@ SUPERVISOR_FAILURES = Counter(
     "bot_reload | poller | wal_checkpoint.",
     ["loop"],
 )
+WEBHOOK_REQUESTS = Counter(
+    "switchboard_webhook_requests_total",
+    "Webhook requests of known bots, by bot and the status answered: 200 (claimed), 400 (not "
+    "an Update), 401 (wrong secret token), 503 (could not commit; Telegram retries).",
+    ["bot", "status"],
+)
+WEBHOOK_STATUSES: Final = ("200", "400", "401", "503")
 BOT_INFO = Gauge(
     "switchboard_bot_info",
     "1 for each running bot; maps the bot label (its id) to its current username.",
     ["bot", "username"],
 )
+
+
+def bot_running(bot_id: int, username: str) -> None:
+    """A bot runs in this process: its info series, and its per-bot series at 0 so that
+    dashboards and alerts read 0, not nothing, until something happens."""
+    bot = bot_label(bot_id)
+    BOT_INFO.labels(bot=bot, username=username).set(1)
+    for status in WEBHOOK_STATUSES:
+        WEBHOOK_REQUESTS.labels(bot=bot, status=status)
+
+
+# Children with known label values exist from the start (at 0): a rate over them is 0, not an
+# empty result that a dashboard shows as "no data" and an alert cannot compare.
+for _loop in ("bot_reload", "poller", "wal_checkpoint"):
+    SUPERVISOR_FAILURES.labels(loop=_loop)

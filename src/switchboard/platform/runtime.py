@@ -242,9 +242,7 @@ class Platform:
             if record.id not in self.bots or changed_apps:
                 bot = self.bots.get(record.id) or self._make_bot(record)
                 self.bots[record.id] = bot
-                telemetry.BOT_INFO.labels(
-                    bot=telemetry.bot_label(record.id), username=record.username or ""
-                ).set(1)
+                telemetry.bot_running(record.id, record.username or "")
                 to_publish.append((record, bot))
         if check_api:  # before the menus: their failures would be a traceback per bot
             await check_bot_api(self.settings.telegram_api_url, self.bots)

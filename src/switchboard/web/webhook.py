@@ -24,10 +24,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from switchboard.kernel import telemetry
 from switchboard.kernel.deployment import RunningDeployment
+from switchboard.kernel.metric_children import Children
 from switchboard.web.update_body import BadUpdateBody, read_update
 
 log = structlog.get_logger("switchboard.webhook")
+_REQUESTS = Children(telemetry.WEBHOOK_REQUESTS)  # bot, status
 
 
 async def telegram_webhook(request: Request) -> Response:
@@ -40,20 +43,30 @@ async def telegram_webhook(request: Request) -> Response:
     expected = record.webhook_secret if record is not None else "-"
     # Compare even for unknown bots so that timing does not tell which bot ids exist.
     if not hmac.compare_digest((secret or "").encode(), expected.encode()) or record is None:
+        if record is not None:  # unknown ids are anyone's guess: no series of their own
+            _answered(bot_id, "401")
         return JSONResponse({"detail": "wrong or missing secret token"}, status_code=401)
     bot = platform.bots.get(bot_id)
     try:
         update = Update.model_validate(read_update(await request.body()), context={"bot": bot})
     except BadUpdateBody as error:
+        _answered(bot_id, "400")
         return _bad_request(str(error))
     except ValidationError as error:
+        _answered(bot_id, "400")
         return _bad_request(f"the body is not a valid Update: {_first_error(error)}")
     try:
         await platform.process_until_claimed(bot_id, update)
     except Exception:
         log.exception("webhook update not committed", bot_id=bot_id)
+        _answered(bot_id, "503")
         return JSONResponse({"detail": "not committed; retry later"}, status_code=503)
+    _answered(bot_id, "200")
     return Response(status_code=200)
+
+
+def _answered(bot_id: int, status: str) -> None:
+    _REQUESTS.get(telemetry.bot_label(bot_id), status).inc()
 
 
 def _bad_request(reason: str) -> Response:

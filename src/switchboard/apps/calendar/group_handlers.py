@@ -47,6 +47,8 @@ PROMOTIONS = Counter(
     "People moved from a group event's waiting list to going, by whether they were told",
     ["told"],
 )
+for _told in ("yes", "no"):
+    PROMOTIONS.labels(told=_told)  # at 0 until someone moves up
 ACTS = {"g": RsvpAnswer.GOING, "m": RsvpAnswer.MAYBE, "n": RsvpAnswer.NO}
 
 

@@ -34,3 +34,10 @@ USERS = Gauge(
     "Users with a calendar, by their language (as /language or Telegram says).",
     ["language"],
 )
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _reason in ("stale", "gone", "refused"):
+    SKIPPED.labels(reason=_reason)
+for _source in ("own", "file", "subscription", "caldav"):
+    EVENTS.labels(source=_source)

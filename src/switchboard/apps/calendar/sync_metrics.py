@@ -16,3 +16,9 @@ SYNC_OUTCOMES = Counter(
     "Calendar sync runs by kind of source and outcome",
     ["kind", "outcome"],
 )
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _kind in ("caldav", "subscription"):
+    for _outcome in ("ok", "failed", "conflict"):
+        SYNC_OUTCOMES.labels(kind=_kind, outcome=_outcome)

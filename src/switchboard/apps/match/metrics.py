@@ -14,3 +14,8 @@ UNREACHABLE = Counter(
 )
 ROUNDS = Counter("switchboard_match_rounds_total", "Rounds run in groups")
 MEETINGS = Counter("switchboard_match_meetings_reported_total", "Round feedback answers", ["met"])
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _met in ("yes", "no"):
+    MEETINGS.labels(met=_met)

@@ -20,3 +20,14 @@ TRANSCRIPTIONS = Counter(
     "switchboard_notes_transcriptions_total", "Transcription job outcomes.", ["outcome"]
 )
 LINKS = Counter("switchboard_notes_link_previews_total", "Link preview outcomes.", ["outcome"])
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+CAPTURED.labels(kind="text")
+for _choice in ("true", "false", "none"):
+    FILED.labels(first_choice=_choice)
+CLASSIFICATIONS.labels(provider="local")
+for _outcome in ("done", "failed", "unavailable"):
+    TRANSCRIPTIONS.labels(outcome=_outcome)
+for _outcome in ("ok", "refused"):
+    LINKS.labels(outcome=_outcome)

@@ -22,3 +22,10 @@ POST_LATENCY = Histogram(
     "From an item being fetched to its post going out",
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600),
 )
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _reason in ("duplicate", "filtered", "capped", "digested", "failed"):
+    SKIPPED.labels(reason=_reason)
+for _kind in ("refused", "blocked", "media_fallback"):
+    FAILED.labels(kind=_kind)

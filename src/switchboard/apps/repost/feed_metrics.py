@@ -24,3 +24,10 @@ ITEMS_FETCHED = Counter(
     "New items stored, by source kind (feed, channel); baseline items of a first fetch too.",
     ["kind"],
 )
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _outcome in ("new", "unchanged", "not_modified", "failed", "skipped"):
+    POLLS.labels(outcome=_outcome)
+for _kind in ("feed", "channel"):
+    ITEMS_FETCHED.labels(kind=_kind)

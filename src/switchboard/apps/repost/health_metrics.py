@@ -24,3 +24,9 @@ ALERTS = Counter(
     "or the chat is closed to the bot).",
     ["channel", "outcome"],
 )
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _channel in ("telegram", "email"):
+    for _outcome in ("sent", "failed", "skipped"):
+        ALERTS.labels(channel=_channel, outcome=_outcome)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 JOBS_FINISHED = Counter(
@@ -32,3 +34,15 @@ JOBS_BY_STATE = Gauge(
     "Jobs queued, running and dead, read from the database when /metrics is scraped",
     ["state"],
 )
+
+
+def start_series(kinds: Iterable[str], outcomes: Iterable[str]) -> None:
+    """Every kind's series at 0 (each outcome, its timings): a dashboard reads "no dead
+    letters" as 0, and an alert on `rate(...{outcome="dead"})` has something to compare."""
+    ends = tuple(outcomes)
+    for kind in kinds:
+        for outcome in ends:
+            JOBS_FINISHED.labels(kind, outcome)
+        JOB_START_DELAY.labels(kind)
+        JOB_DURATION.labels(kind)
+        LEASES_EXPIRED.labels(kind)

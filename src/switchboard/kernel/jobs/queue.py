@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from switchboard.db.base import utcnow
 from switchboard.db.session import dialect_insert
+from switchboard.kernel import tracing
 from switchboard.kernel.jobs.models import Job, JobState
 
 WAKE_CHANNEL = "switchboard_jobs"
@@ -53,7 +54,7 @@ async def enqueue(
     now = utcnow()
     statement = dialect_insert(session)(Job).values(
         kind=kind,
-        payload=payload,
+        payload=tracing.with_trace_context(payload),  # the job's span continues this trace
         state=JobState.QUEUED.value,
         priority=priority,
         attempts=0,

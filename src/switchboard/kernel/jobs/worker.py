@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from switchboard.db.base import utcnow
 from switchboard.db.engine import READ_ONLY
+from switchboard.kernel import tracing
 from switchboard.kernel.jobs import metrics
 from switchboard.kernel.jobs.backoff import Backoff
 from switchboard.kernel.jobs.cancellation import raise_if_cancelling
@@ -100,6 +101,7 @@ class Worker:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        metrics.start_series(registry, (*OUTCOME_LABELS.values(), "released", "lost"))
 
     @property
     def held(self) -> frozenset[int]:
@@ -282,8 +284,15 @@ class Worker:
             worker_id=self.worker_id,
             session_factory=self.session_factory,
         )
+        payload, parent = tracing.job_context(job.payload)
         try:
-            await handler(context, job.payload)
+            with tracing.span(
+                f"job {job.kind}",
+                kind=tracing.SpanKind.CONSUMER,
+                context=parent,
+                attributes={"switchboard.job_id": job.id, "switchboard.job_attempt": job.attempt},
+            ):
+                await handler(context, payload)
         except RetryLater as signal:
             return self._retry(
                 job, signal.delay, BOT_TOKEN.sub("<bot token>", f"RetryLater: {signal}")

@@ -36,6 +36,7 @@ from aiogram.methods.base import TelegramType
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.kernel import tracing
 from switchboard.kernel.models import OutboxMessage
 from switchboard.kernel.open_writes import check_no_open_write
 from switchboard.kernel.pipeline.outbox import (
@@ -190,7 +191,8 @@ class CallBoundaryMiddleware(BaseRequestMiddleware):
         if calls is None or calls.bot_id != bot.id or is_read_only(name):
             check_no_open_write(name)
             return await make_request(bot, method)
-        outbox_id = await calls.before(method)
+        with tracing.span("db claim and outbox"):
+            outbox_id = await calls.before(method)
         check_no_open_write(name)
         if outbox_id is None:
             return await make_request(bot, method)

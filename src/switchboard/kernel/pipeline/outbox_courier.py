@@ -37,6 +37,8 @@ REPEATED = Counter(
     "Bot API calls repeated after their process died mid-call, by how they ended",
     ["outcome"],  # delivered | refused | failed | abandoned
 )
+for _outcome in ("delivered", "refused", "failed", "abandoned"):
+    REPEATED.labels(outcome=_outcome)  # at 0 until a call is repeated
 _OUTBOX = cast(Table, OutboxMessage.__table__)
 
 

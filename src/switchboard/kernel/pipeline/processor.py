@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from switchboard.db import utcnow
-from switchboard.kernel import telemetry
+from switchboard.kernel import telemetry, tracing
 from switchboard.kernel.fsm import DatabaseStorage, bind_session, use_snapshot
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.metric_children import Children
@@ -218,13 +218,24 @@ class UpdateProcessor:
         telemetry.bind_update_context(bot.id, update.update_id)
         slot: dict[str, str] = {}
         outcome = "error"
-        try:
-            outcome = await self._run(bot, update, kind, slot, on_claimed)
-        finally:
-            handler = slot.get("name", NO_HANDLER)
-            _UPDATES.get(telemetry.bot_label(bot.id), kind, handler, outcome).inc()
-            _HANDLER_SECONDS.get(kind, handler).observe(time.perf_counter() - started)
-            telemetry.clear_update_context()
+        with tracing.span(f"update {kind}", kind=tracing.SpanKind.CONSUMER) as span:
+            try:
+                outcome = await self._run(bot, update, kind, slot, on_claimed)
+            finally:
+                handler = slot.get("name", NO_HANDLER)
+                _UPDATES.get(telemetry.bot_label(bot.id), kind, handler, outcome).inc()
+                _HANDLER_SECONDS.get(kind, handler).observe(time.perf_counter() - started)
+                telemetry.clear_update_context()
+                if span is not None:
+                    span.set_attributes(
+                        {
+                            "switchboard.bot_id": bot.id,
+                            "switchboard.update_id": update.update_id,
+                            "switchboard.update_type": kind,
+                            "switchboard.handler": handler,
+                            "switchboard.outcome": outcome,
+                        }
+                    )
 
     def _arrival(self, bot: Bot, update: Update) -> Arrival:
         user = getattr(update.event, "from_user", None)
@@ -253,7 +264,8 @@ class UpdateProcessor:
         slot: dict[str, str],
         on_claimed: Callable[[], None] | None,
     ) -> str:
-        admission = await self._admissions.submit(self._arrival(bot, update))
+        with tracing.span("db admit"):
+            admission = await self._admissions.submit(self._arrival(bot, update))
         if admission.duplicate:
             return "duplicate"
         # After the duplicate check: a redelivered update must not spend the user's tokens.
@@ -267,10 +279,16 @@ class UpdateProcessor:
             data[VERDICT] = verdict
             calls_token = current_calls.set(calls)
             try:
-                with bind_session(lazy.get), use_snapshot(admission.states):
+                with (
+                    bind_session(lazy.get),
+                    use_snapshot(admission.states),
+                    tracing.span("handler") as handler_span,
+                ):
                     await self.dispatcher.feed_update(bot, update, **data)
                     if verdict is Verdict.NOTIFY:
                         await self._notify_throttled(bot, update)
+                    if handler_span is not None:
+                        handler_span.update_name(f"handler {slot.get('name', NO_HANDLER)}")
                 session = lazy.session
                 if session is not None and (session.new or session.dirty or session.deleted):
                     await session.flush()
@@ -294,16 +312,19 @@ class UpdateProcessor:
                 telemetry.THROTTLED.inc()
             if calls.claimed:  # at the first call; what the handlers wrote since commits now
                 if session is not None and session.in_transaction():
-                    await session.commit()
+                    with tracing.span("db commit"):
+                        await session.commit()
                 return outcome
             if session is None or not session.info.get(_BEGUN):
                 # The handlers wrote nothing: claim the update in a group with others.
-                await self._claims.submit(claim)
+                with tracing.span("db claim"):
+                    await self._claims.submit(claim)
                 return outcome
-            if not await claim_update(session, bot.id, update.update_id, kind):
-                await session.rollback()  # handled meanwhile by another delivery
-                return "duplicate"
-            await session.commit()  # jobs it queued wake the workers (`jobs.queue`)
+            with tracing.span("db commit"):
+                if not await claim_update(session, bot.id, update.update_id, kind):
+                    await session.rollback()  # handled meanwhile by another delivery
+                    return "duplicate"
+                await session.commit()  # jobs it queued wake the workers (`jobs.queue`)
         finally:
             if lazy.session is not None:
                 await lazy.session.close()
@@ -336,6 +357,7 @@ class UpdateProcessor:
         self, bot: Bot, update: Update, kind: str, claim: Claim, error: Exception, *, claimed: bool
     ) -> None:
         telemetry.ERRORS.labels(type=type(error).__name__).inc()
+        tracing.fail(error)
         log.exception("handler failed", update_type=kind, exc_info=error)
         if not claimed:
             await self._claims.submit(claim)

@@ -23,3 +23,10 @@ FLOOD_WAIT_SECONDS = Histogram(
     ["lane"],
     buckets=(0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0, 300.0),
 )
+
+
+# Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
+for _lane in ("interactive", "bulk"):
+    SENDS_TOTAL.labels("sendMessage", _lane)
+    FLOOD_WAIT_SECONDS.labels(_lane)
+RETRY_AFTER_TOTAL.labels("sendMessage")

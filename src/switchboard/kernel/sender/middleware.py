@@ -18,6 +18,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import TelegramType
 
+from switchboard.kernel import tracing
 from switchboard.kernel.metric_children import Children
 
 from .limiter import FloodLimiter
@@ -55,6 +56,23 @@ class FloodControlMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if not tracing.active():
+            return await self._call(make_request, bot, method)
+        api_method = method.__api_method__
+        with tracing.span(
+            f"telegram {api_method}",
+            kind=tracing.SpanKind.CLIENT,
+            attributes={"rpc.system": "telegram_bot_api", "rpc.method": api_method,
+                        "switchboard.bot_id": bot.id},
+        ):  # fmt: skip
+            return await self._call(make_request, bot, method)
+
+    async def _call(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
         api_method = method.__api_method__
         counted = is_counted_method(api_method)
         chat_id = _target_chat(method) if counted else None
@@ -71,6 +89,7 @@ class FloodControlMiddleware(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 RETRY_AFTER_TOTAL.labels(method=api_method).inc()
+                tracing.note("telegram_retry_after", retry_after=error.retry_after)
                 logger.warning(
                     "telegram_retry_after",
                     bot_id=bot.id,
