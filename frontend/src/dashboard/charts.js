@@ -1,0 +1,49 @@
+// Only the parts of chart.js the overview draws, and a time axis through date-fns.
+import {
+  BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale,
+  LineController, LineElement, PointElement, TimeScale, Tooltip,
+} from 'chart.js'
+import 'chartjs-adapter-date-fns'
+
+Chart.register(
+  BarController, BarElement, CategoryScale, Filler, Legend, LinearScale,
+  LineController, LineElement, PointElement, TimeScale, Tooltip,
+)
+
+export const COLOURS = {
+  blue: '#2563eb', red: '#dc2626', green: '#16a34a', amber: '#d97706', violet: '#7c3aed',
+}
+
+/** [[ts, n], …] with ts in seconds, milliseconds or ISO text, as chart.js points. */
+export function points(series) {
+  return (series || []).map(([ts, value]) => {
+    const x = typeof ts === 'number' ? (ts < 1e12 ? ts * 1000 : ts) : Date.parse(ts)
+    return { x, y: value }
+  })
+}
+
+export function timeOptions(dark, { stacked = false } = {}) {
+  const grid = dark ? 'rgba(255,255,255,0.12)' : 'rgba(0,0,0,0.08)'
+  const text = dark ? '#e5e7eb' : '#1f2937'
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    parsing: false,
+    normalized: true,
+    interaction: { mode: 'index', intersect: false },
+    plugins: { legend: { labels: { color: text } } },
+    scales: {
+      x: { type: 'time', time: { tooltipFormat: 'PPpp' }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid }, stacked },
+      y: { beginAtZero: true, ticks: { color: text, precision: 0 }, grid: { color: grid }, stacked },
+    },
+  }
+}
+
+export function categoryOptions(dark) {
+  const options = timeOptions(dark)
+  options.parsing = true
+  options.scales.x = { ...options.scales.x, type: 'category' }
+  delete options.scales.x.time
+  return options
+}

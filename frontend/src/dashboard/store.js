@@ -1,0 +1,28 @@
+// What every page shares: who is logged in, their bots, the bot the pages look at.
+import { reactive } from 'vue'
+import { api, ApiError, optional, useCsrf } from '@shared/api.js'
+
+export const store = reactive({ me: null, bots: [], apps: [], botId: null })
+
+/** The logged-in account, or null (401): the router then sends the user to the login page. */
+export async function loadMe() {
+  try {
+    store.me = await api('/me')
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      store.me = null
+      return null
+    }
+    throw error
+  }
+  useCsrf(store.me.csrf_token)
+  await loadBots()
+  return store.me
+}
+
+export async function loadBots() {
+  const fallback = (store.me?.bot_ids || []).map((id) => ({ id, username: String(id), apps: [] }))
+  store.bots = await optional('/bots', fallback)
+  store.apps = await optional('/apps', [])
+  if (!store.bots.some((bot) => bot.id === store.botId)) store.botId = store.bots[0]?.id ?? null
+}
