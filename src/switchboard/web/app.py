@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.web import calendar_feed, health, webhook
 from switchboard.web.api import mount_api
+from switchboard.web.spa import mount_spas
 
 MAX_BODY_BYTES = 1024 * 1024
 """Every request body's cap, answered with 413. Telegram's updates are a few kilobytes and so
@@ -22,4 +23,5 @@ def create_web_app(platform: RunningDeployment) -> FastAPI:
     app.include_router(health.router)
     app.include_router(calendar_feed.router)  # the calendar app's private .ics feeds
     mount_api(app, platform.apps)
+    mount_spas(app)  # /dashboard/ and /app, the built single-page apps
     return app
