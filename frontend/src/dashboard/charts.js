@@ -32,7 +32,7 @@ export function timeOptions(dark, { stacked = false } = {}) {
     parsing: false,
     normalized: true,
     interaction: { mode: 'index', intersect: false },
-    plugins: { legend: { labels: { color: text } } },
+    plugins: { legend: { display: false } }, // an HTML legend beside the canvas instead
     scales: {
       x: { type: 'time', time: { tooltipFormat: 'PPpp' }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid }, stacked },
       y: { beginAtZero: true, ticks: { color: text, precision: 0 }, grid: { color: grid }, stacked },

@@ -4,12 +4,14 @@ import { api, ApiError, optional, useCsrf } from '@shared/api.js'
 
 export const store = reactive({ me: null, bots: [], apps: [], botId: null })
 
-/** The logged-in account, or null (401): the router then sends the user to the login page. */
+/** The logged-in account, or null: the router then sends the user to the login page. */
 export async function loadMe() {
   try {
     store.me = await api('/me')
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    // 401: not logged in; any other answer (no auth on this server yet, an outage): the login
+    // page, which says what it can, rather than a blank page.
+    if (error instanceof ApiError) {
       store.me = null
       return null
     }
