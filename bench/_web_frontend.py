@@ -135,7 +135,7 @@ def _demo() -> Iterator[Demo]:
                 ).lastrowid
             assert account is not None
             response = Response()
-            start_session(response, Settings(web_secret_key=SecretStr(SECRET)), account)  # type: ignore[call-arg]
+            start_session(response, Settings(web_secret_key=SecretStr(SECRET)), account)
             cookie = response.headers["set-cookie"].split(";", 1)[0]
             assert cookie.startswith(f"{COOKIE}=")
             bot_id = int(DEMO_TOKEN.split(":", 1)[0])
@@ -172,6 +172,8 @@ def lighthouse(url: str, *, desktop: bool, cookie: str | None = None) -> dict[st
     if done.returncode != 0:
         raise RuntimeError(f"lighthouse failed on {url}: {done.stderr[-2000:]}")
     report = json.loads(done.stdout)
+    if cookie and report.get("finalDisplayedUrl", "").endswith("/login"):
+        raise RuntimeError(f"lighthouse scored the login page, not {url}: the cookie was refused")
     return {name: 100 * (c["score"] or 0) for name, c in report["categories"].items()}
 
 

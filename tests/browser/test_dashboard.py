@@ -78,7 +78,7 @@ def _log_in(database: Path) -> tuple[str, str]:
         ).lastrowid
     assert account_id is not None
     response = Response()
-    settings = Settings(web_secret_key=SecretStr(SECRET))  # type: ignore[call-arg]
+    settings = Settings(web_secret_key=SecretStr(SECRET))
     session = start_session(response, settings, account_id)
     cookie = response.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
     return cookie, session.csrf
