@@ -4,6 +4,9 @@
 // node. Content hashes only (no timestamps), so rebuilding the same sources gives the same bytes.
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import tailwindcss from 'tailwindcss'
+import autoprefixer from 'autoprefixer'
+import tailwindConfig from './tailwind.config.js'
 import { fileURLToPath } from 'node:url'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
@@ -21,7 +24,15 @@ export default defineConfig(({ mode }) => {
     base: target.base,
     plugins: [vue()],
     resolve: { alias: { '@shared': here('src/shared') } },
-    css: { postcss: here('.') },
+    css: {
+      postcss: {
+        // Tailwind's classes from this app's sources only: each app's CSS holds what it uses.
+        plugins: [
+          tailwindcss({ ...tailwindConfig, content: [`${target.root}/**/*.{vue,js,html}`, 'src/shared/**/*.{vue,js}'].map(here) }),
+          autoprefixer(),
+        ],
+      },
+    },
     define: { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false' },
     server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
     build: {

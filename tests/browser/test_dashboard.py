@@ -106,10 +106,27 @@ async def context(browser: Browser, dashboard: Dashboard) -> AsyncIterator[Brows
     await context.add_cookies(
         [{"name": COOKIE, "value": dashboard.cookie, "url": dashboard.web, "httpOnly": True}]
     )
+    errors: list[str] = []
+    context.on("page", lambda page: _collect_errors(page, errors))
     try:
         yield context
     finally:
         await context.close()
+    assert not errors, f"the page reported errors: {errors}"
+
+
+def _collect_errors(page: Page, errors: list[str]) -> None:
+    """Uncaught exceptions and console errors (a message that does not compile, a component that
+    throws), not the browser's note of an HTTP error answer, which the pages handle."""
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
 
 
 async def _screenshot(page: Page, artifacts: Path, name: str) -> None:
@@ -236,7 +253,7 @@ async def test_a_bot_is_added_through_the_form(
     page = await context.new_page()
     await page.goto(f"{dashboard.web}/dashboard/bots")
     form = page.get_by_test_id("add-bot")
-    await form.get_by_label("Bot token from @BotFather").fill(token)
+    await form.get_by_role("textbox", name="Bot token from @BotFather").fill(token)
     await form.get_by_role("button", name="Add bot").click()
     await expect(page.get_by_test_id("bots-notice")).to_contain_text(
         "@form_test_bot", timeout=UI_TIMEOUT
@@ -269,6 +286,8 @@ async def test_the_mini_app_opens_with_telegrams_theme_colours(
     )
     launch = f"tgWebAppData={quote(init_data)}&tgWebAppThemeParams={quote(json.dumps(THEME))}"
     page = await browser.new_page(viewport={"width": 420, "height": 760})
+    errors: list[str] = []
+    _collect_errors(page, errors)
     seen: list[dict[str, Any]] = []
     page.on(
         "request",
@@ -292,3 +311,4 @@ async def test_the_mini_app_opens_with_telegrams_theme_colours(
     assert api_calls and all(r["authorization"] == f"tma {init_data}" for r in api_calls)
     await _screenshot(page, artifacts, "miniapp-topics")
     await page.close()
+    assert not errors, errors

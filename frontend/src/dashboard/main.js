@@ -23,6 +23,8 @@ import { makeI18n } from '@shared/i18n.js'
 import messages from './messages.js'
 
 createApp(App)
+  // Under the essential plugin VaInput's default aria-label is Vuestic's untranslated
+  // '$t:inputField': every VaInput here passes input-aria-label (its label) itself.
   .use(
     createVuesticEssential({
       components: {

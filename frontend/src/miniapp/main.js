@@ -34,6 +34,8 @@ const variables = Object.fromEntries(
 )
 
 createApp(App, { telegram })
+  // Under the essential plugin VaInput's default aria-label is Vuestic's untranslated
+  // '$t:inputField': every VaInput here passes input-aria-label (its label) itself.
   .use(
     createVuesticEssential({
       components: { VaAlert, VaButton, VaInput, VaSwitch },
