@@ -4,6 +4,7 @@ import {
   LineController, LineElement, PointElement, TimeScale, Tooltip,
 } from 'chart.js'
 import 'chartjs-adapter-date-fns'
+import { enGB, ru } from 'date-fns/locale'
 
 Chart.register(
   BarController, BarElement, CategoryScale, Filler, Legend, LinearScale,
@@ -22,7 +23,9 @@ export function points(series) {
   })
 }
 
-export function timeOptions(dark, { stacked = false } = {}) {
+const DATE_LOCALES = { en: enGB, ru }
+
+export function timeOptions(dark, locale = 'en', { stacked = false } = {}) {
   const grid = dark ? 'rgba(255,255,255,0.12)' : 'rgba(0,0,0,0.08)'
   const text = dark ? '#e5e7eb' : '#1f2937'
   return {
@@ -34,7 +37,7 @@ export function timeOptions(dark, { stacked = false } = {}) {
     interaction: { mode: 'index', intersect: false },
     plugins: { legend: { display: false } }, // an HTML legend beside the canvas instead
     scales: {
-      x: { type: 'time', time: { tooltipFormat: 'PPpp' }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid }, stacked },
+      x: { type: 'time', time: { tooltipFormat: 'PPp', displayFormats: { minute: 'HH:mm', hour: 'HH:mm', day: 'd MMM' } }, adapters: { date: { locale: DATE_LOCALES[locale] || enGB } }, ticks: { color: text, maxRotation: 0 }, grid: { color: grid }, stacked },
       y: { beginAtZero: true, ticks: { color: text, precision: 0 }, grid: { color: grid }, stacked },
     },
   }
@@ -42,6 +45,7 @@ export function timeOptions(dark, { stacked = false } = {}) {
 
 export function categoryOptions(dark) {
   const options = timeOptions(dark)
+  delete options.scales.x.adapters
   options.parsing = true
   options.scales.x = { ...options.scales.x, type: 'category' }
   delete options.scales.x.time
