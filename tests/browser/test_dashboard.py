@@ -271,10 +271,13 @@ async def test_the_repost_template_editor_shows_a_preview(
     """Needs repost's owner routes (web-rollups): POST .../repost/template/preview."""
     page = await context.new_page()
     await page.goto(f"{dashboard.web}/dashboard/apps/repost")
+    item = page.get_by_test_id("template-item").locator("textarea")
+    await item.fill('{"title": "Fresh from the feed", "link": "https://example.org/a"}')
     editor = page.get_by_test_id("template-editor").locator("textarea")
-    await editor.fill("<b>Fresh from the feed</b>")
+    await editor.fill('<b>{{ title }}</b> <a href="{{ link }}">read</a>')
     preview = page.get_by_test_id("template-preview")
     await expect(preview.locator("b")).to_have_text("Fresh from the feed", timeout=UI_TIMEOUT)
+    await expect(preview.locator("a")).to_have_attribute("href", "https://example.org/a")
     await _screenshot(page, artifacts, "dashboard-repost-template")
 
 

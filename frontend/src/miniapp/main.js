@@ -15,7 +15,7 @@ const theme = telegram.themeParams
 applyTheme(theme)
 const dark = telegram.colorScheme ? telegram.colorScheme === 'dark' : isDark(theme.bg_color)
 document.documentElement.classList.toggle('dark', dark)
-useInitData(telegram.initData)
+useInitData(telegram.initData, new URLSearchParams(location.search).get('bot'))
 telegram.ready()
 telegram.expand()
 

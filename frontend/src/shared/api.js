@@ -5,19 +5,24 @@ const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 let csrfToken = null
 let authorization = null
+let botHeader = null
 
 export function useCsrf(token) {
   csrfToken = token
 }
 
-/** The Mini App's credentials: `Authorization: tma <initData>` instead of a cookie. */
-export function useInitData(initData) {
+/** The Mini App's credentials: `Authorization: tma <initData>` instead of a cookie, and the bot
+ * it was opened from (`X-Bot-Id`, when its URL says: /app?bot=<id>). */
+export function useInitData(initData, botId) {
   authorization = initData ? `tma ${initData}` : null
+  botHeader = botId || null
 }
 
 export class ApiError extends Error {
   constructor(status, detail) {
-    super(typeof detail === 'string' ? detail : JSON.stringify(detail))
+    // FastAPI's 422: a list of {loc, msg}; everything else here: a sentence.
+    const text = Array.isArray(detail) ? detail.map((item) => item?.msg ?? JSON.stringify(item)).join('; ') : detail
+    super(typeof text === 'string' ? text : JSON.stringify(text))
     this.status = status
     this.detail = detail
   }
@@ -33,6 +38,7 @@ export async function api(path, { method = 'GET', body } = {}) {
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   if (CHANGES.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (authorization) headers.Authorization = authorization
+  if (botHeader) headers['X-Bot-Id'] = botHeader
   const response = await fetch(PREFIX + path, {
     method,
     headers,
