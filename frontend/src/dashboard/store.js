@@ -22,8 +22,11 @@ export async function loadMe() {
   return store.me
 }
 
+/** @username, or the bot's id while its username is not known. */
+export const botName = (bot) => (bot.username ? `@${bot.username}` : `#${bot.id}`)
+
 export async function loadBots() {
-  const fallback = (store.me?.bot_ids || []).map((id) => ({ id, username: String(id), apps: [] }))
+  const fallback = (store.me?.bot_ids || []).map((id) => ({ id, username: null, apps: [] }))
   store.bots = await optional('/bots', fallback)
   store.apps = await optional('/apps', [])
   if (!store.bots.some((bot) => bot.id === store.botId)) store.botId = store.bots[0]?.id ?? null
