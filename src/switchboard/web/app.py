@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.web import calendar_feed, email_links, health, pages, webhook
 from switchboard.web.api import mount_api
+from switchboard.web.spa import mount_spas
 
 MAX_BODY_BYTES = 1024 * 1024
 """Every request body's cap, answered with 413. Telegram's updates are a few kilobytes and so
@@ -24,4 +25,5 @@ def create_web_app(platform: RunningDeployment) -> FastAPI:
     app.include_router(email_links.router)  # confirm and unsubscribe links in emails
     mount_api(app, platform.apps)
     app.include_router(pages.router)  # /bots/{username}, /privacy, /status
+    mount_spas(app)  # /dashboard/ and /app, the built single-page apps
     return app

@@ -1,0 +1,62 @@
+// The dashboard's way to the API: JSON in and out, the session cookie sent by the browser, the
+// CSRF token (from GET /api/v1/me) on every request that changes something.
+const PREFIX = '/api/v1'
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+let csrfToken = null
+let authorization = null
+let botHeader = null
+
+export function useCsrf(token) {
+  csrfToken = token
+}
+
+/** The Mini App's credentials: `Authorization: tma <initData>` instead of a cookie, and the bot
+ * it was opened from (`X-Bot-Id`, when its URL says: /app?bot=<id>). */
+export function useInitData(initData, botId) {
+  authorization = initData ? `tma ${initData}` : null
+  botHeader = botId || null
+}
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    // FastAPI's 422: a list of {loc, msg}; everything else here: a sentence.
+    const text = Array.isArray(detail) ? detail.map((item) => item?.msg ?? JSON.stringify(item)).join('; ') : detail
+    super(typeof text === 'string' ? text : JSON.stringify(text))
+    this.status = status
+    this.detail = detail
+  }
+
+  /** The route is not on this server (yet): pages show their empty state. */
+  get missing() {
+    return this.status === 404 || this.status === 405
+  }
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
+  const headers = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (CHANGES.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
+  if (authorization) headers.Authorization = authorization
+  if (botHeader) headers['X-Bot-Id'] = botHeader
+  const response = await fetch(PREFIX + path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const json = (response.headers.get('content-type') || '').includes('json')
+  const data = json ? await response.json() : null
+  if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText)
+  return data
+}
+
+/** GET `path`, or `fallback` when the route is not there (404/405). */
+export async function optional(path, fallback) {
+  try {
+    return await api(path)
+  } catch (error) {
+    if (error instanceof ApiError && error.missing) return fallback
+    throw error
+  }
+}
