@@ -49,7 +49,7 @@ def reap(*_):
         children.discard(pid)
 
 
-def child(env, log):
+def child(env, log, command):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.environ.update(env)
     output = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -57,7 +57,7 @@ def child(env, log):
     os.dup2(output, 2)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     random.seed()
-    sys.argv = ["switchboard", "run"]
+    sys.argv = ["switchboard", command]
     code = 0
     try:
         switchboard.cli.main()
@@ -86,7 +86,7 @@ while True:
         request = json.loads(argument)
         pid = os.fork()
         if pid == 0:
-            child(request["env"], request["log"])
+            child(request["env"], request["log"], request.get("command", "run"))
         children.add(pid)
         reply.write(f"{pid}\n")
     elif command == "status":
@@ -130,9 +130,11 @@ class PlatformForks:
         self._server.stdin.flush()
         return self._read(30)
 
-    def start(self, env: dict[str, str], log: Path) -> int:
-        """A new `switchboard run` process with `env` on top of this one's; its pid."""
-        return int(self._ask("fork " + json.dumps({"env": env, "log": str(log)})))
+    def start(self, env: dict[str, str], log: Path, command: str = "run") -> int:
+        """A new `switchboard <command>` process (`run`, `serve`, `worker`) with `env` on top
+        of this one's; its pid."""
+        request = {"env": env, "log": str(log), "command": command}
+        return int(self._ask("fork " + json.dumps(request)))
 
     def returncode(self, pid: int) -> int | None:
         """The process's exit code (negative: the signal that ended it), None while it runs."""

@@ -16,6 +16,11 @@ while Alembic runs and put back after: that app's tables stay, unmanaged, and if
 back its branch goes on from where it was. An old stamp is kept so too while an app it covers
 is not installed.
 
+On PostgreSQL an upgrade or downgrade first takes a transaction-level advisory lock on a fixed
+key (`MIGRATION_LOCK_KEY`): replicas starting together migrate one after the other, and each
+later one finds the schema at its head and does nothing. The lock goes with the transaction, so
+a process killed mid-migration releases it.
+
 The functions are coroutines because start-up code and tests are async; from a synchronous
 command wrap them in `asyncio.run`.
 """
@@ -57,6 +62,10 @@ LEGACY_LINEAR = (
 )
 
 Location = str | os.PathLike[str]
+
+# pg_advisory_xact_lock's key: any fixed 64-bit number no other part of the deployment uses
+# (the bytes of "sbmigrat").
+MIGRATION_LOCK_KEY = int.from_bytes(b"sbmigrat", "big", signed=True)
 
 
 def alembic_config(url: str | None = None, locations: Iterable[Location] = ()) -> Config:
@@ -238,6 +247,14 @@ def _replace_rows(context: MigrationContext, new: set[str]) -> None:
         connection.execute(table.insert().values(version_num=revision))
 
 
+def _serialise(connection: Connection) -> None:
+    """Wait for any other migration of this PostgreSQL database to commit (SQLite's write
+    lock already serialises writers). Taken first in the migration's transaction, before the
+    version table is read, so the one that waited sees what the other did."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+
+
 async def _with_connection(
     url: str, locations: list[Location], run: Callable[[Config], Any]
 ) -> None:
@@ -253,6 +270,7 @@ async def _with_connection(
                 await driver_connection.execute("PRAGMA foreign_keys=OFF")
 
             def in_transaction(sync_connection: Connection) -> None:
+                _serialise(sync_connection)
                 config = alembic_config(url, locations)
                 config.attributes["connection"] = sync_connection
                 run(config)
