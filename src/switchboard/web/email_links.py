@@ -38,6 +38,7 @@ from switchboard.kernel.email import (
 )
 from switchboard.kernel.i18n import Translator
 from switchboard.web.deps import CurrentUser, DeploymentDep, SessionDep
+from switchboard.web.invalid_input import invalid_body_field
 
 __all__ = ["api_router", "router"]
 
@@ -198,7 +199,7 @@ async def add(
         )
     except AddressError as error:
         await session.rollback()
-        raise HTTPException(422, detail=str(error)) from None
+        raise invalid_body_field("address", str(error), body.address) from None
     out = AddedOut(**_out(row).model_dump(), status=added)
     await session.commit()
     if added is not Added.ADDED:

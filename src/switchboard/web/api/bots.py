@@ -19,7 +19,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
 from aiogram.types import User
 from fastapi import APIRouter, HTTPException, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +32,7 @@ from switchboard.kernel.token_vault import token_cipher, token_hash
 from switchboard.settings import Settings
 from switchboard.web.auth import may_add_bots
 from switchboard.web.deps import CurrentUser, DeploymentDep, ManagedBot, SessionDep
+from switchboard.web.invalid_input import invalid_body_field
 
 router = APIRouter(tags=["bots"])
 
@@ -72,9 +72,7 @@ def chosen_apps(names: Sequence[str], installed: Mapping[str, App]) -> list[str]
     unknown = [name for name in wanted if name not in installed]
     if unknown:  # a 422 shaped as FastAPI's own (the schema every 422 is published with)
         message = f"unknown app(s) {', '.join(unknown)}; installed: {', '.join(installed)}"
-        raise RequestValidationError(
-            [{"type": "value_error", "loc": ("body", "apps"), "msg": message, "input": names}]
-        )
+        raise invalid_body_field("apps", message, names)
     for name, app in installed.items():
         if app.always_enabled and name not in wanted:
             wanted.insert(0, name)
