@@ -1,0 +1,336 @@
+"""Rollups: each bot's traffic by minute and by hour, kept in the database, so that the
+dashboard draws its charts without Prometheus.
+
+What is counted, per bot and minute: updates handled (by reply latency: a histogram, so that
+p50 and p99 can be read back), Bot API sends, 429s, jobs queued and jobs that died; and, per
+bot and day, who sent an update (the exact set, for day, week and month active users).
+
+The hot path only counts in memory (`COUNTERS`: one dict increment and one set insertion per
+update, one dict increment per send); each process's `RollupFlusher` writes what it counted
+every `FLUSH_EVERY`, adding to the minute's and the hour's rows with one UPSERT each (`n = n +
+excluded.n`, on SQLite as on PostgreSQL), so processes counting the same bot add up. Rows of
+bot id 0 (`PLATFORM`) are every bot's sum, for the admin's overview of the whole platform.
+
+The hour's rows are written beside the minute's, from the same counts, instead of a later job
+summing minutes into hours: nothing to track about which minutes were summed, and nothing
+lost when minutes are pruned before a summing job ran. Minutes are kept 48 hours, hours 400
+days, active users 31 days (`RETENTION`, in the kernel's hourly prune).
+
+A count is lost only if its process dies between two flushes; a flush that fails (the
+database away) keeps its counts for the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import BigInteger, Column, Index, Integer, Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.db.base import Base
+from switchboard.kernel.housekeeping import Retention
+from switchboard.kernel.rollup_counters import (
+    COUNTERS,
+    EVENT_COLUMNS,
+    LATENCY_BOUNDS_MS,
+    LATENCY_COLUMNS,
+    Counters,
+)
+
+__all__ = [
+    "BOT_ACTIVE_USERS",
+    "BOT_HOUR_STATS",
+    "BOT_MINUTE_STATS",
+    "COUNTERS",
+    "COUNTS",
+    "FLUSH_EVERY",
+    "LATENCY_BOUNDS_MS",
+    "LATENCY_COLUMNS",
+    "PLATFORM",
+    "RETENTION",
+    "ActiveUsers",
+    "Counters",
+    "RollupFlusher",
+    "Series",
+    "active_users",
+    "flush",
+    "latency_quantile",
+    "series",
+]
+
+log = structlog.get_logger("switchboard.rollups")
+
+FLUSH_EVERY = 10.0  # seconds
+PLATFORM = 0  # the bot id of the rows that sum every bot
+MINUTES_KEPT = 48 * 60
+HOURS_KEPT = 400 * 24
+DAYS_KEPT = 31
+_ROWS_PER_STATEMENT = 500  # under both databases' limits of bound parameters
+SEEN_USERS_REMEMBERED = 100_000  # (bot, day, user) already written, not written again
+
+COUNTS = ("updates", *EVENT_COLUMNS, *LATENCY_COLUMNS)  # the columns of a period's row
+
+
+def _stats_table(name: str, period: str) -> Table:
+    return Table(
+        name,
+        Base.metadata,
+        Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+        Column(period, Integer, primary_key=True, autoincrement=False),  # since the epoch
+        *(Column(count, Integer, nullable=False, server_default="0") for count in COUNTS),
+        Index(f"ix_{name}_{period}", period),  # the prune's oldest-first order
+    )
+
+
+BOT_MINUTE_STATS = _stats_table("bot_minute_stats", "minute")
+BOT_HOUR_STATS = _stats_table("bot_hour_stats", "hour")
+BOT_ACTIVE_USERS = Table(
+    "bot_active_users",
+    Base.metadata,
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("day", Integer, primary_key=True, autoincrement=False),  # days since the epoch
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_bot_active_users_day", "day"),
+)
+
+
+def _minute(now: datetime) -> int:
+    return int(now.timestamp()) // 60
+
+
+RETENTION: tuple[Retention, ...] = (
+    Retention(
+        name="minute_stats",
+        table=BOT_MINUTE_STATS,
+        age=BOT_MINUTE_STATS.c.minute,
+        expired=lambda now: BOT_MINUTE_STATS.c.minute < _minute(now) - MINUTES_KEPT,
+    ),
+    Retention(
+        name="hour_stats",
+        table=BOT_HOUR_STATS,
+        age=BOT_HOUR_STATS.c.hour,
+        expired=lambda now: BOT_HOUR_STATS.c.hour < _minute(now) // 60 - HOURS_KEPT,
+    ),
+    Retention(
+        name="active_users",
+        table=BOT_ACTIVE_USERS,
+        age=BOT_ACTIVE_USERS.c.day,
+        expired=lambda now: BOT_ACTIVE_USERS.c.day < _minute(now) // 1440 - DAYS_KEPT,
+    ),
+)
+
+
+# --- flushing ---------------------------------------------------------------------------------
+
+
+def _rows(taken: Counters, period_minutes: int) -> dict[tuple[int, int], dict[str, int]]:
+    """Counts summed by (bot, period) and, under `PLATFORM`, by period alone."""
+    rows: dict[tuple[int, int], dict[str, int]] = {}
+
+    def add(bot_id: int, minute: int, column: str, n: int) -> None:
+        for key in ((bot_id, minute // period_minutes), (PLATFORM, minute // period_minutes)):
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = dict.fromkeys(COUNTS, 0)
+            row[column] += n
+            if column in LATENCY_COLUMNS:  # an update, counted by its latency's bucket
+                row["updates"] += n
+
+    for (bot_id, minute, bucket), n in taken.latency.items():
+        add(bot_id, minute, LATENCY_COLUMNS[bucket], n)
+    for (bot_id, minute, event), n in taken.events.items():
+        add(bot_id, minute, EVENT_COLUMNS[event], n)
+    return rows
+
+
+async def _add_counts(
+    session: AsyncSession, table: Table, period: str, rows: dict[tuple[int, int], dict[str, int]]
+) -> None:
+    if not rows:
+        return
+    values = [
+        {"bot_id": bot_id, period: at, **counts} for (bot_id, at), counts in sorted(rows.items())
+    ]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(values), _ROWS_PER_STATEMENT):
+        insert = (pg_insert if postgres else sqlite_insert)(table).values(
+            values[start : start + _ROWS_PER_STATEMENT]
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=[table.c.bot_id, table.c[period]],
+            set_={count: table.c[count] + insert.excluded[count] for count in COUNTS},
+        )
+        await session.execute(statement)
+
+
+async def _add_users(session: AsyncSession, users: Iterable[tuple[int, int, int]]) -> None:
+    values = [{"bot_id": b, "day": d, "user_id": u} for b, d, u in sorted(users)]
+    if not values:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = (pg_insert if postgres else sqlite_insert)(BOT_ACTIVE_USERS)
+    for start in range(0, len(values), _ROWS_PER_STATEMENT):
+        chunk = values[start : start + _ROWS_PER_STATEMENT]
+        await session.execute(insert.values(chunk).on_conflict_do_nothing())
+
+
+async def flush(
+    sessions: async_sessionmaker[AsyncSession],
+    counters: Counters = COUNTERS,
+    *,
+    seen: set[tuple[int, int, int]] | None = None,
+) -> None:
+    """Write what `counters` counted, in one transaction (kept for the next flush if it fails).
+
+    `seen`: (bot, day, user) already written by this process, so that a user active all day
+    is written once a day rather than once a flush (a cache: forgetting it only costs a write).
+    """
+    taken = counters.drain()
+    users = taken.users if seen is None else taken.users - seen
+    users |= {(PLATFORM, day, user) for _bot, day, user in users}
+    if seen is not None:
+        users -= seen
+    try:
+        async with sessions() as session, session.begin():
+            await _add_counts(session, BOT_MINUTE_STATS, "minute", _rows(taken, 1))
+            await _add_counts(session, BOT_HOUR_STATS, "hour", _rows(taken, 60))
+            await _add_users(session, users)
+    except BaseException:
+        counters.restore(taken)
+        raise
+    if seen is not None:
+        if len(seen) + len(users) > SEEN_USERS_REMEMBERED:
+            seen.clear()
+        seen |= users
+
+
+class RollupFlusher:
+    """Flushes `counters` every `every` seconds until stopped, then once more."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        counters: Counters = COUNTERS,
+        *,
+        every: float = FLUSH_EVERY,
+    ) -> None:
+        self.sessions = sessions
+        self.counters = counters
+        self.every = every
+        self.seen: set[tuple[int, int, int]] = set()
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.every)
+            try:
+                await flush(self.sessions, self.counters, seen=self.seen)
+            except Exception:  # the database away: the counts wait for the next turn
+                log.warning("could not write the rollups", exc_info=True)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """Counts per period (`step` seconds) from `start` (epoch seconds), oldest first; every
+    period is present (zeros where nothing happened)."""
+
+    start: int
+    step: int
+    counts: dict[str, list[int]]  # column -> one count per period
+
+    def timestamps(self) -> range:
+        length = len(self.counts["updates"])
+        return range(self.start, self.start + length * self.step, self.step)
+
+
+def latency_quantile(buckets: Sequence[int], quantile: float) -> float | None:
+    """The `quantile` of a latency histogram, in milliseconds, interpolated within its bucket
+    as Prometheus's `histogram_quantile` does (the last, open bucket answers its lower bound);
+    None without observations."""
+    total = sum(buckets)
+    if total == 0:
+        return None
+    rank = quantile * total
+    below = 0
+    for index, n in enumerate(buckets):
+        if n and below + n >= rank:
+            if index == len(LATENCY_BOUNDS_MS):
+                return LATENCY_BOUNDS_MS[-1]
+            lower = LATENCY_BOUNDS_MS[index - 1] if index else 0.0
+            upper = LATENCY_BOUNDS_MS[index]
+            return lower + (upper - lower) * (rank - below) / n
+        below += n
+    return LATENCY_BOUNDS_MS[-1]  # pragma: no cover - the loop always answers
+
+
+async def series(
+    session: AsyncSession, bot_ids: Sequence[int], now: datetime, hours: int
+) -> Series:
+    """The summed counts of `bot_ids` (`[PLATFORM]`: every bot) over the last `hours`: per
+    minute up to 48 hours, per hour beyond (what the retention keeps)."""
+    by_minute = hours <= MINUTES_KEPT // 60
+    table, period, step = (
+        (BOT_MINUTE_STATS, "minute", 60) if by_minute else (BOT_HOUR_STATS, "hour", 3600)
+    )
+    last = int(now.timestamp()) // step
+    first = last - (hours * 3600 // step) + 1
+    column = table.c[period]
+    where = column >= first
+    where = where & (
+        table.c.bot_id == bot_ids[0] if len(bot_ids) == 1 else table.c.bot_id.in_(bot_ids)
+    )
+    if len(bot_ids) == 1:  # one row per period: nothing to sum
+        statement: Any = select(column, *(table.c[c] for c in COUNTS)).where(where)
+    else:
+        statement = (
+            select(column, *(func.sum(table.c[c]) for c in COUNTS)).where(where).group_by(column)
+        )
+    length = last - first + 1
+    counts = {count: [0] * length for count in COUNTS}
+    lists = [counts[count] for count in COUNTS]
+    for row in await session.execute(statement):
+        index = row[0] - first
+        if 0 <= index < length:
+            for target, n in zip(lists, row[1:], strict=True):
+                target[index] = int(n)
+    return Series(start=first * step, step=step, counts=counts)
+
+
+@dataclass(frozen=True)
+class ActiveUsers:
+    day: int
+    week: int
+    month: int
+
+
+async def active_users(session: AsyncSession, bot_ids: Sequence[int], now: datetime) -> ActiveUsers:
+    """Users with an update today (UTC), in the last 7 days and the last 30, summed over
+    `bot_ids` (a user of two bots counts twice; `[PLATFORM]` counts each person once)."""
+    today = _minute(now) // 1440
+    table = BOT_ACTIVE_USERS
+    bots = table.c.bot_id == bot_ids[0] if len(bot_ids) == 1 else table.c.bot_id.in_(bot_ids)
+    answers = []
+    for days in (1, 7, 30):
+        distinct = (
+            select(table.c.bot_id, table.c.user_id)
+            .where(bots, table.c.day > today - days)
+            .distinct()
+            .subquery()
+        )
+        answers.append(int(await session.scalar(select(func.count()).select_from(distinct)) or 0))
+    return ActiveUsers(*answers)
