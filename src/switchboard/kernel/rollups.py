@@ -23,10 +23,12 @@ database away) keeps its counts for the next one.
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 
 import structlog
@@ -243,6 +245,9 @@ class RollupFlusher:
 
 # --- reading ----------------------------------------------------------------------------------
 
+MINUTES_UP_TO_HOURS = MINUTES_KEPT // 60  # minute points up to 48 hours
+HOURS_UP_TO_HOURS = 31 * 24  # hour points up to a month, day points beyond (summed hours)
+
 
 @dataclass(frozen=True)
 class Series:
@@ -257,54 +262,67 @@ class Series:
         length = len(self.counts["updates"])
         return range(self.start, self.start + length * self.step, self.step)
 
+    def latency_ms(self, quantile: float) -> list[float | None]:
+        """The latency `quantile` of each period (None for a period without updates)."""
+        columns = [self.counts[column] for column in LATENCY_COLUMNS]
+        return [
+            latency_quantile(buckets, quantile) if total else None
+            for total, *buckets in zip(self.counts["updates"], *columns, strict=True)
+        ]
+
+
+_LAST_BOUND = LATENCY_BOUNDS_MS[-1]
+_LOWER_BOUNDS = (0.0, *LATENCY_BOUNDS_MS)
+
 
 def latency_quantile(buckets: Sequence[int], quantile: float) -> float | None:
     """The `quantile` of a latency histogram, in milliseconds, interpolated within its bucket
     as Prometheus's `histogram_quantile` does (the last, open bucket answers its lower bound);
     None without observations."""
-    total = sum(buckets)
+    cumulative = list(accumulate(buckets))
+    total = cumulative[-1]
     if total == 0:
         return None
     rank = quantile * total
-    below = 0
-    for index, n in enumerate(buckets):
-        if n and below + n >= rank:
-            if index == len(LATENCY_BOUNDS_MS):
-                return LATENCY_BOUNDS_MS[-1]
-            lower = LATENCY_BOUNDS_MS[index - 1] if index else 0.0
-            upper = LATENCY_BOUNDS_MS[index]
-            return lower + (upper - lower) * (rank - below) / n
-        below += n
-    return LATENCY_BOUNDS_MS[-1]  # pragma: no cover - the loop always answers
+    index = bisect_left(cumulative, rank)
+    if index >= len(LATENCY_BOUNDS_MS):
+        return _LAST_BOUND
+    lower, upper = _LOWER_BOUNDS[index], LATENCY_BOUNDS_MS[index]
+    below = cumulative[index - 1] if index else 0
+    return lower + (upper - lower) * (rank - below) / buckets[index]
 
 
 async def series(
     session: AsyncSession, bot_ids: Sequence[int], now: datetime, hours: int
 ) -> Series:
-    """The summed counts of `bot_ids` (`[PLATFORM]`: every bot) over the last `hours`: per
-    minute up to 48 hours, per hour beyond (what the retention keeps)."""
-    by_minute = hours <= MINUTES_KEPT // 60
-    table, period, step = (
-        (BOT_MINUTE_STATS, "minute", 60) if by_minute else (BOT_HOUR_STATS, "hour", 3600)
-    )
-    last = int(now.timestamp()) // step
-    first = last - (hours * 3600 // step) + 1
-    column = table.c[period]
-    where = column >= first
-    where = where & (
-        table.c.bot_id == bot_ids[0] if len(bot_ids) == 1 else table.c.bot_id.in_(bot_ids)
-    )
-    if len(bot_ids) == 1:  # one row per period: nothing to sum
-        statement: Any = select(column, *(table.c[c] for c in COUNTS)).where(where)
+    """The summed counts of `bot_ids` (`[PLATFORM]`: every bot) over the last `hours`: a point
+    per minute up to 48 hours (what the minutes' retention keeps), per hour up to 31 days,
+    per day beyond (hours summed: a year is 365 points, not 8,760)."""
+    if hours <= MINUTES_UP_TO_HOURS:
+        table, period, factor, step = BOT_MINUTE_STATS, "minute", 1, 60
+    elif hours <= HOURS_UP_TO_HOURS:
+        table, period, factor, step = BOT_HOUR_STATS, "hour", 1, 3600
     else:
+        table, period, factor, step = BOT_HOUR_STATS, "hour", 24, 86400
+    last = int(now.timestamp()) // step
+    points = -(-hours * 3600 // step)  # rounded up: 36 hours are 2 days
+    first = last - points + 1
+    column = table.c[period]
+    bots = table.c.bot_id == bot_ids[0] if len(bot_ids) == 1 else table.c.bot_id.in_(bot_ids)
+    where = (column >= first * factor) & bots
+    statement: Any
+    if len(bot_ids) == 1 and factor == 1:  # one row per point: nothing to sum
+        statement = select(column, *(table.c[c] for c in COUNTS)).where(where)
+    else:
+        point = column // factor if factor > 1 else column
         statement = (
-            select(column, *(func.sum(table.c[c]) for c in COUNTS)).where(where).group_by(column)
+            select(point, *(func.sum(table.c[c]) for c in COUNTS)).where(where).group_by(point)
         )
-    length = last - first + 1
+    length = points
     counts = {count: [0] * length for count in COUNTS}
     lists = [counts[count] for count in COUNTS]
     for row in await session.execute(statement):
-        index = row[0] - first
+        index = int(row[0]) - first
         if 0 <= index < length:
             for target, n in zip(lists, row[1:], strict=True):
                 target[index] = int(n)
