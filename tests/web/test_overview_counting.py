@@ -84,4 +84,4 @@ async def test_the_pipeline_counts_updates_users_and_sends(database_url: str) ->
     assert sum(counted.counts["throttled"]) == 0
     assert sum(everyone.counts["updates"]) == 3
     assert users.day == 1
-    assert any(p is not None and p > 0 for p in counted.latency_ms(0.5))
+    assert any(p is not None and p > 0 for p in counted.latency_ms(0.5)[0])

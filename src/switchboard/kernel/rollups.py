@@ -32,7 +32,7 @@ from itertools import accumulate
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Column, Index, Integer, Table, func, select
+from sqlalchemy import BigInteger, Column, Index, Integer, Table, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -262,13 +262,15 @@ class Series:
         length = len(self.counts["updates"])
         return range(self.start, self.start + length * self.step, self.step)
 
-    def latency_ms(self, quantile: float) -> list[float | None]:
-        """The latency `quantile` of each period (None for a period without updates)."""
+    def latency_ms(self, *quantiles: float) -> list[list[float | None]]:
+        """Each of `quantiles`' latency per period (None for a period without updates)."""
         columns = [self.counts[column] for column in LATENCY_COLUMNS]
-        return [
-            latency_quantile(buckets, quantile) if total else None
-            for total, *buckets in zip(self.counts["updates"], *columns, strict=True)
-        ]
+        answers: list[list[float | None]] = [[] for _ in quantiles]
+        for total, *buckets in zip(self.counts["updates"], *columns, strict=True):
+            cumulative = list(accumulate(buckets)) if total else []
+            for answer, quantile in zip(answers, quantiles, strict=True):
+                answer.append(_quantile(buckets, cumulative, quantile) if total else None)
+        return answers
 
 
 _LAST_BOUND = LATENCY_BOUNDS_MS[-1]
@@ -280,10 +282,11 @@ def latency_quantile(buckets: Sequence[int], quantile: float) -> float | None:
     as Prometheus's `histogram_quantile` does (the last, open bucket answers its lower bound);
     None without observations."""
     cumulative = list(accumulate(buckets))
-    total = cumulative[-1]
-    if total == 0:
-        return None
-    rank = quantile * total
+    return _quantile(buckets, cumulative, quantile) if cumulative[-1] else None
+
+
+def _quantile(buckets: Sequence[int], cumulative: Sequence[int], quantile: float) -> float:
+    rank = quantile * cumulative[-1]
     index = bisect_left(cumulative, rank)
     if index >= len(LATENCY_BOUNDS_MS):
         return _LAST_BOUND
@@ -338,17 +341,21 @@ class ActiveUsers:
 
 async def active_users(session: AsyncSession, bot_ids: Sequence[int], now: datetime) -> ActiveUsers:
     """Users with an update today (UTC), in the last 7 days and the last 30, summed over
-    `bot_ids` (a user of two bots counts twice; `[PLATFORM]` counts each person once)."""
+    `bot_ids` (a user of two bots counts twice; `[PLATFORM]` counts each person once). One
+    pass over the bots' month of rows, read from the primary key (bot, day, user) alone."""
     today = _minute(now) // 1440
     table = BOT_ACTIVE_USERS
     bots = table.c.bot_id == bot_ids[0] if len(bot_ids) == 1 else table.c.bot_id.in_(bot_ids)
-    answers = []
-    for days in (1, 7, 30):
-        distinct = (
-            select(table.c.bot_id, table.c.user_id)
-            .where(bots, table.c.day > today - days)
-            .distinct()
-            .subquery()
-        )
-        answers.append(int(await session.scalar(select(func.count()).select_from(distinct)) or 0))
-    return ActiveUsers(*answers)
+
+    def since(days: int) -> Any:
+        return func.count(case((table.c.day > today - days, table.c.user_id)).distinct())
+
+    statement = (
+        select(since(1), since(7), func.count(table.c.user_id.distinct()))
+        .where(bots, table.c.day > today - 30)
+        .group_by(table.c.bot_id)
+    )
+    day = week = month = 0
+    for one_day, one_week, one_month in await session.execute(statement):
+        day, week, month = day + one_day, week + one_week, month + one_month
+    return ActiveUsers(day, week, month)

@@ -66,16 +66,15 @@ async def _overview(session: SessionDep, bot_ids: Sequence[int], hours: int) -> 
     def counts(column: str) -> list[Count]:
         return list(zip(times, counted.counts[column], strict=True))
 
-    def latency(quantile: float) -> list[Latency]:
-        return list(zip(times, counted.latency_ms(quantile), strict=True))
+    p50, p99 = counted.latency_ms(0.5, 0.99)
 
     return Overview(
         hours=hours,
         step_seconds=counted.step,
         series=OverviewSeries(
             updates_per_minute=counts("updates"),
-            latency_p50_ms=latency(0.5),
-            latency_p99_ms=latency(0.99),
+            latency_p50_ms=list(zip(times, p50, strict=True)),
+            latency_p99_ms=list(zip(times, p99, strict=True)),
             sends=counts("sends"),
             throttled_429=counts("throttled"),
             jobs_queued=counts("jobs_queued"),
