@@ -6,7 +6,7 @@ from importlib.resources import files
 
 from aiogram import Router
 
-from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
+from switchboard.kernel import App, AppCommand, AppWeb, JobRegistry, PlatformServices
 
 # --- alerts ---
 from . import health_notices
@@ -20,6 +20,7 @@ from .delivery_jobs import register_delivery_jobs
 from .feed_jobs import register_feed_jobs
 from .privacy import delete_user_repost, export_user_repost
 from .source_commands import claims, make_sources_router
+from .web_owner import make_owner_router
 
 
 def make_router() -> Router:
@@ -60,4 +61,5 @@ APP = App(
     export_user_data=export_user_repost,
     delete_user_data=delete_user_repost,
     claims=claims,  # OPML files, and forwards from channels the bot runs
+    web=AppWeb(owner=make_owner_router),
 )
