@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
+from switchboard.kernel import App, AppCommand, AppWeb, JobRegistry, PlatformServices
 
 from . import jobs
 from .handlers import make_router
 from .links.cache import RETENTION as LINK_PREVIEW_RETENTION
 from .notes_runtime import NotesRuntime
 from .privacy import delete_user_notes, export_user_notes
+from .web_owner import make_owner_router
 
 
 def _register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
@@ -40,4 +41,5 @@ APP = App(
     retention=(LINK_PREVIEW_RETENTION,),
     first_step="notes.first_step",
     group_intro="notes.group_intro",
+    web=AppWeb(owner=make_owner_router),
 )
