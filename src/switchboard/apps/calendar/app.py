@@ -6,7 +6,7 @@ from importlib.resources import files
 
 from aiogram import Router
 
-from switchboard.kernel import App, AppCommand, JobRegistry, PlatformServices
+from switchboard.kernel import App, AppCommand, AppWeb, JobRegistry, PlatformServices
 
 # --- chat: events in chat, agenda, daily plan ---
 # --- groups: group events with RSVP, calendars posted to chats ---
@@ -23,6 +23,7 @@ from .handlers import make_chat_router
 from .ics_handlers import is_ics_message, make_ics_router
 from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
+from .web_owner import make_owner_router
 
 CHAT_COMMANDS = (
     AppCommand("new", "calendar.cmd.new"),
@@ -85,4 +86,5 @@ APP = App(
     export_user_data=export_user_calendar,
     delete_user_data=delete_user_calendar,
     claims=is_ics_message,  # an .ics file is imported, not filed as a note
+    web=AppWeb(owner=make_owner_router),
 )
