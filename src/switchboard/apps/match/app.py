@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from switchboard.kernel import App, AppCommand
+from switchboard.kernel import App, AppCommand, AppWeb
 
 from . import jobs
 from .handlers import make_router
 from .privacy import delete_user_match, export_user_match
+from .web_owner import make_owner_router
 
 APP = App(
     name="match",
@@ -30,4 +31,5 @@ APP = App(
     export_user_data=export_user_match,
     delete_user_data=delete_user_match,
     first_step="match.first_step",
+    web=AppWeb(owner=make_owner_router),
 )
