@@ -4,6 +4,7 @@ who may read what; minutes pruned after 48 hours while hours stay."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from owner_login import ADMIN_TELEGRAM_ID, Deployment, add_bots, logged_in, web_settings
 from switchboard.db.base import utcnow
 from switchboard.kernel import housekeeping, rollups
-from switchboard.kernel.rollup_counters import JOBS_FAILED, JOBS_QUEUED, SENDS, THROTTLED, Counters
+from switchboard.kernel.rollup_counters import (
+    JOBS_FAILED,
+    JOBS_QUEUED,
+    LATENCY_COLUMNS,
+    SENDS,
+    THROTTLED,
+    Counters,
+)
 
 BOT_A, BOT_B, BOT_C = 7_000_001, 7_000_002, 7_000_003
 OWNER = 5_000_001
@@ -109,6 +117,26 @@ async def test_an_owner_without_bots_sees_zeros_and_a_stranger_nothing(
         client.cookies.clear()
         anonymous = await client.get("/api/v1/overview")
         assert anonymous.status_code == 401
+
+
+def test_percentiles_of_many_points_agree_with_one_histograms() -> None:
+    """`Series.latency_ms` settles every point column by column; each must be what
+    `latency_quantile` reads from that point's histogram alone."""
+    rng = random.Random(5)
+    points = 300
+    counts = {column: [0] * points for column in rollups.COUNTS}
+    for index in range(points):
+        if index % 7:  # a seventh of the minutes had no update
+            for column in rng.sample(LATENCY_COLUMNS, rng.randint(1, 4)):
+                counts[column][index] = rng.randint(1, 50)
+        counts["updates"][index] = sum(counts[c][index] for c in LATENCY_COLUMNS)
+    series = rollups.Series(start=0, step=60, counts=counts)
+    p50, p99 = series.latency_ms(0.5, 0.99)
+    for index in range(points):
+        buckets = [counts[c][index] for c in LATENCY_COLUMNS]
+        assert p50[index] == pytest.approx(rollups.latency_quantile(buckets, 0.5))
+        assert p99[index] == pytest.approx(rollups.latency_quantile(buckets, 0.99))
+    assert p50[0] is None and p50[1] is not None
 
 
 async def test_a_failed_flush_keeps_its_counts_for_the_next(
