@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from owner_login import ADMIN_TELEGRAM_ID, Deployment, add_bots, logged_in, web_settings
+from switchboard.apps.core.service import delete_user
 from switchboard.db.base import utcnow
 from switchboard.kernel import housekeeping, rollups
+from switchboard.kernel.models import ChatRecord
 from switchboard.kernel.rollup_counters import (
     JOBS_FAILED,
     JOBS_QUEUED,
@@ -184,3 +186,31 @@ async def test_minutes_are_pruned_after_two_days_and_hours_stay(
         session_factory, now + timedelta(days=401), retention=rollups.RETENTION
     )
     assert year_later["hour_stats"] == 4 and year_later["active_users"] == 4  # 2 days, 2 ids
+
+
+async def test_deleting_a_users_data_forgets_their_active_days(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """/delete (core's `delete_user`) removes the user's days with that bot; the platform's
+    count of people keeps them while another bot still knows them, not after."""
+    counters = Counters()
+    for bot in (BOT_A, BOT_B):
+        counters.update(bot, 42, 0.001)
+    counters.update(BOT_A, 43, 0.001)
+    await rollups.flush(session_factory, counters)
+    async with session_factory() as session, session.begin():
+        session.add(ChatRecord(bot_id=BOT_B, id=42, type="private"))
+
+    async def active(bot: int) -> int:
+        async with session_factory() as session:
+            return (await rollups.active_users(session, [bot], utcnow())).day
+
+    async with session_factory() as session, session.begin():
+        await delete_user(session, BOT_A, 42, [])
+    assert (await active(BOT_A), await active(BOT_B), await active(rollups.PLATFORM)) == (1, 1, 2)
+    async with session_factory() as session, session.begin():
+        await delete_user(session, BOT_B, 42, [])
+    assert (await active(BOT_A), await active(BOT_B), await active(rollups.PLATFORM)) == (1, 0, 1)
+    async with session_factory() as session:  # the counts hold no one and stay
+        counted = await rollups.series(session, [rollups.PLATFORM], utcnow(), 1)
+    assert sum(counted.counts["updates"]) == 3

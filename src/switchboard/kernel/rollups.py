@@ -32,7 +32,7 @@ from itertools import accumulate
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Column, Index, Integer, Table, case, func, select
+from sqlalchemy import BigInteger, Column, Index, Integer, Table, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -64,6 +64,7 @@ __all__ = [
     "Series",
     "active_users",
     "flush",
+    "forget_active_user",
     "latency_quantile",
     "series",
 ]
@@ -393,3 +394,17 @@ async def active_users(session: AsyncSession, bot_ids: Sequence[int], now: datet
     for one_day, one_week, one_month in await session.execute(statement):
         day, week, month = day + one_day, week + one_week, month + one_month
     return ActiveUsers(day, week, month)
+
+
+async def forget_active_user(
+    session: AsyncSession, bot_id: int, user_id: int, *, everywhere: bool
+) -> int:
+    """Delete the days `user_id` was active with `bot_id` (and, `everywhere`, on the whole
+    platform: when no other bot knows them); how many rows went. The counts stay: they hold
+    no one."""
+    table = BOT_ACTIVE_USERS
+    bots = [bot_id, PLATFORM] if everywhere else [bot_id]
+    result = await session.execute(
+        delete(table).where(table.c.bot_id.in_(bots), table.c.user_id == user_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -24,6 +24,7 @@ from switchboard.kernel import (
     ProcessedUpdate,
     UserRecord,
     enqueue,
+    forget_active_user,
     forget_user,
     local_time,
     zone_named,
@@ -130,7 +131,9 @@ async def delete_user(
         .where(ChatRecord.id == user_id, ChatRecord.bot_id != bot_id)
         .limit(1)
     )
-    if known_elsewhere is None:
+    everywhere = known_elsewhere is None
+    removed += await forget_active_user(session, bot_id, user_id, everywhere=everywhere)
+    if everywhere:
         result = await session.execute(delete(UserRecord).where(UserRecord.id == user_id))
         removed += int(getattr(result, "rowcount", 0) or 0)
     return removed
