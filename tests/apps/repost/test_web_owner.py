@@ -88,6 +88,10 @@ async def test_the_owner_reads_and_changes_the_repost_page(
         assert given.json()["html"] == "A &amp; B: one\ntwo"
         bad = await client.post(f"{base}/template/preview", json={"template": "{{ nope }}"})
         assert bad.status_code == 422 and "nope" in bad.json()["detail"]
+        failing = await client.post(
+            f"{base}/template/preview", json={"template": "{{ title + 1 }}"}
+        )
+        assert failing.status_code == 422 and "concatenate" in failing.json()["detail"]
 
         first = (await client.get(f"{base}/deliveries?page=1&per_page=2")).json()
         assert first["total"] == 3 and len(first["items"]) == 2

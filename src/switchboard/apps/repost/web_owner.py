@@ -325,4 +325,6 @@ def _render(template: str, item: PreviewItem) -> str:
         )
     except TemplateRefused as refused:
         raise HTTPException(422, detail=f"template refused: {refused.reason}") from None
+    except Exception as error:  # what the template's own expressions raise ({{ title + 1 }})
+        raise HTTPException(422, detail=f"template failed: {error}") from None
     return rendered.text
