@@ -4,15 +4,16 @@ who may read what; minutes pruned after 48 hours while hours stay."""
 
 from __future__ import annotations
 
+import json
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from owner_login import ADMIN_TELEGRAM_ID, Deployment, add_bots, logged_in, web_settings
-from switchboard.apps.core.service import delete_user
+from switchboard.apps.core.service import delete_user, export_user
 from switchboard.db.base import utcnow
 from switchboard.kernel import housekeeping, rollups
 from switchboard.kernel.models import ChatRecord
@@ -191,7 +192,8 @@ async def test_minutes_are_pruned_after_two_days_and_hours_stay(
 async def test_deleting_a_users_data_forgets_their_active_days(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    """/delete (core's `delete_user`) removes the user's days with that bot; the platform's
+    """/privacy's export lists the user's active days with the bot; /delete (core's
+    `delete_user`) removes the user's days with that bot; the platform's
     count of people keeps them while another bot still knows them, not after."""
     counters = Counters()
     for bot in (BOT_A, BOT_B):
@@ -205,6 +207,10 @@ async def test_deleting_a_users_data_forgets_their_active_days(
         async with session_factory() as session:
             return (await rollups.active_users(session, [bot], utcnow())).day
 
+    async with session_factory() as session:
+        exported = json.loads(await export_user(session, BOT_A, 42, []))
+    (day,) = exported["active_days"]  # today (UTC), as an ISO date
+    assert (utcnow().date() - date.fromisoformat(day)).days in (0, 1)
     async with session_factory() as session, session.begin():
         await delete_user(session, BOT_A, 42, [])
     assert (await active(BOT_A), await active(BOT_B), await active(rollups.PLATFORM)) == (1, 1, 2)

@@ -58,7 +58,7 @@ from switchboard.kernel.pipeline.job_calls import JobCalls
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_call, write_call
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
-from switchboard.kernel.rollups import forget_active_user
+from switchboard.kernel.rollups import active_days, forget_active_user
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.token_vault import TokenKeyError, token_cipher
@@ -117,6 +117,7 @@ __all__ = [
     "Validators",
     "WebSessionDep",
     "WrittenCall",
+    "active_days",
     "bind_session",
     "bulk_sends",
     "cancel_button",

@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
@@ -62,6 +62,7 @@ __all__ = [
     "Counters",
     "RollupFlusher",
     "Series",
+    "active_days",
     "active_users",
     "flush",
     "forget_active_user",
@@ -72,6 +73,7 @@ __all__ = [
 log = structlog.get_logger("switchboard.rollups")
 
 FLUSH_EVERY = 10.0  # seconds
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC).date()
 PLATFORM = 0  # the bot id of the rows that sum every bot
 MINUTES_KEPT = 48 * 60
 HOURS_KEPT = 400 * 24
@@ -408,3 +410,14 @@ async def forget_active_user(
         delete(table).where(table.c.bot_id.in_(bots), table.c.user_id == user_id)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def active_days(session: AsyncSession, bot_id: int, user_id: int) -> list[date]:
+    """The days (UTC) `user_id` sent `bot_id` an update, as kept (31 days), oldest first."""
+    table = BOT_ACTIVE_USERS
+    days = await session.scalars(
+        select(table.c.day)
+        .where(table.c.bot_id == bot_id, table.c.user_id == user_id)
+        .order_by(table.c.day)
+    )
+    return [_EPOCH + timedelta(days=day) for day in days]

@@ -23,6 +23,7 @@ from switchboard.kernel import (
     FsmState,
     ProcessedUpdate,
     UserRecord,
+    active_days,
     enqueue,
     forget_active_user,
     forget_user,
@@ -100,6 +101,10 @@ async def export_user(session: AsyncSession, bot_id: int, user_id: int, apps: li
         "user": _row(user, zone) if user is not None else None,
         "private_chats": [_row(chat, zone) for chat in await session.scalars(chats)],
     }
+    # The days they used the bot, as the dashboard's active users count them (31 days).
+    document["active_days"] = [
+        day.isoformat() for day in await active_days(session, bot_id, user_id)
+    ]
     for app in apps:
         if app.export_user_data is not None:
             document[app.name] = await app.export_user_data(session, bot_id, user_id)
