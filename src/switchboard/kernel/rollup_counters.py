@@ -36,13 +36,15 @@ EVENT_COLUMNS = ("sends", "throttled", "jobs_queued", "jobs_failed")
 class Counters:
     """What this process counted since its last flush. Every method is a dict increment."""
 
-    __slots__ = ("clock", "events", "latency", "users")
+    __slots__ = ("clock", "events", "forgotten", "latency", "users")
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.latency: dict[tuple[int, int, int], int] = {}  # (bot, minute, bucket) -> n
         self.events: dict[tuple[int, int, int], int] = {}  # (bot, minute, event) -> n
         self.users: set[tuple[int, int, int]] = set()  # (bot, day, user)
+        # (bot, user) -> the day they asked to be forgotten: not written again that day.
+        self.forgotten: dict[tuple[int, int], int] = {}
 
     def update(self, bot_id: int, user_id: int | None, seconds: float) -> None:
         """An update handled in `seconds` (from receiving it to committing its effects)."""
@@ -58,6 +60,11 @@ class Counters:
         key = (bot_id, int(self.clock()) // 60, event)
         events = self.events
         events[key] = events.get(key, 0) + 1
+
+    def forget(self, bot_id: int, user_id: int) -> None:
+        """Write no active day of `user_id` with `bot_id` for the rest of today (UTC): the
+        update that asked for their data to be deleted is counted after its handler ran."""
+        self.forgotten[(bot_id, user_id)] = int(self.clock()) // 86400
 
     def drain(self) -> Counters:
         """What was counted, handed over; counting goes on from zero."""

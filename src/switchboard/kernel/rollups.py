@@ -199,7 +199,12 @@ async def flush(
     is written once a day rather than once a flush (a cache: forgetting it only costs a write).
     """
     taken = counters.drain()
-    users = taken.users if seen is None else taken.users - seen
+    if counters.forgotten:
+        today = int(counters.clock()) // 86400
+        counters.forgotten = {k: d for k, d in counters.forgotten.items() if d >= today}
+        forgotten = counters.forgotten
+        taken.users = {u for u in taken.users if forgotten.get((u[0], u[2])) != u[1]}
+    users = set(taken.users) if seen is None else taken.users - seen
     users |= {(PLATFORM, day, user) for _bot, day, user in users}
     if seen is not None:
         users -= seen
@@ -402,8 +407,10 @@ async def forget_active_user(
     session: AsyncSession, bot_id: int, user_id: int, *, everywhere: bool
 ) -> int:
     """Delete the days `user_id` was active with `bot_id` (and, `everywhere`, on the whole
-    platform: when no other bot knows them); how many rows went. The counts stay: they hold
-    no one."""
+    platform: when no other bot knows them); how many rows went. This process writes none
+    for them for the rest of the day (another process may still write what it counted in
+    the seconds before). The counts stay: they hold no one."""
+    COUNTERS.forget(bot_id, user_id)
     table = BOT_ACTIVE_USERS
     bots = [bot_id, PLATFORM] if everywhere else [bot_id]
     result = await session.execute(
