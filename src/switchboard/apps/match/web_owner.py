@@ -6,9 +6,9 @@ rounds run in its communities."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
@@ -28,6 +28,8 @@ from .models import (
 from .reviews import Outcome, review
 
 __all__ = ["make_owner_router"]
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row's id: no query for what cannot be one
 
 ROUNDS_LISTED = 100
 
@@ -142,7 +144,7 @@ def make_owner_router() -> APIRouter:
 
     @router.post("/reports/{report_id}/resolve")
     async def resolve(
-        bot_id: int, report_id: int, resolution: Resolution, session: WebSessionDep
+        bot_id: int, report_id: RowId, resolution: Resolution, session: WebSessionDep
     ) -> Report:
         """Restore the reported profile or remove it; every open report of it is closed."""
         report = await session.get(MatchReport, report_id)

@@ -9,9 +9,9 @@ apps do not import the web layer).
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -23,6 +23,8 @@ from . import forum, service
 from .models import NotesGroup
 
 __all__ = ["make_owner_router"]
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row's id: no query for what cannot be one
 
 TEST_TEXT_LIMIT = 4096
 
@@ -125,7 +127,7 @@ def make_owner_router() -> APIRouter:
 
     @router.post("/groups/{group_id}/test")
     async def try_text(
-        bot_id: int, group_id: int, body: TestRequest, request: Request, session: WebSessionDep
+        bot_id: int, group_id: RowId, body: TestRequest, request: Request, session: WebSessionDep
     ) -> TestResult:
         """Rank `text` against the group's topics; nothing is saved or sent."""
         group = await session.get(NotesGroup, group_id)

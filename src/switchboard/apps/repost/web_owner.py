@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -21,6 +21,8 @@ from .models import RepostDelivery, RepostItem, RepostRoute, RepostSource, Repos
 from .rendering import DEFAULT_TEMPLATE, TEMPLATE_LIMIT, TemplateRefused, render_item
 
 __all__ = ["make_owner_router"]
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row's id: no query for what cannot be one
 
 
 class SourceHealth(BaseModel):
@@ -205,7 +207,7 @@ def make_owner_router() -> APIRouter:
         ]
 
     @router.get("/targets/{target_id}/template")
-    async def template(bot_id: int, target_id: int, session: WebSessionDep) -> Template:
+    async def template(bot_id: int, target_id: RowId, session: WebSessionDep) -> Template:
         """The template the target's posts are rendered with."""
         await _target(session, bot_id, target_id)
         routes = await _routes_of(session, target_id)
@@ -217,7 +219,7 @@ def make_owner_router() -> APIRouter:
 
     @router.put("/targets/{target_id}/template")
     async def set_template(
-        bot_id: int, target_id: int, change: TemplateChange, session: WebSessionDep
+        bot_id: int, target_id: RowId, change: TemplateChange, session: WebSessionDep
     ) -> Template:
         """Render every route of the target with `template` (null or empty: the default);
         a template the renderer refuses is a 422 with its reason, and nothing changes."""
@@ -242,7 +244,7 @@ def make_owner_router() -> APIRouter:
     async def deliveries(
         bot_id: int,
         session: WebSessionDep,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> Deliveries:
         """The bot's deliveries, newest first."""
