@@ -15,7 +15,7 @@ occurrences: icalendar and recurring-ical-events.
     Target: p99 under 10 ms, on SQLite and on PostgreSQL.
 
     uv run python bench/calendar_agenda.py --quick   # one import per database, 100 weeks, < 1 min
-    uv run python bench/calendar_agenda.py           # three imports per database (median), 500 weeks
+    uv run python bench/calendar_agenda.py           # 3 imports per database (median), 500 weeks
 
 Needs PostgreSQL (SWITCHBOARD_BENCH_PG, default postgresql://postgres@127.0.0.1:5432/postgres,
 a role that may create databases).

@@ -12,7 +12,14 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
@@ -33,6 +40,34 @@ AiProvider = Literal["local", "openai", "gemini"]
 # The providers' own base URLs (switchboard.ai, a layer above, has them too): no key, no service.
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 SttProvider = Literal["none", "openai", "gemini", "local"]
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect issuer people may log in with (`OIDC_PROVIDERS`)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")]  # in the login URL
+    label: str = ""  # on the login button; unset: the name
+    issuer: str | None = None  # e.g. https://accounts.google.com
+    server_metadata_url: str | None = None  # unset: <issuer>/.well-known/openid-configuration
+    client_id: str
+    client_secret: SecretStr | None = None
+    scope: str = "openid email profile"
+
+    @model_validator(mode="after")
+    def _needs_metadata(self) -> OidcProvider:
+        if self.server_metadata_url is None:
+            if self.issuer is None:
+                raise ValueError(f"OIDC provider {self.name!r} needs an issuer")
+            base = self.issuer.rstrip("/")
+            self.server_metadata_url = f"{base}/.well-known/openid-configuration"
+        if not self.label:
+            self.label = self.name
+        return self
+
+    @property
+    def metadata_url(self) -> str:
+        assert self.server_metadata_url is not None  # set by the validator
+        return self.server_metadata_url
 
 
 class Settings(BaseSettings):
@@ -172,8 +207,24 @@ class Settings(BaseSettings):
     web_invite_only: bool = Field(
         default=False, description="only invited people (and admins) may add bots on the web"
     )
+    oidc_providers: list[OidcProvider] = Field(
+        default_factory=list,
+        description='OpenID Connect logins, a JSON list: [{"name": "google", "label": "Google", '
+        '"issuer": "https://accounts.google.com", "client_id": "…", "client_secret": "…"}]',
+    )
+    web_login_attempts_per_minute: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=10, description="login attempts allowed per client address and per identity"
+    )
     web_max_bots_per_owner: Annotated[int, Field(ge=0, le=10_000)] = 5
     web_max_sources_per_bot: Annotated[int, Field(ge=0, le=100_000)] = 50
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _check_oidc_names(cls, value: list[OidcProvider]) -> list[OidcProvider]:
+        names = [provider.name for provider in value]
+        if len(set(names)) != len(names):
+            raise ValueError("expected each provider's name once")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -462,3 +462,35 @@ async def publish_from_private(tg: SandboxClient, user: Json, chat_id: int, titl
     data = next(b["callback_data"] for b in buttons(picker) if title in b["text"])
     await tg.press(user, picker, data, bot_id=BOT_ID)
     return await tg.expect_message(chat_id=chat_id, contains=title)
+
+
+async def test_publish_in_private_offers_telegrams_chat_picker(
+    platform: RunningPlatform, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """/publish alone in private answers with buttons that open Telegram's chat picker (groups
+    and channels the bot is in); the chat chosen gets the event picked next."""
+    tg, alice = platform.tg, platform.user
+    await tg.send_text(alice, "/start", bot_id=BOT_ID)
+    await tg.expect_message(chat_id=alice["id"])
+    start = (utcnow() + timedelta(days=4)).replace(hour=18, minute=0, tzinfo=None)
+    await make_event(db, alice["id"], "Picnic", start)
+    group = await tg.create_group(alice, "Neighbours")
+    await tg.add_member(group, alice, BOT_ID)
+
+    await tg.send_text(alice, "/publish", bot_id=BOT_ID)
+    await tg.expect_message(chat_id=alice["id"], contains="choose the chat with a button")
+    keyboard = await tg.reply_keyboard(alice, bot_id=BOT_ID)
+    assert keyboard is not None
+    pickers = {b["text"]: b["request_chat"] for row in keyboard["markup"]["keyboard"] for b in row}
+    group_picker = pickers["👥 Choose a group"]
+    assert group_picker["chat_is_channel"] is False and group_picker["bot_is_member"] is True
+    assert pickers["📣 Choose a channel"]["chat_is_channel"] is True
+
+    await tg.share_chat(alice, BOT_ID, group_picker["request_id"], group)
+    await tg.expect_message(chat_id=alice["id"], contains="Publishing to Neighbours")
+    picker = await tg.expect_message(chat_id=alice["id"], contains="Which event")
+    await tg.press(alice, picker, button(picker, next(
+        b["text"] for b in buttons(picker) if "Picnic" in b["text"]
+    )[:5]), bot_id=BOT_ID)  # fmt: skip
+    card = await tg.expect_message(chat_id=group["id"], contains="Picnic")
+    assert {b["text"] for b in buttons(card)} >= {"✅ Going", "🤔 Maybe", "❌ No"}

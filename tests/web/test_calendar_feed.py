@@ -4,7 +4,7 @@ unknown token and for a token `/feed reset` replaced."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,9 +25,11 @@ NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 @dataclass
 class _Deployment:
-    """What the feed route reads of the running deployment: its sessions."""
+    """What the feed route reads of the running deployment: its sessions (and, as the web app
+    mounts them, the installed apps' routes: none here)."""
 
     session_factory: async_sessionmaker[AsyncSession]
+    apps: dict[str, object] = field(default_factory=dict)
 
 
 def _client(factory: async_sessionmaker[AsyncSession]) -> httpx.AsyncClient:

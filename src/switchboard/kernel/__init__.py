@@ -58,6 +58,7 @@ from switchboard.kernel.pipeline.job_calls import JobCalls
 from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_call, write_call
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
+from switchboard.kernel.rate_limits import RateLimitUnavailable, SlidingWindow, WindowDecision
 from switchboard.kernel.rollups import active_days, forget_active_user
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
@@ -104,9 +105,11 @@ __all__ = [
     "PermanentFailure",
     "PlatformServices",
     "ProcessedUpdate",
+    "RateLimitUnavailable",
     "Resolver",
     "Retention",
     "RetryLater",
+    "SlidingWindow",
     "SmtpEmailSender",
     "TokenKeyError",
     "Translate",
@@ -116,6 +119,7 @@ __all__ = [
     "UserRecord",
     "Validators",
     "WebSessionDep",
+    "WindowDecision",
     "WrittenCall",
     "active_days",
     "bind_session",

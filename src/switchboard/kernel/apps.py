@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.kernel.housekeeping import Retention
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry
+from switchboard.kernel.rate_limits import SlidingWindow
 from switchboard.kernel.routing import Gate
 from switchboard.kernel.web_routes import AppWeb
 from switchboard.settings import Settings
@@ -59,6 +60,10 @@ class PlatformServices(Protocol):
     def session_factory(self) -> async_sessionmaker[AsyncSession]: ...
 
     def bot(self, bot_id: int) -> Bot: ...
+
+    @property
+    def rate_limits(self) -> SlidingWindow | None:
+        """Limits shared by every process (Redis); None without REDIS_URL."""
 
     def translate(self, key: str, locale: str | None, **params: Any) -> str: ...
 

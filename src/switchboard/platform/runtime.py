@@ -47,6 +47,7 @@ from switchboard.kernel.questions import (
     commands_leave_questions,
     make_questions_router,
 )
+from switchboard.kernel.rate_limits import SlidingWindow
 from switchboard.kernel.routing import GatedRouter
 from switchboard.kernel.sender import (
     FloodLimiter,
@@ -92,6 +93,7 @@ class Platform:
         self.redis: Redis | None = (
             Redis.from_url(settings.redis_url) if settings.redis_url else None
         )
+        self.rate_limits = SlidingWindow(self.redis) if self.redis is not None else None
         self.http = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
         backend = (
             RedisFloodBackend(self.redis) if self.redis is not None else InMemoryFloodBackend()

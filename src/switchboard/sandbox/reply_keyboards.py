@@ -96,6 +96,8 @@ def _uses(markup: Json, message: Json) -> bool:
         return any("web_app" in b and b["text"] == pressed for b in buttons)
     if "contact" in message:
         return any(b.get("request_contact") for b in buttons)
+    if "chat_shared" in message:
+        return any(b.get("request_chat") for b in buttons)
     if "location" in message:
         return any(b.get("request_location") for b in buttons)
     text = message.get("text")

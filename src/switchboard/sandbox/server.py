@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .bot_api import ANY_METHOD, bot_endpoint, call_method, execute, file_endpoint
+from .login_widget import ROUTES as LOGIN_WIDGET_ROUTES
 from .state import StateFile
 from .user_api import ROUTES as USER_ROUTES
 from .webhooks import WebhookDispatcher
@@ -78,6 +79,7 @@ def create_app(
         Route("/bot{token}/{method:path}", bot_endpoint, methods=ANY_METHOD),
         Route("/file/bot{token}/{path:path}", file_endpoint, methods=["GET"]),
         *USER_ROUTES,
+        *LOGIN_WIDGET_ROUTES,  # the Telegram Login Widget, offline
         Route("/", _index),
         Mount("/webchat", app=StaticFiles(directory=WEBCHAT, check_dir=False), name="webchat"),
     ]

@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from . import reply_keyboards
 from .errors import MESSAGE_NOT_MODIFIED
 from .formatting import detect_entities
 from .media import media_content
@@ -110,6 +111,57 @@ def send_contact(
     if phone.lstrip("+") and ref.user.first_name == first_name:
         contact["user_id"] = ref.user_id
     return post_from_user(ref.world, ref.chat, ref.user, {"contact": contact}, thread_id=thread_id)
+
+
+def share_chat(world: World, user_id: int, bot_id: int, request_id: int, chat_id: int) -> Json:
+    """What choosing a chat in the picker of a `request_chat` keyboard button sends: a
+    `chat_shared` service message from the user in the private chat with the bot. As the
+    client does, only a chat that meets the button's criteria can be chosen."""
+    ref = ChatRef(world, user_id, None, bot_id)
+    shown = reply_keyboards.current(ref.chat, user_id)
+    markup: Json = shown["markup"] if shown is not None and not shown["hidden"] else {}
+    buttons: list[Json] = [b for row in markup.get("keyboard", []) for b in row]
+    wanted = next(
+        (
+            b["request_chat"]
+            for b in buttons
+            if isinstance(b, dict) and (b.get("request_chat") or {}).get("request_id") == request_id
+        ),
+        None,
+    )
+    if wanted is None:
+        raise ValueError(f"no request_chat button with request_id {request_id} is shown")
+    chat = world.chats.get(chat_id)
+    if chat is None or chat.type == "private":
+        raise ValueError(f"chat {chat_id} is not a group or channel")
+    if bool(wanted.get("chat_is_channel")) != (chat.type == "channel"):
+        raise ValueError("the button asks for a channel" if wanted.get("chat_is_channel")
+                         else "the button asks for a group")  # fmt: skip
+    if "chat_is_forum" in wanted and bool(wanted["chat_is_forum"]) != chat.is_forum:
+        raise ValueError("the chat's forum mode is not what the button asks for")
+    if "chat_has_username" in wanted and bool(wanted["chat_has_username"]) != bool(chat.username):
+        raise ValueError("the chat's public username is not what the button asks for")
+    member = world.member_of(chat, user_id)
+    if not member.present:
+        raise ValueError("the user is not in that chat")
+    if wanted.get("chat_is_created") and member.status != "creator":
+        raise ValueError("the button asks for a chat the user created")
+    if wanted.get("user_administrator_rights") and member.status not in {
+        "creator",
+        "administrator",
+    }:
+        raise ValueError("the button asks for a chat the user administers")
+    bot_member = world.member_of(chat, bot_id)
+    if wanted.get("bot_is_member") and not bot_member.present:
+        raise ValueError("the button asks for a chat the bot is in")
+    if wanted.get("bot_administrator_rights") and bot_member.status != "administrator":
+        raise ValueError("the button asks for a chat where the bot is an administrator")
+    shared: Json = {"request_id": request_id, "chat_id": chat.id}
+    if wanted.get("request_title") and chat.title:
+        shared["title"] = chat.title
+    if wanted.get("request_username") and chat.username:
+        shared["username"] = chat.username
+    return post_from_user(world, ref.chat, ref.user, {"chat_shared": shared})
 
 
 WEB_APP_DATA_LIMIT = 4096  # bytes, as Telegram.WebApp.sendData allows

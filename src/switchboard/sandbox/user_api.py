@@ -319,6 +319,16 @@ async def web_app_data(request: Request, world: World) -> Any:
 
 
 @endpoint
+async def share_chat(request: Request, world: World) -> Any:
+    data = await _body(request)
+    user_id, bot_id = _int(data, "user_id"), _int(data, "bot_id")
+    request_id, chat_id = _int(data, "request_id"), _int(data, "chat_id")
+    assert user_id is not None and bot_id is not None
+    assert request_id is not None and chat_id is not None
+    return {"message": actions.share_chat(world, user_id, bot_id, request_id, chat_id)}
+
+
+@endpoint
 async def press(request: Request, world: World) -> Any:
     data = await _body(request)
     ref = _chat_ref(world, data)
@@ -441,6 +451,7 @@ ROUTES = [
     Route("/sandbox/api/send_media", send_media, methods=["POST"]),
     Route("/sandbox/api/send_location", send_location, methods=["POST"]),
     Route("/sandbox/api/send_contact", send_contact, methods=["POST"]),
+    Route("/sandbox/api/share_chat", share_chat, methods=["POST"]),
     Route("/sandbox/api/press", press, methods=["POST"]),
     Route("/sandbox/api/forward", forward, methods=["POST"]),
     Route("/sandbox/api/edit", edit, methods=["POST"]),

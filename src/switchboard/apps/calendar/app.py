@@ -16,10 +16,11 @@ from . import daily_plan, group_handlers, post_handlers, reminder_handlers, remi
 # --- caldav: two-way sync with the user's CalDAV server ---
 from .caldav_handlers import make_caldav_router
 from .caldav_jobs import register_caldav_jobs
-from .group_jobs import register_group_jobs
-from .handlers import make_chat_router
 
 # --- ics: import, subscriptions, export and the feed ---
+from .group_handlers import is_chat_picked
+from .group_jobs import register_group_jobs
+from .handlers import make_chat_router
 from .ics_handlers import is_ics_message, make_ics_router
 from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
@@ -85,6 +86,7 @@ APP = App(
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),
     export_user_data=export_user_calendar,
     delete_user_data=delete_user_calendar,
-    claims=is_ics_message,  # an .ics file is imported, not filed as a note
+    # An .ics file is imported, not filed as a note; a chat picked for /publish is the calendar's.
+    claims=lambda message: is_ics_message(message) or is_chat_picked(message),
     web=AppWeb(owner=make_owner_router),
 )

@@ -7,10 +7,18 @@ card's row (the intent) exists before its message is sent.
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    KeyboardButton,
+    KeyboardButtonRequestChat,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +82,58 @@ async def _picker(
     return True
 
 
+# `request_chat` ids of the calendar's chat pickers (`chat_shared` answers them).
+PICK_GROUP, PICK_CHANNEL = 1401, 1402
+
+
+def chat_pickers(_: Translate) -> ReplyKeyboardMarkup:
+    """Buttons that open Telegram's chat picker: a group or a channel the bot is in."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [
+                KeyboardButton(
+                    text=_("calendar.publish.pick_group"),
+                    request_chat=KeyboardButtonRequestChat(
+                        request_id=PICK_GROUP, chat_is_channel=False, bot_is_member=True,
+                        request_title=True,
+                    ),
+                ),
+                KeyboardButton(
+                    text=_("calendar.publish.pick_channel"),
+                    request_chat=KeyboardButtonRequestChat(
+                        request_id=PICK_CHANNEL, chat_is_channel=True, bot_is_member=True,
+                        request_title=True,
+                    ),
+                ),
+            ]
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )  # fmt: skip
+
+
+def is_chat_picked(message: Message) -> bool:
+    """A chat chosen in one of the calendar's pickers (the app claims it: `App.claims`)."""
+    shared = message.chat_shared
+    return shared is not None and shared.request_id in {PICK_GROUP, PICK_CHANNEL}
+
+
+async def chat_picked(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
+    """The chat chosen for /publish: the events to publish there, to pick from."""
+    shared = message.chat_shared
+    if message.from_user is None or shared is None:
+        return
+    title = shared.title or str(shared.chat_id)
+    await message.answer(
+        _("calendar.publish.picked", chat=title), reply_markup=ReplyKeyboardRemove(),
+        parse_mode=None,
+    )  # fmt: skip
+    await _picker(
+        message, bot, session, message.from_user.id, "p", _,
+        target=ChatTarget(shared.chat_id, 0), prompt=_("calendar.publish.pick"),
+    )  # fmt: skip
+
+
 async def publish_command(
     message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
 ) -> None:
@@ -87,7 +147,8 @@ async def publish_command(
             await message.answer(_(error.key, **error.params), parse_mode=None)
             return
     if target is None:
-        await message.answer(_("calendar.publish.how"), parse_mode=None)
+        pickers = chat_pickers(_) if message.chat.type == "private" else None
+        await message.answer(_("calendar.publish.how"), reply_markup=pickers, parse_mode=None)
         return
     sent = await _picker(
         message, bot, session, message.from_user.id, "p", _,
@@ -300,6 +361,7 @@ async def _add_to_calendar(
 def make_router() -> Router:
     router = Router(name="calendar.groups")
     router.message.register(publish_command, Command("publish"))
+    router.message.register(chat_picked, F.func(is_chat_picked))
     router.message.register(capacity_command, Command("capacity"))
     router.message.register(attendees_command, Command("attendees"))
     router.callback_query.register(event_picked, EventPick.filter())

@@ -34,6 +34,7 @@ from switchboard.kernel import (
 
 from . import metrics, round_handlers
 from .cards import Card, buttons, card_buttons, card_text
+from .limits import take_card, take_like
 from .models import (
     MatchBlock,
     MatchPair,
@@ -60,7 +61,6 @@ from .onboarding import (
 )
 from .privacy import delete_user_match
 from .profiles import (
-    count_since,
     get_profile,
     mutual_pairs,
     profile_for_update,
@@ -113,15 +113,15 @@ async def show_next(
     platform: PlatformServices,
     _: Translate,
 ) -> None:
-    now = utcnow()
-    shown_today = await count_since(session, viewer.id, now - timedelta(days=1))
-    if shown_today >= platform.settings.match_cards_per_day:
-        await bot.send_message(chat_id, _("match.limit.cards", count=shown_today), parse_mode=None)
-        return
     found = await candidates(session, viewer, weights_of(platform))
     if not found:
         await bot.send_message(chat_id, _("match.none"), parse_mode=None)
         return
+    allowed, shown_today = await take_card(session, platform, viewer)
+    if not allowed:
+        await bot.send_message(chat_id, _("match.limit.cards", count=shown_today), parse_mode=None)
+        return
+    now = utcnow()
     best = found[0]
     session.add(
         MatchSwipe(
@@ -224,8 +224,8 @@ async def card_action(
         await query.answer()
         return
     if action == "like":
-        likes = await count_since(session, viewer.id, utcnow() - timedelta(hours=1), Verdict.LIKE)
-        if likes >= platform.settings.match_likes_per_hour:
+        allowed, likes = await take_like(session, platform, viewer)
+        if not allowed:
             await query.answer(_("match.limit.likes", count=likes), show_alert=True)
             return
         swipe.verdict = Verdict.LIKE.value

@@ -48,7 +48,11 @@ class RepostSource(Base):
     """A feed or channel one user reposts from, with its fetch state and health."""
 
     __tablename__ = "repost_sources"
-    __table_args__ = (UniqueConstraint("bot_id", "owner_id", "address"), NEVER_REUSED)
+    __table_args__ = (
+        UniqueConstraint("bot_id", "owner_id", "address"),
+        Index("ix_repost_sources_due", "kind", "next_poll_at"),  # the poll tick's query
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     bot_id: Mapped[int] = mapped_column(BigInteger)
@@ -170,6 +174,8 @@ class RepostDelivery(Base):
         Index("ix_repost_deliveries_target_url", "target_id", "url_key"),
         Index("ix_repost_deliveries_target_hash", "target_id", "content_hash"),
         Index("ix_repost_deliveries_route_state", "route_id", "state", "created_at"),
+        # A target's queue, oldest first (the poster's next delivery).
+        Index("ix_repost_deliveries_target_state", "target_id", "state", "id"),
         NEVER_REUSED,
     )
 

@@ -17,8 +17,10 @@ are made after the claim with no row, so a crash can lose those.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+import typing
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -26,6 +28,7 @@ import aiogram.methods
 from aiogram.client.default import Default
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import InputFile
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from switchboard.db import utcnow
@@ -69,20 +72,35 @@ class Delivery(NamedTuple):
 
 
 def delivery_of(bot_id: int, method: TelegramMethod[Any]) -> Delivery | None:
-    """The call as a row, or None when it is not repeated after a crash (or cannot be)."""
+    """The call as a row, or None when it is not repeated after a crash (or cannot be).
+
+    The payload holds the fields the call sends: those set, less `None` (aiogram sends no
+    `None` field either) and aiogram's `Default` markers (the bot's defaults apply again when
+    the call is repeated). It runs for every reply, so the common case stays cheap: a method
+    whose fields can hold no file is never searched for one, and only nested objects (a
+    keyboard, reply parameters) go through pydantic's dump."""
     name = method.__api_method__
     if not (name.startswith(_REPEATED_PREFIXES) or name in _REPEATED):
         return None
-    fields = _without_defaults(method.model_dump(mode="python", exclude_unset=True))
-    if _has_file(fields):
+    fields = {
+        key: value
+        for key, value in method.__dict__.items()
+        if value is not None and not isinstance(value, Default)
+    }
+    if _may_hold_file(type(method)) and _has_file(fields):
         return None
-    payload = json.dumps(fields, default=to_jsonable_python, separators=(",", ":"))
+    payload = json.dumps(fields, default=_jsonable, separators=(",", ":"))
     return Delivery(bot_id, name, payload)
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _without_defaults(value.model_dump(mode="python", exclude_none=True))
+    return to_jsonable_python(value)
+
+
 def _without_defaults(value: Any) -> Any:
-    """`value` with aiogram's `Default` markers left out: the bot's defaults apply again when
-    the call is repeated."""
+    """`value` with aiogram's `Default` markers left out."""
     if isinstance(value, dict):
         return {k: _without_defaults(v) for k, v in value.items() if not isinstance(v, Default)}
     if isinstance(value, list | tuple):
@@ -93,11 +111,37 @@ def _without_defaults(value: Any) -> Any:
 def _has_file(value: Any) -> bool:
     if isinstance(value, InputFile):
         return True
+    if isinstance(value, BaseModel):
+        return any(_has_file(item) for item in value.__dict__.values())
     if isinstance(value, dict):
         return any(_has_file(item) for item in value.values())
     if isinstance(value, list | tuple):
         return any(_has_file(item) for item in value)
     return False
+
+
+@functools.cache
+def _may_hold_file(model: type[BaseModel]) -> bool:
+    """Whether an `InputFile` can be anywhere in `model`'s fields (`sendPhoto`, an album's
+    media), from the fields' types."""
+    return any(
+        _type_may_hold_file(field.annotation, set()) for field in model.model_fields.values()
+    )
+
+
+def _type_may_hold_file(annotation: Any, seen: set[Any]) -> bool:
+    if annotation is None or annotation in seen:
+        return False
+    seen.add(annotation)
+    if isinstance(annotation, type):
+        if issubclass(annotation, InputFile):
+            return True
+        if issubclass(annotation, BaseModel):
+            return any(
+                _type_may_hold_file(field.annotation, seen)
+                for field in annotation.model_fields.values()
+            )
+    return any(_type_may_hold_file(arg, seen) for arg in typing.get_args(annotation))
 
 
 def rebuild(method: str, payload: str) -> TelegramMethod[Any]:
@@ -129,7 +173,8 @@ def _lease(holder_lease: timedelta) -> tuple[datetime, datetime]:
 async def write_outbox(
     connection: BatchConnection, items: Sequence[OutboxWrite], holder: str, lease: timedelta
 ) -> list[Written]:
-    """Claim the updates that ask for it and write the calls of those claimed, atomically."""
+    """Claim the updates that ask for it and write the calls of those claimed, atomically.
+    A batch claims an update at most once (the processor handles an update once at a time)."""
     now, until = _lease(lease)
     if connection.sqlite:
         return await connection.transaction(
@@ -163,24 +208,42 @@ async def write_outbox(
 def _write_sqlite(
     execute: Any, items: Sequence[OutboxWrite], holder: str, now: datetime, until: datetime
 ) -> list[Written]:
+    """Two statements for the whole batch (the claims, then the calls of those that won),
+    in the caller's transaction: a statement per item cost more than the rows themselves."""
     stamp, lease = sqlite_timestamp(now), sqlite_timestamp(until)
-    results = []
-    for item in items:
-        if item.claims:
-            cursor = execute(_SQLITE_CLAIM, (item.bot_id, item.update_id, item.kind, stamp))
-            if cursor.rowcount != 1:
-                results.append(Written(False, None))
-                continue
-        outbox_id = None
-        if item.delivery is not None:
-            cursor = execute(
-                _SQLITE_INSERT,
-                (item.bot_id, item.update_id, item.delivery.method, item.delivery.payload, holder,
-                 lease, stamp),
-            )  # fmt: skip
-            outbox_id = cursor.lastrowid
-        results.append(Written(True, outbox_id))
-    return results
+    claiming = [item for item in items if item.claims]
+    claimed: set[tuple[int, int]] = set()
+    if claiming:
+        rows = execute(
+            _SQLITE_CLAIM_PREFIX
+            + ",".join(["(?, ?, ?, ?)"] * len(claiming))
+            + _SQLITE_CLAIM_SUFFIX,
+            [v for i in claiming for v in (i.bot_id, i.update_id, i.kind, stamp)],
+        ).fetchall()
+        claimed = {(bot_id, update_id) for bot_id, update_id in rows}
+    won = [not item.claims or (item.bot_id, item.update_id) in claimed for item in items]
+    writing = [item for item, ok in zip(items, won, strict=True) if ok and item.delivery]
+    ids: Iterator[int] = iter(())
+    if writing:
+        rows = execute(
+            _SQLITE_INSERT_PREFIX
+            + ",".join(["(?, ?, ?, ?, ?, ?, 0, ?)"] * len(writing))
+            + " RETURNING id",
+            [
+                v
+                for i in writing
+                if i.delivery is not None
+                for v in (i.bot_id, i.update_id, i.delivery.method, i.delivery.payload, holder,
+                          lease, stamp)
+            ],
+        ).fetchall()  # fmt: skip
+        # Under the write lock AUTOINCREMENT hands out rising ids in the rows' order;
+        # RETURNING's own order is not promised.
+        ids = iter(sorted(row[0] for row in rows))
+    return [
+        Written(ok, next(ids) if ok and item.delivery is not None else None)
+        for item, ok in zip(items, won, strict=True)
+    ]
 
 
 async def delete_delivered(connection: BatchConnection, ids: Sequence[int]) -> None:
@@ -190,15 +253,12 @@ async def delete_delivered(connection: BatchConnection, ids: Sequence[int]) -> N
         await connection.run(_POSTGRESQL_DELETE, (list(ids),), writes=True)
 
 
-_SQLITE_CLAIM = """
-INSERT INTO processed_updates (bot_id, update_id, kind, processed_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (bot_id, update_id) DO NOTHING
-"""
-_SQLITE_INSERT = """
-INSERT INTO outbox (bot_id, update_id, method, payload, holder, lease_expires_at, attempts,
-    created_at)
-VALUES (?, ?, ?, ?, ?, ?, 0, ?)
-"""
+_SQLITE_CLAIM_PREFIX = (
+    "INSERT INTO processed_updates (bot_id, update_id, kind, processed_at) VALUES "
+)
+_SQLITE_CLAIM_SUFFIX = " ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING bot_id, update_id"
+_SQLITE_INSERT_PREFIX = """INSERT INTO outbox (bot_id, update_id, method, payload, holder,
+    lease_expires_at, attempts, created_at) VALUES """
 _SQLITE_DELETE = "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(:ids))"
 # $1..$6: one array per column; $7 now, $8 holder, $9 lease. The outbox rows are inserted in the
 # items' order, so their ids (one sequence, taken row by row) rise with it.

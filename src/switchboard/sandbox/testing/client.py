@@ -271,6 +271,14 @@ class SandboxClient:
         )
         return dict(data["message"])
 
+    async def share_chat(self, user: Json, bot_id: int, request_id: int, chat: Json) -> Json:
+        """Choose `chat` in the picker a `request_chat` button (`request_id`) opened."""
+        answer = await self._post(
+            "share_chat", user_id=user["id"], bot_id=bot_id, request_id=request_id,
+            chat_id=chat["id"],
+        )  # fmt: skip
+        return dict(answer["message"])
+
     async def send_web_app_data(
         self, user: Json, bot_id: int, data: str, *, button_text: str
     ) -> Json:

@@ -104,6 +104,15 @@ export async function sendContact(contact) {
   return !!result;
 }
 
+/** Shares a chat chosen for a request_chat button (private chats with a bot only). */
+export async function shareChat(requestId, chatId) {
+  const { chat } = store.open;
+  const body = { user_id: store.userId, bot_id: chat.bot_id, request_id: requestId, chat_id: chatId };
+  const result = await attempt(() => api.shareChat(body));
+  if (result) remember(result.message);
+  return !!result;
+}
+
 // Callback queries awaiting their answer, and answers that came before /press returned.
 const pending = new Map();
 const early = new Map();

@@ -80,6 +80,7 @@ export const api = {
   sendMedia: (form) => post("/send_media", form),
   sendLocation: (body) => post("/send_location", body),
   sendContact: (body) => post("/send_contact", body),
+  shareChat: (body) => post("/share_chat", body),
   press: (body) => post("/press", body),
   edit: (body) => post("/edit", body),
   forward: (body) => post("/forward", body),

@@ -85,3 +85,17 @@ export async function askContact() {
   if (!values.last_name) delete values.last_name;
   await actions.sendContact(values);
 }
+
+/** Picks a group or channel for a request_chat button, as Telegram's chat picker does; the
+ * sandbox refuses a chat that does not meet the button's criteria, with the reason. */
+export async function askSharedChat(request) {
+  if (!store.open || store.open.chat.type !== "private") return;
+  const wanted = request.chat_is_channel ? (c) => c.type === "channel" : (c) => c.type !== "channel";
+  const chats = store.chats.filter((c) => c.type !== "private" && wanted(c));
+  const names = chats.map((c) => `${c.title ?? c.id} (${c.id})`).join(", ") || "none yet";
+  const values = await ask("Choose a chat", [
+    { name: "chat_id", label: `Chat id: ${names}`, props: { required: true, value: chats[0]?.id ?? "" } },
+  ], "Share");
+  if (!values) return;
+  await actions.shareChat(request.request_id, Number(values.chat_id));
+}

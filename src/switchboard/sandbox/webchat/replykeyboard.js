@@ -5,7 +5,7 @@
 // ForceReply (seen live, beside the `message` event) starts a reply to it.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
-import { askContact, askLocation } from "./attachments.js";
+import { askContact, askLocation, askSharedChat } from "./attachments.js";
 import { showError, toast } from "./dialogs.js";
 import { replyKeyboard } from "./keyboards.js";
 import { openWebApp } from "./miniapp.js";
@@ -75,9 +75,10 @@ async function pressReply(current, button, kind) {
       return askContact();
     case "web_app":
       return openWebApp({ url: button.web_app.url, botId: current.botId, title: button.text, fromKeyboard: true });
+    case "request_chat":
+      return askSharedChat(button.request_chat);
     case "request_poll":
     case "request_users":
-    case "request_chat":
       toast(`“${kind}” buttons are not emulated; sending the button text`, "warn");
       return actions.sendText(button.text);
     default:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from switchboard.kernel.apps import App
 from switchboard.kernel.web_routes import web_session
-from switchboard.web.api import me, overview
+from switchboard.web.api import auth, invites, me, overview
 from switchboard.web.deps import db_session, managed_bot
 
 __all__ = ["PREFIX", "mount_api"]
@@ -21,6 +21,8 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     """Every `/api/v1` route on `app`, the installed apps' included."""
     api = APIRouter(prefix=PREFIX)
     api.include_router(me.router)
+    api.include_router(auth.router)
+    api.include_router(invites.router)
     api.include_router(overview.router)
     for name, installed in apps.items():
         if installed.web is None:
