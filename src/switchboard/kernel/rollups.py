@@ -78,7 +78,6 @@ PLATFORM = 0  # the bot id of the rows that sum every bot
 MINUTES_KEPT = 48 * 60
 HOURS_KEPT = 400 * 24
 DAYS_KEPT = 31
-_ROWS_PER_STATEMENT = 500  # under both databases' limits of bound parameters
 SEEN_USERS_REMEMBERED = 100_000  # (bot, day, user) already written, not written again
 
 COUNTS = ("updates", *EVENT_COLUMNS, *LATENCY_COLUMNS)  # the columns of a period's row
@@ -156,6 +155,19 @@ def _rows(taken: Counters, period_minutes: int) -> dict[tuple[int, int], dict[st
     return rows
 
 
+def _upsert(dialect: str, table: Table, keys: Sequence[str]) -> Any:
+    """One row's UPSERT adding to the counts, compiled once and cached by SQLAlchemy, run with
+    many rows (the driver's executemany). A multi-row VALUES statement was compiled afresh for
+    each size: ~100 ms of CPU a flush of 300 bots, taken from the pipeline it shares a loop with."""
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if not keys:
+        return insert.on_conflict_do_nothing()
+    return insert.on_conflict_do_update(
+        index_elements=[table.c[key] for key in keys],
+        set_={count: table.c[count] + insert.excluded[count] for count in COUNTS},
+    )
+
+
 async def _add_counts(
     session: AsyncSession, table: Table, period: str, rows: dict[tuple[int, int], dict[str, int]]
 ) -> None:
@@ -164,27 +176,15 @@ async def _add_counts(
     values = [
         {"bot_id": bot_id, period: at, **counts} for (bot_id, at), counts in sorted(rows.items())
     ]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for start in range(0, len(values), _ROWS_PER_STATEMENT):
-        insert = (pg_insert if postgres else sqlite_insert)(table).values(
-            values[start : start + _ROWS_PER_STATEMENT]
-        )
-        statement = insert.on_conflict_do_update(
-            index_elements=[table.c.bot_id, table.c[period]],
-            set_={count: table.c[count] + insert.excluded[count] for count in COUNTS},
-        )
-        await session.execute(statement)
+    dialect = session.get_bind().dialect.name
+    await session.execute(_upsert(dialect, table, ("bot_id", period)), values)
 
 
 async def _add_users(session: AsyncSession, users: Iterable[tuple[int, int, int]]) -> None:
     values = [{"bot_id": b, "day": d, "user_id": u} for b, d, u in sorted(users)]
-    if not values:
-        return
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = (pg_insert if postgres else sqlite_insert)(BOT_ACTIVE_USERS)
-    for start in range(0, len(values), _ROWS_PER_STATEMENT):
-        chunk = values[start : start + _ROWS_PER_STATEMENT]
-        await session.execute(insert.values(chunk).on_conflict_do_nothing())
+    if values:
+        dialect = session.get_bind().dialect.name
+        await session.execute(_upsert(dialect, BOT_ACTIVE_USERS, ()), values)
 
 
 async def flush(
