@@ -189,10 +189,10 @@ def test_an_old_stamp_implies_the_revisions_declaring_it_or_earlier() -> None:
     first = migrate.implied_by_legacy(script, "0001_jobs")
     assert first == {"kernel_0001_jobs"}
     # The last old stamp implies every revision that replaced one of the old chain: the heads,
-    # but for the revisions written since (the token hash, accounts, ids never reused, email),
-    # which run after it.
+    # but for the revisions written since (the token hash, accounts, rollups, ids never
+    # reused, email), which run after it.
     since = {
-        "kernel_0007_accounts": "kernel_0005_outbox",  # via kernel_0006_token_hash
+        "kernel_0008_rollups": "kernel_0005_outbox",  # via 0006 token hash, 0007 accounts
         "core_0003_email": "core_0001_broadcasts",  # via core_0002_ids_never_reused
         "notes_0005_ids_never_reused": "notes_0004_topic_creations",
     }

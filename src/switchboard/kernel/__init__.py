@@ -73,6 +73,7 @@ from switchboard.kernel.pipeline.records import mark_chat_inactive
 from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_call, write_call
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.rate_limits import RateLimitUnavailable, SlidingWindow, WindowDecision
+from switchboard.kernel.rollups import active_days, forget_active_user
 from switchboard.kernel.routing import GatedRouter, commands_or_in_state
 from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.token_vault import TokenKeyError, token_cipher
@@ -139,6 +140,7 @@ __all__ = [
     "WebSessionDep",
     "WindowDecision",
     "WrittenCall",
+    "active_days",
     "add_address",
     "address_export",
     "addresses_of",
@@ -152,6 +154,7 @@ __all__ = [
     "decode_text",
     "email_sender",
     "enqueue",
+    "forget_active_user",
     "forget_addresses",
     "forget_user",
     "forget_user_menu",

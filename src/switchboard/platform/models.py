@@ -9,7 +9,8 @@ from __future__ import annotations
 import switchboard.kernel.accounts
 import switchboard.kernel.fsm_models
 import switchboard.kernel.jobs.models
-import switchboard.kernel.models  # noqa: F401
+import switchboard.kernel.models
+import switchboard.kernel.rollups  # noqa: F401
 from switchboard.platform.installed_apps import installed_apps
 
 installed_apps()

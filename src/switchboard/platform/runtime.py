@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from switchboard.db import create_engine, session_factory
 from switchboard.db.engine import database_file
 from switchboard.db.wal_checkpoints import WalCheckpointer
-from switchboard.kernel import housekeeping, telemetry
+from switchboard.kernel import housekeeping, rollups, telemetry
 from switchboard.kernel.addressing import ignore_commands_for_other_bots
 from switchboard.kernel.apps import App, EnabledApps, app_gate
 from switchboard.kernel.bots import list_bots
@@ -88,6 +88,8 @@ class Platform:
         self._checkpoints: asyncio.Task[None] | None = None
         self.courier: OutboxCourier | None = None
         self._courier_task: asyncio.Task[None] | None = None
+        self.rollups: rollups.RollupFlusher | None = None
+        self._rollups_task: asyncio.Task[None] | None = None
         self._finishing: set[asyncio.Task[None]] = set()  # claimed updates still sending
         self.redis: Redis | None = (
             Redis.from_url(settings.redis_url) if settings.redis_url else None
@@ -139,7 +141,8 @@ class Platform:
         if self.cipher is None:
             log.warning("TOKEN_KEY is not set: bot tokens are stored in plain text")
         housekeeping.register(
-            self.jobs, [kept for app in self.apps.values() for kept in app.retention]
+            self.jobs,
+            [*rollups.RETENTION, *(kept for app in self.apps.values() for kept in app.retention)],
         )
         register_email_jobs(self.jobs, self)
         async with self.sessions() as session, session.begin():
@@ -192,6 +195,8 @@ class Platform:
             lease=self.processor.outbox_lease,
         )
         self._courier_task = asyncio.create_task(self.courier.run(), name="outbox-courier")
+        self.rollups = rollups.RollupFlusher(self.sessions)
+        self._rollups_task = asyncio.create_task(self.rollups.run(), name="rollups")
         run_worker = self.settings.in_process_worker if with_worker is None else with_worker
         if run_worker:
             self.worker = Worker(
@@ -331,6 +336,9 @@ class Platform:
             self.worker.stop()
         if self._worker_task is not None:
             await asyncio.gather(self._worker_task, return_exceptions=True)
+        if self.rollups is not None and self._rollups_task is not None:
+            self.rollups.stop()  # after the worker: its last outcomes are counted too
+            await asyncio.gather(self._rollups_task, return_exceptions=True)
         if self.processor is not None:
             await self.processor.close()
         await self.dispatcher.storage.close()

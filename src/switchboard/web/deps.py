@@ -24,6 +24,7 @@ from switchboard.kernel.accounts import Account, BotOwnership
 from switchboard.kernel.bots import MAX_BOT_ID
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.models import BotRecord
+from switchboard.kernel.web_routes import web_session
 from switchboard.web.sessions import CSRF_HEADER, read_session
 
 __all__ = [
@@ -55,7 +56,11 @@ async def db_session(platform: DeploymentDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(db_session)]
+# Through the kernel's placeholder, which `mount_api` overrides with `db_session`: FastAPI
+# caches a dependency by its original callable, so the caller's check (`CurrentUser`) and an
+# app's route (`WebSessionDep`) share one session per request. Two would each hold a
+# transaction, and on SQLite the second waits for the first's write turn until it times out.
+SessionDep = Annotated[AsyncSession, Depends(web_session)]
 
 
 @dataclass(frozen=True)

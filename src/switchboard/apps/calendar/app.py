@@ -25,6 +25,7 @@ from .ics_handlers import is_ics_message, make_ics_router
 from .ics_jobs import register_ics_jobs
 from .privacy import delete_user_calendar, export_user_calendar
 from .web_miniapp import make_router as make_miniapp_router
+from .web_owner import make_owner_router
 
 CHAT_COMMANDS = (
     AppCommand("new", "calendar.cmd.new"),
@@ -88,5 +89,5 @@ APP = App(
     delete_user_data=delete_user_calendar,
     # An .ics file is imported, not filed as a note; a chat picked for /publish is the calendar's.
     claims=lambda message: is_ics_message(message) or is_chat_picked(message),
-    web=AppWeb(miniapp=make_miniapp_router),
+    web=AppWeb(owner=make_owner_router, miniapp=make_miniapp_router),
 )

@@ -24,9 +24,11 @@ from switchboard.kernel import (
     Owner,
     ProcessedUpdate,
     UserRecord,
+    active_days,
     address_export,
     addresses_of,
     enqueue,
+    forget_active_user,
     forget_addresses,
     forget_user,
     local_time,
@@ -111,6 +113,10 @@ async def export_user(session: AsyncSession, bot_id: int, user_id: int, apps: li
             for row in await addresses_of(session, Owner(telegram_user_id=user_id))
         ],
     }
+    # The days they used the bot, as the dashboard's active users count them (31 days).
+    document["active_days"] = [
+        day.isoformat() for day in await active_days(session, bot_id, user_id)
+    ]
     for app in apps:
         if app.export_user_data is not None:
             document[app.name] = await app.export_user_data(session, bot_id, user_id)
@@ -142,7 +148,9 @@ async def delete_user(
         .where(ChatRecord.id == user_id, ChatRecord.bot_id != bot_id)
         .limit(1)
     )
-    if known_elsewhere is None:
+    everywhere = known_elsewhere is None
+    removed += await forget_active_user(session, bot_id, user_id, everywhere=everywhere)
+    if everywhere:
         result = await session.execute(delete(UserRecord).where(UserRecord.id == user_id))
         removed += int(getattr(result, "rowcount", 0) or 0)
         removed += await forget_addresses(session, Owner(telegram_user_id=user_id))

@@ -10,6 +10,7 @@ from . import jobs
 from .handlers import make_router
 from .privacy import delete_user_match, export_user_match
 from .web_miniapp import make_router as make_miniapp_router
+from .web_owner import make_owner_router
 from .week_counts import week_counts
 
 APP = App(
@@ -32,6 +33,6 @@ APP = App(
     export_user_data=export_user_match,
     delete_user_data=delete_user_match,
     first_step="match.first_step",
-    web=AppWeb(miniapp=make_miniapp_router),
+    web=AppWeb(owner=make_owner_router, miniapp=make_miniapp_router),
     digest_counts=week_counts,
 )

@@ -19,7 +19,7 @@ from aiogram.types import (
     CallbackQuery,
     Message,
 )
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
@@ -65,6 +65,7 @@ from .profiles import (
     mutual_pairs,
     profile_for_update,
 )
+from .reviews import review
 from .scoring import Weights
 from .search import candidates
 from .upkeep import RESUME_JOB
@@ -540,19 +541,7 @@ async def review_chosen(
     ):
         await query.answer(_("match.card.gone"), show_alert=True)
         return
-    reported = await session.get(MatchProfile, report.reported_id)
-    await session.execute(
-        update(MatchReport)
-        .where(MatchReport.reported_id == report.reported_id, MatchReport.reviewed.is_(False))
-        .values(reviewed=True, outcome=callback_data.outcome)
-    )
-    if reported is not None:
-        if callback_data.outcome == "restore":
-            reported.reports = 0
-            if reported.state == ProfileState.HIDDEN.value:
-                reported.state = ProfileState.ACTIVE.value
-        else:
-            reported.state = ProfileState.HIDDEN.value
+    await review(session, report, "restore" if callback_data.outcome == "restore" else "remove")
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(_(f"match.reports.{callback_data.outcome}d"), parse_mode=None)

@@ -12,6 +12,7 @@ from .links.cache import RETENTION as LINK_PREVIEW_RETENTION
 from .notes_runtime import NotesRuntime
 from .privacy import delete_user_notes, export_user_notes
 from .web_miniapp import make_router as make_miniapp_router
+from .web_owner import make_owner_router
 
 
 def _register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
@@ -41,5 +42,5 @@ APP = App(
     retention=(LINK_PREVIEW_RETENTION,),
     first_step="notes.first_step",
     group_intro="notes.group_intro",
-    web=AppWeb(miniapp=make_miniapp_router),
+    web=AppWeb(owner=make_owner_router, miniapp=make_miniapp_router),
 )

@@ -21,6 +21,7 @@ from .feed_jobs import register_feed_jobs
 from .privacy import delete_user_repost, export_user_repost
 from .source_commands import claims, make_sources_router
 from .web_miniapp import make_router as make_miniapp_router
+from .web_owner import make_owner_router
 
 
 def make_router() -> Router:
@@ -61,5 +62,5 @@ APP = App(
     export_user_data=export_user_repost,
     delete_user_data=delete_user_repost,
     claims=claims,  # OPML files, and forwards from channels the bot runs
-    web=AppWeb(miniapp=make_miniapp_router),
+    web=AppWeb(owner=make_owner_router, miniapp=make_miniapp_router),
 )

@@ -20,6 +20,8 @@ from switchboard.db.base import utcnow
 from switchboard.db.session import dialect_insert
 from switchboard.kernel import tracing
 from switchboard.kernel.jobs.models import Job, JobState
+from switchboard.kernel.rollup_counters import COUNTERS as ROLLUPS
+from switchboard.kernel.rollup_counters import JOBS_QUEUED
 
 WAKE_CHANNEL = "switchboard_jobs"
 _ENQUEUED = "switchboard.jobs.enqueued"
@@ -73,6 +75,9 @@ async def enqueue(
     if job is None:
         return None
     session.info[_ENQUEUED] = True
+    bot_id = payload.get("bot_id")
+    if type(bot_id) is int:  # a bot's job, on its dashboard (counted even if rolled back)
+        ROLLUPS.event(bot_id, JOBS_QUEUED)
     due_now = run_at is None or run_at <= now
     if (
         due_now

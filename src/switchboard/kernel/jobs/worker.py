@@ -48,6 +48,8 @@ from switchboard.kernel.jobs.queue import add_waker, remove_waker
 from switchboard.kernel.jobs.registry import JobContext, JobRegistry, PermanentFailure, RetryLater
 from switchboard.kernel.jobs.schedules import any_schedule_due, fire_due_schedules
 from switchboard.kernel.jobs.wakeups import listen_for_jobs
+from switchboard.kernel.rollup_counters import COUNTERS as ROLLUPS
+from switchboard.kernel.rollup_counters import JOBS_FAILED
 
 Clock = Callable[[], datetime]
 log = structlog.get_logger("switchboard.jobs")
@@ -231,6 +233,9 @@ class Worker:
             written_ok = outcome.job.id in written
             label = "released" if outcome.released else OUTCOME_LABELS[outcome.state]
             metrics.JOBS_FINISHED.labels(outcome.job.kind, label if written_ok else "lost").inc()
+            bot_id = outcome.job.payload.get("bot_id")
+            if written_ok and outcome.state is JobState.DEAD and type(bot_id) is int:
+                ROLLUPS.event(bot_id, JOBS_FAILED)
         for job in claimed:
             self._held[job.id] = job
             self._active[job.id] = asyncio.create_task(self._run(job), name=f"job-{job.id}")

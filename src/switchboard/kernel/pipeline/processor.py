@@ -50,6 +50,7 @@ from switchboard.kernel.pipeline.chosen_handler import LAZY, NO_HANDLER, SLOT, T
 from switchboard.kernel.pipeline.group_commit import MAX_BATCH, GroupCommit
 from switchboard.kernel.pipeline.outbox import OutboxWrite, Written, delete_delivered, write_outbox
 from switchboard.kernel.pipeline.records import Claim, claim_update, persistent_user
+from switchboard.kernel.rollup_counters import COUNTERS as _ROLLUPS
 from switchboard.kernel.throttle import InboundThrottle, Verdict
 from switchboard.kernel.user_time import zone_named
 
@@ -223,8 +224,14 @@ class UpdateProcessor:
                 outcome = await self._run(bot, update, kind, slot, on_claimed)
             finally:
                 handler = slot.get("name", NO_HANDLER)
+                elapsed = time.perf_counter() - started
                 _UPDATES.get(telemetry.bot_label(bot.id), kind, handler, outcome).inc()
-                _HANDLER_SECONDS.get(kind, handler).observe(time.perf_counter() - started)
+                _HANDLER_SECONDS.get(kind, handler).observe(elapsed)
+                if outcome != "duplicate":  # the dashboard's rollups: a dict increment
+                    user = getattr(getattr(update, kind, None), "from_user", None)
+                    _ROLLUPS.update(
+                        bot.id, None if user is None or user.is_bot else user.id, elapsed
+                    )
                 telemetry.clear_update_context()
                 if span is not None:
                     span.set_attributes(

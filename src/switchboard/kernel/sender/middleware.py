@@ -20,6 +20,9 @@ from aiogram.methods.base import TelegramType
 
 from switchboard.kernel import tracing
 from switchboard.kernel.metric_children import Children
+from switchboard.kernel.rollup_counters import COUNTERS as ROLLUPS
+from switchboard.kernel.rollup_counters import SENDS
+from switchboard.kernel.rollup_counters import THROTTLED as RETRIED_AFTER
 
 from .limiter import FloodLimiter
 from .limits import is_counted_method
@@ -85,11 +88,13 @@ class FloodControlMiddleware(BaseRequestMiddleware):
                 if permit is None:
                     permit = await self.limiter.acquire(bot.id, chat_id, priority, refused_now=True)
                 _SENDS.get(api_method, priority).inc()
+                ROLLUPS.event(bot.id, SENDS)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 RETRY_AFTER_TOTAL.labels(method=api_method).inc()
                 tracing.note("telegram_retry_after", retry_after=error.retry_after)
+                ROLLUPS.event(bot.id, RETRIED_AFTER)
                 logger.warning(
                     "telegram_retry_after",
                     bot_id=bot.id,

@@ -10,7 +10,17 @@ from fastapi import APIRouter, Depends, FastAPI
 from switchboard.kernel.apps import App
 from switchboard.kernel.web_routes import miniapp_user, web_session
 from switchboard.web import email_links
-from switchboard.web.api import auth, bots, broadcasts, events, invites, jobs, me, miniapp
+from switchboard.web.api import (
+    auth,
+    bots,
+    broadcasts,
+    events,
+    invites,
+    jobs,
+    me,
+    miniapp,
+    overview,
+)
 from switchboard.web.api.apps import router as apps_router
 from switchboard.web.deps import db_session, managed_bot
 from switchboard.web.miniapp_auth import miniapp_user_of
@@ -33,6 +43,7 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     api.include_router(events.router)
     api.include_router(miniapp.router)
     api.include_router(email_links.api_router)
+    api.include_router(overview.router)
     for name, installed in apps.items():
         if installed.web is None:
             continue
