@@ -176,7 +176,10 @@ async def _run(
         # The sandbox answers already; the platform's modules (aiogram: seconds) load in a
         # thread meanwhile, so the page is there while they do.
         boot = await asyncio.to_thread(importlib.import_module, "switchboard.platform.demo_boot")
-        settings = settings.model_copy(update={"telegram_api_url": url})
+        web_url = settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
+        # The web app's own address is public enough here: the bot's menu button opens the
+        # Mini App at it, and e-mailed links point at it.
+        settings = settings.model_copy(update={"telegram_api_url": url, "public_url": web_url})
 
         def started(settings: Settings, apps: list[str]) -> None:
             print(_banner(settings, url, apps, files), flush=True)
@@ -198,6 +201,8 @@ def _banner(settings: Settings, url: str, apps: list[str], files: DemoFiles) -> 
         "Switchboard demo is running.",
         f"  Open the chat:  {url}/",
         f"  Bot API:        {url}/bot<token>/<method>",
+        f"  Dashboard:      {settings.public_url}/dashboard/ (log in as a sandbox user)",
+        f"  Mini App:       the bot's menu button in the chat, or {settings.public_url}/app",
         f"  Metrics:        http://{settings.web_host}:{settings.web_port}/metrics",
         f"  Apps:           {', '.join(apps)}",
         f"  Kept on disk:   {kept} (start anew: --fresh)",
