@@ -50,6 +50,7 @@ __all__ = [
     "bind_update_context",
     "bot_label",
     "bot_running",
+    "bot_stopped",
     "clear_update_context",
     "configure_logging",
     "redact_secrets",
@@ -282,13 +283,29 @@ BOT_INFO = Gauge(
 )
 
 
+_INFO_USERNAMES: dict[str, str] = {}  # the username each bot's info series carries
+
+
 def bot_running(bot_id: int, username: str) -> None:
-    """A bot runs in this process: its info series, and its per-bot series at 0 so that
-    dashboards and alerts read 0, not nothing, until something happens."""
+    """A bot runs in this process: its info series (one: a username learnt or changed since
+    replaces the old one, else `* on(bot) group_left(username)` finds two and fails), and its
+    per-bot series at 0 so that dashboards and alerts read 0, not nothing, until something
+    happens."""
     bot = bot_label(bot_id)
+    old = _INFO_USERNAMES.get(bot)
+    if old is not None and old != username:
+        BOT_INFO.remove(bot, old)
+    _INFO_USERNAMES[bot] = username
     BOT_INFO.labels(bot=bot, username=username).set(1)
     for status in WEBHOOK_STATUSES:
         WEBHOOK_REQUESTS.labels(bot=bot, status=status)
+
+
+def bot_stopped(bot_id: int) -> None:
+    """A bot no longer runs here: its info series goes."""
+    old = _INFO_USERNAMES.pop(bot_label(bot_id), None)
+    if old is not None:
+        BOT_INFO.remove(bot_label(bot_id), old)
 
 
 # Children with known label values exist from the start (at 0): a rate over them is 0, not an

@@ -244,10 +244,10 @@ class Platform:
             changed_apps = previous is not None and previous.apps != record.apps
             self.records[record.id] = record
             self.enabled.set(record.id, record.apps)
+            telemetry.bot_running(record.id, record.username or "")
             if record.id not in self.bots or changed_apps:
                 bot = self.bots.get(record.id) or self._make_bot(record)
                 self.bots[record.id] = bot
-                telemetry.bot_running(record.id, record.username or "")
                 to_publish.append((record, bot))
         if check_api:  # before the menus: their failures would be a traceback per bot
             await check_bot_api(self.settings.telegram_api_url, self.bots)
@@ -271,6 +271,7 @@ class Platform:
                 self.bots.pop(bot_id)
                 self.records.pop(bot_id, None)
                 self.enabled.forget(bot_id)
+                telemetry.bot_stopped(bot_id)
 
     async def bots_changed(self) -> None:
         """Reload the bots now (and tell the watcher's listeners: `serve` sets webhooks)."""
