@@ -28,6 +28,13 @@ from switchboard.email_address import is_email_address
 from switchboard.startup_errors import StartupError
 
 
+class WebhookAck(StrEnum):
+    """When `serve` answers Telegram's webhook request."""
+
+    CLAIMED = "claimed"  # once the update is claimed and its calls recorded (the fastest)
+    SENT = "sent"  # once its replies went out: a chat's next update cannot overtake them
+
+
 class FloodProfile(StrEnum):
     """How strictly the sandbox applies Telegram's flood limits."""
 
@@ -91,6 +98,11 @@ class Settings(BaseSettings):
     )
     webhook_base_url: str | None = Field(
         default=None, description="public https base URL that Telegram posts updates to"
+    )
+    webhook_ack: WebhookAck = Field(
+        default=WebhookAck.CLAIMED,
+        description="answer a webhook once the update is claimed, or once its replies went "
+        "out (`sent`: with several serve replicas, keeps each chat's replies in order)",
     )
     installed_apps: list[str] | None = Field(
         default=None,

@@ -72,6 +72,9 @@ class ScaleConfig:
     drain_seconds: float = 90.0
     # False: no REDIS_URL, each process keeps its own limiter (to see what sharing prevents).
     redis: bool = True
+    # "sent": the replicas answer a webhook after its replies (each chat's order kept across
+    # replicas); "claimed": at the claim (order kept within one process only).
+    webhook_ack: str = "sent"
 
 
 @dataclass
@@ -265,6 +268,7 @@ async def run_scale_out(
                 "TELEGRAM_API_URL": sandbox.url,
                 "REDIS_URL": redis_url if config.redis else "",
                 "WEBHOOK_BASE_URL": base,
+                "WEBHOOK_ACK": config.webhook_ack,
                 "LOG_LEVEL": os.environ.get("SCALE_OUT_LOG_LEVEL", "WARNING"),
                 "OUTBOX_LEASE_SECONDS": "2",
                 "JOB_LEASE_SECONDS": "6",

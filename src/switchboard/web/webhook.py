@@ -6,7 +6,9 @@ JSON is refused), one past the size cap 413 (`app.MAX_BODY_BYTES`), an update of
 aiogram does not know 200 (the pipeline skips it). The answer is 200 once the update is claimed:
 what its handlers wrote so far and the outbox rows of their calls are committed, so a
 redelivery would change nothing and a crash from then on is finished by the outbox courier (the
-replies themselves go out after the answer, as with polling's confirmed offset). If the
+replies themselves go out after the answer, as with polling's confirmed offset). With
+`WEBHOOK_ACK=sent` the answer waits for the replies: Telegram sends a chat's next update only
+after the answer, so with several replicas none can answer it before this one's replies. If the
 platform cannot commit (say, the database is down) it answers 503 and Telegram retries. Only
 that: a 5xx for bad input would have Telegram retry it forever, so the body is checked before
 the pipeline sees it, and the pipeline's failures are never a 400 (one would have Telegram drop
@@ -27,6 +29,7 @@ from starlette.routing import Route
 from switchboard.kernel import telemetry
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.metric_children import Children
+from switchboard.settings import WebhookAck
 from switchboard.web.update_body import BadUpdateBody, read_update
 
 log = structlog.get_logger("switchboard.webhook")
@@ -56,7 +59,12 @@ async def telegram_webhook(request: Request) -> Response:
         _answered(bot_id, "400")
         return _bad_request(f"the body is not a valid Update: {_first_error(error)}")
     try:
-        await platform.process_until_claimed(bot_id, update)
+        if platform.settings.webhook_ack is WebhookAck.SENT:
+            # Telegram sends a chat's next update after this answer: with several replicas,
+            # answering at the claim would let another replica answer the next one first.
+            await platform.process(bot_id, update)
+        else:
+            await platform.process_until_claimed(bot_id, update)
     except Exception:
         log.exception("webhook update not committed", bot_id=bot_id)
         _answered(bot_id, "503")
