@@ -49,6 +49,10 @@ class RunningDeployment(Protocol):
     async def process(self, bot_id: int, update: dict[str, Any] | Update) -> None:
         """Handle one update of `bot_id`; returns once its effects are committed."""
 
+    async def calls_delivered(self, bot_id: int, update_id: int) -> None:
+        """Returns once the update's recorded calls are made (by this process or, after its
+        holder died, by an outbox courier), or after the outbox lease and a little more."""
+
     async def process_until_claimed(self, bot_id: int, update: Update) -> None:
         """Handle one update of `bot_id`; returns once it is claimed (a redelivery would
         change nothing and every call it makes is recorded in the outbox), while its calls

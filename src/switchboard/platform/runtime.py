@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Update
 from redis.asyncio import Redis
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.db import create_engine, session_factory
@@ -37,7 +39,7 @@ from switchboard.kernel.fsm import make_fsm_storage
 from switchboard.kernel.i18n import Translator
 from switchboard.kernel.jobs import JobRegistry, Worker
 from switchboard.kernel.jobs.worker import default_worker_id
-from switchboard.kernel.models import BotRecord
+from switchboard.kernel.models import BotRecord, OutboxMessage
 from switchboard.kernel.pipeline import chosen_handler
 from switchboard.kernel.pipeline.call_boundary import install_call_boundary
 from switchboard.kernel.pipeline.outbox_courier import OutboxCourier
@@ -315,6 +317,22 @@ class Platform:
             waiting.cancel()
         if handling.done():
             handling.result()  # the processor calls on_claimed on its way out, failed or not
+
+    async def calls_delivered(self, bot_id: int, update_id: int) -> None:
+        """Returns once no call of the update waits in the outbox: made, or taken over and made
+        by a courier after its holder died (a lease and a little more, at most; then it
+        returns anyway: the courier still makes them)."""
+        deadline = time.monotonic() + self.settings.outbox_lease_seconds + 10
+        while time.monotonic() < deadline:
+            async with self.session_factory() as session:
+                waiting = await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.bot_id == bot_id, OutboxMessage.update_id == update_id)
+                )
+            if not waiting:
+                return
+            await asyncio.sleep(0.1)
 
     def _finished(self, handling: asyncio.Task[None]) -> None:
         self._finishing.discard(handling)

@@ -63,6 +63,9 @@ async def telegram_webhook(request: Request) -> Response:
             # Telegram sends a chat's next update after this answer: with several replicas,
             # answering at the claim would let another replica answer the next one first.
             await platform.process(bot_id, update)
+            # A redelivery of an update whose holder died (a killed replica) is a duplicate
+            # here: its replies are still in the outbox, made by a courier after the lease.
+            await platform.calls_delivered(bot_id, update.update_id)
         else:
             await platform.process_until_claimed(bot_id, update)
     except Exception:
