@@ -70,8 +70,6 @@ from .scoring import Weights
 from .search import candidates
 from .upkeep import RESUME_JOB
 
-GENDERS = ("woman", "man", "other")
-WANTS = {"women": ["woman"], "men": ["man"], "everyone": []}
 REPORT_REASONS = ("spam", "fake", "offensive", "underage", "other")
 PAUSES = {"7": 7, "30": 30, "0": None}  # days; "0": until the user resumes
 

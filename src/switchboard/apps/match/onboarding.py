@@ -45,8 +45,6 @@ from .upkeep import ensure_sweep
 
 GENDERS = ("woman", "man", "other")
 WANTS = {"women": ["woman"], "men": ["man"], "everyone": []}
-REPORT_REASONS = ("spam", "fake", "offensive", "underage", "other")
-PAUSES = {"7": 7, "30": 30, "0": None}  # days; "0": until the user resumes
 
 
 class Onboarding(StatesGroup):
