@@ -155,8 +155,10 @@ async def test_a_mutual_like_introduces_both_and_lists_them(
     alice = await tg.create_user("Alice", language_code="en")
     bob = await tg.create_user("Bob", language_code="en")
     async with running(sandbox, database_url):
-        await onboard(tg, alice, "Alice", 30, BERLIN_MITTE)
-        await onboard(tg, bob, "Bob", 32, BERLIN_KREUZBERG)
+        await asyncio.gather(
+            onboard(tg, alice, "Alice", 30, BERLIN_MITTE),
+            onboard(tg, bob, "Bob", 32, BERLIN_KREUZBERG),
+        )
         await tg.send_text(alice, "/match", bot_id=BOT_ID)
         card = await tg.expect_message(chat_id=alice["id"], contains="Bob, 32")
         assert "~2 km away" in card["text"] and "In common: Hiking, jazz" in card["text"]
@@ -179,9 +181,11 @@ async def test_report_hides_nothing_early_and_block_separates_both_ways(
     dan = await tg.create_user("Dan", language_code="en")
     eve = await tg.create_user("Dave", language_code="en")
     async with running(sandbox, database_url):
-        await onboard(tg, carol, "Carol", 28, BERLIN_MITTE)
-        await onboard(tg, dan, "Dan", 29, BERLIN_KREUZBERG)
-        await onboard(tg, eve, "Dave", 29, BERLIN_KREUZBERG)
+        await asyncio.gather(
+            onboard(tg, carol, "Carol", 28, BERLIN_MITTE),
+            onboard(tg, dan, "Dan", 29, BERLIN_KREUZBERG),
+            onboard(tg, eve, "Dave", 29, BERLIN_KREUZBERG),
+        )
         await tg.send_text(carol, "/match", bot_id=BOT_ID)
         card = await tg.expect_message(chat_id=carol["id"], contains=", 29")
         first = "Dan" if card["text"].startswith("Dan") else "Dave"
@@ -222,8 +226,9 @@ async def test_a_forged_card_tap_and_a_minor_are_refused(
     gus = await tg.create_user("Gus", language_code="en")
     kid = await tg.create_user("Kid", language_code="en")
     async with running(sandbox, database_url):
-        await onboard(tg, fay, "Fay", 40, BERLIN_MITTE)
-        await onboard(tg, gus, "Gus", 41, BERLIN_MITTE)
+        await asyncio.gather(
+            onboard(tg, fay, "Fay", 40, BERLIN_MITTE), onboard(tg, gus, "Gus", 41, BERLIN_MITTE)
+        )
         gus_profile = await profile_of(database_url, gus["id"])
         assert gus_profile is not None
         # Fay was never shown Gus: a like forged for his profile id does nothing.

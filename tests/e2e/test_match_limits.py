@@ -53,10 +53,13 @@ async def test_the_database_counts_cards_and_likes_when_there_is_no_redis(
     names = ("Anna", "Ben", "Carl", "Dan")
     anna, ben, carl, dan = [await tg.create_user(n, language_code="en") for n in names]
     async with running(sandbox, database_url, None, match_likes_per_hour=1, match_cards_per_day=2):
-        await onboard(tg, ben, "Ben", 33, BERLIN_KREUZBERG)
-        await onboard(tg, carl, "Carl", 35, BERLIN_KREUZBERG)
-        await onboard(tg, dan, "Dan", 37, BERLIN_KREUZBERG)  # a third card, past the limit
-        await onboard(tg, anna, "Anna", 31, BERLIN_MITTE)
+        # Each in their own chat, so at once: a chat's replies are what the limiter spaces.
+        await asyncio.gather(
+            onboard(tg, ben, "Ben", 33, BERLIN_KREUZBERG),
+            onboard(tg, carl, "Carl", 35, BERLIN_KREUZBERG),
+            onboard(tg, dan, "Dan", 37, BERLIN_KREUZBERG),  # a third card, past the limit
+            onboard(tg, anna, "Anna", 31, BERLIN_MITTE),
+        )
         await tg.send_text(anna, "/match", bot_id=BOT_ID)
         first = await tg.expect_message(chat_id=anna["id"], contains="km away")
         await tap(tg, anna, first, "❤️ Like")
@@ -75,8 +78,10 @@ async def test_redis_counts_likes_for_every_process(
     tg = world
     anna, ben = [await tg.create_user(n, language_code="en") for n in ("Anna", "Ben")]
     async with running(sandbox, database_url, redis_url, match_likes_per_hour=2):
-        await onboard(tg, ben, "Ben", 33, BERLIN_KREUZBERG)
-        await onboard(tg, anna, "Anna", 31, BERLIN_MITTE)
+        await asyncio.gather(
+            onboard(tg, ben, "Ben", 33, BERLIN_KREUZBERG),
+            onboard(tg, anna, "Anna", 31, BERLIN_MITTE),
+        )
         profile = await profile_of(database_url, anna["id"])
         assert profile is not None
         # Another process counted two likes of Anna's this hour: the database has none.
