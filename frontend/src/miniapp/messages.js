@@ -7,6 +7,8 @@ export default {
     ai: { title: 'AI settings' },
     agenda: { title: 'Agenda', add: 'New event', eventTitle: 'Title', start: 'Starts', end: 'Ends' },
     profile: { title: 'Match profile' },
+    photos: { title: 'Photos', none: 'No photos yet: people see your profile without one.', alt: 'Photo {n}', loading: 'Loading the photo', main: 'Main photo', makeMain: 'Make main', add: 'Add a photo', hint: 'JPEG or PNG, up to 10 MB', notImage: 'This file is not an image: choose a photo.', tooBig: 'This photo is larger than 10 MB: choose a smaller one.' },
+    fields: { name: 'Name', age: 'Age', bio: 'About you', max_distance_km: 'Distance, km', state: 'Profile', gender: 'Gender', wants: 'Looking for', interests: 'Interests', place: 'Place', provider: 'AI provider', model: 'Model', transcription: 'Speech to text', auto_file_percent: 'File without asking at confidence, % (empty: always ask)' },
     subscriptions: { title: 'Repost subscriptions' },
   },
   ru: {
@@ -17,6 +19,8 @@ export default {
     ai: { title: 'Настройки ИИ' },
     agenda: { title: 'Повестка', add: 'Новое событие', eventTitle: 'Название', start: 'Начало', end: 'Конец' },
     profile: { title: 'Профиль знакомств' },
+    photos: { title: 'Фотографии', none: 'Фотографий пока нет: анкету видят без фото.', alt: 'Фото {n}', loading: 'Фото загружается', main: 'Главное фото', makeMain: 'Сделать главным', add: 'Добавить фото', hint: 'JPEG или PNG, до 10 МБ', notImage: 'Это не изображение: выберите фотографию.', tooBig: 'Фото больше 10 МБ: выберите поменьше.' },
+    fields: { name: 'Имя', age: 'Возраст', bio: 'О себе', max_distance_km: 'Расстояние, км', state: 'Анкета', gender: 'Пол', wants: 'Кого ищу', interests: 'Интересы', place: 'Место', provider: 'Провайдер ИИ', model: 'Модель', transcription: 'Распознавание речи', auto_file_percent: 'Раскладывать без вопроса при уверенности, % (пусто: всегда спрашивать)' },
     subscriptions: { title: 'Подписки на репосты' },
   },
 }
