@@ -58,6 +58,7 @@ UPLOAD_BODY = {
                     "type": "object",
                     "required": [FIELD],
                     "properties": {FIELD: {"type": "string", "format": "binary"}},
+                    "additionalProperties": False,
                 }
             }
         },
