@@ -33,22 +33,42 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Accept: 'application/json' }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+function credentials(method, extra) {
+  const headers = { ...extra }
   if (CHANGES.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (authorization) headers.Authorization = authorization
   if (botHeader) headers['X-Bot-Id'] = botHeader
+  return headers
+}
+
+async function failure(response) {
+  const json = (response.headers.get('content-type') || '').includes('json')
+  const data = json ? await response.json() : null
+  return new ApiError(response.status, data?.detail ?? response.statusText)
+}
+
+/** A JSON call; a FormData body goes as multipart (the browser sets its boundary). */
+export async function api(path, { method = 'GET', body, headers: extra } = {}) {
+  const form = body instanceof FormData
+  const headers = credentials(method, { Accept: 'application/json', ...extra })
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json'
   const response = await fetch(PREFIX + path, {
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || form ? body : JSON.stringify(body),
   })
+  if (!response.ok) throw await failure(response)
   const json = (response.headers.get('content-type') || '').includes('json')
-  const data = json ? await response.json() : null
-  if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText)
-  return data
+  return json ? response.json() : null
+}
+
+/** The bytes at `url` (a path the API gave) as a Blob, with the same credentials: an <img> cannot
+ * send them itself. The browser's cache revalidates with the ETag (a 304 costs no download). */
+export async function blob(url) {
+  const response = await fetch(url, { headers: credentials('GET'), credentials: 'same-origin' })
+  if (!response.ok) throw await failure(response)
+  return response.blob()
 }
 
 /** GET `path`, or `fallback` when the route is not there (404/405). */

@@ -1,7 +1,6 @@
 """The match app's Mini App routes: the user's own profile, read and edited with the rules the
 onboarding conversation keeps (a name of 1–64 characters, adults only, the same genders and
-wishes, interests normalised as typed in the chat), and their photos (Telegram file ids; new
-ones are sent in the chat).
+wishes, interests normalised as typed in the chat), and their photos (web_photos.py).
 
 Only the caller's profile with this bot is ever read or written (`MiniAppUserDep`).
 """
@@ -19,6 +18,7 @@ from .interests import MAX_INTERESTS, parse_interests
 from .models import MatchProfile
 from .onboarding import GENDERS, WANTS
 from .profiles import ADULT_AGE, MAX_AGE, get_profile, profile_for_update
+from .web_photos import add_photo_routes
 
 Gender = Literal["woman", "man", "other"]
 Wants = Literal["women", "men", "everyone"]
@@ -108,9 +108,5 @@ def make_router() -> APIRouter:
         await session.commit()
         return _profile(found)
 
-    @router.get("/photos")
-    async def photos(user: MiniAppUserDep, session: WebSessionDep) -> list[str]:
-        found = await get_profile(session, user.bot_id, user.user_id)
-        return list(found.photos) if found is not None else []
-
+    add_photo_routes(router)
     return router
