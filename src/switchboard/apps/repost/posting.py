@@ -24,22 +24,8 @@ from typing import Any
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import (
-    SendAudio,
-    SendDocument,
-    SendMediaGroup,
-    SendMessage,
-    SendPhoto,
-    SendVideo,
-)
+from aiogram.methods import SendMessage
 from aiogram.methods.base import TelegramMethod
-from aiogram.types import (
-    InputMediaAudio,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
-    LinkPreviewOptions,
-)
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,20 +42,12 @@ from .models import (
     RepostTarget,
     SkipReason,
 )
-from .rendering import (
-    ALBUM_LIMIT,
-    CAPTION_LIMIT,
-    TEXT_LIMIT,
-    MediaItem,
-    Rendered,
-    TemplateRefused,
-    render_item,
-    split_html,
-)
+from .post_calls import message_id_of, messages_for
+from .rendering import Rendered, TemplateRefused, render_item
 from .routing import POST_JOB
 from .source_topics import THREAD_GONE, forget_topic, place, topic_name
 
-__all__ = ["Poster", "messages_for"]
+__all__ = ["Poster"]
 
 log = structlog.get_logger("switchboard.repost")
 HOUR = timedelta(hours=1)
@@ -83,75 +61,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
-
-
-def messages_for(
-    rendered: Rendered, chat_id: int, thread_id: int | None
-) -> list[TelegramMethod[Any]]:
-    """The calls that post a rendered item: media with its caption (an album for several),
-    or the text in parts of at most 4,096."""
-    common: dict[str, Any] = {"chat_id": chat_id}
-    if thread_id:
-        common["message_thread_id"] = thread_id
-    media = list(rendered.media)[:ALBUM_LIMIT]
-    text_parts = split_html(rendered.text, TEXT_LIMIT)
-    caption: str | None = None
-    if media and len(split_html(rendered.text, CAPTION_LIMIT)) <= 1:
-        caption, text_parts = rendered.text or None, []
-    calls: list[TelegramMethod[Any]] = []
-    if len(media) == 1:
-        calls.append(_single_media(media[0], caption, common))
-    elif len(media) > 1:
-        calls.append(_album(media, caption, common))
-    for part in text_parts:
-        calls.append(
-            SendMessage(
-                **common,
-                text=part,
-                parse_mode="HTML",
-                link_preview_options=LinkPreviewOptions(is_disabled=bool(media)),
-            )
-        )
-    return calls
-
-
-def _single_media(
-    item: MediaItem, caption: str | None, common: dict[str, Any]
-) -> TelegramMethod[Any]:
-    extra: dict[str, Any] = {"caption": caption, "parse_mode": "HTML"} if caption else {}
-    if item.kind == "photo":
-        return SendPhoto(**common, photo=item.url, **extra)
-    if item.kind == "video":
-        return SendVideo(**common, video=item.url, **extra)
-    if item.kind == "audio":
-        return SendAudio(**common, audio=item.url, **extra)
-    return SendDocument(**common, document=item.url, **extra)
-
-
-def _album(media: list[MediaItem], caption: str | None, common: dict[str, Any]) -> SendMediaGroup:
-    # An album mixes photos and videos, or is all audio, or all documents.
-    kinds = {m.kind for m in media}
-    if not kinds <= {"photo", "video"} and len(kinds) > 1:
-        media = [m for m in media if m.kind in {"photo", "video"}] or media[:1]
-    built: list[Any] = []
-    for number, item in enumerate(media):
-        extra: dict[str, Any] = (
-            {"caption": caption, "parse_mode": "HTML"} if caption and number == 0 else {}
-        )
-        kind = {
-            "photo": InputMediaPhoto,
-            "video": InputMediaVideo,
-            "audio": InputMediaAudio,
-        }.get(item.kind, InputMediaDocument)
-        built.append(kind(media=item.url, **extra))
-    return SendMediaGroup(**common, media=built)
-
-
-def _message_id(response: Any) -> int | None:
-    if isinstance(response, list):
-        response = response[0] if response else None
-    message_id = getattr(response, "message_id", None)
-    return int(message_id) if message_id is not None else None
 
 
 class _Taken(Exception):
@@ -388,7 +297,7 @@ class Poster:
                     await self.calls.forget([i for i in ids[number + 1 :] if i is not None])
                     return await self._refused(target, found, rendered, call, error, first, thread)
                 if first is None:
-                    first = _message_id(response)
+                    first = message_id_of(response)
         await self._finish(delivery.id, message_id=first)
         metrics.POSTED.inc()
         fetched = _aware(item.fetched_at)
@@ -505,7 +414,7 @@ class Poster:
                     await self._finish(found.delivery.id, failed=error.message, message_id=first)
                     return 0
                 if first is None:
-                    first = _message_id(response)
+                    first = message_id_of(response)
         await self._finish(found.delivery.id, message_id=first)
         metrics.POSTED.inc()
         return 1
@@ -594,7 +503,7 @@ class Poster:
                     log.info("digest refused", target_id=target.id, error=error.message)
                     return 0
                 if first is None:
-                    first = _message_id(response)
+                    first = message_id_of(response)
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(RepostDelivery).where(RepostDelivery.id.in_(ids_of)).values(message_id=first)
