@@ -98,6 +98,10 @@ async def test_two_sources_into_one_forum_make_two_topics(platform: RunningPlatf
     threads = sorted(int(link.split("/")[-2]) for link in links)  # t.me/c/chat/thread/message
     assert threads == sorted([topics["Alpha"]] * 2 + [topics["Beta"]] * 2)
 
+    await tg.send_text(owner, f"/source {sources['Alpha']}", bot_id=bot_id)
+    card = await tg.expect_message(chat_id=OWNER_ID, contains="→ Club")
+    assert "Club (форум, своя тема для каждого источника)" in card["text"]
+
 
 async def test_target_topics_without_the_right_names_what_is_missing(
     platform: RunningPlatform,

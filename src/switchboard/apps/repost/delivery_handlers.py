@@ -64,11 +64,14 @@ def _text(_: Translate, key: str, **params: Any) -> str:
 
 def _route_line(owned: OwnedRoute, _: Translate) -> str:
     route = owned.route
+    target: object = owned.target.title or owned.target.chat_id
+    if owned.target.topic_per_source:  # where this source's posts go: a topic of its own
+        target = f"{target} ({_('repost.kind.topic_per_source')})"
     return _text(
         _,
         "repost.route.line",
         id=route.id,
-        target=owned.target.title or owned.target.chat_id,
+        target=target,
         include=len(route.include or []),
         exclude=len(route.exclude or []),
         cap=route.cap_per_hour or "∞",
