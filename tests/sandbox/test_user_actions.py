@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from switchboard.sandbox.testing import SandboxClient
 
 from .conftest import BotApi
@@ -128,3 +130,18 @@ async def test_a_subscriber_taps_a_button_on_a_bots_channel_post(
     )  # fmt: skip
     assert response.status_code == 400
     assert "not a member" in response.json()["error"]
+
+
+async def test_an_admin_deletes_a_topic_and_the_bot_meets_thread_not_found(
+    tg: SandboxClient, api: BotApi
+) -> None:
+    scene = await build_scene(api, tg)
+    topic = await api.ok("createForumTopic", chat_id=scene.forum["id"], name="Gone soon")
+    thread = topic["message_thread_id"]
+    await api.ok("sendMessage", chat_id=scene.forum["id"], message_thread_id=thread, text="hi")
+    with pytest.raises(AssertionError, match="manage topics"):  # a member, not an admin
+        await tg.delete_topic(scene.forum, scene.bob, thread)
+    await tg.delete_topic(scene.forum, scene.alice, thread)  # the creator
+    assert await tg.messages(scene.forum["id"], thread_id=thread) == []
+    reply = await api("sendMessage", chat_id=scene.forum["id"], message_thread_id=thread, text="x")
+    assert (reply.status, reply.description) == (400, "Bad Request: message thread not found")

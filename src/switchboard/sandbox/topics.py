@@ -26,6 +26,20 @@ def open_topic(
     return topic
 
 
+def close_topic_for_good(world: World, chat: Chat, topic: Topic, bot_id: int | None) -> None:
+    """Delete the topic with its messages (Telegram sends no service message for this)."""
+    doomed = [
+        message_id
+        for message_id, message in chat.messages.items()
+        if message.get("message_thread_id") == topic.message_thread_id
+    ]
+    for message_id in doomed:
+        del chat.messages[message_id]
+    del chat.topics[topic.message_thread_id]
+    world.events.emit("deleted", chat_id=chat.id, bot_id=bot_id, message_ids=doomed)
+    world.emit_chat(chat, bot_id=bot_id)
+
+
 def topic_service(world: World, chat: Chat, actor: Account, topic: Topic, content: Json) -> None:
     service_message(world, chat, actor, content, thread_id=topic.message_thread_id)
     world.emit_chat(chat, bot_id=actor.id if actor.is_bot else None)

@@ -14,7 +14,7 @@ from .media import media_content
 from .membership import change_member
 from .messaging import deliver, post_from_user
 from .model import Account, Chat, Json
-from .topics import open_topic
+from .topics import close_topic_for_good, open_topic
 from .views import chat_json
 from .webapp import sign_init_data
 from .world import World
@@ -322,6 +322,17 @@ def create_topic(world: World, chat: Chat, user_id: int, name: str, icon_color: 
         raise PermissionError("only members create topics")
     topic = open_topic(world, chat, world.user(user_id), name, icon_color)
     return topic.as_forum_topic()
+
+
+def delete_topic(world: World, chat: Chat, user_id: int, thread_id: int) -> None:
+    """An admin deletes a forum topic in the app (with the right to manage topics)."""
+    member = chat.members.get(user_id)
+    if member is None or not member.can("can_manage_topics"):
+        raise PermissionError("only admins who manage topics delete them")
+    topic = chat.topics.get(thread_id)
+    if topic is None:
+        raise LookupError(f"no topic {thread_id} in chat {chat.id}")
+    close_topic_for_good(world, chat, topic, None)
 
 
 def open_web_app(

@@ -405,6 +405,17 @@ async def set_member(request: Request, world: World) -> Any:
 
 
 @endpoint
+async def delete_topic(request: Request, world: World) -> Any:
+    data = await _body(request)
+    chat = world.find_chat(int(request.path_params["chat_id"]))
+    user_id = _int(data, "user_id")
+    assert user_id is not None
+    thread_id = int(request.path_params["thread_id"])
+    actions.delete_topic(world, chat, user_id, thread_id)
+    return {"message_thread_id": thread_id, "deleted": True}
+
+
+@endpoint
 async def create_topic(request: Request, world: World) -> Any:
     data = await _body(request)
     chat = world.find_chat(int(request.path_params["chat_id"]))
@@ -459,6 +470,9 @@ ROUTES = [
     Route("/sandbox/api/groups", create_group, methods=["POST"]),
     Route("/sandbox/api/chats/{chat_id}/members", set_member, methods=["POST"]),
     Route("/sandbox/api/chats/{chat_id}/topics", create_topic, methods=["POST"]),
+    Route(
+        "/sandbox/api/chats/{chat_id}/topics/{thread_id:int}/delete", delete_topic, methods=["POST"]
+    ),
     Route("/sandbox/api/webapp", webapp, methods=["POST"]),
     Route("/sandbox/api/web_app_data", web_app_data, methods=["POST"]),
     Route("/sandbox/api/block", block, methods=["POST"]),

@@ -20,6 +20,7 @@ from .delivery_jobs import register_delivery_jobs
 from .feed_jobs import register_feed_jobs
 from .privacy import delete_user_repost, export_user_repost
 from .source_commands import claims, make_sources_router
+from .topic_handlers import make_topic_router
 from .web_miniapp import make_router as make_miniapp_router
 from .web_owner import make_owner_router
 
@@ -29,6 +30,7 @@ def make_router() -> Router:
     router.include_router(make_sources_router())  # feeds: /sub, /sources, /source, OPML
     router.include_router(make_alerts_router())  # alerts
     router.include_router(make_delivery_router())  # delivery: targets, routes, /log
+    router.include_router(make_topic_router())  # delivery: a topic per source
     return router
 
 

@@ -35,8 +35,17 @@ from .route_settings import (
     routes_of_source,
     would_pass,
 )
-from .targets import check_rights, resolve_target, save_target, target_link, user_targets
+from .targets import (
+    check_rights,
+    resolve_target,
+    save_target,
+    target_link,
+    topics_problem,
+    user_targets,
+)
+from .topic_handlers import targets_markup
 
+TOPICS_OPTION = "topics"  # `/target topics`: a topic per source in a forum
 __all__ = ["make_delivery_router"]
 
 
@@ -55,11 +64,14 @@ def _text(_: Translate, key: str, **params: Any) -> str:
 
 def _route_line(owned: OwnedRoute, _: Translate) -> str:
     route = owned.route
+    target: object = owned.target.title or owned.target.chat_id
+    if owned.target.topic_per_source:  # where this source's posts go: a topic of its own
+        target = f"{target} ({_('repost.kind.topic_per_source')})"
     return _text(
         _,
         "repost.route.line",
         id=route.id,
-        target=owned.target.title or owned.target.chat_id,
+        target=target,
         include=len(route.include or []),
         exclude=len(route.exclude or []),
         cap=route.cap_per_hour or "∞",
@@ -245,26 +257,37 @@ async def targets_command(message: Message, bot: Bot, session: AsyncSession, _: 
     lines = [_text(_, "repost.targets.title")]
     for target in targets:
         kind = _("repost.kind.topic") if target.thread_id else _(f"repost.kind.{target.kind}")
+        if target.topic_per_source:
+            kind = _("repost.kind.topic_per_source")
         lines.append(_text(_, "repost.targets.line", id=target.id, title=target.title, kind=kind))
-    await message.answer("\n".join(lines), parse_mode="HTML")
+    await message.answer(
+        "\n".join(lines), parse_mode="HTML", reply_markup=targets_markup(targets, _)
+    )
 
 
 async def _add_target(
     message: Message, bot: Bot, session: AsyncSession, _: Translate, chat_id: int, thread: int,
-    kind: str, title: str,
+    kind: str, title: str, topics: bool = False,
 ) -> None:  # fmt: skip
+    """Add the target once the bot may post there; `topics`: the forum as a whole, each
+    source into a topic the bot makes (so it must be a forum and the bot manage topics)."""
     assert message.from_user is not None
     rights = await check_rights(bot, chat_id, kind)
-    if not rights.ok:
-        missing = "\n".join(f"• {_(key)}" for key in rights.missing)
+    missing_keys = rights.missing
+    if topics and not missing_keys:
+        thread, missing_keys = 0, await topics_problem(bot, chat_id, kind)
+    if missing_keys:
+        missing = "\n".join(f"• {_(key)}" for key in missing_keys)
         await message.answer(
             _("repost.target.missing", title=title, missing=missing), parse_mode=None
         )
         return
-    target = await save_target(session, bot.id, message.from_user.id, chat_id, thread, kind, title)
-    await message.answer(
-        _("repost.target.added", id=target.id, title=target.title), parse_mode=None
-    )
+    target = await save_target(
+        session, bot.id, message.from_user.id, chat_id, thread, kind, title,
+        topic_per_source=True if topics else None,
+    )  # fmt: skip
+    key = "repost.target.added_topics" if target.topic_per_source else "repost.target.added"
+    await message.answer(_(key, id=target.id, title=target.title), parse_mode=None)
 
 
 async def target_command(
@@ -273,8 +296,12 @@ async def target_command(
     if message.from_user is None:
         return
     chat = message.chat
+    words = (command.args or "").split()
+    topics = bool(words) and words[-1].casefold() == TOPICS_OPTION
+    if topics:
+        words = words[:-1]
     if chat.type == "private":
-        named = (command.args or "").strip()
+        named = " ".join(words)
         if not named:
             await message.answer(_("repost.target.how"), parse_mode=None)
             return
@@ -284,11 +311,11 @@ async def target_command(
             await message.answer(_("repost.target.unknown_chat", chat=named), parse_mode=None)
             return
         title = found.title or str(found.id)
-        await _add_target(message, bot, session, _, found.id, 0, found.type, title)
+        await _add_target(message, bot, session, _, found.id, 0, found.type, title, topics)
         return
     thread = message.message_thread_id if message.is_topic_message else 0
     title = chat.title or str(chat.id)
-    await _add_target(message, bot, session, _, chat.id, thread or 0, chat.type, title)
+    await _add_target(message, bot, session, _, chat.id, thread or 0, chat.type, title, topics)
 
 
 async def forwarded_channel_post(
@@ -323,7 +350,8 @@ async def log_command(
         title = html.escape((item.title or item.url or "…")[:80])
         where = html.escape(target.title or str(target.chat_id))
         if delivery.message_id and delivery.chat_id:
-            link = target_link(delivery.chat_id, delivery.message_id, target.thread_id)
+            thread = delivery.thread_id or target.thread_id
+            link = target_link(delivery.chat_id, delivery.message_id, thread)
             when = delivery.posted_at.strftime("%Y-%m-%d %H:%M") if delivery.posted_at else ""
             lines.append(f'✅ {when} {where}: <a href="{html.escape(link)}">{title}</a>')
         else:

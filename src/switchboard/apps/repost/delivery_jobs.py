@@ -12,6 +12,7 @@ from switchboard.kernel import JobCalls, JobContext, JobRegistry, PlatformServic
 
 from .posting import Poster
 from .routing import POST_JOB, ROUTE_JOB, route_source
+from .topic_handlers import retry_markup
 
 __all__ = ["register_delivery_jobs"]
 
@@ -22,12 +23,23 @@ def register_delivery_jobs(registry: JobRegistry, services: PlatformServices) ->
         lease=timedelta(seconds=services.settings.outbox_lease_seconds),
     )
 
-    async def tell(bot: Bot, user_id: int, key: str, **params: Any) -> None:
+    async def tell(
+        bot: Bot, user_id: int, key: str, *, retry_topic: int | None = None, **params: Any
+    ) -> None:
+        """Send the owner a notice in their language; `retry_topic`: with the button that
+        has an unknown topic made again."""
         async with services.session_factory() as session:
             user = await session.get(UserRecord, user_id)
             locale = (user.language or user.telegram_language) if user else None
+        markup = None
+        if retry_topic is not None:
+            label = services.translate("repost.button.topic_retry", locale)
+            markup = retry_markup(retry_topic, label)
         await bot.send_message(
-            user_id, services.translate(key, locale, **params), parse_mode="HTML"
+            user_id,
+            services.translate(key, locale, **params),
+            parse_mode="HTML",
+            reply_markup=markup,
         )
 
     poster = Poster(services.session_factory, calls, services.bot, tell)

@@ -90,7 +90,39 @@ class RepostTarget(Base):
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)  # 0: not a forum topic
     kind: Mapped[str] = mapped_column(String(16))  # private | group | supergroup | channel
     title: Mapped[str] = mapped_column(Text, default="")
+    # A forum (thread 0) whose sources each post into a topic of their own, made by the bot
+    # on the source's first item (`RepostTopic`).
+    topic_per_source: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class TopicState(StrEnum):
+    CALLING = "calling"  # createForumTopic is being called (or was, when the process died)
+    UNKNOWN = "unknown"  # an earlier call's outcome is unknown: the owner was asked
+    MADE = "made"
+
+
+class RepostTopic(Base):
+    """The forum topic a source posts into in a topic-per-source target.
+
+    The row is the intent, committed before createForumTopic is called (state `calling`, no
+    thread yet) and completed after it: a row found still `calling` was called for and its
+    outcome is unknown, so the topic is never made twice (see `source_topics`)."""
+
+    __tablename__ = "repost_topics"
+    __table_args__ = (UniqueConstraint("target_id", "source_id"), NEVER_REUSED)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    target_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("repost_targets.id", ondelete="CASCADE")
+    )
+    source_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("repost_sources.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))  # a TopicState
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    called_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class RepostRoute(Base):
@@ -190,6 +222,7 @@ class RepostDelivery(Base):
     reason: Mapped[str | None] = mapped_column(String(16), default=None)  # a SkipReason
     detail: Mapped[str | None] = mapped_column(Text, default=None)  # e.g. the error
     chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # its forum topic
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column(Timestamp, default=None)

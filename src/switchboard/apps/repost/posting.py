@@ -8,7 +8,8 @@ the call in flight. So the only duplicate a crash can cause is the message in fl
 A route's cap (posts per hour) holds its deliveries queued until the window has room, and a
 later job is queued for then; with `digest` on, what waited is sent as one digest message.
 Telegram refusing the media falls back to the text with its link; a chat that blocked the bot
-or is gone pauses the target's routes and tells the owner.
+or is gone pauses the target's routes and tells the owner. In a topic-per-source target each
+source's posts go into its own topic, made on its first post (`source_topics`).
 """
 
 from __future__ import annotations
@@ -23,22 +24,8 @@ from typing import Any
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import (
-    SendAudio,
-    SendDocument,
-    SendMediaGroup,
-    SendMessage,
-    SendPhoto,
-    SendVideo,
-)
+from aiogram.methods import SendMessage
 from aiogram.methods.base import TelegramMethod
-from aiogram.types import (
-    InputMediaAudio,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
-    LinkPreviewOptions,
-)
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -55,19 +42,12 @@ from .models import (
     RepostTarget,
     SkipReason,
 )
-from .rendering import (
-    ALBUM_LIMIT,
-    CAPTION_LIMIT,
-    TEXT_LIMIT,
-    MediaItem,
-    Rendered,
-    TemplateRefused,
-    render_item,
-    split_html,
-)
+from .post_calls import message_id_of, messages_for
+from .rendering import Rendered, TemplateRefused, render_item
 from .routing import POST_JOB
+from .source_topics import THREAD_GONE, forget_topic, place, topic_name
 
-__all__ = ["Poster", "messages_for"]
+__all__ = ["Poster"]
 
 log = structlog.get_logger("switchboard.repost")
 HOUR = timedelta(hours=1)
@@ -81,75 +61,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
-
-
-def messages_for(
-    rendered: Rendered, chat_id: int, thread_id: int | None
-) -> list[TelegramMethod[Any]]:
-    """The calls that post a rendered item: media with its caption (an album for several),
-    or the text in parts of at most 4,096."""
-    common: dict[str, Any] = {"chat_id": chat_id}
-    if thread_id:
-        common["message_thread_id"] = thread_id
-    media = list(rendered.media)[:ALBUM_LIMIT]
-    text_parts = split_html(rendered.text, TEXT_LIMIT)
-    caption: str | None = None
-    if media and len(split_html(rendered.text, CAPTION_LIMIT)) <= 1:
-        caption, text_parts = rendered.text or None, []
-    calls: list[TelegramMethod[Any]] = []
-    if len(media) == 1:
-        calls.append(_single_media(media[0], caption, common))
-    elif len(media) > 1:
-        calls.append(_album(media, caption, common))
-    for part in text_parts:
-        calls.append(
-            SendMessage(
-                **common,
-                text=part,
-                parse_mode="HTML",
-                link_preview_options=LinkPreviewOptions(is_disabled=bool(media)),
-            )
-        )
-    return calls
-
-
-def _single_media(
-    item: MediaItem, caption: str | None, common: dict[str, Any]
-) -> TelegramMethod[Any]:
-    extra: dict[str, Any] = {"caption": caption, "parse_mode": "HTML"} if caption else {}
-    if item.kind == "photo":
-        return SendPhoto(**common, photo=item.url, **extra)
-    if item.kind == "video":
-        return SendVideo(**common, video=item.url, **extra)
-    if item.kind == "audio":
-        return SendAudio(**common, audio=item.url, **extra)
-    return SendDocument(**common, document=item.url, **extra)
-
-
-def _album(media: list[MediaItem], caption: str | None, common: dict[str, Any]) -> SendMediaGroup:
-    # An album mixes photos and videos, or is all audio, or all documents.
-    kinds = {m.kind for m in media}
-    if not kinds <= {"photo", "video"} and len(kinds) > 1:
-        media = [m for m in media if m.kind in {"photo", "video"}] or media[:1]
-    built: list[Any] = []
-    for number, item in enumerate(media):
-        extra: dict[str, Any] = (
-            {"caption": caption, "parse_mode": "HTML"} if caption and number == 0 else {}
-        )
-        kind = {
-            "photo": InputMediaPhoto,
-            "video": InputMediaVideo,
-            "audio": InputMediaAudio,
-        }.get(item.kind, InputMediaDocument)
-        built.append(kind(media=item.url, **extra))
-    return SendMediaGroup(**common, media=built)
-
-
-def _message_id(response: Any) -> int | None:
-    if isinstance(response, list):
-        response = response[0] if response else None
-    message_id = getattr(response, "message_id", None)
-    return int(message_id) if message_id is not None else None
 
 
 class _Taken(Exception):
@@ -225,15 +136,69 @@ class Poster:
                 session.expunge_all()
             if found is None:
                 return posted
+            go, thread = await self._thread(target, found, capped)
+            if not go:
+                continue
             room, wait = await self._cap_room(found.route)
             if room == 0:
                 capped.add(found.route.id)
                 await self._schedule(target_id, wait)
                 continue
             if found.route.digest and room == 1 and await self._queued_count(found.route.id) > 1:
-                posted += await self._send_digest(target, found)
+                posted += await self._send_digest(target, found, thread)
                 continue
-            posted += await self._send(target, found)
+            posted += await self._send(target, found, thread)
+
+    async def _thread(
+        self, target: RepostTarget, found: _Next, held: set[int]
+    ) -> tuple[bool, int | None]:
+        """Whether the delivery may go now, and into which thread: the target's own, or in a
+        topic-per-source target its source's topic (made now if new). A route whose topic is
+        not there yet is held for this round."""
+        if not target.topic_per_source:
+            return True, target.thread_id or None
+        bot = self.bot(target.bot_id)
+        placed = await place(self.sessions, bot, target, found.source, self.clock())
+        if placed.thread_id is not None:
+            return True, placed.thread_id
+        held.add(found.route.id)
+        if placed.refused is not None:
+            await self._finish(found.delivery.id, failed=f"topic: {placed.refused}")
+            await self._pause_target(target, placed.refused)
+            metrics.FAILED.labels(kind="blocked").inc()
+        elif placed.look_again is not None:
+            await self._schedule(target.id, placed.look_again)
+        elif placed.ask_owner is not None:
+            try:
+                await self.tell(
+                    bot, target.owner_id, "repost.topic.unknown",
+                    name=html.escape(topic_name(found.source)),
+                    target=html.escape(target.title or str(target.chat_id)),
+                    retry_topic=placed.ask_owner,
+                )  # fmt: skip
+            except TelegramAPIError:
+                log.info("owner not asked about a topic", target_id=target.id)
+        return False, None
+
+    async def _topic_gone(self, target: RepostTarget, found: _Next, thread: int, why: str) -> int:
+        """The source's topic was deleted in the forum: forget it and queue the delivery
+        again, so the next round makes the topic anew; only once per delivery."""
+        marker = "topic gone"
+        if (found.delivery.detail or "").startswith(marker):
+            await self._finish(found.delivery.id, failed=why)
+            metrics.FAILED.labels(kind="refused").inc()
+            return 0
+        await forget_topic(self.sessions, target.id, found.source.id, thread)
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(RepostDelivery)
+                .where(RepostDelivery.id == found.delivery.id)
+                .values(
+                    state=DeliveryState.QUEUED.value, posted_at=None, chat_id=None,
+                    thread_id=None, detail=f"{marker}: {why}"[:500],
+                )
+            )  # fmt: skip
+        return 0
 
     async def _next(self, session: AsyncSession, target_id: int, capped: set[int]) -> _Next | None:
         query = (
@@ -300,7 +265,7 @@ class Poster:
                 unique_key=f"{POST_JOB}:{target_id}:at:{int(at.timestamp())}",
             )
 
-    async def _send(self, target: RepostTarget, found: _Next) -> int:
+    async def _send(self, target: RepostTarget, found: _Next, thread: int | None) -> int:
         delivery, route, item, source = found.delivery, found.route, found.item, found.source
         try:
             rendered = render_item(
@@ -318,8 +283,8 @@ class Poster:
         except TemplateRefused as error:
             await self._finish(delivery.id, failed=f"template: {error.reason}")
             return 0
-        calls = messages_for(rendered, target.chat_id, target.thread_id or None)
-        ids = await self._claim(delivery.id, target.chat_id, calls)
+        calls = messages_for(rendered, target.chat_id, thread)
+        ids = await self._claim(delivery.id, target.chat_id, thread, calls)
         if ids is None:
             return 0  # another job took it
         bot = self.bot(target.bot_id)
@@ -330,9 +295,9 @@ class Poster:
                     response = await self.calls.make(bot, outbox_id, call)
                 except TelegramAPIError as error:
                     await self.calls.forget([i for i in ids[number + 1 :] if i is not None])
-                    return await self._refused(target, found, rendered, call, error, first)
+                    return await self._refused(target, found, rendered, call, error, first, thread)
                 if first is None:
-                    first = _message_id(response)
+                    first = message_id_of(response)
         await self._finish(delivery.id, message_id=first)
         metrics.POSTED.inc()
         fetched = _aware(item.fetched_at)
@@ -341,7 +306,11 @@ class Poster:
         return 1
 
     async def _claim(
-        self, delivery_id: int, chat_id: int, calls: list[TelegramMethod[Any]]
+        self,
+        delivery_id: int,
+        chat_id: int,
+        thread: int | None,
+        calls: list[TelegramMethod[Any]],
     ) -> list[int | None] | None:
         """Mark the delivery posted and write its calls' outbox rows, in one commit."""
         async with self.sessions() as session, session.begin():
@@ -351,7 +320,12 @@ class Poster:
                     RepostDelivery.id == delivery_id,
                     RepostDelivery.state == DeliveryState.QUEUED.value,
                 )
-                .values(state=DeliveryState.POSTED.value, posted_at=self.clock(), chat_id=chat_id)
+                .values(
+                    state=DeliveryState.POSTED.value,
+                    posted_at=self.clock(),
+                    chat_id=chat_id,
+                    thread_id=thread,
+                )
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 return None
@@ -389,9 +363,13 @@ class Poster:
         call: TelegramMethod[Any],
         error: TelegramAPIError,
         first: int | None,
+        thread: int | None,
     ) -> int:
         message = error.message
         lowered = message.lower()
+        gone = any(phrase in lowered for phrase in THREAD_GONE)
+        if target.topic_per_source and thread and first is None and gone:
+            return await self._topic_gone(target, found, thread, message)
         if (
             isinstance(error, TelegramForbiddenError)
             or any(g in lowered for g in _GONE)
@@ -404,20 +382,20 @@ class Poster:
         is_media = not isinstance(call, SendMessage)
         if isinstance(error, TelegramBadRequest) and is_media and first is None:
             metrics.FAILED.labels(kind="media_fallback").inc()
-            return await self._fallback(target, found, rendered, message)
+            return await self._fallback(target, found, rendered, message, thread)
         await self._finish(found.delivery.id, failed=message, message_id=first)
         metrics.FAILED.labels(kind="refused").inc()
         return 0
 
     async def _fallback(
-        self, target: RepostTarget, found: _Next, rendered: Rendered, why: str
+        self, target: RepostTarget, found: _Next, rendered: Rendered, why: str, thread: int | None
     ) -> int:
         """The media was refused: the text (with its link) instead, recorded the same way."""
         text = rendered.text
         if rendered.link and rendered.link not in text:
             link = html.escape(rendered.link, quote=True)
             text = f'{text}\n<a href="{link}">{link}</a>'
-        calls = messages_for(Rendered(text, (), rendered.link), target.chat_id, target.thread_id)
+        calls = messages_for(Rendered(text, (), rendered.link), target.chat_id, thread)
         async with self.sessions() as session, session.begin():
             ids = [await self.calls.record(session, target.bot_id, call) for call in calls]
             await session.execute(
@@ -436,7 +414,7 @@ class Poster:
                     await self._finish(found.delivery.id, failed=error.message, message_id=first)
                     return 0
                 if first is None:
-                    first = _message_id(response)
+                    first = message_id_of(response)
         await self._finish(found.delivery.id, message_id=first)
         metrics.POSTED.inc()
         return 1
@@ -463,6 +441,7 @@ class Poster:
         ids_of: list[int],
         calls: list[TelegramMethod[Any]],
         now: datetime,
+        thread: int | None,
     ) -> list[int | None]:
         async with self.sessions() as session, session.begin():
             claimed = await session.execute(
@@ -476,6 +455,7 @@ class Poster:
                     reason=SkipReason.DIGESTED.value,
                     posted_at=now,
                     chat_id=target.chat_id,
+                    thread_id=thread,
                 )
             )
             if claimed.rowcount != len(ids_of):  # type: ignore[attr-defined]
@@ -483,7 +463,7 @@ class Poster:
             outbox = [await self.calls.record(session, target.bot_id, call) for call in calls]
         return outbox
 
-    async def _send_digest(self, target: RepostTarget, found: _Next) -> int:
+    async def _send_digest(self, target: RepostTarget, found: _Next, thread: int | None) -> int:
         """Everything the route has queued, as one message of titles and links."""
         async with self.sessions() as session:
             rows = (
@@ -506,13 +486,11 @@ class Poster:
             lines.append(
                 f'• <a href="{html.escape(url, quote=True)}">{name}</a>' if url else f"• {name}"
             )
-        calls = messages_for(
-            Rendered("\n".join(lines), ()), target.chat_id, target.thread_id or None
-        )
+        calls = messages_for(Rendered("\n".join(lines), ()), target.chat_id, thread)
         ids_of = [row[0] for row in rows]
         now = self.clock()
         try:
-            outbox = await self._claim_digest(target, ids_of, calls, now)
+            outbox = await self._claim_digest(target, ids_of, calls, now, thread)
         except _Taken:
             return 0
         bot = self.bot(target.bot_id)
@@ -525,7 +503,7 @@ class Poster:
                     log.info("digest refused", target_id=target.id, error=error.message)
                     return 0
                 if first is None:
-                    first = _message_id(response)
+                    first = message_id_of(response)
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(RepostDelivery).where(RepostDelivery.id.in_(ids_of)).values(message_id=first)

@@ -1,5 +1,6 @@
-"""What /privacy exports and deletes of the repost app: the user's sources, targets and routes
-with one bot (items and deliveries go with their sources and routes)."""
+"""What /privacy exports and deletes of the repost app: the user's sources, targets (with the
+forum topics made per source) and routes with one bot (items, deliveries and topics go with
+their sources, targets and routes)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import RepostAlertSettings, RepostRoute, RepostSource, RepostTarget
+from .models import RepostAlertSettings, RepostRoute, RepostSource, RepostTarget, RepostTopic
 
 
 async def export_user_repost(session: AsyncSession, bot_id: int, user_id: int) -> dict[str, Any]:
@@ -31,6 +32,13 @@ async def export_user_repost(session: AsyncSession, bot_id: int, user_id: int) -
             select(RepostRoute).where(RepostRoute.source_id.in_([s.id for s in sources]))
         )
     )
+    topics = list(
+        await session.scalars(
+            select(RepostTopic)
+            .where(RepostTopic.target_id.in_([t.id for t in targets]))
+            .order_by(RepostTopic.id)
+        )
+    )
     alerts = await session.get(RepostAlertSettings, (bot_id, user_id))
     return {
         "sources": [
@@ -46,8 +54,24 @@ async def export_user_repost(session: AsyncSession, bot_id: int, user_id: int) -
             for s in sources
         ],
         "targets": [
-            {"id": t.id, "chat_id": t.chat_id, "thread_id": t.thread_id, "title": t.title}
+            {
+                "id": t.id,
+                "chat_id": t.chat_id,
+                "thread_id": t.thread_id,
+                "title": t.title,
+                "topic_per_source": t.topic_per_source,
+            }
             for t in targets
+        ],
+        "topics": [
+            {
+                "target": t.target_id,
+                "source": t.source_id,
+                "name": t.name,
+                "thread_id": t.thread_id,
+                "state": t.state,
+            }
+            for t in topics
         ],
         "routes": [
             {

@@ -25,6 +25,7 @@ __all__ = [
     "resolve_target",
     "save_target",
     "target_link",
+    "topics_problem",
     "user_targets",
 ]
 
@@ -65,6 +66,20 @@ async def check_rights(bot: Bot, chat_id: int, kind: str, *, topics: bool = Fals
     return Rights(tuple(missing))
 
 
+async def topics_problem(bot: Bot, chat_id: int, kind: str) -> tuple[str, ...]:
+    """What keeps the bot from making a topic per source in the chat (i18n keys, empty when
+    nothing does): the chat must be a forum, and the bot must be allowed to manage topics."""
+    if kind != "supergroup":
+        return ("repost.rights.not_forum",)
+    try:
+        chat = await bot.get_chat(chat_id)
+    except TelegramAPIError:
+        return ("repost.rights.not_in_chat",)
+    if not chat.is_forum:
+        return ("repost.rights.not_forum",)
+    return (await check_rights(bot, chat_id, kind, topics=True)).missing
+
+
 async def save_target(
     session: AsyncSession,
     bot_id: int,
@@ -73,8 +88,11 @@ async def save_target(
     thread_id: int,
     kind: str,
     title: str,
+    *,
+    topic_per_source: bool | None = None,
 ) -> RepostTarget:
-    """The user's target for that chat and thread, made or its title refreshed."""
+    """The user's target for that chat and thread, made or its title refreshed (and its
+    topic-per-source option set, when given)."""
     target = await session.scalar(
         select(RepostTarget).where(
             RepostTarget.bot_id == bot_id,
@@ -90,6 +108,8 @@ async def save_target(
         session.add(target)
     target.title = title[:200]
     target.kind = kind
+    if topic_per_source is not None:
+        target.topic_per_source = topic_per_source
     await session.flush()
     return target
 

@@ -17,7 +17,14 @@ from sqlalchemy import func, select
 
 from switchboard.kernel import WebSessionDep
 
-from .models import RepostDelivery, RepostItem, RepostRoute, RepostSource, RepostTarget
+from .models import (
+    RepostDelivery,
+    RepostItem,
+    RepostRoute,
+    RepostSource,
+    RepostTarget,
+    RepostTopic,
+)
 from .rendering import DEFAULT_TEMPLATE, TEMPLATE_LIMIT, TemplateRefused, render_item
 
 __all__ = ["make_owner_router"]
@@ -56,6 +63,13 @@ class Route(BaseModel):
     paused: bool
 
 
+class SourceTopic(BaseModel):
+    source_id: int
+    name: str
+    thread_id: int | None = Field(description="null until Telegram answered")
+    state: str = Field(description="calling | unknown (the owner is asked) | made")
+
+
 class Target(BaseModel):
     id: int
     chat_id: int
@@ -63,7 +77,13 @@ class Target(BaseModel):
     kind: str
     title: str
     owner_id: int
+    topic_per_source: bool
+    topics: list[SourceTopic]
     routes: list[Route]
+
+
+class TopicsChange(BaseModel):
+    topic_per_source: bool
 
 
 class Template(BaseModel):
@@ -106,6 +126,7 @@ class Delivery(BaseModel):
     reason: str | None
     detail: str | None
     target_id: int
+    thread_id: int | None
     target_title: str
     item_title: str
     item_url: str
@@ -175,7 +196,21 @@ def make_owner_router() -> APIRouter:
             )
         )
         routes: dict[int, list[Route]] = {row.id: [] for row in rows}
+        topics: dict[int, list[SourceTopic]] = {row.id: [] for row in rows}
         if rows:
+            for topic in await session.scalars(
+                select(RepostTopic)
+                .where(RepostTopic.target_id.in_(list(topics)))
+                .order_by(RepostTopic.id)
+            ):
+                topics[topic.target_id].append(
+                    SourceTopic(
+                        source_id=topic.source_id,
+                        name=topic.name,
+                        thread_id=topic.thread_id,
+                        state=topic.state,
+                    )
+                )
             for route in await session.scalars(
                 select(RepostRoute)
                 .where(RepostRoute.target_id.in_(list(routes)))
@@ -201,10 +236,28 @@ def make_owner_router() -> APIRouter:
                 kind=row.kind,
                 title=row.title,
                 owner_id=row.owner_id,
+                topic_per_source=row.topic_per_source,
+                topics=topics[row.id],
                 routes=routes[row.id],
             )
             for row in rows
         ]
+
+    @router.put("/targets/{target_id}/topics")
+    async def set_topics(
+        bot_id: int, target_id: RowId, change: TopicsChange, session: WebSessionDep
+    ) -> TopicsChange:
+        """Turn a topic per source on or off for a forum target (a supergroup as a whole);
+        any other target is a 422. The bot's right to make topics is Telegram's to say: a
+        refusal at the first post pauses the target and tells its owner why."""
+        target = await _target(session, bot_id, target_id)
+        if change.topic_per_source and (target.kind != "supergroup" or target.thread_id):
+            raise HTTPException(
+                422, detail="a topic per source needs a forum supergroup as a whole (thread 0)"
+            )
+        target.topic_per_source = change.topic_per_source
+        await session.commit()
+        return change
 
     @router.get("/targets/{target_id}/template")
     async def template(bot_id: int, target_id: RowId, session: WebSessionDep) -> Template:
@@ -272,6 +325,7 @@ def make_owner_router() -> APIRouter:
                     reason=delivery.reason,
                     detail=delivery.detail,
                     target_id=target.id,
+                    thread_id=delivery.thread_id,
                     target_title=target.title,
                     item_title=item.title,
                     item_url=item.url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import THREAD_NOT_FOUND, bad_request
 from ..model import Chat, Json, Topic
-from ..topics import ICON_COLORS, open_topic, topic_service
+from ..topics import ICON_COLORS, close_topic_for_good, open_topic, topic_service
 from .common import target_chat
 from .registry import Call, method
 
@@ -83,17 +83,7 @@ async def close_forum_topic(call: Call) -> bool:
 @method("deleteForumTopic")
 async def delete_forum_topic(call: Call) -> bool:
     chat = _forum(call)
-    topic = _topic(call, chat)
-    doomed = [
-        message_id
-        for message_id, message in chat.messages.items()
-        if message.get("message_thread_id") == topic.message_thread_id
-    ]
-    for message_id in doomed:
-        del chat.messages[message_id]
-    del chat.topics[topic.message_thread_id]
-    call.world.events.emit("deleted", chat_id=chat.id, bot_id=call.bot.id, message_ids=doomed)
-    call.world.emit_chat(chat, bot_id=call.bot.id)
+    close_topic_for_good(call.world, chat, _topic(call, chat), call.bot.id)
     return True
 
 

@@ -99,6 +99,10 @@ class SandboxClient:
     async def create_topic(self, chat: Json, user: Json, name: str) -> Json:
         return await self._post(f"chats/{chat['id']}/topics", user_id=user["id"], name=name)
 
+    async def delete_topic(self, chat: Json, user: Json, thread_id: int) -> Json:
+        """`user` (an admin who manages topics) deletes the topic and its messages."""
+        return await self._post(f"chats/{chat['id']}/topics/{thread_id}/delete", user_id=user["id"])
+
     async def messages(
         self, chat_id: int, bot_id: int | None = None, thread_id: int | None = None
     ) -> list[Json]:
