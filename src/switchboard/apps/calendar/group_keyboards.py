@@ -45,14 +45,20 @@ class EventPick(CallbackData, prefix="cge"):
 
 
 class RsvpTap(CallbackData, prefix="cgr"):
-    """A card's button: `g` going, `m` maybe, `n` no, `a` add to my calendar."""
+    """A card's button: `g` going, `m` maybe, `n` no, `a` add to my calendar; `key`: the
+    occurrence of a series the card showed ("" for a single event, or a card posted before
+    answers were per occurrence: the one shown now)."""
 
     card: int
     act: str
+    key: str = ""
 
 
 class AttendeesTap(CallbackData, prefix="cga"):
+    """Who answered the event; `key`: which occurrence of a series ("": the next one)."""
+
     event: int
+    key: str = ""
 
 
 class CalendarPick(CallbackData, prefix="cgc"):
@@ -101,10 +107,11 @@ def event_picker(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def card_keyboard(card_id: int, _: Translate) -> InlineKeyboardMarkup:
+def card_keyboard(card_id: int, occurrence_key: str, _: Translate) -> InlineKeyboardMarkup:
     def tap(act: str, key: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            text=_(key), callback_data=RsvpTap(card=card_id, act=act).pack()
+            text=_(key),
+            callback_data=RsvpTap(card=card_id, act=act, key=occurrence_key).pack(),
         )
 
     return InlineKeyboardMarkup(
@@ -119,17 +126,28 @@ def card_keyboard(card_id: int, _: Translate) -> InlineKeyboardMarkup:
     )
 
 
-def attendees_button(event_id: int, _: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("calendar.card.button_attendees"),
-                    callback_data=AttendeesTap(event=event_id).pack(),
-                )
-            ]
+def attendees_button(
+    event_id: int, _: Translate, occurrences: Sequence[tuple[str, str]] = ()
+) -> InlineKeyboardMarkup:
+    """ "Who answered"; for a series, one button per other occurrence (key, date label)."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_("calendar.card.button_attendees"),
+                callback_data=AttendeesTap(event=event_id).pack(),
+            )
         ]
-    )
+    ]
+    rows += [
+        [
+            InlineKeyboardButton(
+                text=_("calendar.attendees.of_date", date=label),
+                callback_data=AttendeesTap(event=event_id, key=key).pack(),
+            )
+        ]
+        for key, label in occurrences
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def calendar_picker(
