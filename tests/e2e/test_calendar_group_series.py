@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.calendar.app import APP
 from switchboard.apps.calendar.card_refresh import refresh_card_at
-from switchboard.apps.calendar.group_keyboards import RsvpTap
+from switchboard.apps.calendar.group_keyboards import OccurrenceRsvpTap, RsvpTap
 from switchboard.apps.calendar.models import (
     CalendarCard,
     CalendarEvent,
@@ -114,7 +114,9 @@ async def test_each_week_of_a_weekly_meetup_has_its_own_card_answers_and_reminde
 
     card = await publish_from(tg, alice, group["id"], "Meetup")
     assert day(week1) in card["text"]
-    assert RsvpTap.unpack(button(card, "✅")).key == key1  # the buttons name the week shown
+    assert (
+        OccurrenceRsvpTap.unpack(button(card, "✅")).key == key1
+    )  # the buttons name the week shown
     await tg.send_text(alice, "/capacity 1", bot_id=BOT_ID)
     picker = await tg.expect_message(chat_id=alice["id"], contains="1 places")
     await tg.press(alice, picker, buttons(picker)[0]["callback_data"], bot_id=BOT_ID)
@@ -144,7 +146,7 @@ async def test_each_week_of_a_weekly_meetup_has_its_own_card_answers_and_reminde
         )
         assert day(week1) not in rolled["text"]
         assert "Going 0/1 · ⏳ Waiting 0" in rolled["text"]
-        assert RsvpTap.unpack(button(rolled, "✅")).key == key2
+        assert OccurrenceRsvpTap.unpack(button(rolled, "✅")).key == key2
 
         # Week 2: Dan goes (week 1 was full, week 2 is not), Carl waits, Dan drops out:
         # Carl is told he is going, to week 2.
@@ -158,8 +160,11 @@ async def test_each_week_of_a_weekly_meetup_has_its_own_card_answers_and_reminde
             (key1, bob["id"], "going"), (key1, carl["id"], "waiting"),
             (key2, dan["id"], "no"), (key2, carl["id"], "going"),
         }  # fmt: skip
-        await until(lambda: "Going 1/1 · ⏳ Waiting 0 · 🤔 Maybe 0 · ❌ No 1"
-                    in shown[card["message_id"]]["text"], "week 2's card, never week 1 again")  # fmt: skip
+        week2_counts = "Going 1/1 · ⏳ Waiting 0 · 🤔 Maybe 0 · ❌ No 1"
+        await until(
+            lambda: week2_counts in shown[card["message_id"]]["text"],
+            "week 2's card, never week 1 again",
+        )
 
         # The organiser: week 1's answers first (it is still ahead), week 2's a tap away.
         await tg.send_text(alice, "/attendees", bot_id=BOT_ID)
@@ -170,6 +175,11 @@ async def test_each_week_of_a_weekly_meetup_has_its_own_card_answers_and_reminde
         await tg.press(alice, first, button(first, f"👥 On {week2:%d.%m}"), bot_id=BOT_ID)
         second = await tg.expect_message(chat_id=alice["id"], contains=day(week2))
         assert "Going (1): Carl" in second["text"] and "No (1): Dan" in second["text"]
+
+        # A button of a card posted before answers were per occurrence answers the week shown.
+        await tg.press(bob, rolled, RsvpTap(card=card_row.id, act="m").pack(), forged=True)
+        await until(lambda: "Maybe 1" in shown[card["message_id"]]["text"], "Bob's old button")
+        assert (key2, bob["id"], "maybe") in await answers(db, event_id)
 
         # Week 3 is cancelled: after week 2 the card skips to week 4.
         await change_event(db, event_id, exdates=[key3])

@@ -195,14 +195,9 @@ async def shown_occurrence(
         shown = await _series_occurrence(session, ids, key)
         if shown is not None and utc(shown.ends_at) >= now:
             return shown
-    ahead = await session.scalar(
-        select(CalendarOccurrence)
-        .where(CalendarOccurrence.event_id.in_(ids), CalendarOccurrence.ends_at >= now)
-        .order_by(CalendarOccurrence.starts_at)
-        .limit(1)
-    )
-    if ahead is not None:
-        return ahead
+    ahead = await upcoming_occurrences(session, event, now, limit=1)
+    if ahead:
+        return ahead[0]
     return await session.scalar(
         select(CalendarOccurrence)
         .where(CalendarOccurrence.event_id.in_(ids))

@@ -41,7 +41,15 @@ from .chat_targets import ChatTarget, check_target, named_target, target_of_mess
 from .event_ics import event_ics
 from .group_cards import ANSWER_KEYS, babel_locale, when_text
 from .group_events import GroupEventError
-from .group_keyboards import AttendeesTap, EventPick, RsvpTap, attendees_button, event_picker
+from .group_keyboards import (
+    AttendeesTap,
+    EventPick,
+    OccurrenceAttendeesTap,
+    OccurrenceRsvpTap,
+    RsvpTap,
+    attendees_button,
+    event_picker,
+)
 from .models import CalendarCard, CalendarEvent, CalendarRsvp, RsvpAnswer
 from .reminders import utc
 
@@ -325,7 +333,7 @@ async def _publish(
 
 async def attendees_tapped(
     query: CallbackQuery,
-    callback_data: AttendeesTap,
+    callback_data: AttendeesTap | OccurrenceAttendeesTap,
     bot: Bot,
     session: AsyncSession,
     locale: str,
@@ -333,7 +341,8 @@ async def attendees_tapped(
 ) -> None:
     try:
         text, markup = await _attendees(
-            session, bot, query.from_user.id, callback_data.event, callback_data.key,
+            session, bot, query.from_user.id, callback_data.event,
+            callback_data.key if isinstance(callback_data, OccurrenceAttendeesTap) else "",
             babel_locale(locale), _,
         )  # fmt: skip
     except GroupEventError as error:
@@ -347,7 +356,7 @@ async def attendees_tapped(
 
 async def rsvp_tapped(
     query: CallbackQuery,
-    callback_data: RsvpTap,
+    callback_data: RsvpTap | OccurrenceRsvpTap,
     bot: Bot,
     session: AsyncSession,
     platform: PlatformServices,
@@ -371,9 +380,11 @@ async def rsvp_tapped(
         choice = ACTS.get(callback_data.act)
         if choice is None:
             raise GroupEventError("calendar.group.bad_button")
+        # The occurrence the card showed; a button from before (no key): the one it shows now.
+        key = callback_data.key if isinstance(callback_data, OccurrenceRsvpTap) else None
         done = await group_events.answer(
             session, event.id, query.from_user.id, query.from_user.full_name, choice, utcnow(),
-            key=callback_data.key or None,
+            key=key or card.occurrence_key or None,
         )  # fmt: skip
     except GroupEventError as error:
         if error.key == "calendar.group.occurrence_passed" and event is not None:
@@ -418,5 +429,7 @@ def make_router() -> Router:
     router.message.register(attendees_command, Command("attendees"))
     router.callback_query.register(event_picked, EventPick.filter())
     router.callback_query.register(attendees_tapped, AttendeesTap.filter())
+    router.callback_query.register(attendees_tapped, OccurrenceAttendeesTap.filter())
     router.callback_query.register(rsvp_tapped, RsvpTap.filter())
+    router.callback_query.register(rsvp_tapped, OccurrenceRsvpTap.filter())
     return router

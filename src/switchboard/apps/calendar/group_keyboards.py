@@ -23,6 +23,8 @@ __all__ = [
     "EventPick",
     "FormatTap",
     "LinkPick",
+    "OccurrenceAttendeesTap",
+    "OccurrenceRsvpTap",
     "RsvpTap",
     "attendees_button",
     "calendar_picker",
@@ -45,20 +47,32 @@ class EventPick(CallbackData, prefix="cge"):
 
 
 class RsvpTap(CallbackData, prefix="cgr"):
-    """A card's button: `g` going, `m` maybe, `n` no, `a` add to my calendar; `key`: the
-    occurrence of a series the card showed ("" for a single event, or a card posted before
-    answers were per occurrence: the one shown now)."""
+    """A single event's card's button: `g` going, `m` maybe, `n` no, `a` add to my calendar
+    (and a series' card posted before answers were per occurrence: the one it shows now)."""
 
     card: int
     act: str
-    key: str = ""
+
+
+class OccurrenceRsvpTap(CallbackData, prefix="cgo"):
+    """A series' card's button, as `RsvpTap`, for the occurrence `key` the card showed."""
+
+    card: int
+    act: str
+    key: str
 
 
 class AttendeesTap(CallbackData, prefix="cga"):
-    """Who answered the event; `key`: which occurrence of a series ("": the next one)."""
+    """Who answered the event (a series: its next occurrence)."""
 
     event: int
-    key: str = ""
+
+
+class OccurrenceAttendeesTap(CallbackData, prefix="cgw"):
+    """Who answered the occurrence `key` of a series."""
+
+    event: int
+    key: str
 
 
 class CalendarPick(CallbackData, prefix="cgc"):
@@ -108,11 +122,13 @@ def event_picker(
 
 
 def card_keyboard(card_id: int, occurrence_key: str, _: Translate) -> InlineKeyboardMarkup:
+    """Going / Maybe / No / Add; a series' buttons name the occurrence shown."""
+
     def tap(act: str, key: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=_(key),
-            callback_data=RsvpTap(card=card_id, act=act, key=occurrence_key).pack(),
-        )
+        data: CallbackData = RsvpTap(card=card_id, act=act)
+        if occurrence_key:
+            data = OccurrenceRsvpTap(card=card_id, act=act, key=occurrence_key)
+        return InlineKeyboardButton(text=_(key), callback_data=data.pack())
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -142,7 +158,7 @@ def attendees_button(
         [
             InlineKeyboardButton(
                 text=_("calendar.attendees.of_date", date=label),
-                callback_data=AttendeesTap(event=event_id, key=key).pack(),
+                callback_data=OccurrenceAttendeesTap(event=event_id, key=key).pack(),
             )
         ]
         for key, label in occurrences
