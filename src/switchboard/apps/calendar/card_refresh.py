@@ -112,7 +112,8 @@ async def _queue_roll(
             "title": event.title,
         },
         run_at=ends + timedelta(seconds=1),
-        unique_key=f"calendar:card:{card.id}:roll:{occurrence.occurrence_key}",
+        # by its end too: a moved occurrence's card moves on at its new end
+        unique_key=f"calendar:card:{card.id}:roll:{int(ends.timestamp())}",
     )
 
 
