@@ -198,7 +198,7 @@ def test_an_old_stamp_implies_the_revisions_declaring_it_or_earlier() -> None:
     }
     # Apps written since have no old revision at all.
     newer_apps = {
-        "calendar_0001_calendar",
+        "calendar_0002_rsvp_occurrences",
         "repost_0003_topic_per_source",
         "match_0002_search_index",
     }

@@ -77,8 +77,10 @@ async def test_more_room_promotes_and_only_the_organiser_may_change_it(
         await _answer(session_factory, event_id, user, GOING, user)
     async with session_factory() as session, session.begin():
         with pytest.raises(GroupEventError):
-            await group_events.set_capacity(session, BOT, 2, event_id, 5)
-        _event_row, promoted = await group_events.set_capacity(session, BOT, ORGANISER, event_id, 2)
+            await group_events.set_capacity(session, BOT, 2, event_id, 5, NOW)
+        _event_row, promoted = await group_events.set_capacity(
+            session, BOT, ORGANISER, event_id, 2, NOW
+        )
     assert [row.user_id for row in promoted] == [2]
     async with session_factory() as session:
         rows = (await session.scalars(select(CalendarRsvp).order_by(CalendarRsvp.user_id))).all()

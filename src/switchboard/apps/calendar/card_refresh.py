@@ -10,34 +10,51 @@ change landed while it was editing (a commit at the window's very edge), it runs
 
 The payload carries the card's chat, message and title, so a card whose event was deleted
 (its row gone with the event) is still edited to say the event is cancelled.
+
+A card of a series shows one occurrence and its answers (`group_events.shown_occurrence`);
+the same job, queued for the moment that occurrence ends (`schedule_roll`), moves the card on
+to the next one, with its own, fresh answers, and queues the next move. `refresh_card_at` is
+the job's step at a given time (tests move the clock through it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
-from switchboard.kernel import JobContext, PlatformServices, RetryLater, Translate, enqueue
+from switchboard.kernel import (
+    JobContext,
+    PlatformServices,
+    RetryLater,
+    Translate,
+    Translator,
+    enqueue,
+)
 
 from .group_cards import card_text
-from .group_events import next_start, tally
+from .group_events import rsvp_key, shown_occurrence, tally
 from .group_keyboards import card_keyboard
-from .models import CalendarCard, CalendarEvent
+from .models import CalendarCard, CalendarEvent, CalendarOccurrence
+from .reminders import utc
 
 __all__ = [
     "CARD_JOB",
     "DEBOUNCE",
     "cards_changed",
     "refresh_card",
+    "refresh_card_at",
     "render_card",
     "schedule_refresh",
+    "schedule_roll",
 ]
 
 CARD_JOB = "calendar.card_refresh"
@@ -52,10 +69,52 @@ def card_locale(event: CalendarEvent) -> str:
 async def render_card(
     session: AsyncSession, card: CalendarCard, event: CalendarEvent, now: datetime, _: Translate
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    occurrence = await next_start(session, event.id, now)
-    text = card_text(event, occurrence, await tally(session, event.id), card_locale(event), _)
+    """The card's text and buttons at `now`; moves `card.occurrence_key` on to the occurrence
+    it shows (the caller commits) and, for a posted card, queues its move to the next one."""
+    occurrence = await shown_occurrence(session, event, now, card.occurrence_key)
+    key = rsvp_key(event, occurrence)
+    card.occurrence_key = key
+    counts = await tally(session, event.id, key)
+    text = card_text(event, occurrence, counts, card_locale(event), _)
     live = not event.cancelled and occurrence is not None
-    return text, card_keyboard(card.id, _) if live else None
+    if live and occurrence is not None and card.message_id is not None:
+        await _queue_roll(session, card, event, occurrence, now)
+    return text, card_keyboard(card.id, key, _) if live else None
+
+
+async def schedule_roll(
+    session: AsyncSession, card: CalendarCard, event: CalendarEvent, now: datetime
+) -> None:
+    """Queue the card's move past the occurrence it shows (a series' card, once posted)."""
+    occurrence = await shown_occurrence(session, event, now, card.occurrence_key)
+    if occurrence is not None and not event.cancelled:
+        await _queue_roll(session, card, event, occurrence, now)
+
+
+async def _queue_roll(
+    session: AsyncSession,
+    card: CalendarCard,
+    event: CalendarEvent,
+    occurrence: CalendarOccurrence,
+    now: datetime,
+) -> None:
+    ends = utc(occurrence.ends_at)
+    if not event.recurs or card.message_id is None or ends < now:
+        return  # a single event's card stays; a series' last occurrence has no next one
+    await enqueue(
+        session,
+        CARD_JOB,
+        {
+            "card_id": card.id,
+            "bot_id": card.bot_id,
+            "chat_id": card.chat_id,
+            "message_id": card.message_id,
+            "title": event.title,
+        },
+        run_at=ends + timedelta(seconds=1),
+        # by its end too: a moved occurrence's card moves on at its new end
+        unique_key=f"calendar:card:{card.id}:roll:{int(ends.timestamp())}",
+    )
 
 
 async def schedule_refresh(
@@ -95,23 +154,37 @@ async def cards_changed(session: AsyncSession, event: CalendarEvent) -> int:
 
 
 async def _render(
-    ctx: JobContext, payload: dict[str, Any], services: PlatformServices
+    sessions: async_sessionmaker[AsyncSession],
+    payload: dict[str, Any],
+    translator: Translator,
+    now: datetime,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    async with ctx.session_factory() as session:
+    async with sessions() as session, session.begin():
         card = await session.get(CalendarCard, int(payload["card_id"]))
         event = await session.get(CalendarEvent, card.event_id) if card is not None else None
         if card is None or event is None:
-            _ = services.translator.bind("en")
+            _ = translator.bind("en")
             return _("calendar.card.cancelled", title=str(payload.get("title") or "…")), None
-        _ = services.translator.bind(card_locale(event))
-        return await render_card(session, card, event, utcnow(), _)
+        _ = translator.bind(card_locale(event))
+        return await render_card(session, card, event, now, _)
 
 
 async def refresh_card(
     ctx: JobContext, payload: dict[str, Any], services: PlatformServices
 ) -> None:
-    bot = services.bot(int(payload["bot_id"]))
-    text, keyboard = await _render(ctx, payload, services)
+    await refresh_card_at(ctx.session_factory, services.bot, services.translator, payload, utcnow())
+
+
+async def refresh_card_at(
+    sessions: async_sessionmaker[AsyncSession],
+    bot_of: Callable[[int], Bot],
+    translator: Translator,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The card job's step at `now`: edit the card to what it shows at that time."""
+    bot = bot_of(int(payload["bot_id"]))
+    text, keyboard = await _render(sessions, payload, translator, now)
     try:
         await bot.edit_message_text(
             text,
@@ -127,5 +200,5 @@ async def refresh_card(
     except TelegramForbiddenError as error:
         log.info("card's chat is closed to the bot", card_id=payload["card_id"], error=str(error))
         return
-    if (await _render(ctx, payload, services))[0] != text:
+    if (await _render(sessions, payload, translator, now))[0] != text:
         raise RetryLater(DEBOUNCE, "the card changed while it was being edited")

@@ -7,12 +7,15 @@ card's row (the intent) exists before its message is sent.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
+    InlineKeyboardMarkup,
     KeyboardButton,
     KeyboardButtonRequestChat,
     Message,
@@ -29,16 +32,26 @@ from switchboard.kernel import (
     UserRecord,
     show_time,
     user_timezone_of,
+    zone_named,
 )
 
 from . import group_events
-from .card_refresh import cards_changed, render_card, schedule_refresh
+from .card_refresh import cards_changed, render_card, schedule_refresh, schedule_roll
 from .chat_targets import ChatTarget, check_target, named_target, target_of_message
 from .event_ics import event_ics
-from .group_cards import ANSWER_KEYS, babel_locale
+from .group_cards import ANSWER_KEYS, babel_locale, when_text
 from .group_events import GroupEventError
-from .group_keyboards import AttendeesTap, EventPick, RsvpTap, attendees_button, event_picker
+from .group_keyboards import (
+    AttendeesTap,
+    EventPick,
+    OccurrenceAttendeesTap,
+    OccurrenceRsvpTap,
+    RsvpTap,
+    attendees_button,
+    event_picker,
+)
 from .models import CalendarCard, CalendarEvent, CalendarRsvp, RsvpAnswer
+from .reminders import utc
 
 __all__ = ["make_router"]
 
@@ -190,17 +203,38 @@ async def attendees_command(
     )
 
 
-async def _attendees_text(
-    session: AsyncSession, bot: Bot, user_id: int, event_id: int, _: Translate
-) -> str:
+async def _attendees(
+    session: AsyncSession,
+    bot: Bot,
+    user_id: int,
+    event_id: int,
+    key: str,
+    locale: str,
+    _: Translate,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Who answered the event: for a series, one occurrence's answers (`key`, else the next
+    one), with buttons to the other coming occurrences."""
     event = await group_events.owned_event(session, bot.id, user_id, event_id)
-    named = await group_events.attendees(session, event.id)
+    now = utcnow()
+    occurrence = await group_events.shown_occurrence(session, event, now, key)
+    key = group_events.rsvp_key(event, occurrence)
+    named = await group_events.attendees(session, event.id, key)
     lines = [_("calendar.attendees.title", title=event.title)]
+    others: list[tuple[str, str]] = []
+    if key and occurrence is not None:
+        lines[0] = _("calendar.attendees.title_on", title=event.title,
+                     when=when_text(event, occurrence, locale))  # fmt: skip
+        zone = zone_named(event.timezone) if event.timezone else UTC
+        others = [
+            (o.occurrence_key, show_time(utc(o.starts_at), zone, "%d.%m %H:%M"))
+            for o in await group_events.upcoming_occurrences(session, event, now, limit=5)
+            if o.occurrence_key != key
+        ][:4]
     for answer in (RsvpAnswer.GOING, RsvpAnswer.WAITING, RsvpAnswer.MAYBE, RsvpAnswer.NO):
         names = named[answer]
         shown = ", ".join(names) if names else "—"
         lines.append(f"{_(ANSWER_KEYS[answer])} ({len(names)}): {shown}")
-    return "\n".join(lines)
+    return "\n".join(lines), attendees_button(event.id, _, others)
 
 
 async def _tell_promoted(
@@ -208,12 +242,24 @@ async def _tell_promoted(
     session: AsyncSession,
     platform: PlatformServices,
     promoted: list[CalendarRsvp],
-    title: str,
+    event: CalendarEvent,
 ) -> None:
+    """Tell each person moved up from a waiting list; for a series, which occurrence."""
     for row in promoted:
         user = await session.get(UserRecord, row.user_id)
         locale = (user.language or user.telegram_language) if user is not None else None
-        text = platform.translate("calendar.rsvp.promoted", locale, title=title)
+        occurrence = (
+            await group_events.series_occurrence(session, event, row.occurrence_key)
+            if row.occurrence_key
+            else None
+        )
+        if occurrence is not None:
+            text = platform.translate(
+                "calendar.rsvp.promoted_on", locale, title=event.title,
+                when=when_text(event, occurrence, babel_locale(locale)),
+            )  # fmt: skip
+        else:
+            text = platform.translate("calendar.rsvp.promoted", locale, title=event.title)
         try:
             await bot.send_message(row.user_id, text, parse_mode=None)
         except (TelegramForbiddenError, TelegramBadRequest):
@@ -238,16 +284,17 @@ async def event_picked(
             markup = attendees_button(callback_data.event, _)
         elif callback_data.act == "c":
             event, promoted = await group_events.set_capacity(
-                session, bot.id, user_id, callback_data.event, callback_data.n or None
+                session, bot.id, user_id, callback_data.event, callback_data.n or None, utcnow()
             )
             await cards_changed(session, event)
             title = event.title
-            await _tell_promoted(bot, session, platform, promoted, title)
+            await _tell_promoted(bot, session, platform, promoted, event)
             text = _("calendar.capacity.set", title=title, n=callback_data.n or "∞")
             markup = attendees_button(event.id, _)
         elif callback_data.act == "a":
-            text = await _attendees_text(session, bot, user_id, callback_data.event, _)
-            markup = attendees_button(callback_data.event, _)
+            text, markup = await _attendees(
+                session, bot, user_id, callback_data.event, "", babel_locale(locale), _
+            )
         else:
             raise GroupEventError("calendar.group.bad_button")
     except GroupEventError as error:
@@ -280,29 +327,36 @@ async def _publish(
         await session.delete(card)  # the intent, undone: nothing was posted
         raise GroupEventError("calendar.target.bot_absent") from None
     card.message_id = sent.message_id
+    await schedule_roll(session, card, event, utcnow())  # a series' card moves on by itself
     return _("calendar.publish.done", title=event.title, chat=title)
 
 
 async def attendees_tapped(
     query: CallbackQuery,
-    callback_data: AttendeesTap,
+    callback_data: AttendeesTap | OccurrenceAttendeesTap,
     bot: Bot,
     session: AsyncSession,
+    locale: str,
     _: Translate,
 ) -> None:
     try:
-        text = await _attendees_text(session, bot, query.from_user.id, callback_data.event, _)
+        text, markup = await _attendees(
+            session, bot, query.from_user.id, callback_data.event,
+            callback_data.key if isinstance(callback_data, OccurrenceAttendeesTap) else "",
+            babel_locale(locale), _,
+        )  # fmt: skip
     except GroupEventError as error:
         await query.answer(_(error.key, **error.params), show_alert=True)
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(text, parse_mode=None)
+        others = markup if len(markup.inline_keyboard) > 1 else None
+        await query.message.answer(text, reply_markup=others, parse_mode=None)
 
 
 async def rsvp_tapped(
     query: CallbackQuery,
-    callback_data: RsvpTap,
+    callback_data: RsvpTap | OccurrenceRsvpTap,
     bot: Bot,
     session: AsyncSession,
     platform: PlatformServices,
@@ -312,6 +366,7 @@ async def rsvp_tapped(
     if not isinstance(message, Message):
         await query.answer(_("calendar.group.bad_button"), show_alert=True)
         return
+    event: CalendarEvent | None = None
     try:
         card = await group_events.card_for_tap(
             session, bot.id, callback_data.card, message.chat.id, message.message_id
@@ -325,16 +380,22 @@ async def rsvp_tapped(
         choice = ACTS.get(callback_data.act)
         if choice is None:
             raise GroupEventError("calendar.group.bad_button")
+        # The occurrence the card showed; a button from before (no key): the one it shows now.
+        key = callback_data.key if isinstance(callback_data, OccurrenceRsvpTap) else None
         done = await group_events.answer(
-            session, event.id, query.from_user.id, query.from_user.full_name, choice, utcnow()
-        )
+            session, event.id, query.from_user.id, query.from_user.full_name, choice, utcnow(),
+            key=key or card.occurrence_key or None,
+        )  # fmt: skip
     except GroupEventError as error:
+        if error.key == "calendar.group.occurrence_passed" and event is not None:
+            # a card not moved on yet: it is now
+            await schedule_refresh(session, card, event.title, message.message_id)
         await query.answer(_(error.key, **error.params), show_alert=True)
         return
     if done.changed:
         await schedule_refresh(session, card, event.title, message.message_id)
     await query.answer(_("calendar.rsvp.answered", answer=_(ANSWER_KEYS[done.answer])))
-    await _tell_promoted(bot, session, platform, done.promoted, event.title)
+    await _tell_promoted(bot, session, platform, done.promoted, event)
 
 
 async def _add_to_calendar(
@@ -368,5 +429,7 @@ def make_router() -> Router:
     router.message.register(attendees_command, Command("attendees"))
     router.callback_query.register(event_picked, EventPick.filter())
     router.callback_query.register(attendees_tapped, AttendeesTap.filter())
+    router.callback_query.register(attendees_tapped, OccurrenceAttendeesTap.filter())
     router.callback_query.register(rsvp_tapped, RsvpTap.filter())
+    router.callback_query.register(rsvp_tapped, OccurrenceRsvpTap.filter())
     return router

@@ -23,6 +23,8 @@ __all__ = [
     "EventPick",
     "FormatTap",
     "LinkPick",
+    "OccurrenceAttendeesTap",
+    "OccurrenceRsvpTap",
     "RsvpTap",
     "attendees_button",
     "calendar_picker",
@@ -45,14 +47,32 @@ class EventPick(CallbackData, prefix="cge"):
 
 
 class RsvpTap(CallbackData, prefix="cgr"):
-    """A card's button: `g` going, `m` maybe, `n` no, `a` add to my calendar."""
+    """A single event's card's button: `g` going, `m` maybe, `n` no, `a` add to my calendar
+    (and a series' card posted before answers were per occurrence: the one it shows now)."""
 
     card: int
     act: str
 
 
+class OccurrenceRsvpTap(CallbackData, prefix="cgo"):
+    """A series' card's button, as `RsvpTap`, for the occurrence `key` the card showed."""
+
+    card: int
+    act: str
+    key: str
+
+
 class AttendeesTap(CallbackData, prefix="cga"):
+    """Who answered the event (a series: its next occurrence)."""
+
     event: int
+
+
+class OccurrenceAttendeesTap(CallbackData, prefix="cgw"):
+    """Who answered the occurrence `key` of a series."""
+
+    event: int
+    key: str
 
 
 class CalendarPick(CallbackData, prefix="cgc"):
@@ -101,11 +121,14 @@ def event_picker(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def card_keyboard(card_id: int, _: Translate) -> InlineKeyboardMarkup:
+def card_keyboard(card_id: int, occurrence_key: str, _: Translate) -> InlineKeyboardMarkup:
+    """Going / Maybe / No / Add; a series' buttons name the occurrence shown."""
+
     def tap(act: str, key: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=_(key), callback_data=RsvpTap(card=card_id, act=act).pack()
-        )
+        data: CallbackData = RsvpTap(card=card_id, act=act)
+        if occurrence_key:
+            data = OccurrenceRsvpTap(card=card_id, act=act, key=occurrence_key)
+        return InlineKeyboardButton(text=_(key), callback_data=data.pack())
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -119,17 +142,28 @@ def card_keyboard(card_id: int, _: Translate) -> InlineKeyboardMarkup:
     )
 
 
-def attendees_button(event_id: int, _: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("calendar.card.button_attendees"),
-                    callback_data=AttendeesTap(event=event_id).pack(),
-                )
-            ]
+def attendees_button(
+    event_id: int, _: Translate, occurrences: Sequence[tuple[str, str]] = ()
+) -> InlineKeyboardMarkup:
+    """ "Who answered"; for a series, one button per other occurrence (key, date label)."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_("calendar.card.button_attendees"),
+                callback_data=AttendeesTap(event=event_id).pack(),
+            )
         ]
-    )
+    ]
+    rows += [
+        [
+            InlineKeyboardButton(
+                text=_("calendar.attendees.of_date", date=label),
+                callback_data=OccurrenceAttendeesTap(event=event_id, key=key).pack(),
+            )
+        ]
+        for key, label in occurrences
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def calendar_picker(

@@ -117,6 +117,11 @@ class CalendarEvent(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
+    @property
+    def recurs(self) -> bool:
+        """A series' master (a rule or extra dates): its occurrences are answered one by one."""
+        return not self.recurrence_id and bool(self.rrule or self.rdates)
+
 
 class CalendarOccurrence(Base):
     """One occurrence of an event in UTC, expanded ahead within a bounded window
@@ -205,12 +210,18 @@ class RsvpAnswer(StrEnum):
 
 
 class CalendarRsvp(Base):
-    """An answer to a published group event."""
+    """An answer to one occurrence of a published group event: a weekly meetup's weeks each
+    have their own answers, capacity and waiting list. `occurrence_key` is the occurrence's
+    key (`recurrence.occurrence_key`, stable when that occurrence alone is moved) for a
+    series, and "" for a single event (its one occurrence, whatever its time)."""
 
     __tablename__ = "calendar_rsvps"
 
     event_id: Mapped[int] = mapped_column(
         BigID, ForeignKey("calendar_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    occurrence_key: Mapped[str] = mapped_column(
+        String(32), primary_key=True, default="", server_default=""
     )
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     answer: Mapped[str] = mapped_column(String(16))  # an RsvpAnswer
@@ -232,6 +243,8 @@ class CalendarCard(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)  # 0: not a forum topic
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The occurrence the card shows (its answers); it only moves on, once that one has ended.
+    occurrence_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class CalendarChatLink(Base):

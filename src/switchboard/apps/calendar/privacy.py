@@ -1,5 +1,6 @@
 """What /privacy exports and deletes of the calendar app: the user's calendars, events,
-settings, reminders and answers to group events, with one bot."""
+settings, reminders and answers to group events (each occurrence's of a series), with one
+bot."""
 
 from __future__ import annotations
 
@@ -68,7 +69,10 @@ async def export_user_calendar(session: AsyncSession, bot_id: int, user_id: int)
             "daily_plan_at": settings.daily_plan_at,
             "feed": settings.feed_token is not None,
         },
-        "answers": [{"event_id": a.event_id, "answer": a.answer} for a in answers],
+        "answers": [
+            {"event_id": a.event_id, "occurrence": a.occurrence_key or None, "answer": a.answer}
+            for a in answers
+        ],
     }
 
 

@@ -11,8 +11,8 @@ The rules:
 - Leads: the event's own list, else the user's `/advance` defaults, else 15 minutes. A lead of
   whole days is counted on the wall clock of the event's zone ("1 day before 09:00" is 09:00
   the day before, across a DST change too); shorter leads are exact durations.
-- Who: the owner, and each attendee whose answer is "going", with their own defaults, zone and
-  quiet hours.
+- Who: the owner, and each attendee whose answer to that occurrence is "going" (a series'
+  occurrences are answered one by one), with their own defaults, zone and quiet hours.
 - Quiet hours (the user's local time, possibly across midnight) move a reminder to their end;
   when that end is after the event has started, to their start instead (a reminder after the
   start helps nobody).
@@ -167,41 +167,62 @@ class _Recipient:
     zone: tzinfo
 
 
-async def _recipients(
-    session: AsyncSession, row: CalendarEvent, master: CalendarEvent | None
-) -> list[_Recipient]:
-    """The owner and the going attendees of a series row (answers are kept on the master)."""
-    users = [row.user_id]
-    answered_on = {row.id} | ({master.id} if master is not None else set())
-    going = await session.scalars(
-        select(CalendarRsvp.user_id).where(
-            CalendarRsvp.event_id.in_(answered_on),
-            CalendarRsvp.answer == RsvpAnswer.GOING.value,
-        )
-    )
-    # One who added it to their own calendar is reminded by that copy, not twice.
-    copied = set(
-        await session.scalars(
-            select(CalendarEvent.user_id).where(
-                CalendarEvent.bot_id == row.bot_id,
-                CalendarEvent.uid == row.uid,
-                CalendarEvent.user_id != row.user_id,
+class _Audience:
+    """Who a series' occurrences remind: the owner, and each occurrence's going attendees
+    (answers are kept on the master, per occurrence: "" for a single event's one)."""
+
+    def __init__(self, session: AsyncSession, master: CalendarEvent | None) -> None:
+        self.session = session
+        self.master = master
+        self.going: dict[tuple[int, str], list[int]] | None = None
+        self.copied: dict[int, set[int]] = {}
+        self.people: dict[tuple[int, int], _Recipient] = {}
+
+    async def of(self, row: CalendarEvent, key: str) -> list[_Recipient]:
+        if self.going is None:
+            answered_on = {row.id} | ({self.master.id} if self.master is not None else set())
+            found = await self.session.execute(
+                select(CalendarRsvp.event_id, CalendarRsvp.occurrence_key, CalendarRsvp.user_id)
+                .where(
+                    CalendarRsvp.event_id.in_(answered_on),
+                    CalendarRsvp.answer == RsvpAnswer.GOING.value,
+                )
+                .order_by(CalendarRsvp.answered_at, CalendarRsvp.user_id)
             )
-        )
-    )
-    users += [user for user in going if user not in users and user not in copied]
-    found = []
-    for user_id in users:
-        settings = await settings_of(session, row.bot_id, user_id)
-        found.append(
-            _Recipient(
+            self.going = {}
+            for event_id, answered, user_id in found.all():
+                self.going.setdefault((event_id, answered), []).append(user_id)
+        if row.id not in self.copied:
+            # One who added it to their own calendar is reminded by that copy, not twice.
+            self.copied[row.id] = set(
+                await self.session.scalars(
+                    select(CalendarEvent.user_id).where(
+                        CalendarEvent.bot_id == row.bot_id,
+                        CalendarEvent.uid == row.uid,
+                        CalendarEvent.user_id != row.user_id,
+                    )
+                )
+            )
+        master = self.master or row
+        answered = key if master.recurs else ""
+        users = [row.user_id]
+        for event_id in dict.fromkeys((row.id, master.id)):
+            for user in self.going.get((event_id, answered), []):
+                if user not in users and user not in self.copied[row.id]:
+                    users.append(user)
+        return [await self._person(row, user_id) for user_id in users]
+
+    async def _person(self, row: CalendarEvent, user_id: int) -> _Recipient:
+        """A user's leads (the row's own, else theirs), quiet hours and zone; once per row."""
+        if (row.id, user_id) not in self.people:
+            settings = await settings_of(self.session, row.bot_id, user_id)
+            self.people[(row.id, user_id)] = _Recipient(
                 user_id=user_id,
                 leads=leads_of(row, settings),
                 quiet=parse_quiet(settings.quiet_start, settings.quiet_end) if settings else None,
-                zone=await user_timezone_of(session, user_id),
+                zone=await user_timezone_of(self.session, user_id),
             )
-        )
-    return found
+        return self.people[(row.id, user_id)]
 
 
 async def replan_event(session: AsyncSession, event: CalendarEvent, now: datetime) -> int:
@@ -241,7 +262,7 @@ async def replan_series(
     master = next((row for row in rows if not row.recurrence_id), None)
     present = {(o.event_id, o.occurrence_key): o for o in occurrences}
     wanted: dict[tuple[int, str, int, int], datetime] = {}
-    recipients: dict[int, list[_Recipient]] = {}
+    audience = _Audience(session, master)
     for (event_id, key), found in present.items():
         starts_at = utc(found.starts_at)
         if starts_at <= now or starts_at > now + PLAN_AHEAD + timedelta(days=31):
@@ -249,10 +270,8 @@ async def replan_series(
         row = by_id[event_id]
         if row.cancelled:
             continue
-        if event_id not in recipients:
-            recipients[event_id] = await _recipients(session, row, master)
         event_zone = zone_named(row.timezone) if row.timezone else None
-        for person in recipients[event_id]:
+        for person in await audience.of(row, key):
             for lead in person.leads:
                 due = due_for(starts_at, lead, event_zone or person.zone)
                 if due > now + PLAN_AHEAD:

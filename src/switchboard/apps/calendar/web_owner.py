@@ -1,6 +1,8 @@
 """The calendar page of the owner's dashboard (`/api/v1/bots/{bot_id}/calendar/`): the
 calendars the bot's users keep (own, imported, subscribed, CalDAV), the synced ones with their
-health, and the events published to groups with their RSVP counts.
+health, and the events published to groups with their RSVP counts: a series' for its next
+occurrence (`rsvp`, `occurrence_key`) and each of its coming ones (`occurrences`), as each
+week of a weekly meetup has its own answers.
 
 A subscription's or CalDAV server's address is shown by its host only: a private feed's URL
 is a password (Google's "secret address"), and the owner of the bot is not its user.
@@ -20,7 +22,7 @@ from sqlalchemy import func, select
 from switchboard.db.base import utcnow
 from switchboard.kernel import WebSessionDep
 
-from .group_events import next_start, tally
+from .group_events import rsvp_key, shown_occurrence, tally, upcoming_occurrences
 from .models import CalendarCard, CalendarEvent, CalendarSource, SourceKind
 from .subscriptions import NOTICE_AFTER
 
@@ -54,15 +56,28 @@ class Rsvps(BaseModel):
     waiting: int
 
 
+class OccurrenceRsvps(BaseModel):
+    occurrence_key: str
+    starts_at: datetime
+    rsvp: Rsvps
+
+
 class GroupEvent(BaseModel):
     id: int
     user_id: int
     title: str
     starts_at: datetime | None
+    occurrence_key: str | None  # the next occurrence's, for a series; None: a single event
     capacity: int | None
     cancelled: bool
     chats: list[int]
-    rsvp: Rsvps
+    rsvp: Rsvps  # the answers to the next occurrence (a single event's: its only one)
+    occurrences: list[OccurrenceRsvps]  # a series' coming occurrences (at most 5)
+
+
+async def _rsvps(session: WebSessionDep, event_id: int, key: str) -> Rsvps:
+    counted = await tally(session, event_id, key)
+    return Rsvps(going=counted.going, maybe=counted.maybe, no=counted.no, waiting=counted.waiting)
 
 
 def _calendar(source: CalendarSource, events: int) -> Calendar:
@@ -132,23 +147,28 @@ def make_owner_router() -> APIRouter:
             event = await session.get(CalendarEvent, event_id)
             if event is None or event.bot_id != bot_id:
                 continue
-            occurrence = await next_start(session, event_id, now)
-            counted = await tally(session, event_id)
+            occurrence = await shown_occurrence(session, event, now)
+            key = rsvp_key(event, occurrence)
+            coming = [
+                OccurrenceRsvps(
+                    occurrence_key=o.occurrence_key,
+                    starts_at=o.starts_at,
+                    rsvp=await _rsvps(session, event_id, o.occurrence_key),
+                )
+                for o in await upcoming_occurrences(session, event, now)
+            ]
             found.append(
                 GroupEvent(
                     id=event.id,
                     user_id=event.user_id,
                     title=event.title,
                     starts_at=occurrence.starts_at if occurrence is not None else None,
+                    occurrence_key=key or None,
                     capacity=event.capacity,
                     cancelled=event.cancelled,
                     chats=in_chats,
-                    rsvp=Rsvps(
-                        going=counted.going,
-                        maybe=counted.maybe,
-                        no=counted.no,
-                        waiting=counted.waiting,
-                    ),
+                    rsvp=await _rsvps(session, event_id, key),
+                    occurrences=coming,
                 )
             )
         return found
