@@ -82,6 +82,21 @@ async def test_the_mini_app_adds_and_shows_a_profile_photo(
     await app.get_by_test_id("match-photo").get_by_role("button", name="Remove").click()
     await expect(app.get_by_text("No photos yet")).to_be_visible(timeout=UI_TIMEOUT)
 
+    # the profile's words in the user's language, and chosen from a list, not typed as the API
+    # spells them: the photo made a profile row (a draft), and who they look for is saved
+    await expect(app.get_by_text("Not finished")).to_be_visible(timeout=UI_TIMEOUT)
+    looking_for = app.get_by_label("Looking for")
+    await expect(looking_for).to_have_value("everyone")
+    await looking_for.select_option(label="Women")
+    await app.get_by_label("Name").fill("Anna")  # a draft has none yet, and one is required
+    await app.get_by_label("Interests").fill("hiking, jazz")
+    await app.get_by_role("button", name="Save").click()
+    await expect(app.get_by_role("status")).to_have_text("Saved", timeout=UI_TIMEOUT)
+    await app.get_by_role("tab", name="AI").click()
+    await app.get_by_role("tab", name="Profile").click()
+    await expect(app.get_by_label("Looking for")).to_have_value("women", timeout=UI_TIMEOUT)
+    await expect(app.get_by_label("Interests")).to_have_value("hiking, jazz")
+
     # the AI page: the deployment's provider shown, and a save the server refuses (the demo
     # user bound no notes group) answered with its reason, in the user's language
     await app.get_by_role("tab", name="AI").click()

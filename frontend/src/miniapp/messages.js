@@ -10,6 +10,11 @@ export default {
     photos: { title: 'Photos', none: 'No photos yet: people see your profile without one.', alt: 'Photo {n}', loading: 'Loading the photo', main: 'Main photo', makeMain: 'Make main', add: 'Add a photo', hint: 'JPEG or PNG, up to 10 MB', notImage: 'This file is not an image: choose a photo.', tooBig: 'This photo is larger than 10 MB: choose a smaller one.' },
     fields: { name: 'Name', age: 'Age', bio: 'About you', max_distance_km: 'Distance, km', state: 'Profile', gender: 'Gender', wants: 'Looking for', interests: 'Interests', place: 'Place', provider: 'AI provider', model: 'Model', transcription: 'Speech to text', auto_file_percent: 'Auto-file at confidence, %' },
     subscriptions: { title: 'Repost subscriptions' },
+    values: {
+      state: { none: 'Not started', draft: 'Not finished', active: 'Active', paused: 'Paused', sleeping: 'Asleep (inactive)', hidden: 'Hidden, under review' },
+      gender: { woman: 'Woman', man: 'Man', other: 'Other' },
+      wants: { women: 'Women', men: 'Men', everyone: 'Everyone' },
+    },
   },
   ru: {
     tabs: { label: 'Разделы', topics: 'Темы', ai: 'ИИ', agenda: 'Повестка', profile: 'Профиль', subscriptions: 'Подписки' },
@@ -22,5 +27,10 @@ export default {
     photos: { title: 'Фотографии', none: 'Фотографий пока нет: анкету видят без фото.', alt: 'Фото {n}', loading: 'Фото загружается', main: 'Главное фото', makeMain: 'Сделать главным', add: 'Добавить фото', hint: 'JPEG или PNG, до 10 МБ', notImage: 'Это не изображение: выберите фотографию.', tooBig: 'Фото больше 10 МБ: выберите поменьше.' },
     fields: { name: 'Имя', age: 'Возраст', bio: 'О себе', max_distance_km: 'Расстояние, км', state: 'Анкета', gender: 'Пол', wants: 'Кого ищу', interests: 'Интересы', place: 'Место', provider: 'Провайдер ИИ', model: 'Модель', transcription: 'Распознавание речи', auto_file_percent: 'Раскладывать сразу при уверенности, %' },
     subscriptions: { title: 'Подписки на репосты' },
+    values: {
+      state: { none: 'Не начата', draft: 'Не закончена', active: 'Активна', paused: 'На паузе', sleeping: 'Спит (неактивна)', hidden: 'Скрыта, на проверке' },
+      gender: { woman: 'Женщина', man: 'Мужчина', other: 'Другое' },
+      wants: { women: 'Женщин', men: 'Мужчин', everyone: 'Всех' },
+    },
   },
 }
