@@ -3,7 +3,8 @@ forum, then two sources into it make two topics named after the sources, each so
 in its own topic (and the log's links point into them); asked where the bot may not make
 topics, by command or by the /targets button, the reply names the missing right and nothing
 is turned on; a creation a killed process left unanswered is not made on a guess: the owner
-is asked, and their tap has it made once."""
+is asked, and their tap has it made once; one that did reach Telegram is settled by its
+"topic created" message, with no one asked."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncio
 import time
 from datetime import timedelta
 
+import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,7 +30,7 @@ from switchboard.apps.repost.topic_handlers import TargetTopics
 from switchboard.db import create_engine, session_factory, utcnow
 from switchboard.kernel import enqueue
 
-from .conftest import OWNER_ID, RunningPlatform
+from .conftest import BOT_TOKEN, OWNER_ID, RunningPlatform
 
 POSTING_RIGHTS = {"can_post_messages": True, "can_delete_messages": True}
 TOPIC_RIGHTS = {**POSTING_RIGHTS, "can_manage_topics": True}
@@ -226,3 +228,56 @@ async def test_an_unknown_creation_asks_the_owner_whose_tap_makes_it_once(
     assert [str(m.get("text", "")).splitlines()[0] for m in posts if m.get("text")] == [
         "Alpha item 1"
     ]
+
+
+async def test_a_creation_a_kill_cut_short_is_settled_by_telegrams_topic_created_message(
+    platform: RunningPlatform,
+) -> None:
+    """The killed process's call reached Telegram: the topic exists, only its answer was lost.
+    Telegram's "topic created" message (the bot is an admin: it gets it) records it, and the
+    waiting item goes into that topic: no second topic, and nobody has to be asked."""
+    tg, owner, bot_id = platform.tg, platform.owner, platform.bot_id
+    await tg.send_text(owner, "/start", bot_id=bot_id)
+    await tg.expect_message(chat_id=OWNER_ID)
+    forum = await tg.create_group(owner, "Club", forum=True)
+    await tg.add_member(forum, owner, bot_id, status="administrator", rights=TOPIC_RIGHTS)
+    await tg.send_text(owner, "/target@e2e_bot topics", chat_id=forum["id"])
+    await tg.expect_message(chat_id=forum["id"], contains="#1")
+    engine = create_engine(platform.database_url)
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            target = await session.scalar(select(RepostTarget))
+            assert target is not None
+            source = RepostSource(bot_id=bot_id, owner_id=OWNER_ID, kind="feed",
+                                  address="https://beta.test/rss", title="Beta")  # fmt: skip
+            session.add(source)
+            await session.flush()
+            await add_route(session, source, target)
+            # The intent the killed process committed just before its call.
+            session.add(
+                RepostTopic(target_id=target.id, source_id=source.id, name="Beta",
+                            state=TopicState.CALLING.value, called_at=utcnow())
+            )  # fmt: skip
+            session.add(_item(source.id, "Beta", 1))
+            await enqueue(session, ROUTE_JOB, {"source_id": source.id})
+        # ... and the call itself, which reached Telegram before the kill.
+        async with aiohttp.ClientSession() as http:
+            answer = await http.post(
+                f"{platform.sandbox.url}/bot{BOT_TOKEN}/createForumTopic",
+                json={"chat_id": forum["id"], "name": "Beta"},
+            )
+            made = (await answer.json())["result"]["message_thread_id"]
+        await _wait_posted(sessions, 1)
+        async with sessions() as session:
+            row = await session.scalar(select(RepostTopic))
+            assert row is not None and (row.state, row.thread_id) == (TopicState.MADE, made)
+    finally:
+        await engine.dispose()
+    assert _topics(platform, forum["id"]) == {"Beta": made}  # made once
+    posts = await tg.messages(forum["id"], bot_id=bot_id, thread_id=made)
+    assert [str(m.get("text", "")).splitlines()[0] for m in posts if m.get("text")] == [
+        "Beta item 1"
+    ]
+    owner_texts = [str(m.get("text", "")) for m in await tg.messages(OWNER_ID, bot_id=bot_id)]
+    assert not any("«Beta»" in text for text in owner_texts)  # nobody was asked

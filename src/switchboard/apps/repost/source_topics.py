@@ -9,10 +9,13 @@ API cannot list a forum's topics to look afterwards. So (the rule the notes app 
    the call may wait out the group's flood limit);
 3. a short transaction records the thread id (state `made`).
 
-A row found `calling` was called for and its outcome is unknown. While it is young the call
-may still be under way: the route waits and looks again later. Once older than `CALL_GRACE`
-it becomes `unknown` and the owner is asked (`repost.topic.unknown`); the route's items wait
-until the owner taps to have it made again (`retry_topic`). A topic Telegram says is gone
+A row found `calling` was called for and its outcome is unknown. Telegram's
+`forum_topic_created` message settles it when the topic exists (`settle_created`: the bot
+is an admin of the forum, so it receives that message). While the row is young the call may
+still be under way: the route waits and looks again later. Once older than `CALL_GRACE` with
+no such message it becomes `unknown` and the owner is asked (`repost.topic.unknown`); the
+route's items wait until the owner taps to have it made again (`retry_topic`), or until the
+message arrives after all. A topic Telegram says is gone
 (deleted in the forum) is forgotten (`forget_topic`) and made again once.
 """
 
@@ -38,6 +41,7 @@ __all__ = [
     "forget_topic",
     "place",
     "retry_topic",
+    "settle_created",
     "topic_name",
 ]
 
@@ -172,6 +176,36 @@ async def forget_topic(
                 RepostTopic.thread_id == thread_id,
             )
         )
+
+
+async def settle_created(
+    session: AsyncSession, bot_id: int, chat_id: int, thread_id: int, name: str
+) -> bool:
+    """Telegram says a topic called `name` was made in the forum `chat_id`: an intent of ours
+    for that name whose outcome is unknown (`calling` or `unknown`) was that call, which
+    reached Telegram. Recorded as made, in the caller's transaction. Whether one was."""
+    rows = (
+        await session.scalars(
+            select(RepostTopic)
+            .join(RepostTarget, RepostTarget.id == RepostTopic.target_id)
+            .where(
+                RepostTarget.bot_id == bot_id,
+                RepostTarget.chat_id == chat_id,
+                RepostTopic.name == name,
+                RepostTopic.state.in_((TopicState.CALLING.value, TopicState.UNKNOWN.value)),
+            )
+            .order_by(RepostTopic.called_at, RepostTopic.id)
+            .with_for_update()
+        )
+    ).all()
+    if not rows:
+        return False
+    # Two sources with the same name into one forum: the older intent is the older topic.
+    row = rows[0]
+    row.state = TopicState.MADE.value
+    row.thread_id = thread_id
+    await session.flush()
+    return True
 
 
 async def retry_topic(

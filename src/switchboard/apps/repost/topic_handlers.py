@@ -1,11 +1,13 @@
 """A topic per source in Telegram: the /targets buttons that turn it on or off for a forum
 target (the bot checks first that it may make topics there, and says what is missing), and
-the owner's answer when a topic's creation has an unknown outcome ("make it again").
-Thin: read the tap, call `targets` / `source_topics`, answer."""
+the owner's answer when a topic's creation has an unknown outcome ("make it again"), and
+Telegram's "topic created" message, which settles such an outcome by itself when the topic
+was made after all. Thin: read the tap or the message, call `targets` / `source_topics`."""
 
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +16,7 @@ from switchboard.kernel import Translate
 
 from .models import RepostTarget
 from .routing import queue_posting
-from .source_topics import retry_topic
+from .source_topics import retry_topic, settle_created
 from .targets import topics_problem, user_targets
 
 __all__ = [
@@ -115,8 +117,25 @@ async def retry_tapped(
         await query.message.edit_reply_markup(reply_markup=None)
 
 
+async def _topic_created(message: Message) -> bool:
+    return message.forum_topic_created is not None and message.message_thread_id is not None
+
+
+async def topic_created(message: Message, bot: Bot, session: AsyncSession) -> None:
+    """A topic was made in a forum: if it is one whose creation a killed process left
+    unknown, it is recorded and the route's waiting items go out. Passed on to the other apps
+    (a forum may be a notes group too)."""
+    created, thread = message.forum_topic_created, message.message_thread_id
+    if created is None or thread is None:
+        raise SkipHandler
+    if await settle_created(session, bot.id, message.chat.id, thread, created.name):
+        await queue_posting(session, bot.id)
+    raise SkipHandler
+
+
 def make_topic_router() -> Router:
     router = Router(name="repost.topics")
     router.callback_query.register(topics_tapped, TargetTopics.filter())
     router.callback_query.register(retry_tapped, TopicRetry.filter())
+    router.message.register(topic_created, _topic_created)
     return router

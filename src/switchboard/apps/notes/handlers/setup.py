@@ -4,6 +4,7 @@ and /autofile."""
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,9 +87,12 @@ async def create_starters(
 
 
 async def topic_service(message: Message, bot: Bot, session: AsyncSession) -> None:
+    """Telegram tells of a topic made or renamed: the group's topic list follows (and a
+    creation a killed process left unknown is settled). Then passed on: other apps may keep
+    topics in the same forum (repost's topic per source)."""
     group = await forum.group_of_chat(session, bot.id, message.chat.id)
     if group is None or message.message_thread_id is None:
-        return
+        raise SkipHandler
     if message.forum_topic_created is not None:
         await forum.remember_topic(
             session, group, message.message_thread_id, message.forum_topic_created.name
@@ -97,6 +101,7 @@ async def topic_service(message: Message, bot: Bot, session: AsyncSession) -> No
         await forum.remember_topic(
             session, group, message.message_thread_id, message.forum_topic_edited.name
         )
+    raise SkipHandler
 
 
 async def autofile(
