@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from switchboard import cli
+from switchboard.cli import i18n as i18n_commands
 from switchboard.kernel.i18n import Translator, load_catalog
 
 runner = CliRunner()
@@ -21,10 +22,10 @@ runner = CliRunner()
 def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Copies of every package's locales/ folder, which the commands then work on."""
     copies = {}
-    for name, folder in cli._catalog_folders().items():
+    for name, folder in i18n_commands._catalog_folders().items():
         copies[name] = tmp_path / name / "locales"
         shutil.copytree(folder, copies[name])
-    monkeypatch.setattr(cli, "_catalog_folders", lambda: copies)
+    monkeypatch.setattr(i18n_commands, "_catalog_folders", lambda: copies)
     return copies
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from collections.abc import Callable
@@ -10,6 +9,8 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+
+from .miss_report import describe_miss
 
 Json = dict[str, Any]
 
@@ -340,7 +341,7 @@ class SandboxClient:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise SandboxTimeout(_describe_miss(what, limit, seen, earlier))
+                raise SandboxTimeout(describe_miss(what, limit, seen, earlier))
             response = await self.http.get(
                 "/sandbox/api/events", params={"after": self.cursor, "timeout": min(remaining, 50)}
             )
@@ -423,38 +424,3 @@ class SandboxClient:
             f"an answer to callback query {query_id}",
             timeout,
         )
-
-
-def _describe_miss(what: str, timeout: float, seen: list[Json], earlier: int) -> str:
-    lines = [f"waited {timeout:.1f}s for {what}; it did not come."]
-    if earlier:
-        lines.append(f"None of the {earlier} unclaimed earlier events matched either.")
-    if not seen:
-        lines.append(
-            "Nothing happened in the sandbox meanwhile (is the bot polling this sandbox?)."
-        )
-    else:
-        lines.append(f"What happened meanwhile ({len(seen)} events, last 15):")
-        for event in seen[-15:]:
-            lines.append("  " + _short(event))
-    return "\n".join(lines)
-
-
-def _short(event: Json) -> str:
-    if event["type"] in {"message", "edited"}:
-        message = event["message"]
-        sender = message.get("from", {}).get("username") or message.get("from", {}).get(
-            "first_name"
-        )
-        body = (
-            message.get("text")
-            or message.get("caption")
-            or "<"
-            + ",".join(k for k in message if k not in {"message_id", "date", "chat", "from"})
-            + ">"
-        )
-        return f"{event['type']} in chat {event['chat_id']} from {sender}: {body[:80]!r}"
-    if event["type"] == "api_call" and not event.get("ok"):
-        call = f"bot {event['bot_id']} called {event['method']}"
-        return f"{call} -> {event['error_code']} {event['description']}"
-    return json.dumps({k: v for k, v in event.items() if k != "chat"})[:160]
