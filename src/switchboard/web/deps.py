@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,7 @@ from switchboard.kernel.bots import MAX_BOT_ID
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.models import BotRecord
 from switchboard.kernel.web_routes import web_session
+from switchboard.web.api_errors import ApiError
 from switchboard.web.sessions import CSRF_HEADER, read_session
 
 __all__ = [
@@ -118,7 +119,7 @@ async def optional_user(
     if account is None:  # deleted since: the cookie is worth nothing
         return None
     if request.method in UNSAFE_METHODS and request.headers.get(CSRF_HEADER) != login.csrf:
-        raise HTTPException(403, detail="missing or wrong CSRF token (send X-CSRF-Token)")
+        raise ApiError(403, "csrf_token_wrong")
     return await principal_of(session, platform, account, login.csrf)
 
 
@@ -127,7 +128,7 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 def current_user(user: OptionalUser) -> Principal:
     if user is None:
-        raise HTTPException(401, detail="log in first")
+        raise ApiError(401, "login_required")
     return user
 
 
@@ -136,7 +137,7 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 def admin_user(user: CurrentUser) -> Principal:
     if not user.is_admin:
-        raise HTTPException(403, detail="only the platform's admins may do this")
+        raise ApiError(403, "admin_only")
     return user
 
 
@@ -155,7 +156,7 @@ RowIdPath = Annotated[int, Path(gt=0, le=2**63 - 1)]
 def managed_bot(bot_id: BotIdPath, user: CurrentUser) -> int:
     """`bot_id` from the path, if the caller manages it (else 404, as if it did not exist)."""
     if not user.manages(bot_id):
-        raise HTTPException(404, detail="no such bot")
+        raise ApiError(404, "no_such_bot")
     return bot_id
 
 

@@ -9,6 +9,8 @@ goes the authorization-code way with PKCE (S256), a `state` and a `nonce`:
    (signature by the issuer's keys, `iss`, `aud`, expiry, nonce); its `sub` under its `iss` is
    the person. Their e-mail is kept only when the issuer says it is verified (`ADMIN_EMAILS`
    trusts it).
+A login started with a link intent (`identity_links`) carries it in the same cookie, so the
+callback links the identity to the logged-in account instead of logging in with it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,14 @@ from switchboard.web.auth.login_accounts import OidcIdentity
 from switchboard.web.auth.telegram_login import LoginRefused
 from switchboard.web.sessions import secret_key
 
-__all__ = ["FLOW_COOKIE", "FLOW_MAX_AGE", "FlowRefused", "OidcLogins", "PendingLogin"]
+__all__ = [
+    "FLOW_COOKIE",
+    "FLOW_MAX_AGE",
+    "FinishedLogin",
+    "FlowRefused",
+    "OidcLogins",
+    "PendingLogin",
+]
 
 FLOW_COOKIE = "sb_oidc"
 FLOW_MAX_AGE = 600
@@ -55,6 +64,14 @@ class PendingLogin:
 
     url: str
     cookie: str
+
+
+@dataclass(frozen=True)
+class FinishedLogin:
+    """Who the issuer vouches for, and the link intent the login was started with (if any)."""
+
+    identity: OidcIdentity
+    link: str | None
 
 
 class OidcLogins:
@@ -77,12 +94,14 @@ class OidcLogins:
     def _client(self, name: str) -> Any:
         return self.oauth.create_client(name)
 
-    async def start(self, name: str, redirect_uri: str) -> PendingLogin:
-        """Begin a login with provider `name` (one of `providers`)."""
+    async def start(self, name: str, redirect_uri: str, link: str | None = None) -> PendingLogin:
+        """Begin a login with provider `name` (one of `providers`), to link with `link`."""
         try:
             made = await self._client(name).create_authorization_url(redirect_uri)
         except (AuthlibBaseError, httpx.HTTPError, ValueError) as error:
-            raise LoginRefused(f"the provider {name!r} cannot be reached: {error}") from None
+            raise LoginRefused(
+                f"the provider {name!r} cannot be reached: {error}", "login_provider_unreachable"
+            ) from None
         flow = {
             "p": name,
             "s": made["state"],
@@ -90,9 +109,13 @@ class OidcLogins:
             "v": made["code_verifier"],
             "r": redirect_uri,
         }
+        if link is not None:
+            flow["l"] = link
         return PendingLogin(str(made["url"]), self.serializer.dumps(flow))
 
-    async def finish(self, name: str, query: Mapping[str, str], cookie: str | None) -> OidcIdentity:
+    async def finish(
+        self, name: str, query: Mapping[str, str], cookie: str | None
+    ) -> FinishedLogin:
         """Check the issuer's answer against the login started in `cookie`; who it vouches for.
 
         A missing, expired or other login's state is `FlowRefused`; an issuer's refusal or a
@@ -121,9 +144,11 @@ class OidcLogins:
         if not claims or not claims.get("sub") or not claims.get("iss"):
             raise LoginRefused("the provider sent no ID token with a subject")
         email = claims.get("email") if claims.get("email_verified") is True else None
-        return OidcIdentity(
+        identity = OidcIdentity(
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
             name=str(claims.get("name") or ""),
             email=str(email) if email else None,
         )
+        link = flow.get("l")
+        return FinishedLogin(identity, link if isinstance(link, str) else None)
