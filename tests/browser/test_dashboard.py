@@ -282,6 +282,24 @@ async def test_a_bot_is_added_through_the_form(
     await _screenshot(page, artifacts, "dashboard-bot-added")
 
 
+async def test_the_account_page_lists_the_logins_and_keeps_the_last(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs GET /api/v1/me/identities (web-accounts). The demo user logged in with Telegram
+    only: that login is listed, cannot be unlinked (the button is off, the page says why), and
+    the demo has no OIDC provider to offer for linking."""
+    page = await context.new_page()
+    await page.goto(f"{dashboard.web}/dashboard/account")
+    identities = page.get_by_test_id("identities")
+    await expect(identities).to_contain_text(f"Telegram, user {DEMO_USER_ID}", timeout=UI_TIMEOUT)
+    await expect(identities.get_by_role("button", name="Unlink")).to_be_disabled()
+    await expect(page.get_by_text("This is your only way to log in", exact=False)).to_have_count(1)
+    await expect(page.get_by_test_id("link-oidc")).to_have_count(0)
+    await page.get_by_label("Language").select_option("ru")
+    await expect(page.get_by_role("heading", name="Способы входа")).to_be_visible()
+    await _screenshot(page, artifacts, "dashboard-account-ru")
+
+
 async def test_the_repost_template_editor_shows_a_preview(
     context: BrowserContext, dashboard: Dashboard, artifacts: Path
 ) -> None:

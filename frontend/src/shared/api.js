@@ -6,6 +6,12 @@ const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 let csrfToken = null
 let authorization = null
 let botHeader = null
+let language = null
+
+/** The language the API answers errors in (Accept-Language): the one the page shows. */
+export function useLanguage(code) {
+  language = code || null
+}
 
 export function useCsrf(token) {
   csrfToken = token
@@ -19,12 +25,13 @@ export function useInitData(initData, botId) {
 }
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, code) {
     // FastAPI's 422: a list of {loc, msg}; everything else here: a sentence.
     const text = Array.isArray(detail) ? detail.map((item) => item?.msg ?? JSON.stringify(item)).join('; ') : detail
     super(typeof text === 'string' ? text : JSON.stringify(text))
     this.status = status
     this.detail = detail
+    this.code = code ?? null // the server's stable name for the error (`identity_taken`, …)
   }
 
   /** The route is not on this server (yet): pages show their empty state. */
@@ -39,6 +46,7 @@ export async function api(path, { method = 'GET', body } = {}) {
   if (CHANGES.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (authorization) headers.Authorization = authorization
   if (botHeader) headers['X-Bot-Id'] = botHeader
+  if (language) headers['Accept-Language'] = language
   const response = await fetch(PREFIX + path, {
     method,
     headers,
@@ -47,7 +55,7 @@ export async function api(path, { method = 'GET', body } = {}) {
   })
   const json = (response.headers.get('content-type') || '').includes('json')
   const data = json ? await response.json() : null
-  if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText)
+  if (!response.ok) throw new ApiError(response.status, data?.detail ?? response.statusText, data?.code)
   return data
 }
 
