@@ -338,6 +338,9 @@ async def test_api_errors_come_in_the_callers_language_with_a_code(scene: Scene)
             "body", "id"
         ] == "Field required"
 
+        published = (await browser.get("/openapi.json")).json()["components"]["schemas"]
+        assert "code" in published["HTTPValidationError"]["properties"]
+
         # A route that does not exist, and the Mini App's language_code beating the browser's.
         missing = await browser.get("/api/v1/nowhere", headers={"Accept-Language": "ru"})
         assert missing.status_code == 404

@@ -130,3 +130,21 @@ async def _invalid_input(request: Request, error: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_input)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, its 422 body (`HTTPValidationError`) with the `code` we add."""
+        if app.openapi_schema is None:
+            schema = generate()
+            body = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+            if body is not None:
+                body.setdefault("properties", {})["code"] = {
+                    "type": "string",
+                    "title": "Code",
+                    "description": f"always {INVALID_INPUT!r}: the request's input is refused",
+                }
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    # FastAPI documents the customisation this way (assign the app's `openapi`).
+    app.openapi = openapi  # type: ignore[method-assign]
