@@ -350,5 +350,7 @@ async def test_api_errors_come_in_the_callers_language_with_a_code(scene: Scene)
             "/api/v1/miniapp/me",
             headers={"Authorization": f"tma {init_data}", "Accept-Language": "en"},
         )
-        assert forged.status_code == 401 and forged.json()["code"] == "init_data_forged"
-        assert forged.json()["detail"] == "Данные Mini App подписаны не этим ботом"
+        assert forged.status_code == 401 and forged.json()["code"] == "init_data_unsigned"
+        assert (
+            forged.json()["detail"] == "Данные Mini App не подписаны ни одним ботом этого сервера"
+        )

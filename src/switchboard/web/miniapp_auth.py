@@ -100,11 +100,9 @@ def _signer(fields: Mapping[str, str], tokens: Mapping[int, str], bot_id: int | 
         if hmac.compare_digest(given.encode(), init_data_hash(token, fields).encode())
     ]
     if not matched:
-        raise InitDataError(
-            "initData is not signed by this bot" if bot_id is not None else
-            "initData is not signed by any bot here",
-            "init_data_forged",
-        )  # fmt: skip
+        if bot_id is not None:
+            raise InitDataError("initData is not signed by this bot", "init_data_forged")
+        raise InitDataError("initData is not signed by any bot here", "init_data_unsigned")
     return matched[0]
 
 

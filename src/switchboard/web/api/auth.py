@@ -308,7 +308,7 @@ async def oidc_callback(
             name, dict(request.query_params), request.cookies.get(FLOW_COOKIE)
         )
     except FlowRefused as refused:
-        raise ApiError(400, "login_flow_invalid", reason=str(refused)) from None
+        raise ApiError(400, refused.code) from None
     except LoginRefused as refused:
         raise ApiError(401, refused.code, reason=str(refused)) from None
     if finished.link is not None:

@@ -55,7 +55,12 @@ _SALT = "switchboard.web.oidc-flow"
 
 
 class FlowRefused(Exception):
-    """The callback does not belong to a login started here (a 400): no state, or another."""
+    """The callback does not belong to a login started here (a 400): no state, or another;
+    `code` says which."""
+
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -126,11 +131,19 @@ class OidcLogins:
         try:
             flow = self.serializer.loads(cookie or "", max_age=FLOW_MAX_AGE)
         except BadSignature:
-            raise FlowRefused("no login in progress here (or it expired): start again") from None
+            raise FlowRefused(
+                "no login in progress here (or it expired): start again", "login_flow_missing"
+            ) from None
         if not isinstance(flow, dict) or flow.get("p") != name:
-            raise FlowRefused("this login was started with another provider: start again")
+            raise FlowRefused(
+                "this login was started with another provider: start again",
+                "login_flow_other_provider",
+            )
         if not query.get("state") or query.get("state") != flow.get("s"):
-            raise FlowRefused("the state does not match the login started here: start again")
+            raise FlowRefused(
+                "the state does not match the login started here: start again",
+                "login_flow_state",
+            )
         if not query.get("code"):
             raise LoginRefused("the provider's answer has no code")
         client = self._client(name)
