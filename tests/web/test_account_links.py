@@ -36,6 +36,7 @@ from switchboard.web.sessions import CSRF_HEADER
 BOT_TOKEN = "6670001:link-bot-token-abcdefghijklmnopq"
 BOT_ID = 6670001
 ADMIN_TG = 100_000_911
+OWNER_TG = 100_000_912  # in OWNER_IDS: owns every bot of the deployment
 WEB = "http://web"
 
 
@@ -145,6 +146,7 @@ async def scene(
         telegram_api_url=sandbox.url,
         oidc_providers=[provider],
         admin_ids=[ADMIN_TG],
+        owner_ids=[OWNER_TG],
         admin_emails=["boss@example.com"],
         web_login_attempts_per_minute=1000,
     )
@@ -220,6 +222,21 @@ async def test_oidc_linked_to_a_telegram_admin_keeps_the_admin_role(scene: Scene
         body = await scene.oidc_login(by_oidc, "ceo-7")
     assert body["account_id"] == first["account_id"] and body["is_admin"] is True
     assert await scene.accounts() == 1
+
+
+async def test_an_owner_from_settings_sees_the_bots_through_either_login(scene: Scene) -> None:
+    scene.tg_user("Olga", user_id=OWNER_TG)
+    async with scene.browser() as browser:
+        before = await scene.oidc_login(browser, "olga-1")
+        assert before["bot_ids"] == [] and before["is_admin"] is False
+        fields = await scene.widget_fields(OWNER_TG)
+        linked = await browser.post(
+            "/api/v1/me/identities/telegram", json={**fields, "bot_id": BOT_ID}
+        )
+        assert linked.status_code == 200, linked.text
+    async with scene.browser() as by_oidc:
+        after = await scene.oidc_login(by_oidc, "olga-1")
+    assert after["account_id"] == before["account_id"] and after["bot_ids"] == [BOT_ID]
 
 
 async def test_an_identity_with_an_account_of_its_own_is_a_409(scene: Scene) -> None:

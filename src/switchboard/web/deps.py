@@ -4,7 +4,8 @@ session, who is calling (`CurrentUser`) and which bot they may manage (`ManagedB
 A login session comes from the signed cookie (`web.sessions`); a request that changes
 something must also carry its CSRF token. Who may do what:
 - an admin (ADMIN_IDS / ADMIN_EMAILS) manages every bot;
-- an owner manages the bots whose `owner_ids` hold their Telegram id and those they added;
+- an owner manages the bots whose `owner_ids` hold their Telegram id, every bot when OWNER_IDS
+  (settings) holds it, and those they added;
 - anyone logged in sees their own account (and, through the Mini App, their own data).
 A bot the caller does not manage is a 404, as one that does not exist: ids are not secrets,
 but which bots exist is not the caller's to learn.
@@ -96,7 +97,13 @@ async def principal_of(
     owned: set[int] = set()
     if account.telegram_user_id is not None:
         rows = await session.execute(select(BotRecord.id, BotRecord.owner_ids))
-        owned = {bot_id for bot_id, owners in rows if account.telegram_user_id in (owners or ())}
+        # OWNER_IDS own every bot of the deployment (as the bots' owner commands know them).
+        everywhere = account.telegram_user_id in settings.owner_ids
+        owned = {
+            bot_id
+            for bot_id, owners in rows
+            if everywhere or account.telegram_user_id in (owners or ())
+        }
     return Principal(
         account_id=account.id,
         name=account.display_name,
