@@ -282,6 +282,66 @@ async def test_a_bot_is_added_through_the_form(
     await _screenshot(page, artifacts, "dashboard-bot-added")
 
 
+async def test_the_account_page_lists_the_logins_and_keeps_the_last(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs GET /api/v1/me/identities (web-accounts). The demo user logged in with Telegram
+    only: that login is listed, cannot be unlinked (the button is off, the page says why), and
+    the demo has no OIDC provider to offer for linking."""
+    page = await context.new_page()
+    await page.goto(f"{dashboard.web}/dashboard/account")
+    identities = page.get_by_test_id("identities")
+    await expect(identities).to_contain_text(f"Telegram, user {DEMO_USER_ID}", timeout=UI_TIMEOUT)
+    await expect(identities.get_by_role("button", name="Unlink")).to_be_disabled()
+    await expect(page.get_by_text("This is your only way to log in", exact=False)).to_have_count(1)
+    await expect(page.get_by_test_id("link-oidc")).to_have_count(0)
+    await page.get_by_label("Language").select_option("ru")
+    await expect(page.get_by_role("heading", name="Способы входа")).to_be_visible()
+    await _screenshot(page, artifacts, "dashboard-account-ru")
+
+
+async def test_an_oidc_account_links_telegram_through_the_sandbox_widget(
+    browser: Browser, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs the link flow (web-accounts): an account made by an OIDC login (written as that
+    login writes it) links a sandbox user's Telegram login from its account page, through the
+    sandbox's login page and our callback, then unlinks it again."""
+    async with SandboxClient(dashboard.demo.url, timeout=30) as tg:
+        lena = await tg.create_user("Lena", last_name="Link", id=100_077_001)
+    with sqlite3.connect(dashboard.demo.folder / "switchboard.db") as db:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+        account_id = db.execute(
+            "INSERT INTO accounts (oidc_issuer, oidc_subject, display_name, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            ("https://id.example", "lena-1", "Lena", now),
+        ).lastrowid
+    assert account_id is not None
+    response = Response()
+    start_session(response, Settings(web_secret_key=SecretStr(SECRET)), account_id)
+    cookie = response.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
+    context = await browser.new_context(locale="en-US")
+    await context.add_cookies(
+        [{"name": COOKIE, "value": cookie, "url": dashboard.web, "httpOnly": True}]
+    )
+    page = await context.new_page()
+    await page.goto(f"{dashboard.web}/dashboard/account")
+    identities = page.get_by_test_id("identities")
+    await expect(identities).to_contain_text("https://id.example, lena-1", timeout=UI_TIMEOUT)
+
+    await page.get_by_test_id("link-telegram").first.click()
+    await page.get_by_role("link", name=re.compile(r"^Lena Link")).click()  # the sandbox's page
+    await expect(page.get_by_test_id("linked")).to_be_visible(timeout=UI_TIMEOUT)
+    assert page.url.endswith("/dashboard/account?linked=telegram")
+    await expect(identities).to_contain_text(f"Telegram, user {lena['id']}")
+    await _screenshot(page, artifacts, "dashboard-account-linked")
+
+    telegram = identities.locator("li", has_text="Telegram")
+    await telegram.get_by_role("button", name="Unlink").click()
+    await expect(identities).not_to_contain_text("Telegram", timeout=UI_TIMEOUT)
+    await expect(identities.get_by_role("button", name="Unlink")).to_be_disabled()
+    await context.close()
+
+
 async def test_the_repost_template_editor_shows_a_preview(
     context: BrowserContext, dashboard: Dashboard, artifacts: Path
 ) -> None:

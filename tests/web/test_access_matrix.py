@@ -114,12 +114,15 @@ class Ids:
     def known(self, path: str) -> bool:
         """Whether every parameter of `path` names a real thing."""
         names = {p.strip("{}") for p in path.split("/") if p.startswith("{")}
-        return names <= {"bot_id", "job_id", "broadcast_id"}
+        return names <= {"bot_id", "job_id", "broadcast_id", "kind"}
 
     def fill(self, path: str, bot: int | None = None) -> str:
         filled = path.replace("{bot_id}", str(bot or self.bot))
         filled = filled.replace("{job_id}", str(self.job))
         filled = filled.replace("{broadcast_id}", str(self.broadcast))
+        # A login of the caller's account (each role's has only this one: unlinking it is a
+        # 409, and the route still has to answer it, not refuse the caller).
+        filled = filled.replace("{kind}", "telegram")
         parts = ["1" if p.startswith("{") else p for p in filled.split("/")]
         return "/".join(parts)
 
@@ -226,4 +229,6 @@ async def test_every_api_route_lets_in_exactly_whom_it_should(
             f"GET {PREFIX}/bots/{{bot_id}}/jobs",
             f"DELETE {PREFIX}/bots/{{bot_id}}",
             f"GET {PREFIX}/jobs",
+            f"GET {PREFIX}/me/identities",
+            f"DELETE {PREFIX}/me/identities/{{kind}}",
         }

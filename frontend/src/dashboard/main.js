@@ -20,7 +20,11 @@ import '../shared/base.css'
 import App from './App.vue'
 import { router } from './router.js'
 import { makeI18n } from '@shared/i18n.js'
+import { useLanguage } from '@shared/api.js'
 import messages from './messages.js'
+
+const i18n = makeI18n(messages)
+useLanguage(i18n.global.locale.value) // the API's errors come in the language the page shows
 
 createApp(App)
   // Under the essential plugin VaInput's default aria-label is Vuestic's untranslated
@@ -33,6 +37,6 @@ createApp(App)
       },
     }),
   )
-  .use(makeI18n(messages))
+  .use(i18n)
   .use(router)
   .mount('#app')

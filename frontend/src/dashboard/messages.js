@@ -1,7 +1,7 @@
 export default {
   en: {
     app: { title: 'Switchboard', skip: 'Skip to content', theme: 'Dark theme', language: 'Language', logout: 'Log out', bot: 'Bot', allBots: 'All bots', nav: 'Sections' },
-    nav: { overview: 'Overview', bots: 'Bots', jobs: 'Jobs', broadcast: 'Broadcast', notes: 'Notes', calendar: 'Calendar', repost: 'Repost', match: 'Match' },
+    nav: { overview: 'Overview', bots: 'Bots', jobs: 'Jobs', broadcast: 'Broadcast', notes: 'Notes', calendar: 'Calendar', repost: 'Repost', match: 'Match', account: 'Account' },
     common: { empty: 'Nothing here yet.', loading: 'Loading…', error: 'Something went wrong: {detail}', save: 'Save', saved: 'Saved', cancel: 'Cancel', retry: 'Retry', remove: 'Remove', refresh: 'Refresh', notAvailable: 'This part of the API is not available on this server yet.', prev: 'Previous', next: 'Next', page: 'Page {page}' },
     login: { title: 'Log in to Switchboard', telegram: 'Log in with Telegram via {\'@\'}{username}', oidc: 'Log in with {label}', none: 'No login methods are configured. Set up a bot or an OIDC provider.', inviteOnly: 'New accounts need an invitation.' },
     overview: { title: 'Overview', hours: 'Period', updates: 'Updates per minute', active: 'Active users', day: 'Day', week: 'Week', month: 'Month', latency: 'Handling latency (ms)', p50: 'p50', p99: 'p99', sends: 'Sends and 429s', sent: 'Sends', throttled: '429 answers', jobs: 'Jobs', queued: 'Queued', failed: 'Failed', noData: 'No data for this period yet.' },
@@ -12,10 +12,11 @@ export default {
     calendar: { title: 'Calendar', calendars: 'Calendars', subscriptions: 'Synced calendars', groupEvents: 'Group events' },
     repost: { title: 'Repost', sources: 'Sources', targets: 'Targets', template: 'Template', item: 'Sample item (JSON, optional)', preview: 'Preview', deliveries: 'Deliveries', chooseTarget: 'Target', badItem: 'The sample item is not valid JSON.' },
     match: { title: 'Match', stats: 'Numbers', rounds: 'Rounds', reports: 'Reports to review' },
+    account: { title: 'Account', identities: 'Ways to log in', telegramId: 'Telegram, user {id}', oidcId: '{provider}, {subject}', unlink: 'Unlink', onlyOne: 'This is your only way to log in: link another one before you unlink it.', link: 'Link another login', linkHint: 'Log in the other way once to add it to this account: then either opens the same account, with the same bots.', linkTelegram: 'Link Telegram via {\'@\'}{username}', linkOidc: 'Link {label}', linked: 'The login is linked to this account.' },
   },
   ru: {
     app: { title: 'Switchboard', skip: 'К содержимому', theme: 'Тёмная тема', language: 'Язык', logout: 'Выйти', bot: 'Бот', allBots: 'Все боты', nav: 'Разделы' },
-    nav: { overview: 'Обзор', bots: 'Боты', jobs: 'Задачи', broadcast: 'Рассылка', notes: 'Заметки', calendar: 'Календарь', repost: 'Репост', match: 'Знакомства' },
+    nav: { overview: 'Обзор', bots: 'Боты', jobs: 'Задачи', broadcast: 'Рассылка', notes: 'Заметки', calendar: 'Календарь', repost: 'Репост', match: 'Знакомства', account: 'Аккаунт' },
     common: { empty: 'Пока ничего нет.', loading: 'Загрузка…', error: 'Что-то пошло не так: {detail}', save: 'Сохранить', saved: 'Сохранено', cancel: 'Отмена', retry: 'Повторить', remove: 'Удалить', refresh: 'Обновить', notAvailable: 'Эта часть API на сервере пока недоступна.', prev: 'Назад', next: 'Дальше', page: 'Страница {page}' },
     login: { title: 'Вход в Switchboard', telegram: 'Войти через Telegram ({\'@\'}{username})', oidc: 'Войти через {label}', none: 'Способы входа не настроены. Добавьте бота или OIDC-провайдера.', inviteOnly: 'Новым аккаунтам нужно приглашение.' },
     overview: { title: 'Обзор', hours: 'Период', updates: 'Обновлений в минуту', active: 'Активные пользователи', day: 'День', week: 'Неделя', month: 'Месяц', latency: 'Задержка обработки (мс)', p50: 'p50', p99: 'p99', sends: 'Отправки и ответы 429', sent: 'Отправки', throttled: 'Ответы 429', jobs: 'Задачи', queued: 'В очереди', failed: 'Сбои', noData: 'За этот период данных пока нет.' },
@@ -26,5 +27,6 @@ export default {
     calendar: { title: 'Календарь', calendars: 'Календари', subscriptions: 'Синхронизируемые календари', groupEvents: 'События групп' },
     repost: { title: 'Репост', sources: 'Источники', targets: 'Получатели', template: 'Шаблон', item: 'Пример записи (JSON, необязательно)', preview: 'Предпросмотр', deliveries: 'Доставки', chooseTarget: 'Получатель', badItem: 'Пример записи — не JSON.' },
     match: { title: 'Знакомства', stats: 'Цифры', rounds: 'Раунды', reports: 'Жалобы на рассмотрение' },
+    account: { title: 'Аккаунт', identities: 'Способы входа', telegramId: 'Telegram, пользователь {id}', oidcId: '{provider}, {subject}', unlink: 'Отвязать', onlyOne: 'Это ваш единственный способ входа: сначала привяжите другой.', link: 'Привязать другой вход', linkHint: 'Войдите другим способом один раз, чтобы добавить его к этому аккаунту: тогда любой из них откроет тот же аккаунт с теми же ботами.', linkTelegram: 'Привязать Telegram ({\'@\'}{username})', linkOidc: 'Привязать {label}', linked: 'Вход привязан к этому аккаунту.' },
   },
 }

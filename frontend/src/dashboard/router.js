@@ -13,6 +13,7 @@ const routes = [
   { path: '/apps/calendar', name: 'calendar', component: () => import('./pages/AppCalendar.vue') },
   { path: '/apps/repost', name: 'repost', component: () => import('./pages/AppRepost.vue') },
   { path: '/apps/match', name: 'match', component: () => import('./pages/AppMatch.vue') },
+  { path: '/account', name: 'account', component: () => import('./pages/Account.vue') },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

@@ -6,6 +6,12 @@ const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 let csrfToken = null
 let authorization = null
 let botHeader = null
+let language = null
+
+/** The language the API answers errors in (Accept-Language): the one the page shows. */
+export function useLanguage(code) {
+  language = code || null
+}
 
 export function useCsrf(token) {
   csrfToken = token
@@ -19,12 +25,13 @@ export function useInitData(initData, botId) {
 }
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, code) {
     // FastAPI's 422: a list of {loc, msg}; everything else here: a sentence.
     const text = Array.isArray(detail) ? detail.map((item) => item?.msg ?? JSON.stringify(item)).join('; ') : detail
     super(typeof text === 'string' ? text : JSON.stringify(text))
     this.status = status
     this.detail = detail
+    this.code = code ?? null // the server's stable name for the error (`identity_taken`, …)
   }
 
   /** The route is not on this server (yet): pages show their empty state. */
@@ -38,13 +45,14 @@ function credentials(method, extra) {
   if (CHANGES.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (authorization) headers.Authorization = authorization
   if (botHeader) headers['X-Bot-Id'] = botHeader
+  if (language) headers['Accept-Language'] = language
   return headers
 }
 
 async function failure(response) {
   const json = (response.headers.get('content-type') || '').includes('json')
   const data = json ? await response.json() : null
-  return new ApiError(response.status, data?.detail ?? response.statusText)
+  return new ApiError(response.status, data?.detail ?? response.statusText, data?.code)
 }
 
 /** A JSON call; a FormData body goes as multipart (the browser sets its boundary). */

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.web import calendar_feed, email_links, health, pages, webhook
 from switchboard.web.api import mount_api
+from switchboard.web.api_errors import install_error_handlers
 from switchboard.web.spa import mount_spas
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -19,6 +20,7 @@ chunk past it. A route that takes uploads sets its own (`max_body_size=`)."""
 def create_web_app(platform: RunningDeployment) -> FastAPI:
     app = FastAPI(title="Switchboard", docs_url=None, redoc_url=None, max_body_size=MAX_BODY_BYTES)
     app.state.platform = platform
+    install_error_handlers(app)  # /api/v1's errors in the caller's language, with a code
     app.router.routes.append(webhook.ROUTE)
     app.include_router(health.router)
     app.include_router(calendar_feed.router)  # the calendar app's private .ics feeds

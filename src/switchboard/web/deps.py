@@ -4,7 +4,8 @@ session, who is calling (`CurrentUser`) and which bot they may manage (`ManagedB
 A login session comes from the signed cookie (`web.sessions`); a request that changes
 something must also carry its CSRF token. Who may do what:
 - an admin (ADMIN_IDS / ADMIN_EMAILS) manages every bot;
-- an owner manages the bots whose `owner_ids` hold their Telegram id and those they added;
+- an owner manages the bots whose `owner_ids` hold their Telegram id, every bot when OWNER_IDS
+  (settings) holds it, and those they added;
 - anyone logged in sees their own account (and, through the Mini App, their own data).
 A bot the caller does not manage is a 404, as one that does not exist: ids are not secrets,
 but which bots exist is not the caller's to learn.
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from switchboard.kernel.bots import MAX_BOT_ID
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.models import BotRecord
 from switchboard.kernel.web_routes import web_session
+from switchboard.web.api_errors import ApiError
 from switchboard.web.sessions import CSRF_HEADER, read_session
 
 __all__ = [
@@ -95,7 +97,13 @@ async def principal_of(
     owned: set[int] = set()
     if account.telegram_user_id is not None:
         rows = await session.execute(select(BotRecord.id, BotRecord.owner_ids))
-        owned = {bot_id for bot_id, owners in rows if account.telegram_user_id in (owners or ())}
+        # OWNER_IDS own every bot of the deployment (as the bots' owner commands know them).
+        everywhere = account.telegram_user_id in settings.owner_ids
+        owned = {
+            bot_id
+            for bot_id, owners in rows
+            if everywhere or account.telegram_user_id in (owners or ())
+        }
     return Principal(
         account_id=account.id,
         name=account.display_name,
@@ -118,7 +126,7 @@ async def optional_user(
     if account is None:  # deleted since: the cookie is worth nothing
         return None
     if request.method in UNSAFE_METHODS and request.headers.get(CSRF_HEADER) != login.csrf:
-        raise HTTPException(403, detail="missing or wrong CSRF token (send X-CSRF-Token)")
+        raise ApiError(403, "csrf_token_wrong")
     return await principal_of(session, platform, account, login.csrf)
 
 
@@ -127,7 +135,7 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 def current_user(user: OptionalUser) -> Principal:
     if user is None:
-        raise HTTPException(401, detail="log in first")
+        raise ApiError(401, "login_required")
     return user
 
 
@@ -136,7 +144,7 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 def admin_user(user: CurrentUser) -> Principal:
     if not user.is_admin:
-        raise HTTPException(403, detail="only the platform's admins may do this")
+        raise ApiError(403, "admin_only")
     return user
 
 
@@ -155,7 +163,7 @@ RowIdPath = Annotated[int, Path(gt=0, le=2**63 - 1)]
 def managed_bot(bot_id: BotIdPath, user: CurrentUser) -> int:
     """`bot_id` from the path, if the caller manages it (else 404, as if it did not exist)."""
     if not user.manages(bot_id):
-        raise HTTPException(404, detail="no such bot")
+        raise ApiError(404, "no_such_bot")
     return bot_id
 
 

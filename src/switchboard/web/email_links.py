@@ -18,7 +18,7 @@ from functools import cache
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
@@ -37,6 +37,7 @@ from switchboard.kernel.email import (
     unsubscribe,
 )
 from switchboard.kernel.i18n import Translator
+from switchboard.web.api_errors import ApiError
 from switchboard.web.deps import CurrentUser, DeploymentDep, SessionDep
 from switchboard.web.invalid_input import invalid_body_field
 
@@ -212,7 +213,7 @@ async def remove(address_id: int, user: CurrentUser, session: SessionDep) -> Res
     owner = Owner(account_id=user.account_id)
     rows = {row.id: row for row in await addresses_of(session, owner)}
     if address_id not in rows:
-        raise HTTPException(404, detail="no such address")
+        raise ApiError(404, "no_such_address")
     await remove_address(session, owner, rows[address_id].address)
     await session.commit()
     return Response(status_code=204)

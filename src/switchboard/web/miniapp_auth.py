@@ -27,9 +27,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from switchboard.kernel.web_routes import MiniAppUser
+from switchboard.web.api_errors import ApiError
 from switchboard.web.deps import DeploymentDep
 
 __all__ = [
@@ -51,7 +52,12 @@ MAX_INIT_DATA = 8192  # Telegram's are well under 2 KB
 
 
 class InitDataError(Exception):
-    """initData that does not prove who opened the Mini App; the message says why."""
+    """initData that does not prove who opened the Mini App; the message says why, and
+    `code` which refusal it is (for a client, and the text in the user's language)."""
+
+    def __init__(self, reason: str, code: str = "init_data_refused") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 def data_check_string(fields: Mapping[str, str]) -> str:
@@ -94,10 +100,9 @@ def _signer(fields: Mapping[str, str], tokens: Mapping[int, str], bot_id: int | 
         if hmac.compare_digest(given.encode(), init_data_hash(token, fields).encode())
     ]
     if not matched:
-        raise InitDataError(
-            "initData is not signed by this bot" if bot_id is not None else
-            "initData is not signed by any bot here"
-        )  # fmt: skip
+        if bot_id is not None:
+            raise InitDataError("initData is not signed by this bot", "init_data_forged")
+        raise InitDataError("initData is not signed by any bot here", "init_data_unsigned")
     return matched[0]
 
 
@@ -117,7 +122,7 @@ def verify_init_data(
         raise InitDataError("initData has no auth_date")
     age = now - int(raw_date)
     if age > max_age:
-        raise InitDataError("initData has expired: open the Mini App again")
+        raise InitDataError("initData has expired: open the Mini App again", "init_data_expired")
     if age < -CLOCK_SKEW:
         raise InitDataError("initData is dated in the future")
     try:
@@ -144,7 +149,7 @@ def _named_bot(request: Request) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise HTTPException(401, detail=f"{BOT_HEADER} is not a bot id") from None
+        raise ApiError(401, "init_data_bot_header", header=BOT_HEADER) from None
 
 
 def miniapp_user_of(request: Request, platform: DeploymentDep) -> MiniAppUser:
@@ -152,15 +157,13 @@ def miniapp_user_of(request: Request, platform: DeploymentDep) -> MiniAppUser:
     request carries valid `Authorization: tma <initData>` of a bot running here."""
     scheme, _, init_data = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != SCHEME or not init_data.strip():
-        raise HTTPException(
-            401,
-            detail="send the Mini App's initData as Authorization: tma <initData>",
-            headers={"WWW-Authenticate": SCHEME},
-        )
+        raise ApiError(401, "init_data_missing", headers={"WWW-Authenticate": SCHEME})
     tokens = {bot_id: bot.token for bot_id, bot in platform.bots.items()}
     try:
         return verify_init_data(
             init_data.strip(), tokens, now=time.time(), bot_id=_named_bot(request)
         )
     except InitDataError as error:
-        raise HTTPException(401, detail=str(error), headers={"WWW-Authenticate": SCHEME}) from None
+        raise ApiError(
+            401, error.code, headers={"WWW-Authenticate": SCHEME}, reason=str(error)
+        ) from None

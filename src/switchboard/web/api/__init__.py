@@ -15,6 +15,7 @@ from switchboard.web.api import (
     bots,
     broadcasts,
     events,
+    identities,
     invites,
     jobs,
     me,
@@ -34,6 +35,7 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     """Every `/api/v1` route on `app`, the installed apps' included."""
     api = APIRouter(prefix=PREFIX)
     api.include_router(me.router)
+    api.include_router(identities.router)
     api.include_router(auth.router)
     api.include_router(invites.router)
     api.include_router(apps_router)

@@ -4,6 +4,10 @@ and what the login page offers (`/auth/config`).
 Every login attempt counts against its client address and, where the identity is known before
 checking (a Telegram id), against that identity too: past WEB_LOGIN_ATTEMPTS_PER_MINUTE it is a
 429 with `Retry-After`. A refused login is a 401 with the reason and writes nothing.
+
+Both login flows' callbacks also link: given a link intent of the logged-in session (`link=`,
+from `GET /api/v1/me/identities`), the identity they check is added to that account
+(`web.auth.identity_links`) and the session stays as it is.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Annotated, Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
@@ -23,6 +27,13 @@ from switchboard.db.base import utcnow
 from switchboard.kernel.accounts import Account
 from switchboard.settings import Settings
 from switchboard.web.api.me import Me, me
+from switchboard.web.api_errors import ApiError
+from switchboard.web.auth.identity_links import (
+    LinkRefused,
+    check_link_token,
+    link_oidc,
+    link_telegram,
+)
 from switchboard.web.auth.login_accounts import oidc_account, telegram_account
 from switchboard.web.auth.login_attempts import (
     AttemptCounter,
@@ -31,13 +42,18 @@ from switchboard.web.auth.login_attempts import (
     RedisCounter,
 )
 from switchboard.web.auth.oidc import FLOW_COOKIE, FLOW_MAX_AGE, FlowRefused, OidcLogins
-from switchboard.web.auth.telegram_login import LoginRefused, check_telegram_login
+from switchboard.web.auth.telegram_login import (
+    LoginRefused,
+    TelegramIdentity,
+    check_telegram_login,
+)
 from switchboard.web.deps import DeploymentDep, OptionalUser, SessionDep, principal_of
-from switchboard.web.sessions import end_session, start_session
+from switchboard.web.sessions import end_session, read_session, start_session
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 DASHBOARD = "/dashboard/"
+ACCOUNT_PAGE = "/dashboard/account?linked="
 OIDC_PATH = "/api/v1/auth/oidc/"
 TELEGRAM_WIDGET = "https://telegram.org/js/telegram-widget.js?22"
 SANDBOX_WIDGET = "/login-widget.js"
@@ -76,11 +92,7 @@ async def _count_attempt(request: Request, attempts: LoginAttempts, *identities:
     # An identity is whatever the client claims before it is checked: cut to a sane length.
     wait = await attempts.refused(f"ip:{address}", *(key[:80] for key in identities))
     if wait is not None:
-        raise HTTPException(
-            429,
-            detail="too many login attempts: wait a minute",
-            headers={"Retry-After": str(wait)},
-        )
+        raise ApiError(429, "too_many_login_attempts", headers={"Retry-After": str(wait)})
 
 
 def _https(settings: Settings) -> bool:
@@ -156,17 +168,28 @@ class TelegramLogin(BaseModel):
     hash: str
 
 
+def telegram_identity(
+    platform: DeploymentDep, bot_id: int, fields: dict[str, str]
+) -> TelegramIdentity:
+    """Who the widget's `fields` (signed by bot `bot_id`) vouch for; else a 401."""
+    bot = platform.bots.get(bot_id)
+    if bot is None:
+        raise ApiError(401, "login_bot_unknown", bot_id=bot_id)
+    try:
+        return check_telegram_login(fields, bot.token, time.time())
+    except LoginRefused as refused:
+        raise ApiError(401, refused.code, reason=str(refused)) from None
+
+
 async def _telegram_login(
     platform: DeploymentDep, session: SessionDep, bot_id: int, fields: dict[str, str]
 ) -> Account:
-    bot = platform.bots.get(bot_id)
-    if bot is None:
-        raise HTTPException(401, detail=f"bot {bot_id} is not one this deployment runs")
-    try:
-        identity = check_telegram_login(fields, bot.token, time.time())
-    except LoginRefused as refused:
-        raise HTTPException(401, detail=str(refused)) from None
+    identity = telegram_identity(platform, bot_id, fields)
     return await telegram_account(session, identity, utcnow())
+
+
+def link_refused(refused: LinkRefused) -> ApiError:
+    return ApiError(refused.status, refused.code)
 
 
 @router.post("/telegram")
@@ -194,10 +217,23 @@ async def telegram_callback(
     session: SessionDep,
     attempts: AttemptsDep,
     bot_id: Annotated[int, Query(description="the bot the widget logged in with")],
+    link: Annotated[str | None, Query(description="a link intent: link, not log in")] = None,
 ) -> Response:
-    """The widget's `data-auth-url`: its fields in the query; logs in and opens the dashboard."""
-    fields = {key: value for key, value in request.query_params.items() if key != "bot_id"}
+    """The widget's `data-auth-url`: its fields in the query; logs in and opens the dashboard
+    (or, with `link`, links the Telegram login to the logged-in account)."""
+    ours = {"bot_id", "link"}
+    fields = {key: value for key, value in request.query_params.items() if key not in ours}
     await _count_attempt(request, attempts, f"tg:{fields.get('id', '')}")
+    if link is not None:
+        try:
+            account_id = check_link_token(
+                platform.settings, link, read_session(request, platform.settings)
+            )
+            identity = telegram_identity(platform, bot_id, fields)
+            await link_telegram(session, account_id, identity, utcnow())
+        except LinkRefused as refused:
+            raise link_refused(refused) from None
+        return RedirectResponse(ACCOUNT_PAGE + "telegram", 302)
     account = await _telegram_login(platform, session, bot_id, fields)
     redirect = RedirectResponse(DASHBOARD, 302)
     start_session(redirect, platform.settings, account.id)
@@ -214,7 +250,7 @@ async def logout(user: OptionalUser) -> Response:
 
 def _provider(name: str, logins: OidcLogins) -> str:
     if name not in logins.providers:
-        raise HTTPException(404, detail=f"no login provider {name!r}")
+        raise ApiError(404, "no_such_login_provider", name=name)
     return name
 
 
@@ -230,13 +266,19 @@ async def oidc_login(
     platform: DeploymentDep,
     logins: OidcDep,
     attempts: AttemptsDep,
+    link: Annotated[str | None, Query(description="a link intent: link, not log in")] = None,
 ) -> Response:
     name = _provider(provider, logins)
     await _count_attempt(request, attempts)
+    if link is not None:  # checked now, so a stale intent is refused before the issuer's page
+        try:
+            check_link_token(platform.settings, link, read_session(request, platform.settings))
+        except LinkRefused as refused:
+            raise link_refused(refused) from None
     try:
-        pending = await logins.start(name, _callback_url(request, platform.settings, name))
+        pending = await logins.start(name, _callback_url(request, platform.settings, name), link)
     except LoginRefused as refused:
-        raise HTTPException(502, detail=str(refused)) from None
+        raise ApiError(502, refused.code, reason=str(refused)) from None
     redirect = RedirectResponse(pending.url, 302)
     redirect.set_cookie(
         FLOW_COOKIE,
@@ -262,14 +304,24 @@ async def oidc_callback(
     name = _provider(provider, logins)
     await _count_attempt(request, attempts)
     try:
-        identity = await logins.finish(
+        finished = await logins.finish(
             name, dict(request.query_params), request.cookies.get(FLOW_COOKIE)
         )
     except FlowRefused as refused:
-        raise HTTPException(400, detail=str(refused)) from None
+        raise ApiError(400, refused.code) from None
     except LoginRefused as refused:
-        raise HTTPException(401, detail=str(refused)) from None
-    account = await oidc_account(session, identity, utcnow())
+        raise ApiError(401, refused.code, reason=str(refused)) from None
+    if finished.link is not None:
+        try:
+            login = read_session(request, platform.settings)
+            account_id = check_link_token(platform.settings, finished.link, login)
+            await link_oidc(session, account_id, finished.identity, utcnow())
+        except LinkRefused as refused:
+            raise link_refused(refused) from None
+        redirect = RedirectResponse(ACCOUNT_PAGE + "oidc", 302)
+        redirect.delete_cookie(FLOW_COOKIE, path=OIDC_PATH)
+        return redirect
+    account = await oidc_account(session, finished.identity, utcnow())
     redirect = RedirectResponse(DASHBOARD, 302)
     redirect.delete_cookie(FLOW_COOKIE, path=OIDC_PATH)
     start_session(redirect, platform.settings, account.id)

@@ -18,7 +18,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
 from aiogram.types import User
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from switchboard.kernel.bots import BotRegistryError, add_bot, bot_id_of
 from switchboard.kernel.models import BotRecord
 from switchboard.kernel.token_vault import token_cipher, token_hash
 from switchboard.settings import Settings
+from switchboard.web.api_errors import ApiError
 from switchboard.web.auth import may_add_bots
 from switchboard.web.deps import CurrentUser, DeploymentDep, ManagedBot, SessionDep
 from switchboard.web.invalid_input import invalid_body_field
@@ -86,11 +87,9 @@ async def _telegram_user(settings: Settings, token: str) -> User:
     try:
         return await bot.get_me(request_timeout=GET_ME_TIMEOUT_S)
     except TelegramUnauthorizedError:
-        raise HTTPException(400, detail="Telegram refused this token") from None
+        raise ApiError(400, "bot_token_refused") from None
     except (AiogramError, TimeoutError) as error:
-        raise HTTPException(
-            502, detail=f"the Bot API did not answer getMe ({type(error).__name__})"
-        ) from None
+        raise ApiError(502, "bot_api_unreachable", error=type(error).__name__) from None
     finally:
         await bot.session.close()
 
@@ -131,7 +130,7 @@ async def _described(records: Sequence[BotRecord], bots: Mapping[int, Bot]) -> l
 async def _record(session: AsyncSession, bot_id: int) -> BotRecord:
     record = await session.get(BotRecord, bot_id)
     if record is None:  # managed (an owner id, an admin) but gone
-        raise HTTPException(404, detail="no such bot")
+        raise ApiError(404, "no_such_bot")
     return record
 
 
@@ -154,11 +153,11 @@ async def create_bot(
     """Add a bot by its token (Telegram must accept it), running `apps`."""
     settings = platform.settings
     if not await may_add_bots(session, user, settings):
-        raise HTTPException(403, detail="only invited accounts may add bots here; ask an admin")
+        raise ApiError(403, "invite_required")
     try:
         bot_id = bot_id_of(body.token)
     except BotRegistryError as error:
-        raise HTTPException(400, detail=str(error)) from None
+        raise ApiError(400, "bot_token_malformed", reason=str(error)) from None
     names = chosen_apps(body.apps, platform.apps)
     if not user.is_admin:
         added = await session.scalar(
@@ -167,18 +166,14 @@ async def create_bot(
             .where(BotOwnership.account_id == user.account_id)
         )
         if (added or 0) >= settings.web_max_bots_per_owner:
-            raise HTTPException(
-                403,
-                detail=f"an account may add {settings.web_max_bots_per_owner} bot(s) here; "
-                "remove one first",
-            )
+            raise ApiError(403, "bot_quota_reached", count=settings.web_max_bots_per_owner)
     taken = await session.scalar(
         select(BotRecord.id).where(
             (BotRecord.id == bot_id) | (BotRecord.token_hash == token_hash(body.token))
         )
     )
     if taken is not None:
-        raise HTTPException(409, detail=f"bot {bot_id} is already registered here")
+        raise ApiError(409, "bot_registered", bot_id=bot_id)
     me = await _telegram_user(settings, body.token)
     owners = [user.telegram_user_id] if user.telegram_user_id is not None else []
     record = await add_bot(
@@ -191,7 +186,7 @@ async def create_bot(
         await session.commit()
     except IntegrityError:  # added by someone else since the check above
         await session.rollback()
-        raise HTTPException(409, detail=f"bot {bot_id} is already registered here") from None
+        raise ApiError(409, "bot_registered", bot_id=bot_id) from None
     await platform.bots_changed()
     return BotOut(
         id=record.id,

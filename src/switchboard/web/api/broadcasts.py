@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from switchboard.apps.core.service import (
     broadcast_recipients,
     start_broadcast,
 )
+from switchboard.web.api_errors import ApiError
 from switchboard.web.deps import CurrentUser, ManagedBot, RowIdPath, SessionDep
 
 router = APIRouter(tags=["broadcasts"])
@@ -103,5 +104,5 @@ async def create(
 async def progress(bot_id: ManagedBot, broadcast_id: RowIdPath, session: SessionDep) -> Progress:
     record = await session.get(BroadcastRecord, broadcast_id)
     if record is None or record.bot_id != bot_id:
-        raise HTTPException(404, detail="no such broadcast")
+        raise ApiError(404, "no_such_broadcast")
     return progress_of(record)

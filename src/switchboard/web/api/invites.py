@@ -3,10 +3,11 @@ add bots while WEB_INVITE_ONLY is on (`switchboard.web.auth.may_add_bots`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from switchboard.db.base import utcnow
+from switchboard.web.api_errors import ApiError
 from switchboard.web.auth.invites import InviteRefused, accept_invite, create_invite
 from switchboard.web.deps import AdminUser, CurrentUser, SessionDep
 
@@ -32,5 +33,5 @@ async def accept(code: str, user: CurrentUser, session: SessionDep) -> Accepted:
     try:
         await accept_invite(session, code, user.account_id, utcnow())
     except InviteRefused as refused:
-        raise HTTPException(refused.status, detail=refused.reason) from None
+        raise ApiError(refused.status, refused.code) from None
     return Accepted(code=code, accepted=True)

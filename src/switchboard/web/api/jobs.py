@@ -25,6 +25,7 @@ from switchboard.kernel.jobs import (
     get_job,
     retry_job,
 )
+from switchboard.web.api_errors import ApiError
 from switchboard.web.deps import AdminUser, ManagedBot, RowIdPath, SessionDep
 
 router = APIRouter(tags=["jobs"])
@@ -151,9 +152,9 @@ async def _bots_job(session: AsyncSession, bot_id: int, job_id: int) -> Job:
     try:
         job = await get_job(session, job_id)
     except JobNotFound:
-        raise HTTPException(404, detail="no such job") from None
+        raise ApiError(404, "no_such_job") from None
     if _bot_of(job.payload) != bot_id:
-        raise HTTPException(404, detail="no such job")
+        raise ApiError(404, "no_such_job")
     return job
 
 
@@ -176,9 +177,7 @@ async def cancel(bot_id: ManagedBot, job_id: RowIdPath, session: SessionDep) -> 
     doing what it does; the operator's `switchboard jobs cancel` stops it)."""
     job = await _bots_job(session, bot_id, job_id)
     if job.state not in (JobState.QUEUED, JobState.DEAD):
-        raise HTTPException(
-            409, detail=f"job {job_id} is {job.state}; only queued or dead jobs are cancelled here"
-        )
+        raise ApiError(409, "job_not_cancellable", job_id=job_id, state=job.state)
     try:
         job = await cancel_job(session, job_id)
     except JobStateError as error:

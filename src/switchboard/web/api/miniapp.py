@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from switchboard.kernel.web_routes import MiniAppUser, MiniAppUserDep
+from switchboard.web.api_errors import ApiError
 from switchboard.web.deps import DeploymentDep
 
 router = APIRouter(prefix="/miniapp", tags=["miniapp"])
@@ -58,6 +59,6 @@ def app_enabled(name: str) -> Callable[[MiniAppUser, DeploymentDep], None]:
 
     def check(user: MiniAppUserDep, platform: DeploymentDep) -> None:
         if name not in _runs(platform, user):
-            raise HTTPException(404, detail=f"this bot does not run {name}")
+            raise ApiError(404, "app_not_enabled", app=name)
 
     return check

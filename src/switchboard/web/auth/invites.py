@@ -23,10 +23,11 @@ __all__ = ["InviteRefused", "accept_invite", "create_invite", "may_add_bots"]
 
 
 class InviteRefused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, code: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.code = code
 
 
 async def may_add_bots(session: AsyncSession, principal: Principal, settings: Settings) -> bool:
@@ -58,6 +59,6 @@ async def accept_invite(session: AsyncSession, code: str, account_id: int, now: 
     await session.rollback()
     invite = await session.get(Invite, code)
     if invite is None:
-        raise InviteRefused(404, "no such invite")
+        raise InviteRefused(404, "no such invite", "no_such_invite")
     if invite.used_by != account_id:
-        raise InviteRefused(409, "this invite has been used")
+        raise InviteRefused(409, "this invite has been used", "invite_used")

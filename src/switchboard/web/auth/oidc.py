@@ -9,6 +9,8 @@ goes the authorization-code way with PKCE (S256), a `state` and a `nonce`:
    (signature by the issuer's keys, `iss`, `aud`, expiry, nonce); its `sub` under its `iss` is
    the person. Their e-mail is kept only when the issuer says it is verified (`ADMIN_EMAILS`
    trusts it).
+A login started with a link intent (`identity_links`) carries it in the same cookie, so the
+callback links the identity to the logged-in account instead of logging in with it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,14 @@ from switchboard.web.auth.login_accounts import OidcIdentity
 from switchboard.web.auth.telegram_login import LoginRefused
 from switchboard.web.sessions import secret_key
 
-__all__ = ["FLOW_COOKIE", "FLOW_MAX_AGE", "FlowRefused", "OidcLogins", "PendingLogin"]
+__all__ = [
+    "FLOW_COOKIE",
+    "FLOW_MAX_AGE",
+    "FinishedLogin",
+    "FlowRefused",
+    "OidcLogins",
+    "PendingLogin",
+]
 
 FLOW_COOKIE = "sb_oidc"
 FLOW_MAX_AGE = 600
@@ -46,7 +55,12 @@ _SALT = "switchboard.web.oidc-flow"
 
 
 class FlowRefused(Exception):
-    """The callback does not belong to a login started here (a 400): no state, or another."""
+    """The callback does not belong to a login started here (a 400): no state, or another;
+    `code` says which."""
+
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,14 @@ class PendingLogin:
 
     url: str
     cookie: str
+
+
+@dataclass(frozen=True)
+class FinishedLogin:
+    """Who the issuer vouches for, and the link intent the login was started with (if any)."""
+
+    identity: OidcIdentity
+    link: str | None
 
 
 class OidcLogins:
@@ -77,12 +99,14 @@ class OidcLogins:
     def _client(self, name: str) -> Any:
         return self.oauth.create_client(name)
 
-    async def start(self, name: str, redirect_uri: str) -> PendingLogin:
-        """Begin a login with provider `name` (one of `providers`)."""
+    async def start(self, name: str, redirect_uri: str, link: str | None = None) -> PendingLogin:
+        """Begin a login with provider `name` (one of `providers`), to link with `link`."""
         try:
             made = await self._client(name).create_authorization_url(redirect_uri)
         except (AuthlibBaseError, httpx.HTTPError, ValueError) as error:
-            raise LoginRefused(f"the provider {name!r} cannot be reached: {error}") from None
+            raise LoginRefused(
+                f"the provider {name!r} cannot be reached: {error}", "login_provider_unreachable"
+            ) from None
         flow = {
             "p": name,
             "s": made["state"],
@@ -90,9 +114,13 @@ class OidcLogins:
             "v": made["code_verifier"],
             "r": redirect_uri,
         }
+        if link is not None:
+            flow["l"] = link
         return PendingLogin(str(made["url"]), self.serializer.dumps(flow))
 
-    async def finish(self, name: str, query: Mapping[str, str], cookie: str | None) -> OidcIdentity:
+    async def finish(
+        self, name: str, query: Mapping[str, str], cookie: str | None
+    ) -> FinishedLogin:
         """Check the issuer's answer against the login started in `cookie`; who it vouches for.
 
         A missing, expired or other login's state is `FlowRefused`; an issuer's refusal or a
@@ -103,11 +131,19 @@ class OidcLogins:
         try:
             flow = self.serializer.loads(cookie or "", max_age=FLOW_MAX_AGE)
         except BadSignature:
-            raise FlowRefused("no login in progress here (or it expired): start again") from None
+            raise FlowRefused(
+                "no login in progress here (or it expired): start again", "login_flow_missing"
+            ) from None
         if not isinstance(flow, dict) or flow.get("p") != name:
-            raise FlowRefused("this login was started with another provider: start again")
+            raise FlowRefused(
+                "this login was started with another provider: start again",
+                "login_flow_other_provider",
+            )
         if not query.get("state") or query.get("state") != flow.get("s"):
-            raise FlowRefused("the state does not match the login started here: start again")
+            raise FlowRefused(
+                "the state does not match the login started here: start again",
+                "login_flow_state",
+            )
         if not query.get("code"):
             raise LoginRefused("the provider's answer has no code")
         client = self._client(name)
@@ -121,9 +157,11 @@ class OidcLogins:
         if not claims or not claims.get("sub") or not claims.get("iss"):
             raise LoginRefused("the provider sent no ID token with a subject")
         email = claims.get("email") if claims.get("email_verified") is True else None
-        return OidcIdentity(
+        identity = OidcIdentity(
             issuer=str(claims["iss"]),
             subject=str(claims["sub"]),
             name=str(claims.get("name") or ""),
             email=str(email) if email else None,
         )
+        link = flow.get("l")
+        return FinishedLogin(identity, link if isinstance(link, str) else None)

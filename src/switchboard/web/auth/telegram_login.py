@@ -31,7 +31,12 @@ FUTURE_SKEW = 60
 
 
 class LoginRefused(Exception):
-    """The login is refused; the message says why (shown to the client as a 401)."""
+    """The login is refused; the message says why (shown to the client as a 401), and `code`
+    which refusal it is for a client (and for the text in the caller's language)."""
+
+    def __init__(self, reason: str, code: str = "login_refused") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,9 @@ def check_telegram_login(
     if not given:
         raise LoginRefused("the login carries no hash")
     if not hmac.compare_digest(given.lower(), login_hash(bot_token, fields)):
-        raise LoginRefused("the login's hash does not check: it was not signed by this bot")
+        raise LoginRefused(
+            "the login's hash does not check: it was not signed by this bot", "login_forged"
+        )
     try:
         auth_date = int(fields.get("auth_date", ""))
         user_id = int(fields.get("id", ""))
@@ -73,7 +80,7 @@ def check_telegram_login(
     if auth_date > now + FUTURE_SKEW:
         raise LoginRefused("the login's auth_date is in the future")
     if now - auth_date > max_age:
-        raise LoginRefused("the login has expired: log in with Telegram again")
+        raise LoginRefused("the login has expired: log in with Telegram again", "login_expired")
     if user_id <= 0:
         raise LoginRefused("the login's id is not a Telegram user's")
     return TelegramIdentity(
