@@ -99,6 +99,7 @@ OUTBOX_LEASE_SECONDS = "2"
 # 0.05 s. A user's replies then come at 1 per 1.05 s instead of 1.2 s: the run is shorter, and
 # the sandbox still counts every 429 (none is expected).
 FLOOD_SAFETY_MARGIN = "0.05"
+_MIGRATING = asyncio.Lock()
 
 
 @dataclass(frozen=True)
@@ -445,7 +446,8 @@ async def run_crash_scenario(
         switch = KillSwitch()
         sandbox.watch(delivered)
         sandbox.watch(switch)
-        await register_bot(database_url)
+        async with _MIGRATING:  # Alembic's context is one per process: one migration at a time
+            await register_bot(database_url)
         env = platform_env(
             database_url,
             sandbox.url,

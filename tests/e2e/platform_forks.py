@@ -22,6 +22,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -116,6 +117,8 @@ class PlatformForks:
         )
         if self._read(start_timeout) != "ready":
             raise RuntimeError(f"the fork server did not start; see {log}")
+        # One question at a time on the pipe: scenarios running side by side call from threads.
+        self._asking = threading.Lock()
 
     def _read(self, timeout: float) -> str:
         assert self._server.stdout is not None
@@ -126,9 +129,10 @@ class PlatformForks:
 
     def _ask(self, line: str) -> str:
         assert self._server.stdin is not None
-        self._server.stdin.write(line + "\n")
-        self._server.stdin.flush()
-        return self._read(30)
+        with self._asking:
+            self._server.stdin.write(line + "\n")
+            self._server.stdin.flush()
+            return self._read(30)
 
     def start(self, env: dict[str, str], log: Path, command: str = "run") -> int:
         """A new `switchboard <command>` process (`run`, `serve`, `worker`) with `env` on top
