@@ -81,6 +81,7 @@ from switchboard.kernel.token_vault import reveal as reveal_secret
 from switchboard.kernel.token_vault import seal as seal_secret
 from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
 from switchboard.kernel.web_routes import (
+    AppHttpError,
     AppWeb,
     MiniAppUser,
     MiniAppUserDep,
@@ -95,6 +96,7 @@ __all__ = [
     "AddressPolicy",
     "App",
     "AppCommand",
+    "AppHttpError",
     "AppWeb",
     "ChatRecord",
     "DatabaseStorage",

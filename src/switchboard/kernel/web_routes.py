@@ -7,6 +7,9 @@ web layer at `/api/v1/bots/{bot_id}/<app>/` behind the check that the caller man
 These dependencies are placeholders here: the web layer provides them
 (`app.dependency_overrides`), so an app's routes are plain FastAPI and testable with any
 provider of the same names.
+
+A route refuses a request with `AppHttpError(status, key, **params)`: its text is the app
+catalogue's `key`, which the web layer answers in the caller's language beside a stable `code`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = [
+    "AppHttpError",
     "AppWeb",
     "MiniAppUser",
     "MiniAppUserDep",
@@ -45,6 +49,30 @@ class AppWeb:
 
     owner: Callable[[], APIRouter] | None = None
     miniapp: Callable[[], APIRouter] | None = None
+
+
+class AppHttpError(HTTPException):
+    """An app route's refusal: the text is the app catalogue's `key` with `params`.
+
+    The web layer translates it into the caller's language and answers
+    `{"detail": <text>, "code": <code>}`; `code` is a stable snake_case name for clients,
+    by default the key's last part ("match.web.photo_too_big" -> "photo_too_big"). Until it is
+    translated, `detail` is the key.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        key: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(status_code, detail=key, headers=headers)
+        self.key = key
+        self.code = code or key.rsplit(".", 1)[-1]
+        self.params = params
 
 
 async def web_session() -> AsyncIterator[AsyncSession]:

@@ -2,7 +2,8 @@
 
 The body keeps FastAPI's shape, so a client that reads `detail` reads it as before:
 - `{"detail": "<sentence>", "code": "<code>"}` for an error a route raises (`ApiError`, whose
-  text is the web catalogue's `web.error.<code>`, or a plain `HTTPException`, whose sentence
+  text is the web catalogue's `web.error.<code>`; an app's `AppHttpError`, whose text is its
+  app catalogue's key and whose code it names; or a plain `HTTPException`, whose sentence
   stays as it is and whose code is its status's: `not_found`, `conflict`, …);
 - `{"detail": [{"type", "loc", "msg", "input", …}], "code": "invalid_input"}` for a request the
   schema refuses, each `msg` translated by its pydantic `type` (`web.invalid.<type>`) when the
@@ -28,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from switchboard.kernel import AppHttpError
 from switchboard.web.pages.rendering import PAGE_LANGUAGES, page_language, page_translator
 
 __all__ = ["API_PREFIX", "ApiError", "install_error_handlers", "request_language"]
@@ -88,7 +90,7 @@ def _answer(
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     is_api = request.url.path.startswith(API_PREFIX)
-    if not isinstance(error, ApiError) and not is_api:
+    if not isinstance(error, ApiError | AppHttpError) and not is_api:
         return await http_exception_handler(request, error)
     if error.status_code < 400:  # no body (a 304 and the like): as FastAPI answers it
         return await http_exception_handler(request, error)
@@ -97,6 +99,9 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if isinstance(error, ApiError):
         code = error.code
         detail = translator.t(f"web.error.{code}", language, **error.params)
+    elif isinstance(error, AppHttpError):
+        code = error.code
+        detail = translator.t(error.key, language, **error.params)
     else:
         code = _status_code_name(error.status_code)
         detail = error.detail

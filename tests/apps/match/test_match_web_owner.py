@@ -113,3 +113,33 @@ async def test_the_owner_reads_the_numbers_reviews_reports_and_sees_rounds(
         rounds = (await client.get(f"{base}/rounds")).json()
         assert [r["scheduled_for"][:10] for r in rounds] == ["2026-11-09", "2026-11-02"]
         assert all(r["groups"] == 2 and r["community"] == "Coffee club" for r in rounds)
+
+
+async def test_the_match_page_refuses_in_the_callers_language(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_bots(session_factory, BOT_ID, OTHER_BOT)
+    ids = await _scene(session_factory)
+    deployment = Deployment(web_settings(), session_factory, apps={"match": APP})
+    base = f"/api/v1/bots/{BOT_ID}/match"
+    ru = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+    async with await logged_in(deployment, telegram_user_id=OWNER, owns=[BOT_ID]) as client:
+        foreign = await client.post(
+            f"{base}/reports/{ids['foreign']}/resolve", json={"outcome": "remove"}, headers=ru
+        )
+        assert foreign.status_code == 404 and foreign.headers["Content-Language"] == "ru"
+        assert foreign.json() == {"detail": "нет такой жалобы", "code": "no_such_report"}
+        first, second = (await client.get(f"{base}/reports")).json()
+        done = await client.post(
+            f"{base}/reports/{first['id']}/resolve", json={"outcome": "restore"}
+        )
+        assert done.status_code == 200, done.text
+        again = await client.post(
+            f"{base}/reports/{second['id']}/resolve", json={"outcome": "remove"}, headers=ru
+        )
+        assert again.status_code == 409
+        assert again.json() == {"detail": "уже рассмотрена: restore", "code": "already_reviewed"}
+        english = await client.post(
+            f"{base}/reports/{second['id']}/resolve", json={"outcome": "remove"}
+        )
+        assert english.json() == {"detail": "already reviewed: restore", "code": "already_reviewed"}

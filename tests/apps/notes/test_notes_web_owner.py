@@ -90,3 +90,28 @@ async def test_the_owner_sees_groups_and_tests_the_classifier(
         client.headers.pop("X-CSRF-Token")
         unsafe = await client.post(f"{base}/groups/{group_id}/test", json={"text": "food"})
         assert unsafe.status_code == 403  # a POST without the session's CSRF token
+
+
+async def test_the_notes_page_refuses_in_the_callers_language(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_bots(session_factory, BOT_ID, OTHER_BOT)
+    empty_id, _ = await _group(session_factory, BOT_ID, [])
+    foreign_id, _ = await _group(session_factory, OTHER_BOT, [("Recipes", "food")])
+    deployment = Deployment(web_settings(), session_factory, apps={"notes": APP})
+    base = f"/api/v1/bots/{BOT_ID}/notes"
+    ru = {"Accept-Language": "ru"}
+    async with await logged_in(deployment, telegram_user_id=OWNER, owns=[BOT_ID]) as client:
+        none = await client.post(f"{base}/groups/{empty_id}/test", json={"text": "x"}, headers=ru)
+        assert none.status_code == 409 and none.headers["Content-Language"] == "ru"
+        assert none.json() == {
+            "detail": "в группе пока нет тем, куда разложить заметки",
+            "code": "no_topics_yet",
+        }
+        foreign = await client.post(
+            f"{base}/groups/{foreign_id}/test", json={"text": "x"}, headers=ru
+        )
+        assert foreign.status_code == 404
+        assert foreign.json() == {"detail": "нет такой группы заметок", "code": "no_such_group"}
+        english = await client.post(f"{base}/groups/{foreign_id}/test", json={"text": "x"})
+        assert english.json() == {"detail": "no such notes group", "code": "no_such_group"}

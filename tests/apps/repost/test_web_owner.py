@@ -106,3 +106,25 @@ async def test_the_owner_reads_and_changes_the_repost_page(
         assert (await client.put(foreign, json={"template": "x"})).status_code == 404
         other = await client.get(f"/api/v1/bots/{OTHER_BOT}/repost/sources")
         assert other.status_code == 404  # a bot the caller does not manage
+
+
+async def test_the_repost_page_refuses_in_the_callers_language(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_bots(session_factory, BOT_ID, OTHER_BOT)
+    ids = await _rows(session_factory)
+    deployment = Deployment(web_settings(), session_factory, apps={"repost": APP})
+    base = f"/api/v1/bots/{BOT_ID}/repost"
+    ru = {"Accept-Language": "ru"}
+    async with await logged_in(deployment, telegram_user_id=OWNER, owns=[BOT_ID]) as client:
+        foreign = await client.get(f"{base}/targets/{ids['foreign']}/template", headers=ru)
+        assert foreign.status_code == 404 and foreign.headers["Content-Language"] == "ru"
+        assert foreign.json() == {"detail": "нет такой цели", "code": "no_such_target"}
+        template = f"{base}/targets/{ids['target']}/template"
+        refused = await client.put(template, json={"template": "{{ title.__class__ }}"}, headers=ru)
+        assert refused.status_code == 422 and refused.json()["code"] == "template_refused"
+        detail = refused.json()["detail"]
+        assert detail.startswith("шаблон отклонён: ") and "__class__" in detail
+        english = await client.put(template, json={"template": "{{ title.__class__ }}"})
+        assert english.json()["detail"].startswith("template refused: ")
+        assert english.json()["code"] == "template_refused"

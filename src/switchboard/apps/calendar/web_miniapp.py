@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from switchboard.kernel import (
-    MiniAppUser,
+    AppHttpError,
     MiniAppUserDep,
-    PlatformServices,
     WebSessionDep,
     user_timezone_of,
 )
@@ -85,11 +84,6 @@ class EventOut(BaseModel):
     rrule: str | None
 
 
-def _text(request: Request, user: MiniAppUser, error: CalendarError) -> str:
-    platform: PlatformServices = request.app.state.platform
-    return platform.translate(error.key, user.language_code, **error.params)
-
-
 def _event(event: CalendarEvent) -> EventOut:
     return EventOut(
         id=event.id,
@@ -104,7 +98,7 @@ def _event(event: CalendarEvent) -> EventOut:
 
 def _wall(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
-        raise HTTPException(422, detail="send times without an offset: the user's own")
+        raise AppHttpError(422, "calendar.web.time_with_offset")
     return moment
 
 
@@ -143,9 +137,7 @@ def make_router() -> APIRouter:
         )
 
     @router.post("/events", status_code=201)
-    async def create(
-        body: EventIn, user: MiniAppUserDep, session: WebSessionDep, request: Request
-    ) -> EventOut:
+    async def create(body: EventIn, user: MiniAppUserDep, session: WebSessionDep) -> EventOut:
         start, end = _wall(body.start), _wall(body.end) if body.end is not None else None
         if body.all_day:  # whole days, as the chat makes them
             start = datetime.combine(start.date(), time())
@@ -159,7 +151,7 @@ def make_router() -> APIRouter:
             location=body.location,
         )
         if draft.end is not None and draft.start is not None and draft.end <= draft.start:
-            raise HTTPException(422, detail="the event must end after it starts")
+            raise AppHttpError(422, "calendar.web.end_before_start")
         zone = await user_timezone_of(session, user.user_id)
         try:
             event = await create_event(
@@ -167,24 +159,23 @@ def make_router() -> APIRouter:
             )
         except CalendarError as error:
             await session.rollback()
-            raise HTTPException(422, detail=_text(request, user, error)) from None
+            raise AppHttpError(422, error.key, **error.params) from None
         await session.commit()
         return _event(event)
 
     @router.patch("/events/{event_id}")
     async def change(
-        event_id: int, body: EventPatch, user: MiniAppUserDep, session: WebSessionDep,
-        request: Request,
-    ) -> EventOut:  # fmt: skip
+        event_id: int, body: EventPatch, user: MiniAppUserDep, session: WebSessionDep
+    ) -> EventOut:
         try:
             event = await owned_event(session, user.bot_id, user.user_id, event_id)
         except CalendarError:
-            raise HTTPException(404, detail="no such event") from None
+            raise AppHttpError(404, "calendar.web.no_such_event") from None
         if body.title is None and body.location is None and body.start is None:
-            raise HTTPException(422, detail="nothing to change: send title, location or start")
+            raise AppHttpError(422, "calendar.web.nothing_to_change")
         master = await master_of(session, event)
         if is_recurring(master) and body.scope is not Scope.ALL and not body.key:
-            raise HTTPException(422, detail="a repeating event: send the occurrence's key")
+            raise AppHttpError(422, "calendar.web.occurrence_key_needed")
         key = body.key
         zone = await user_timezone_of(session, user.user_id)
         now = datetime.now(UTC)
@@ -201,7 +192,7 @@ def make_router() -> APIRouter:
                 await move_event(session, event, key, body.scope, start, zone, now)
         except CalendarError as error:
             await session.rollback()
-            raise HTTPException(422, detail=_text(request, user, error)) from None
+            raise AppHttpError(422, error.key, **error.params) from None
         await session.commit()
         await session.refresh(event)
         return _event(event)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from switchboard.kernel import MiniAppUserDep, WebSessionDep
+from switchboard.kernel import AppHttpError, MiniAppUserDep, WebSessionDep
 
 from .interests import MAX_INTERESTS, parse_interests
 from .models import MatchProfile
@@ -86,9 +86,9 @@ def make_router() -> APIRouter:
     async def edit(body: ProfileIn, user: MiniAppUserDep, session: WebSessionDep) -> ProfileOut:
         name = " ".join(body.name.split()) if body.name is not None else None
         if name is not None and not 1 <= len(name) <= 64:
-            raise HTTPException(422, detail="a name has 1 to 64 characters")
+            raise AppHttpError(422, "match.web.name_length")
         if body.age is not None and body.age < ADULT_AGE:
-            raise HTTPException(422, detail=f"match is for adults ({ADULT_AGE} and over)")
+            raise AppHttpError(422, "match.web.adults_only", age=ADULT_AGE)
         interests = parse_interests("\n".join(body.interests)) if body.interests else None
         found = await profile_for_update(session, user.bot_id, user.user_id)
         if name is not None:

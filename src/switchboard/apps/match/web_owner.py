@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from switchboard.kernel import WebSessionDep
+from switchboard.kernel import AppHttpError, WebSessionDep
 
 from .models import (
     MatchCommunity,
@@ -149,9 +149,9 @@ def make_owner_router() -> APIRouter:
         """Restore the reported profile or remove it; every open report of it is closed."""
         report = await session.get(MatchReport, report_id)
         if report is None or report.bot_id != bot_id:
-            raise HTTPException(404, detail="no such report")
+            raise AppHttpError(404, "match.web.no_such_report")
         if report.reviewed:
-            raise HTTPException(409, detail=f"already reviewed: {report.outcome}")
+            raise AppHttpError(409, "match.web.already_reviewed", outcome=report.outcome)
         await review(session, report, resolution.outcome)
         await session.commit()
         await session.refresh(report)

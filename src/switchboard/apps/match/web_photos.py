@@ -27,13 +27,19 @@ from aiogram.exceptions import (
     TelegramNetworkError,
 )
 from aiogram.types import BufferedInputFile
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
-from switchboard.kernel import MiniAppUser, MiniAppUserDep, PlatformServices, WebSessionDep
+from switchboard.kernel import (
+    AppHttpError,
+    MiniAppUser,
+    MiniAppUserDep,
+    PlatformServices,
+    WebSessionDep,
+)
 
 from .models import MatchProfile
 from .profiles import MAX_PHOTOS, get_profile, profile_for_update
@@ -48,7 +54,6 @@ FIELD = "photo"
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
 MAX_SIDES = 10_000
 MAX_RATIO = 20
-NO_CHAT = "the bot cannot write to you: open its chat, press Start and try again"
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -93,11 +98,11 @@ def _chosen(profile: MatchProfile | None, index: int, if_match: str | None) -> s
     """The file id at `index`: 404 if there is none, 412 if it is not the one the caller saw."""
     photos = list(profile.photos) if profile is not None else []
     if not 0 <= index < len(photos):
-        raise HTTPException(404, detail=f"no photo {index}: the profile has {len(photos)}")
+        raise AppHttpError(404, "match.web.no_such_photo", index=index, photos=len(photos))
     file_id: str = photos[index]
     seen = _tags_of(if_match) if if_match is not None else {"*"}
     if "*" not in seen and photo_tag(file_id) not in seen:
-        raise HTTPException(412, detail="the photos changed meanwhile: reload them")
+        raise AppHttpError(412, "match.web.photos_changed")
     return file_id
 
 
@@ -107,18 +112,18 @@ async def _download(bot: Bot, file_id: str) -> AsyncIterator[bytes]:
     try:
         found = await bot.get_file(file_id)
     except TelegramNetworkError:
-        raise HTTPException(503, detail="Telegram cannot be reached: try again later") from None
+        raise AppHttpError(503, "match.web.telegram_unreachable") from None
     except TelegramAPIError as error:
-        raise HTTPException(404, detail=f"Telegram has no such photo: {error.message}") from None
+        raise AppHttpError(404, "match.web.telegram_no_photo", reason=error.message) from None
     if found.file_path is None:
-        raise HTTPException(404, detail="Telegram gives no download for this photo")
+        raise AppHttpError(404, "match.web.no_download")
     url = bot.session.api.file_url(bot.token, found.file_path)
     chunks = bot.session.stream_content(url, timeout=30, raise_for_status=True)
     try:
         first = await anext(chunks, b"")
     except Exception:  # aiohttp's refusal or a dropped connection: the download is not there
         await chunks.aclose()
-        raise HTTPException(503, detail="the photo could not be downloaded: try again") from None
+        raise AppHttpError(503, "match.web.download_failed") from None
 
     async def rest() -> AsyncIterator[bytes]:
         yield first
@@ -135,34 +140,29 @@ def _checked_image(data: bytes) -> None:
             kind, (width, height) = image.format, image.size
             image.verify()
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
-        raise HTTPException(415, detail="this is not an image: send a JPEG, PNG or WebP") from None
+        raise AppHttpError(415, "match.web.not_an_image") from None
     if kind not in IMAGE_FORMATS:
-        raise HTTPException(415, detail=f"{kind} is not taken as a photo: send a JPEG or PNG")
+        raise AppHttpError(415, "match.web.format_refused", kind=kind)
     if width + height > MAX_SIDES or max(width, height) > MAX_RATIO * min(width, height):
-        raise HTTPException(
-            422, detail="the photo's width and height add up to at most 10000, "
-            "and one side is at most 20 times the other",
-        )  # fmt: skip
+        raise AppHttpError(422, "match.web.photo_shape")
 
 
 async def _uploaded(request: Request) -> bytes:
     """The image of the multipart field `photo`, its size checked before the body is read."""
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        raise HTTPException(411, detail="send the photo with a Content-Length")
+        raise AppHttpError(411, "match.web.length_required")
     if int(length) > MAX_UPLOAD + FORM_OVERHEAD:
-        raise HTTPException(413, detail="a photo may be at most 10 MB")
+        raise AppHttpError(413, "match.web.photo_too_big")
     async with request.form(max_files=1, max_fields=1) as form:
         upload = form.get(FIELD)
         if not isinstance(upload, UploadFile):
-            raise HTTPException(
-                422, detail=f"send the image as the multipart/form-data file field '{FIELD}'"
-            )
+            raise AppHttpError(422, "match.web.no_file_field", field=FIELD)
         data = await upload.read(MAX_UPLOAD + 1)
     if not data:
-        raise HTTPException(422, detail="the photo is empty")
+        raise AppHttpError(422, "match.web.photo_empty")
     if len(data) > MAX_UPLOAD:
-        raise HTTPException(413, detail="a photo may be at most 10 MB")
+        raise AppHttpError(413, "match.web.photo_too_big")
     await asyncio.to_thread(_checked_image, data)
     return data
 
@@ -175,24 +175,22 @@ async def _sent(platform: PlatformServices, user: MiniAppUser, data: bytes) -> s
             user.user_id, BufferedInputFile(data, "photo"), caption=caption, parse_mode=None
         )
     except TelegramForbiddenError:
-        raise HTTPException(409, detail=NO_CHAT) from None
+        raise AppHttpError(409, "match.web.no_chat") from None
     except TelegramBadRequest as error:
         if "chat not found" in error.message:  # the user never opened the bot's chat
-            raise HTTPException(409, detail=NO_CHAT) from None
-        raise HTTPException(422, detail=f"Telegram refused the photo: {error.message}") from None
+            raise AppHttpError(409, "match.web.no_chat") from None
+        raise AppHttpError(422, "match.web.telegram_refused_photo", reason=error.message) from None
     except TelegramNetworkError:
-        raise HTTPException(503, detail="Telegram cannot be reached: try again later") from None
+        raise AppHttpError(503, "match.web.telegram_unreachable") from None
     except TelegramAPIError as error:
-        raise HTTPException(409, detail=f"Telegram refused: {error.message}") from None
+        raise AppHttpError(409, "match.web.telegram_refused", reason=error.message) from None
     if not message.photo:
-        raise HTTPException(422, detail="Telegram did not keep it as a photo")
+        raise AppHttpError(422, "match.web.not_kept_as_photo")
     return message.photo[-1].file_id
 
 
-def _full() -> HTTPException:
-    return HTTPException(
-        409, detail=f"a profile has at most {MAX_PHOTOS} photos: delete one to add another"
-    )
+def _full() -> AppHttpError:
+    return AppHttpError(409, "match.web.photos_full", most=MAX_PHOTOS)
 
 
 def add_photo_routes(router: APIRouter) -> None:

@@ -13,10 +13,16 @@ how sure it must be to file without asking (/autofile).
 from __future__ import annotations
 
 from aiogram.exceptions import TelegramAPIError
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from switchboard.kernel import MiniAppUser, MiniAppUserDep, PlatformServices, WebSessionDep
+from switchboard.kernel import (
+    AppHttpError,
+    MiniAppUser,
+    MiniAppUserDep,
+    PlatformServices,
+    WebSessionDep,
+)
 from switchboard.settings import Settings
 
 from . import forum
@@ -54,23 +60,18 @@ class AiIn(BaseModel):
     auto_file_percent: int | None = Field(ge=1, le=100)
 
 
-def _text(request: Request, user: MiniAppUser, error: NotesError) -> str:
-    platform: PlatformServices = request.app.state.platform
-    return platform.translate(error.key, user.language_code, **error.params)
-
-
 async def _new_name(
     session: WebSessionDep, group: NotesGroup, topic: NotesTopic, wanted: str
 ) -> str | None:
     """The name to rename the topic to (None: it has it); one another topic has is refused."""
     name = " ".join(wanted.split())
     if not 1 <= len(name) <= 128:
-        raise HTTPException(422, detail="a topic name has 1 to 128 characters")
+        raise AppHttpError(422, "notes.web.topic_name_length")
     if name == topic.name:
         return None
     for other in await forum.topics_of(session, group):
         if other.id != topic.id and forum.name_key(other.name) == forum.name_key(name):
-            raise HTTPException(409, detail=f"there is a topic called {other.name} already")
+            raise AppHttpError(409, "notes.web.topic_name_taken", topic=other.name)
     return name
 
 
@@ -83,7 +84,7 @@ async def _rename_in_telegram(
             chat_id=chat_id, message_thread_id=thread_id, name=name
         )
     except TelegramAPIError as error:
-        raise HTTPException(409, detail=f"Telegram refused: {error.message}") from None
+        raise AppHttpError(409, "notes.web.telegram_refused", reason=error.message) from None
 
 
 def _topic(topic: NotesTopic, counts: dict[int, int]) -> TopicOut:
@@ -116,10 +117,10 @@ def make_router() -> APIRouter:
         try:
             group, topic = await forum.owned_topic(session, user.bot_id, user.user_id, topic_id)
         except NotesError:
-            raise HTTPException(404, detail="no such topic") from None
+            raise AppHttpError(404, "notes.web.no_such_topic") from None
         changes = body.model_dump(exclude_none=True, exclude={"name"})
         if not changes and body.name is None:
-            raise HTTPException(422, detail="nothing to change: send name, description or format")
+            raise AppHttpError(422, "notes.web.nothing_to_change")
         # Everything is checked first (reads only), then Telegram is asked for a new name with
         # no write transaction open, then it is all written at once: a refusal leaves nothing.
         name = await _new_name(session, group, topic, body.name) if body.name else None
@@ -133,7 +134,7 @@ def make_router() -> APIRouter:
                 )
         except InvalidAnswer as error:
             await session.rollback()
-            raise HTTPException(422, detail=_text(request, user, error)) from None
+            raise AppHttpError(422, error.key, **error.params) from None
         if name is not None:
             kept = edited.description, edited.format
             thread_id, chat_id = topic.thread_id, group.chat_id
@@ -141,7 +142,7 @@ def make_router() -> APIRouter:
             await _rename_in_telegram(request, user, chat_id, thread_id, name)
             group, edited = await forum.owned_topic(session, user.bot_id, user.user_id, topic_id)
             if (edited.thread_id, group.chat_id) != (thread_id, chat_id):
-                raise HTTPException(409, detail="the topic moved meanwhile: try again")
+                raise AppHttpError(409, "notes.web.topic_moved")
             edited.description, edited.format = kept
             edited.name = name
         await session.commit()
@@ -159,7 +160,7 @@ def make_router() -> APIRouter:
         try:
             await forum.set_autofile(session, user.bot_id, user.user_id, argument)
         except NotesError as error:
-            raise HTTPException(409, detail=_text(request, user, error)) from None
+            raise AppHttpError(409, error.key, **error.params) from None
         await session.commit()
         return await _ai(user, session, request)
 

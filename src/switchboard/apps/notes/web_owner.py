@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from switchboard.ai import Example, TopicCandidate, build_classifier
-from switchboard.kernel import WebSessionDep
+from switchboard.kernel import AppHttpError, WebSessionDep
 from switchboard.settings import Settings
 
 from . import forum, service
@@ -132,10 +132,10 @@ def make_owner_router() -> APIRouter:
         """Rank `text` against the group's topics; nothing is saved or sent."""
         group = await session.get(NotesGroup, group_id)
         if group is None or group.bot_id != bot_id:
-            raise HTTPException(404, detail="no such notes group")
+            raise AppHttpError(404, "notes.web.no_such_group")
         topics = await forum.topics_of(session, group)
         if not topics:
-            raise HTTPException(409, detail="the group has no topics to file into yet")
+            raise AppHttpError(409, "notes.web.no_topics_yet")
         filed = await service.filed_notes(session, bot_id, group.owner_id)
         candidates = [
             TopicCandidate(id=t.id, name=t.name, description=t.description) for t in topics

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from switchboard.kernel import MiniAppUserDep, WebSessionDep
+from switchboard.kernel import AppHttpError, MiniAppUserDep, WebSessionDep
 
 from .models import RepostSource
 from .sources import owned_source, remove_source, sources_of
@@ -50,7 +50,7 @@ def make_router() -> APIRouter:
     async def unsubscribe(source_id: int, user: MiniAppUserDep, session: WebSessionDep) -> Response:
         source = await owned_source(session, user.bot_id, user.user_id, source_id)
         if source is None:
-            raise HTTPException(404, detail="no such subscription")
+            raise AppHttpError(404, "repost.web.no_such_subscription")
         await remove_source(session, source)
         await session.commit()
         return Response(status_code=204)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from switchboard.kernel import WebSessionDep
+from switchboard.kernel import AppHttpError, WebSessionDep
 
 from .models import (
     RepostDelivery,
@@ -144,7 +144,7 @@ class Deliveries(BaseModel):
 async def _target(session: WebSessionDep, bot_id: int, target_id: int) -> RepostTarget:
     target = await session.get(RepostTarget, target_id)
     if target is None or target.bot_id != bot_id:
-        raise HTTPException(404, detail="no such target")
+        raise AppHttpError(404, "repost.web.no_such_target")
     return target
 
 
@@ -252,9 +252,7 @@ def make_owner_router() -> APIRouter:
         refusal at the first post pauses the target and tells its owner why."""
         target = await _target(session, bot_id, target_id)
         if change.topic_per_source and (target.kind != "supergroup" or target.thread_id):
-            raise HTTPException(
-                422, detail="a topic per source needs a forum supergroup as a whole (thread 0)"
-            )
+            raise AppHttpError(422, "repost.web.topic_per_source_needs_forum")
         target.topic_per_source = change.topic_per_source
         await session.commit()
         return change
@@ -380,7 +378,7 @@ def _render(template: str, item: PreviewItem) -> str:
             locale="en",
         )
     except TemplateRefused as refused:
-        raise HTTPException(422, detail=f"template refused: {refused.reason}") from None
+        raise AppHttpError(422, "repost.web.template_refused", reason=refused.reason) from None
     except Exception as error:  # what the template's own expressions raise ({{ title + 1 }})
-        raise HTTPException(422, detail=f"template failed: {error}") from None
+        raise AppHttpError(422, "repost.web.template_failed", error=str(error)) from None
     return rendered.text
