@@ -316,15 +316,19 @@ class Platform:
         """What a webhook waits for before its 200: the update's claim (with the outbox rows
         of its calls so far), not the calls themselves, which finish here in the background
         (`stop` waits for them). A failure before the claim is raised: Telegram retries."""
-        claimed = asyncio.Event()
-        handling = asyncio.create_task(self.process(bot_id, update, claimed.set))
+        claimed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_claimed(_: object = None) -> None:
+            if not claimed.done():  # also once the request is gone (cancelled)
+                claimed.set_result(None)
+
+        # One task per request, and a future for the claim (not an Event and a task waiting
+        # on it): the handling task ends in the step that fails it, before the request wakes.
+        handling = asyncio.create_task(self.process(bot_id, update, on_claimed))
         self._finishing.add(handling)
         handling.add_done_callback(self._finished)
-        waiting = asyncio.create_task(claimed.wait())
-        try:
-            await asyncio.wait((handling, waiting), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiting.cancel()
+        handling.add_done_callback(on_claimed)  # a duplicate or a failure before the claim
+        await claimed
         if handling.done():
             handling.result()  # the processor calls on_claimed on its way out, failed or not
 
