@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -51,7 +51,7 @@ from switchboard.kernel.questions import (
     make_questions_router,
 )
 from switchboard.kernel.rate_limits import SlidingWindow
-from switchboard.kernel.routing import GatedRouter
+from switchboard.kernel.routing import GatedRouter, only_its_commands
 from switchboard.kernel.sender import (
     FloodLimiter,
     InMemoryFloodBackend,
@@ -224,10 +224,20 @@ class Platform:
 
     def _gated_router(self, app: App) -> Router:
         router = app.make_router()
+        commands = only_its_commands(router)  # before chosen_handler's (inner) middleware
         chosen_handler.install(router)
         if app.always_enabled:  # every bot runs it: no gate to check
-            return router
-        return GatedRouter(router, app_gate(app.name, self.enabled), name=f"{app.name}:enabled")
+            if commands is None:
+                return router
+            return GatedRouter(router, commands, name=f"{app.name}:commands")
+        enabled = app_gate(app.name, self.enabled)
+        if commands is None:
+            return GatedRouter(router, enabled, name=f"{app.name}:enabled")
+
+        def gate(update_type: str, event: TelegramObject, data: Mapping[str, Any]) -> bool:
+            return commands(update_type, event, data) and enabled(update_type, event, data)
+
+        return GatedRouter(router, gate, name=f"{app.name}:enabled")
 
     def bot(self, bot_id: int) -> Bot:
         bot = self.bots.get(bot_id)
