@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
+from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 
 from switchboard.kernel.apps import EnabledApps, app_gate
-from switchboard.kernel.routing import GatedRouter, commands_or_in_state
+from switchboard.kernel.filters import HasText
+from switchboard.kernel.routing import GatedRouter, commands_or_in_state, only_its_commands
 
 TOKEN = "42:test-token-abcdefghijklmnopqrstuvw"
 
@@ -79,3 +82,57 @@ async def test_a_gated_router_is_skipped_when_its_gate_says_no() -> None:
 
     assert seen == ["inner hello", "after bye"]
     assert dispatcher.resolve_used_update_types() == ["message"]  # the held router counts
+
+
+async def _noop(_message: Message) -> None:
+    return None
+
+
+def test_a_command_skips_a_router_with_no_handler_for_it() -> None:
+    router = Router(name="app")
+    feature = Router(name="feature")
+    router.include_router(feature)
+    router.message.register(_noop, Command("agenda", "Today"))
+    feature.message.register(_noop, CommandStart())
+    feature.message.register(_noop, Flow.waiting, HasText())  # a question's answer
+    gate = only_its_commands(router)
+    assert gate is not None
+    for taken in ("/agenda", "/AGENDA tomorrow", "/today@some_bot", "/start deep-link"):
+        assert gate("message", message(taken), {}), taken
+    assert gate("message", message(caption="/agenda"), {})
+    assert not gate("message", message("/help"), {})
+    assert not gate("message", message("/agendas"), {})
+    # Not commands: they pass, as before (a question's answer, a plain text, a photo).
+    assert gate("message", message("Berlin"), {"raw_state": Flow.waiting.state})
+    assert gate("message", message("agenda"), {})
+    assert gate("message", message(), {})
+    query = CallbackQuery(
+        id="1", from_user=User(id=1, is_bot=False, first_name="A"), chat_instance="c"
+    )
+    assert gate("callback_query", query, {})
+
+
+def test_a_router_that_may_take_any_command_gets_no_command_gate() -> None:
+    plain = Router(name="plain")
+    plain.message.register(_noop, HasText())  # "/help" is text too
+    assert only_its_commands(plain) is None
+    any_state = Router(name="any-state")
+    any_state.message.register(_noop, StateFilter("*"))
+    assert only_its_commands(any_state) is None
+    pattern = Router(name="pattern")
+    pattern.message.register(_noop, Command(re.compile(r"item_\d+")))
+    assert only_its_commands(pattern) is None
+    watched = Router(name="watched")
+    watched.message.register(_noop, Command("agenda"))
+    watched.message.outer_middleware(_PassThrough())
+    assert only_its_commands(watched) is None
+
+
+class _PassThrough(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        return await handler(event, data)

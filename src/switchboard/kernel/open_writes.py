@@ -56,6 +56,8 @@ def _policy() -> str:
 
 def holds_open_write() -> bool:
     """Whether the running task has a write transaction open on any connection."""
+    if not _open:  # no task has one (the common case): no need to know which task runs
+        return False
     try:
         task = asyncio.current_task()
     except RuntimeError:

@@ -19,10 +19,11 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.fsm.state import State
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message, TelegramObject
 
-__all__ = ["Gate", "GatedRouter", "commands_or_in_state"]
+__all__ = ["Gate", "GatedRouter", "commands_or_in_state", "only_its_commands"]
 
 # (update type, event, context) -> whether the router may see the update.
 Gate = Callable[[str, TelegramObject, Mapping[str, Any]], bool]
@@ -55,3 +56,58 @@ def commands_or_in_state(*states: State) -> Gate:
         return (text is not None and text.startswith("/")) or data.get("raw_state") in names
 
     return gate
+
+
+def only_its_commands(router: Router) -> Gate | None:
+    """A gate that turns a command ("/name ...") away from `router` when no message handler
+    in it (or in the routers it includes) can take it: each is a `Command` handler of other
+    names, or waits for a question's answer (a `StateFilter` of named states, which a command
+    never meets: `questions.commands_leave_questions` ends the question first). Every other
+    message passes. None when a handler could take any command (no `Command` and no named
+    state, or a pattern), or an outer middleware sees every message.
+
+    A command goes through every app's router (the unknown-command reply comes last), and
+    each router checks each of its `Command` filters in turn; here a router that cannot take
+    it costs one set lookup. The check is a superset of aiogram's (`Command.extract_command`,
+    names compared case-folded, any prefix), so a command a router takes is never turned
+    away."""
+    names: set[str] = set()
+    for each in router.chain_tail:
+        if len(each.message.outer_middleware):
+            return None
+        for handler in each.message.handlers:
+            filters = [f.callback for f in handler.filters or ()]
+            command = next((f for f in filters if isinstance(f, Command)), None)
+            if command is not None:  # every filter must pass: this one bounds what it takes
+                if not all(isinstance(name, str) for name in command.commands):
+                    return None
+                names.update(str(name).casefold() for name in command.commands)
+            elif not any(_named_states(f) for f in filters):
+                return None
+    known = frozenset(names)
+
+    def gate(update_type: str, event: TelegramObject, _data: Mapping[str, Any]) -> bool:
+        if update_type != "message" or not isinstance(event, Message):
+            return True
+        text = event.text or event.caption
+        if not text or text[0] != "/":  # what `commands_leave_questions` takes as a command
+            return True
+        return text.split(maxsplit=1)[0][1:].partition("@")[0].casefold() in known
+
+    return gate
+
+
+def _named_states(candidate: object) -> bool:
+    """A state filter that no message outside a question passes (not None, not "*"): a
+    `StateFilter`, a `State` or a `StatesGroup` given as a filter."""
+    if isinstance(candidate, StateFilter):
+        return all(_named(state) for state in candidate.states)
+    if isinstance(candidate, State):
+        return _named(candidate)
+    return isinstance(candidate, type) and issubclass(candidate, StatesGroup)
+
+
+def _named(state: object) -> bool:
+    if isinstance(state, State):
+        return state.state is not None and state.state != "*"
+    return state is not None and state != "*"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -51,7 +51,7 @@ from switchboard.kernel.questions import (
     make_questions_router,
 )
 from switchboard.kernel.rate_limits import SlidingWindow
-from switchboard.kernel.routing import GatedRouter
+from switchboard.kernel.routing import GatedRouter, only_its_commands
 from switchboard.kernel.sender import (
     FloodLimiter,
     InMemoryFloodBackend,
@@ -71,6 +71,15 @@ log = structlog.get_logger("switchboard.runtime")
 FINISHING_GRACE_S = 10.0
 """How long `stop` waits for claimed webhook updates whose calls are still going out; the
 courier repeats what a longer wait would have sent."""
+
+
+# The collector's thresholds while serving (CPython's default: 700, 10, 10). An update's
+# handlers wait for its claim and outbox row mid-dispatch, so a hundred updates in flight hold
+# their dispatch (aiogram's models, middleware wrappers, coroutines) across each other's
+# allocations, and a young collection came every few updates: about a tenth of the pipeline's
+# CPU went to collections that found nothing (no cycles: `bench/pipeline.py`, gc callbacks).
+# Collections stay on for the cycles there are: one of 20,000 young objects pauses a few ms.
+GC_THRESHOLDS = (20_000, 10, 10)
 
 
 class Platform:
@@ -211,13 +220,24 @@ class Platform:
         pin_response_types()
         gc.collect()
         gc.freeze()  # aiogram's models make full collections slow; freeze what start-up built
+        gc.set_threshold(*GC_THRESHOLDS)
 
     def _gated_router(self, app: App) -> Router:
         router = app.make_router()
+        commands = only_its_commands(router)  # before chosen_handler's (inner) middleware
         chosen_handler.install(router)
         if app.always_enabled:  # every bot runs it: no gate to check
-            return router
-        return GatedRouter(router, app_gate(app.name, self.enabled), name=f"{app.name}:enabled")
+            if commands is None:
+                return router
+            return GatedRouter(router, commands, name=f"{app.name}:commands")
+        enabled = app_gate(app.name, self.enabled)
+        if commands is None:
+            return GatedRouter(router, enabled, name=f"{app.name}:enabled")
+
+        def gate(update_type: str, event: TelegramObject, data: Mapping[str, Any]) -> bool:
+            return commands(update_type, event, data) and enabled(update_type, event, data)
+
+        return GatedRouter(router, gate, name=f"{app.name}:enabled")
 
     def bot(self, bot_id: int) -> Bot:
         bot = self.bots.get(bot_id)
@@ -306,15 +326,19 @@ class Platform:
         """What a webhook waits for before its 200: the update's claim (with the outbox rows
         of its calls so far), not the calls themselves, which finish here in the background
         (`stop` waits for them). A failure before the claim is raised: Telegram retries."""
-        claimed = asyncio.Event()
-        handling = asyncio.create_task(self.process(bot_id, update, claimed.set))
+        claimed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_claimed(_: object = None) -> None:
+            if not claimed.done():  # also once the request is gone (cancelled)
+                claimed.set_result(None)
+
+        # One task per request, and a future for the claim (not an Event and a task waiting
+        # on it): the handling task ends in the step that fails it, before the request wakes.
+        handling = asyncio.create_task(self.process(bot_id, update, on_claimed))
         self._finishing.add(handling)
         handling.add_done_callback(self._finished)
-        waiting = asyncio.create_task(claimed.wait())
-        try:
-            await asyncio.wait((handling, waiting), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiting.cancel()
+        handling.add_done_callback(on_claimed)  # a duplicate or a failure before the claim
+        await claimed
         if handling.done():
             handling.result()  # the processor calls on_claimed on its way out, failed or not
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -131,6 +131,14 @@ def is_chat_picked(message: Message) -> bool:
     """A chat chosen in one of the calendar's pickers (the app claims it: `App.claims`)."""
     shared = message.chat_shared
     return shared is not None and shared.request_id in {PICK_GROUP, PICK_CHANNEL}
+
+
+class ChatPicked(Filter):
+    """`is_chat_picked` as a coroutine filter: aiogram runs a plain function or a magic filter
+    (`F.func(...)`) in a thread, and every message that reaches this router is checked."""
+
+    async def __call__(self, message: Message) -> bool:
+        return is_chat_picked(message)
 
 
 async def chat_picked(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
@@ -424,7 +432,7 @@ async def _add_to_calendar(
 def make_router() -> Router:
     router = Router(name="calendar.groups")
     router.message.register(publish_command, Command("publish"))
-    router.message.register(chat_picked, F.func(is_chat_picked))
+    router.message.register(chat_picked, ChatPicked())
     router.message.register(capacity_command, Command("capacity"))
     router.message.register(attendees_command, Command("attendees"))
     router.callback_query.register(event_picked, EventPick.filter())

@@ -244,22 +244,22 @@ class UpdateProcessor:
                         }
                     )
 
-    def _arrival(self, bot: Bot, update: Update) -> Arrival:
-        user = getattr(update.event, "from_user", None)
+    def _arrival(self, bot: Bot, update: Update, event: object) -> Arrival:
+        user = getattr(event, "from_user", None)
         person = user if user is not None and not user.is_bot else None
-        chat = _chat(update)
+        chat = _chat(update, event)
         # The states aiogram's FSM middleware will read (its default key: this chat, this user).
         prefetch = isinstance(self.dispatcher.fsm.storage, DatabaseStorage)
         owner = (bot.id, chat.id, user.id) if prefetch and chat and user else None
         return Arrival(bot.id, update.update_id, person, chat, owner)
 
-    async def _verdict(self, bot: Bot, update: Update) -> Verdict:
+    async def _verdict(self, bot: Bot, event: object) -> Verdict:
         """The inbound throttle's verdict, judged by when the user sent the update (a backlog
         delivered after an outage is not a flood)."""
-        user = getattr(update.event, "from_user", None)
+        user = getattr(event, "from_user", None)
         if user is None or user.is_bot:
             return Verdict.ALLOW
-        sent = getattr(update.event, "date", None)
+        sent = getattr(event, "date", None)
         at = sent.timestamp() if sent is not None else None
         return await self.throttle.check(bot.id, user.id, at=at)
 
@@ -271,17 +271,19 @@ class UpdateProcessor:
         slot: dict[str, str],
         on_claimed: Callable[[], None] | None,
     ) -> str:
+        # `update.event` finds the update's type field by field: once per update, not per use.
+        event = getattr(update, kind)
         with tracing.span("db admit"):
-            admission = await self._admissions.submit(self._arrival(bot, update))
+            admission = await self._admissions.submit(self._arrival(bot, update, event))
         if admission.duplicate:
             return "duplicate"
         # After the duplicate check: a redelivered update must not spend the user's tokens.
-        verdict = await self._verdict(bot, update)
+        verdict = await self._verdict(bot, event)
         claim = Claim(bot.id, update.update_id, kind)
         lazy = _LazySession(self.session_factory)
         calls = UpdateCalls(self, bot.id, update.update_id, kind, lambda: lazy.session, on_claimed)
         try:
-            data = self._context(lazy, admission.user, getattr(update.event, "from_user", None))
+            data = self._context(lazy, admission.user, getattr(event, "from_user", None))
             data[SLOT] = slot
             data[VERDICT] = verdict
             calls_token = current_calls.set(calls)
@@ -393,8 +395,8 @@ class UpdateProcessor:
             log.warning("could not send the throttle notice", exc_info=True)
 
 
-def _chat(update: Update) -> Chat | None:
-    chat: Chat | None = getattr(update.event, "chat", None)
+def _chat(update: Update, event: object | None = None) -> Chat | None:
+    chat: Chat | None = getattr(update.event if event is None else event, "chat", None)
     if chat is None and update.callback_query is not None and update.callback_query.message:
         chat = update.callback_query.message.chat
     return chat
