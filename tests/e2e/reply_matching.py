@@ -11,11 +11,12 @@ consecutive commands of the sent sequence (a kill cuts a run; the next run repla
 the claims stopped). `align` finds the explanation with the fewest runs (dynamic programming
 over (reply, command)), a reply going only to a command sent before it arrived. Every other
 command names itself and the silent ones rotate through eight kinds, so a user's silent
-commands of one kind are 16 commands apart (none repeats within 20 messages): a reply could be
-put elsewhere only at the cost of more runs. A reply that two explanations with as few runs put
-in different places is reported as ambiguous; the one taken continues a run where it can, else
-takes the earliest command, which counts a replay as a double rather than as an answer to a
-later message (the cautious reading).
+commands of one kind are 16 commands apart (in 30 messages a kind comes round once): a reply
+could be put elsewhere only at the cost of more runs. A reply that two explanations with as few
+runs put in different places is reported as ambiguous; the one taken continues a run where it
+can, else takes the earliest command, which counts a replay as a double rather than as an
+answer to a later message (the cautious reading), unless the later message would then have no
+reply at all: a command counts as lost only when no explanation as good gives it one.
 """
 
 from __future__ import annotations
@@ -130,4 +131,17 @@ def align(
         chosen.append(position)
     for position in chosen:
         counts[position] += 1
+    # A reply that an equally good explanation gives to a command no reply went to answers
+    # that one, when the command it was taken for keeps another reply: a command counts as
+    # lost only when no explanation as good as the best gives it this reply. (A silent
+    # command's kind comes round again after 16 commands, so a long run has look-alikes.)
+    for reply, places in ambiguous:
+        taken = chosen[reply]
+        if counts[taken] < 2:
+            continue
+        unanswered = next((p for p in places if counts[p] == 0), None)
+        if unanswered is not None:
+            counts[taken] -= 1
+            counts[unanswered] += 1
+            chosen[reply] = unanswered
     return Alignment(counts, ambiguous, best)

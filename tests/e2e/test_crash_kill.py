@@ -142,3 +142,13 @@ def test_align_never_gives_a_reply_to_a_command_sent_after_it_arrived() -> None:
     arrived = [0.5, 1.5, 2.5, 3.0]
     result = align(sent, replies, lambda i, j: sent_at[j] < arrived[i])
     assert result.counts == [1, 2, 1, 0]  # a replayed /help, not an answer to the later one
+
+
+def test_align_gives_an_ambiguous_reply_to_the_command_that_would_otherwise_be_lost() -> None:
+    # /recent twice (16 commands apart in a long run): its second reply may be a replay of the
+    # first or the answer to the second; read as a double, the second would count as lost.
+    sent = [_sig("recent"), _sig("start", "a"), _sig("recent"), _sig("start", "b")]
+    replies = [sent[0], sent[1], sent[3], sent[0]]
+    result = align(sent, replies)
+    assert result.ambiguous == [(3, [0, 2])]  # both readings take as few runs
+    assert result.counts == [1, 1, 1, 1]  # not [2, 1, 0, 1]: nothing shows the second lost
