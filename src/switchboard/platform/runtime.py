@@ -80,6 +80,21 @@ courier repeats what a longer wait would have sent."""
 # CPU went to collections that found nothing (no cycles: `bench/pipeline.py`, gc callbacks).
 # Collections stay on for the cycles there are: one of 20,000 young objects pauses a few ms.
 GC_THRESHOLDS = (20_000, 10, 10)
+_collector_tuned = False
+
+
+def _tune_collector() -> None:
+    """Once per process: freeze what start-up built (aiogram's models make full collections
+    slow) and raise the thresholds. Only once: a frozen object is never collected, so freezing
+    at every start of a process that starts platforms again and again (the tests) would keep
+    each stopped platform for good."""
+    global _collector_tuned
+    if _collector_tuned:
+        return
+    _collector_tuned = True
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class Platform:
@@ -218,9 +233,7 @@ class Platform:
             )
             self._worker_task = asyncio.create_task(self.worker.run())
         pin_response_types()
-        gc.collect()
-        gc.freeze()  # aiogram's models make full collections slow; freeze what start-up built
-        gc.set_threshold(*GC_THRESHOLDS)
+        _tune_collector()
 
     def _gated_router(self, app: App) -> Router:
         router = app.make_router()
