@@ -54,6 +54,7 @@ import random
 import signal
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,7 +100,19 @@ OUTBOX_LEASE_SECONDS = "2"
 # 0.05 s. A user's replies then come at 1 per 1.05 s instead of 1.2 s: the run is shorter, and
 # the sandbox still counts every 429 (none is expected).
 FLOOD_SAFETY_MARGIN = "0.05"
-_MIGRATING = asyncio.Lock()
+# Alembic's context is one per process: scenarios run side by side migrate one at a time. One
+# lock per event loop (each test has its own loop, and an asyncio lock belongs to one).
+_MIGRATING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migrating() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _MIGRATING.get(loop)
+    if lock is None:
+        lock = _MIGRATING[loop] = asyncio.Lock()
+    return lock
 
 
 @dataclass(frozen=True)
@@ -446,7 +459,7 @@ async def run_crash_scenario(
         switch = KillSwitch()
         sandbox.watch(delivered)
         sandbox.watch(switch)
-        async with _MIGRATING:  # Alembic's context is one per process: one migration at a time
+        async with _migrating():
             await register_bot(database_url)
         env = platform_env(
             database_url,
