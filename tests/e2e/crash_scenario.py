@@ -234,20 +234,24 @@ class CrashReport:
 
 
 def plan_user(rng: random.Random, seed: int, index: int, count: int) -> list[tuple[str, str]]:
-    """(kind, text) for one user's `count` messages: a third notes, the rest commands that
-    alternate an echoing one with a silent one (which rotate through SILENT)."""
+    """(kind, text) for one user's `count` messages: a third notes, the rest commands, echoing
+    ones with a silent one every second (or, when there are more commands than SILENT has
+    kinds, every third or fourth) command, rotating through SILENT: so no silent kind comes
+    twice in a user's run, and a reply naming only its kind fits one command of the user."""
     notes = count // 3
     rotation = rng.randrange(len(SILENT))
+    total = count - notes
+    every = max(2, -(-total // len(SILENT)))  # silent commands <= len(SILENT)
     commands: list[tuple[str, str]] = []
-    for i in range(count - notes):
+    for i in range(total):
         code = f"k{seed}u{index:02d}c{i:02d}"
-        if i % 2 == 0:
+        if i % every != every - 1:
             kind = rng.choice(ECHOING)
             text = {"start": f"/start {code}", "find": f"/find {code}", "unknown": f"/x{code}"}[
                 kind
             ]
         else:
-            kind = SILENT[(rotation + i // 2) % len(SILENT)]
+            kind = SILENT[(rotation + i // every) % len(SILENT)]
             text = f"/{kind}"
         commands.append((kind, text))
     note_slots = set(rng.sample(range(count), notes))

@@ -1,22 +1,22 @@
 """Which sent message a bot's plain reply answers: classified by its text, then matched to the
 commands in the order they were sent.
 
-Commands alternate one whose reply names the message (`ECHOING`: `/start <code>`, `/find
-<code>`, an unknown `/x<code>`, each echoed in the reply) with one whose reply names only the
-command (`SILENT`, in turn). For the silent ones the order of replies in the chat decides: a
-chat's updates are handled one after another in the order sent, and a process that restarts
-after a kill handles the chat's unclaimed updates again from the earliest one, in order. So the
-chat's sequence of command replies is a concatenation of runs, each run a stretch of
-consecutive commands of the sent sequence (a kill cuts a run; the next run replays from where
-the claims stopped). `align` finds the explanation with the fewest runs (dynamic programming
-over (reply, command)), a reply going only to a command sent before it arrived. Every other
-command names itself and the silent ones rotate through eight kinds, so a user's silent
-commands of one kind are 16 commands apart (in 30 messages a kind comes round once): a reply
-could be put elsewhere only at the cost of more runs. A reply that two explanations with as few
-runs put in different places is reported as ambiguous; the one taken continues a run where it
-can, else takes the earliest command, which counts a replay as a double rather than as an
-answer to a later message (the cautious reading), unless the later message would then have no
-reply at all: a command counts as lost only when no explanation as good gives it one.
+Commands are mostly ones whose reply names the message (`ECHOING`: `/start <code>`, `/find
+<code>`, an unknown `/x<code>`, each echoed in the reply), with now and then one whose reply
+names only the command (`SILENT`, in turn, never the same kind twice for a user). For the silent
+ones the order of replies in the chat decides: a chat's updates are handled one after another in
+the order sent, and a process that restarts after a kill handles the chat's unclaimed updates
+again from the earliest one, in order. So the chat's sequence of command replies is a
+concatenation of runs, each run a stretch of consecutive commands of the sent sequence (a kill
+cuts a run; the next run replays from where the claims stopped). `align` finds the explanation
+with the fewest runs (dynamic programming over (reply, command)), a reply going only to a
+command sent before it arrived. Every other command names itself and the silent ones are of
+different kinds (`crash_scenario.plan_user`): a reply could be put elsewhere only at the cost of
+more runs. A reply that two explanations with as few runs put in different places is reported as
+ambiguous; the one taken continues a run where it can, else takes the earliest command, which
+counts a replay as a double rather than as an answer to a later message (the cautious reading),
+unless the later message would then have no reply at all: a command counts as lost only when no
+explanation as good gives it one.
 """
 
 from __future__ import annotations
