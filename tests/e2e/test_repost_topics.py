@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from switchboard.db import create_engine, session_factory, utcnow
 from switchboard.kernel import enqueue
 
 from .conftest import BOT_TOKEN, OWNER_ID, RunningPlatform
+from .delivered import Json
 
 POSTING_RIGHTS = {"can_post_messages": True, "can_delete_messages": True}
 TOPIC_RIGHTS = {**POSTING_RIGHTS, "can_manage_topics": True}
@@ -183,9 +184,8 @@ async def test_the_targets_button_asks_for_the_right_before_turning_topics_on(
     assert stored is not None and stored.topic_per_source is True
 
 
-async def test_an_unknown_creation_asks_the_owner_whose_tap_makes_it_once(
-    platform: RunningPlatform,
-) -> None:
+async def _forum_with_topics(platform: RunningPlatform) -> Json:
+    """A forum where the bot may make topics, added as a topic-per-source target."""
     tg, owner, bot_id = platform.tg, platform.owner, platform.bot_id
     await tg.send_text(owner, "/start", bot_id=bot_id)
     await tg.expect_message(chat_id=OWNER_ID)
@@ -193,26 +193,42 @@ async def test_an_unknown_creation_asks_the_owner_whose_tap_makes_it_once(
     await tg.add_member(forum, owner, bot_id, status="administrator", rights=TOPIC_RIGHTS)
     await tg.send_text(owner, "/target@e2e_bot topics", chat_id=forum["id"])
     await tg.expect_message(chat_id=forum["id"], contains="#1")
+    return forum
+
+
+async def _killed_mid_creation(
+    sessions: async_sessionmaker[AsyncSession], bot_id: int, name: str, called_at: datetime
+) -> None:
+    """What a process killed inside createForumTopic left: a source routed into the target,
+    its topic's intent still `calling` since `called_at`, and an item waiting to be posted."""
+    async with sessions() as session, session.begin():
+        target = await session.scalar(select(RepostTarget))
+        assert target is not None
+        source = RepostSource(bot_id=bot_id, owner_id=OWNER_ID, kind="feed",
+                              address=f"https://{name.lower()}.test/rss", title=name)  # fmt: skip
+        session.add(source)
+        await session.flush()
+        await add_route(session, source, target)
+        session.add(
+            RepostTopic(target_id=target.id, source_id=source.id, name=name,
+                        state=TopicState.CALLING.value, called_at=called_at)
+        )  # fmt: skip
+        session.add(_item(source.id, name, 1))
+        await enqueue(session, ROUTE_JOB, {"source_id": source.id})
+
+
+async def test_an_unknown_creation_asks_the_owner_whose_tap_makes_it_once(
+    platform: RunningPlatform,
+) -> None:
+    tg, owner, bot_id = platform.tg, platform.owner, platform.bot_id
+    forum = await _forum_with_topics(platform)
     engine = create_engine(platform.database_url)
     sessions = session_factory(engine)
     try:
-        # What a process killed inside createForumTopic left, long enough ago that no call
-        # can still be under way.
-        async with sessions() as session, session.begin():
-            target = await session.scalar(select(RepostTarget))
-            assert target is not None
-            source = RepostSource(bot_id=bot_id, owner_id=OWNER_ID, kind="feed",
-                                  address="https://alpha.test/rss", title="Alpha")  # fmt: skip
-            session.add(source)
-            await session.flush()
-            await add_route(session, source, target)
-            session.add(
-                RepostTopic(target_id=target.id, source_id=source.id, name="Alpha",
-                            state=TopicState.CALLING.value,
-                            called_at=utcnow() - CALL_GRACE - timedelta(minutes=1))
-            )  # fmt: skip
-            session.add(_item(source.id, "Alpha", 1))
-            await enqueue(session, ROUTE_JOB, {"source_id": source.id})
+        # Long enough ago that no call can still be under way.
+        await _killed_mid_creation(
+            sessions, bot_id, "Alpha", utcnow() - CALL_GRACE - timedelta(minutes=1)
+        )
         asked = await tg.expect_message(chat_id=OWNER_ID, contains="«Alpha»")
         assert "не знаю" in asked["text"]
         assert _topics(platform, forum["id"]) == {}  # not made again on a guess
@@ -236,31 +252,13 @@ async def test_a_creation_a_kill_cut_short_is_settled_by_telegrams_topic_created
     """The killed process's call reached Telegram: the topic exists, only its answer was lost.
     Telegram's "topic created" message (the bot is an admin: it gets it) records it, and the
     waiting item goes into that topic: no second topic, and nobody has to be asked."""
-    tg, owner, bot_id = platform.tg, platform.owner, platform.bot_id
-    await tg.send_text(owner, "/start", bot_id=bot_id)
-    await tg.expect_message(chat_id=OWNER_ID)
-    forum = await tg.create_group(owner, "Club", forum=True)
-    await tg.add_member(forum, owner, bot_id, status="administrator", rights=TOPIC_RIGHTS)
-    await tg.send_text(owner, "/target@e2e_bot topics", chat_id=forum["id"])
-    await tg.expect_message(chat_id=forum["id"], contains="#1")
+    tg, bot_id = platform.tg, platform.bot_id
+    forum = await _forum_with_topics(platform)
     engine = create_engine(platform.database_url)
     sessions = session_factory(engine)
     try:
-        async with sessions() as session, session.begin():
-            target = await session.scalar(select(RepostTarget))
-            assert target is not None
-            source = RepostSource(bot_id=bot_id, owner_id=OWNER_ID, kind="feed",
-                                  address="https://beta.test/rss", title="Beta")  # fmt: skip
-            session.add(source)
-            await session.flush()
-            await add_route(session, source, target)
-            # The intent the killed process committed just before its call.
-            session.add(
-                RepostTopic(target_id=target.id, source_id=source.id, name="Beta",
-                            state=TopicState.CALLING.value, called_at=utcnow())
-            )  # fmt: skip
-            session.add(_item(source.id, "Beta", 1))
-            await enqueue(session, ROUTE_JOB, {"source_id": source.id})
+        # The intent the killed process committed just before its call.
+        await _killed_mid_creation(sessions, bot_id, "Beta", utcnow())
         # ... and the call itself, which reached Telegram before the kill.
         async with aiohttp.ClientSession() as http:
             answer = await http.post(
