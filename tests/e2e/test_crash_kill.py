@@ -13,9 +13,11 @@ burst of 3, then one per 1.05 s with the loopback margin the scenario sets), and
 restarts takes about 1.6 s before the bot polls again: a run needs about 30 x 1.05 + 8 x 1.6 =
 44 s after its setup (60-90 s on 2 shared cores with other suites running).
 
-Doubles are bounded per chat, not in total: what a kill can double is the call in flight in
-each chat at that instant (Telegram has no idempotency key), and right after a restart every
-chat's waiting reply goes out at once, so a kill then doubles several. The total is printed.
+Doubled replies are held to the issue's total: no more than there were kills. A kill doubles
+the calls that were between their request and their outbox row's deletion, and those take
+turns per bot (`send_turns`): one at a time, however many chats are being answered at once,
+so a kill finds at most one of them (right after a restart, when every chat's waiting reply
+goes out at once, it used to find several: 10-17 doubles for 8 kills before the turns).
 """
 
 from __future__ import annotations

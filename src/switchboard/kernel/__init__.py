@@ -70,6 +70,7 @@ from switchboard.kernel.net import (
 )
 from switchboard.kernel.pipeline.job_calls import JobCalls
 from switchboard.kernel.pipeline.records import mark_chat_inactive
+from switchboard.kernel.pipeline.send_turns import uncertain_call
 from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_call, write_call
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.rate_limits import RateLimitUnavailable, SlidingWindow, WindowDecision
@@ -176,6 +177,7 @@ __all__ = [
     "show_time",
     "system_resolver",
     "token_cipher",
+    "uncertain_call",
     "unsubscribe_headers",
     "upsert_schedule",
     "user_timezone_of",

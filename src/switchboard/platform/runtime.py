@@ -44,6 +44,7 @@ from switchboard.kernel.pipeline import chosen_handler
 from switchboard.kernel.pipeline.call_boundary import install_call_boundary
 from switchboard.kernel.pipeline.outbox_courier import OutboxCourier
 from switchboard.kernel.pipeline.processor import UpdateProcessor
+from switchboard.kernel.pipeline.send_turns import install_send_turns
 from switchboard.kernel.platform_bot import PlatformBot
 from switchboard.kernel.questions import (
     askers_answer_first,
@@ -320,6 +321,7 @@ class Platform:
         )
         install_call_boundary(bot)  # first: commit before anything waits
         install_flood_control(bot, self.limiter)
+        install_send_turns(bot)  # last: a turn is taken once the limiter let the call go
         return bot
 
     async def process(

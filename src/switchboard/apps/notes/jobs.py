@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.ai import Example, TopicCandidate
 from switchboard.db import utcnow
-from switchboard.kernel import JobContext, JobRegistry, UserRecord, user_timezone_of
+from switchboard.kernel import (
+    JobContext,
+    JobRegistry,
+    UserRecord,
+    uncertain_call,
+    user_timezone_of,
+)
 
 from . import forum, metrics, service
 from .errors import NotesError
@@ -259,11 +265,15 @@ async def ask_pending(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> N
         if int(r["topic_id"]) in by_id
     ]
     bot = runtime.services.bot(note.bot_id)
-    sent = await _ask(bot, note, ranked, runtime.confidence_floor, runtime.translator.bind(locale))
-    async with ctx.session_factory() as session, session.begin():
-        stored = await session.get(Note, note_id)
-        if stored is not None and stored.confirm_message_id is None:
-            stored.confirm_chat_id, stored.confirm_message_id = sent
+    # Asked until recorded: a crash in between asks again, so the bot's other such calls wait.
+    async with uncertain_call():
+        sent = await _ask(
+            bot, note, ranked, runtime.confidence_floor, runtime.translator.bind(locale)
+        )
+        async with ctx.session_factory() as session, session.begin():
+            stored = await session.get(Note, note_id)
+            if stored is not None and stored.confirm_message_id is None:
+                stored.confirm_chat_id, stored.confirm_message_id = sent
 
 
 async def _ask(
@@ -311,24 +321,27 @@ async def file_note(ctx: JobContext, note_id: int, runtime: NotesRuntime) -> Non
     if group is None or topic is None or topic.deleted or topic.chat_id != group.chat_id:
         await _ask_again(ctx, bot, note, _, topic.name if topic else "?", forget=None)
         return
-    try:
-        posted = await _post(bot, note, group, topic, zone, _)
-    except TelegramBadRequest as error:
-        if "thread not found" not in error.message.lower() and "topic" not in error.message.lower():
-            raise
-        await _ask_again(ctx, bot, note, _, topic.name, forget=topic.id)
-        return
-    async with ctx.session_factory() as session, session.begin():
-        stored = await session.get(Note, note_id)
-        if stored is None or stored.state != NoteState.FILING:
+    # Posted until recorded: a crash in between posts again, so the bot's other such calls wait.
+    async with uncertain_call():
+        try:
+            posted = await _post(bot, note, group, topic, zone, _)
+        except TelegramBadRequest as error:
+            reason = error.message.lower()
+            if "thread not found" not in reason and "topic" not in reason:
+                raise
+            await _ask_again(ctx, bot, note, _, topic.name, forget=topic.id)
             return
-        stored.state = NoteState.FILED.value
-        stored.filed_at = utcnow()
-        stored.filed_chat_id, stored.filed_message_id, stored.filed_thread_id = (
-            group.chat_id,
-            posted,
-            topic.thread_id,
-        )
+        async with ctx.session_factory() as session, session.begin():
+            stored = await session.get(Note, note_id)
+            if stored is None or stored.state != NoteState.FILING:
+                return
+            stored.state = NoteState.FILED.value
+            stored.filed_at = utcnow()
+            stored.filed_chat_id, stored.filed_message_id, stored.filed_thread_id = (
+                group.chat_id,
+                posted,
+                topic.thread_id,
+            )
     metrics.FILED.labels(first_choice=str(note.first_choice).lower()).inc()
     # The note's title, linked to its message in the forum (no preview of a link to a group).
     address = message_link(group.chat_id, posted, topic.thread_id)

@@ -47,6 +47,7 @@ from switchboard.kernel.pipeline.outbox import (
     is_read_only,
 )
 from switchboard.kernel.pipeline.records import claim_update
+from switchboard.kernel.pipeline.send_turns import uncertain_call
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -196,14 +197,15 @@ class CallBoundaryMiddleware(BaseRequestMiddleware):
         check_no_open_write(name)
         if outbox_id is None:
             return await make_request(bot, method)
-        try:
-            response = await make_request(bot, method)
-        except (TelegramNetworkError, TelegramServerError):
-            raise  # it may have gone out: the row stays, and the courier repeats it later
-        except Exception:
-            await calls.delivered(outbox_id)  # Telegram answered: refused, nothing to repeat
-            raise
-        await calls.delivered(outbox_id)
+        async with uncertain_call():  # sent until its row is gone: one such call per bot
+            try:
+                response = await make_request(bot, method)
+            except (TelegramNetworkError, TelegramServerError):
+                raise  # it may have gone out: the row stays, and the courier repeats it later
+            except Exception:
+                await calls.delivered(outbox_id)  # Telegram answered: refused, nothing to repeat
+                raise
+            await calls.delivered(outbox_id)
         return response
 
 

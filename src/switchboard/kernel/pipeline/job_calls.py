@@ -27,6 +27,7 @@ from switchboard.db import utcnow
 from switchboard.kernel.jobs.worker import default_worker_id
 from switchboard.kernel.models import OutboxMessage
 from switchboard.kernel.pipeline.outbox import delivery_of
+from switchboard.kernel.pipeline.send_turns import uncertain_call
 
 __all__ = ["JobCalls"]
 
@@ -74,7 +75,7 @@ class JobCalls:
         answered; on a network or server error the row stays and the courier repeats it."""
         if outbox_id is None:
             return await bot(method)
-        async with self.holding([outbox_id]):
+        async with self.holding([outbox_id]), uncertain_call():
             try:
                 response = await bot(method)
             except (TelegramNetworkError, TelegramServerError):
@@ -82,7 +83,7 @@ class JobCalls:
             except Exception:
                 await self._delete(outbox_id)  # Telegram answered (refused): nothing to repeat
                 raise
-        await self._delete(outbox_id)
+            await self._delete(outbox_id)  # the turn is held until the row is gone
         return response
 
     @contextlib.asynccontextmanager

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.db import utcnow
 from switchboard.kernel.models import OutboxMessage
 from switchboard.kernel.pipeline.outbox import rebuild
+from switchboard.kernel.pipeline.send_turns import uncertain_call
 
 __all__ = ["MAX_ATTEMPTS", "OutboxCourier"]
 
@@ -132,24 +133,27 @@ class OutboxCourier:
     async def _repeat(
         self, bot: Bot, outbox_id: int, method: str, payload: str, attempts: int
     ) -> None:
-        try:
-            await bot(rebuild(method, payload))
-            outcome = "delivered"
-        except (TelegramNetworkError, TelegramServerError) as error:
-            if attempts < MAX_ATTEMPTS:
-                REPEATED.labels(outcome="failed").inc()
-                log.warning(
-                    "outbox call failed; tried again later", method=method, error=str(error)
+        async with uncertain_call():  # sent until its row is gone: one such call per bot
+            try:
+                await bot(rebuild(method, payload))
+                outcome = "delivered"
+            except (TelegramNetworkError, TelegramServerError) as error:
+                if attempts < MAX_ATTEMPTS:
+                    REPEATED.labels(outcome="failed").inc()
+                    log.warning(
+                        "outbox call failed; tried again later", method=method, error=str(error)
+                    )
+                    return  # the lease runs out again and the next round repeats it
+                outcome = "abandoned"
+                log.error(
+                    "outbox call given up", method=method, attempts=attempts, error=str(error)
                 )
-                return  # the lease runs out again and the next round repeats it
-            outcome = "abandoned"
-            log.error("outbox call given up", method=method, attempts=attempts, error=str(error))
-        except TelegramAPIError as error:
-            outcome = "refused"
-            log.info("outbox call refused", method=method, error=error.message)
-        except Exception:
-            outcome = "abandoned"  # e.g. a payload this aiogram cannot read back
-            log.exception("outbox call could not be repeated", method=method)
-        REPEATED.labels(outcome=outcome).inc()
-        async with self.sessions() as session, session.begin():
-            await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id == outbox_id))
+            except TelegramAPIError as error:
+                outcome = "refused"
+                log.info("outbox call refused", method=method, error=error.message)
+            except Exception:
+                outcome = "abandoned"  # e.g. a payload this aiogram cannot read back
+                log.exception("outbox call could not be repeated", method=method)
+            REPEATED.labels(outcome=outcome).inc()
+            async with self.sessions() as session, session.begin():
+                await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id == outbox_id))

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.db import utcnow
 from switchboard.kernel.models import OutboxMessage
 from switchboard.kernel.pipeline.outbox import delivery_of
+from switchboard.kernel.pipeline.send_turns import uncertain_call
 
 __all__ = ["WrittenCall", "make_written_call", "write_call"]
 
@@ -71,14 +72,17 @@ async def make_written_call(
 ) -> Any:
     """Make a call written down (after its transaction committed) and forget its row once
     Telegram answered. A network or server error leaves the row: the courier repeats it."""
-    try:
-        response = await bot(call.method)
-    except (TelegramNetworkError, TelegramServerError):
-        raise
-    except Exception:
-        await _forget(sessions, call)  # answered with a refusal: nothing to repeat
-        raise
-    await _forget(sessions, call)
+    if call.outbox_id is None:
+        return await bot(call.method)
+    async with uncertain_call():  # sent until its row is gone: one such call per bot
+        try:
+            response = await bot(call.method)
+        except (TelegramNetworkError, TelegramServerError):
+            raise
+        except Exception:
+            await _forget(sessions, call)  # answered with a refusal: nothing to repeat
+            raise
+        await _forget(sessions, call)
     return response
 
 
