@@ -5,6 +5,7 @@ has ended and skips cancelled ones; reminders go to that week's goers; /privacy 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from group_scene import change_event, make_event
@@ -12,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.calendar import group_events
+from switchboard.apps.calendar.events import Scope, move_event
 from switchboard.apps.calendar.group_events import GroupEventError
 from switchboard.apps.calendar.models import (
+    CalendarCard,
     CalendarEvent,
     CalendarReminder,
     CalendarRsvp,
@@ -147,3 +150,53 @@ async def test_privacy_exports_and_deletes_the_answers_of_every_occurrence(
     async with session_factory() as session:
         left = (await session.scalars(select(CalendarRsvp))).all()
     assert [(r.user_id, r.occurrence_key) for r in left] == [(8, WEEK2)]
+
+
+async def test_answers_and_cards_follow_their_occurrences_when_the_whole_series_moves(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """ "The meetup moves to 20:00 from now on" (the whole series, by an hour): each week's
+    answers and the week a card shows move with their occurrence, even when a new key is
+    another week's old one (moved by exactly a week)."""
+    event_id = await _meetup(session_factory, capacity=1)
+    await _answer(session_factory, event_id, 1, GOING, WEEK1)
+    await _answer(session_factory, event_id, 2, GOING, WEEK1)  # waits: capacity 1
+    await _answer(session_factory, event_id, 3, MAYBE, WEEK2)
+    async with session_factory() as session, session.begin():
+        session.add(
+            CalendarCard(
+                event_id=event_id, bot_id=BOT, chat_id=-100_500, message_id=7,
+                occurrence_key=WEEK2,
+            )
+        )  # fmt: skip
+    berlin = ZoneInfo("Europe/Berlin")
+    async with session_factory() as session, session.begin():
+        event = await session.get(CalendarEvent, event_id)
+        assert event is not None
+        await move_event(session, event, WEEK1, Scope.ALL, datetime(2026, 3, 3, 20, 0), berlin, NOW)
+    hour_later = ("20260303T200000", "20260310T200000")
+    async with session_factory() as session:
+        week1 = await group_events.attendees(session, event_id, hour_later[0])
+        week2 = await group_events.attendees(session, event_id, hour_later[1])
+        assert await group_events.tally(session, event_id, WEEK1) == group_events.Tally(0, 0, 0, 0)
+        card = await session.scalar(select(CalendarCard.occurrence_key))
+    assert (week1[GOING], week1[WAITING], week2[MAYBE]) == (["user1"], ["user2"], ["user3"])
+    assert card == hour_later[1]
+
+    # A week later, exactly: week 1's new key is week 2's old one.
+    async with session_factory() as session, session.begin():
+        event = await session.get(CalendarEvent, event_id)
+        assert event is not None
+        await move_event(
+            session, event, hour_later[0], Scope.ALL, datetime(2026, 3, 10, 20, 0), berlin, NOW
+        )
+    async with session_factory() as session:
+        keys = sorted(
+            (key, user)
+            for key, user in await session.execute(
+                select(CalendarRsvp.occurrence_key, CalendarRsvp.user_id)
+            )
+        )
+    assert keys == [
+        ("20260310T200000", 1), ("20260310T200000", 2), ("20260317T200000", 3),
+    ]  # fmt: skip

@@ -29,6 +29,7 @@ from .errors import CalendarError
 from .models import CalendarEvent, CalendarSource, SourceKind
 from .occurrences import refresh_series
 from .recurrence import RuleError, key_to_local, occurrence_key, parse_rule
+from .series_rekey import rekey_series
 
 __all__ = [
     "Draft",
@@ -308,44 +309,6 @@ async def _split(session: AsyncSession, master: CalendarEvent, key: str) -> Cale
     return follower
 
 
-async def _rekey(session: AsyncSession, master: CalendarEvent, shift: timedelta) -> None:
-    """A whole series moved by `shift`: its changed and cancelled occurrences, EXDATEs and
-    RDATEs name the occurrences' new keys (else each changed one would show twice: as
-    itself, and as the master's occurrence its old key no longer matches). An override that
-    kept its original time moves along."""
-
-    def moved(key: str) -> str:
-        return occurrence_key(key_to_local(key) + shift, "T" not in key)
-
-    master.exdates = [moved(k) for k in master.exdates or []]
-    master.rdates = [moved(k) for k in master.rdates or []]
-    rows = (
-        await session.scalars(
-            select(CalendarEvent).where(
-                CalendarEvent.source_id == master.source_id,
-                CalendarEvent.uid == master.uid,
-                CalendarEvent.recurrence_id != "",
-            )
-        )
-    ).all()
-    for row in rows:  # two steps: a new key may be another row's old one
-        row.extra = {**(row.extra or {}), "_rekey": row.recurrence_id}
-        row.recurrence_id = f"~{row.id}"
-    await session.flush()
-    for row in rows:
-        extra = dict(row.extra or {})
-        original = str(extra.pop("_rekey"))
-        row.extra = extra
-        row.recurrence_id = moved(original)
-        was = key_to_local(original)
-        if "T" not in original:  # a date key: at the series' time of day before the move
-            before = master.start_local - shift
-            was = was.replace(hour=before.hour, minute=before.minute)
-        if row.start_local == was:
-            row.start_local += shift
-            row.end_local += shift
-
-
 async def _refresh(
     session: AsyncSession, event: CalendarEvent, zone: tzinfo, now: datetime
 ) -> None:
@@ -383,7 +346,7 @@ async def move_event(
         target.rrule = _shift_rule(target.rrule, (new_start.date() - old.date()).days)
         target.sequence += 1
         if target is master and is_recurring(master) and shift:
-            await _rekey(session, master, shift)
+            await rekey_series(session, master, shift)
         await _refresh(session, master, zone, now)
         return
     if scope is Scope.THIS:
