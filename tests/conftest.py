@@ -19,9 +19,10 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # A Bot API or HTTP call made while the same task holds a database write transaction fails the
 # test that made it (`switchboard.kernel.open_writes`); subprocesses inherit the setting.
@@ -179,3 +180,32 @@ async def redis_url() -> AsyncIterator[str]:
         await client.flushdb()
     finally:
         await client.aclose()
+
+
+Figures = Callable[[str], None]
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Figures:
+    """Records what a test measured (a crash run's counts, a burst's delays) for the run's
+    summary, passed or failed: the CI log shows them, also from pytest-xdist's workers, whose
+    own output is not shown."""
+
+    def add(text: str) -> None:
+        request.node.user_properties.append(("figures", text.strip("\n")))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    lines = [
+        f"{report.nodeid}\n{value}"
+        for kind in ("passed", "failed")
+        for report in terminalreporter.stats.get(kind, [])
+        for name, value in getattr(report, "user_properties", ())
+        if name == "figures" and getattr(report, "when", "call") == "call"
+    ]
+    if lines:
+        terminalreporter.section("figures measured by the tests")
+        for line in lines:
+            terminalreporter.write_line(line)

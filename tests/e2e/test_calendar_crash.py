@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Figures
+
 from .calendar_crash_scenario import ReminderCrashConfig, run_reminder_crash
 from .platform_forks import PlatformForks
 
@@ -23,13 +25,12 @@ async def test_reminders_under_sigkill_arrive_once(
     database_kind: str,
     platform_forks: PlatformForks,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    figures: Figures,
 ) -> None:
     report = await run_reminder_crash(
         database_url, database_kind, platform_forks, CI_SIZE, seed=11, folder=tmp_path
     )
-    with capsys.disabled():
-        print(f"\n{report.summary()}")
+    figures(f"\n{report.summary()}")
     log = (tmp_path / f"platform-{database_kind}-11.log").read_text(errors="replace")
     assert len(report.kills) == CI_SIZE.kills
     assert all(code == -9 for code in report.exit_codes[:-1]), report.exit_codes

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import create_postgres_database, drop_postgres_database, postgres_url
+from conftest import Figures, create_postgres_database, drop_postgres_database, postgres_url
 
 from .crash_scenario import CrashConfig, CrashReport, run_crash_scenario
 from .platform_forks import PlatformForks
@@ -44,7 +44,7 @@ async def test_sigkill_at_random_moments_loses_nothing_and_doubles_at_most_one_p
     seed: int,
     platform_forks: PlatformForks,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    figures: Figures,
 ) -> None:
     # SQLite and PostgreSQL side by side, each with its own sandbox, platform process and
     # kills: the runs mostly wait (a chat's replies come at most one a second), so together
@@ -65,8 +65,7 @@ async def test_sigkill_at_random_moments_loses_nothing_and_doubles_at_most_one_p
         await drop_postgres_database(name)
     failed: list[str] = []
     for report in reports:
-        with capsys.disabled():
-            print(f"\n{report.summary()}\n{report.details()}")
+        figures(f"\n{report.summary()}\n{report.details()}")
         failed.extend(_failures(report, tmp_path))
     assert not failed, "\n".join(failed)
 

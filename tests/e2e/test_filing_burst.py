@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from conftest import Figures
 from switchboard.apps.notes.models import Note
 from switchboard.db import create_engine, session_factory
 from switchboard.sandbox.testing import SandboxServer
@@ -63,7 +64,7 @@ async def test_filing_30_notes_into_one_group_keeps_the_process_and_other_users_
     database_url: str,
     platform_forks: PlatformForks,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    figures: Figures,
 ) -> None:
     log = tmp_path / "platform.log"
     with SandboxServer(flood="telegram") as sandbox:
@@ -158,15 +159,14 @@ async def test_filing_30_notes_into_one_group_keeps_the_process_and_other_users_
     unanswered = sorted(set(sent_codes) - set(replies))
     slow = sorted(round(t, 1) for t in latencies.values() if t > LATENCY_LIMIT)
     worst = max(latencies.values(), default=float("nan"))
-    with capsys.disabled():
-        print(
-            f"\nfiling burst: {NOTES} notes, {len(tapped)} taps, "
-            f"{sum(1 for n in posts.values() if n)} posted ({sum(posts.values())} posts), "
-            f"{filed} filed rows in {took:.0f} s; "
-            f"process {'running' if returncode is None else f'exited rc={returncode}'}; "
-            f"chatter: {len(sent_codes)} sent, {len(latencies)} answered, worst {worst:.1f} s, "
-            f"{len(slow)} over {LATENCY_LIMIT:.0f} s"
-        )
+    figures(
+        f"\nfiling burst: {NOTES} notes, {len(tapped)} taps, "
+        f"{sum(1 for n in posts.values() if n)} posted ({sum(posts.values())} posts), "
+        f"{filed} filed rows in {took:.0f} s; "
+        f"process {'running' if returncode is None else f'exited rc={returncode}'}; "
+        f"chatter: {len(sent_codes)} sent, {len(latencies)} answered, worst {worst:.1f} s, "
+        f"{len(slow)} over {LATENCY_LIMIT:.0f} s"
+    )
     tail = log.read_text(errors="replace")[-3000:]
     assert returncode is None, f"the platform exited with {returncode}:\n{tail}"
     assert filed == NOTES, f"{filed} of {NOTES} notes filed:\n{tail}"

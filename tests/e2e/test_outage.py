@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from conftest import Figures
 from switchboard.apps.notes.models import Note
 from switchboard.db import create_engine, session_factory
 from switchboard.sandbox import messaging
@@ -54,7 +55,7 @@ async def test_notes_sent_during_an_outage_are_all_captured(
     platform_forks: PlatformForks,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    figures: Figures,
 ) -> None:
     log = tmp_path / "platform.log"
     with SandboxServer(flood="telegram") as sandbox:
@@ -103,12 +104,11 @@ async def test_notes_sent_during_an_outage_are_all_captured(
         for m in delivered.in_chat(int(user["id"]))
         if classify(m.text)[0] == "unexpected: throttle notice"
     ]
-    with capsys.disabled():
-        print(
-            f"\noutage: {NOTES} notes sent while down; captured {len(captured)} (rows "
-            f"{len(rows)}), confirmed {sum(1 for n in answered.values() if n)} "
-            f"(confirmations {sum(answered.values())}), throttle notices {len(notices)}"
-        )
+    figures(
+        f"\noutage: {NOTES} notes sent while down; captured {len(captured)} (rows "
+        f"{len(rows)}), confirmed {sum(1 for n in answered.values() if n)} "
+        f"(confirmations {sum(answered.values())}), throttle notices {len(notices)}"
+    )
     assert running, log.read_text()[-3000:]
     assert len(captured) == NOTES, f"captured {len(captured)} of {NOTES} notes"
     assert len(rows) == NOTES, f"{len(rows)} note rows for {NOTES} notes"

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from conftest import Figures
 from switchboard.apps.repost.delivery_handlers import RouteAct
 from switchboard.apps.repost.models import (
     RepostDelivery,
@@ -296,11 +297,10 @@ async def test_sigkill_while_reposting_loses_nothing_and_doubles_at_most_one_per
     database_url: str,
     platform_forks: PlatformForks,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    figures: Figures,
 ) -> None:
     report = await run_repost_crash(database_url, platform_forks, SMALL_CRASH, 1, tmp_path)
-    with capsys.disabled():
-        print(f"\n{report.summary()}")
+    figures(f"\n{report.summary()}")
     assert len(report.kills) == SMALL_CRASH.kills
     assert all(code == -9 for code in report.exit_codes[: SMALL_CRASH.kills])
     failed = [what for what, met in report.targets if not met]
