@@ -36,6 +36,7 @@ import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from e2e.platform_forks import PlatformForks
 from switchboard.db import create_engine
 from switchboard.db import session_factory as make_session_factory
 from switchboard.platform.migrations import upgrade_all
@@ -209,3 +210,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("figures measured by the tests")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def platform_forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformForks]:
+    """Starts `switchboard` processes in a fraction of a second (see `e2e.platform_forks`):
+    the platform for the kill and outage tests, the CLI for the start-up checks."""
+    forks = PlatformForks(tmp_path_factory.mktemp("forks") / "fork-server.log")
+    try:
+        yield forks
+    finally:
+        forks.close()
+

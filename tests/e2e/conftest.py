@@ -20,8 +20,6 @@ from switchboard.platform.serving import run_polling, run_webhook
 from switchboard.sandbox.testing import SandboxClient, SandboxServer, free_port
 from switchboard.settings import load_settings
 
-from .platform_forks import PlatformForks
-
 BOT_TOKEN = "5550001:e2e-switchboard-token-abcdefghijk"
 BOT_ID = 5550001
 OWNER_ID = 100_000_777
@@ -35,16 +33,6 @@ class RunningPlatform:
     bot_id: int
     user: dict[str, Any]
     owner: dict[str, Any]
-
-
-@pytest.fixture(scope="session")
-def platform_forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformForks]:
-    """Starts `switchboard run` processes in a fraction of a second (see `platform_forks`)."""
-    forks = PlatformForks(tmp_path_factory.mktemp("forks") / "fork-server.log")
-    try:
-        yield forks
-    finally:
-        forks.close()
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 _SERVER = r"""
 import json, os, random, signal, sys
@@ -50,15 +52,17 @@ def reap(*_):
         children.discard(pid)
 
 
-def child(env, log, command):
+def child(env, log, argv, errors, cwd):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.environ.update(env)
+    if cwd:
+        os.chdir(cwd)
     output = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     os.dup2(output, 1)
-    os.dup2(output, 2)
+    os.dup2(os.open(errors, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) if errors else output, 2)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     random.seed()
-    sys.argv = ["switchboard", command]
+    sys.argv = ["switchboard", *argv]
     code = 0
     try:
         switchboard.cli.main()
@@ -87,7 +91,10 @@ while True:
         request = json.loads(argument)
         pid = os.fork()
         if pid == 0:
-            child(request["env"], request["log"], request.get("command", "run"))
+            child(
+                request["env"], request["log"], request["argv"], request.get("errors"),
+                request.get("cwd"),
+            )
         children.add(pid)
         reply.write(f"{pid}\n")
     elif command == "status":
@@ -119,6 +126,7 @@ class PlatformForks:
             raise RuntimeError(f"the fork server did not start; see {log}")
         # One question at a time on the pipe: scenarios running side by side call from threads.
         self._asking = threading.Lock()
+        self._runs = 0
 
     def _read(self, timeout: float) -> str:
         assert self._server.stdout is not None
@@ -137,8 +145,35 @@ class PlatformForks:
     def start(self, env: dict[str, str], log: Path, command: str = "run") -> int:
         """A new `switchboard <command>` process (`run`, `serve`, `worker`) with `env` on top
         of this one's; its pid."""
-        request = {"env": env, "log": str(log), "command": command}
+        return self._fork({"env": env, "log": str(log), "argv": [command]})
+
+    def _fork(self, request: dict[str, Any]) -> int:
         return int(self._ask("fork " + json.dumps(request)))
+
+    def run(
+        self, argv: Sequence[str], env: dict[str, str], cwd: Path | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """`switchboard <argv>` to its end, with `env` on top of this one's, as
+        `subprocess.run(..., capture_output=True, text=True)` would give it: a forked process
+        of its own, which skips only the imports (for the CLI's start-up checks, each of which
+        otherwise spends most of its time importing aiogram)."""
+        self._runs += 1
+        out = self.log.parent / f"cli-{os.getpid()}-{self._runs}.out"
+        err = out.with_suffix(".err")
+        pid = self._fork(
+            {"env": env, "log": str(out), "argv": list(argv), "errors": str(err),
+             "cwd": str(cwd) if cwd else None}
+        )  # fmt: skip
+        code = self.wait(pid, timeout)
+        if code is None:
+            self.kill(pid)
+            raise subprocess.TimeoutExpired(["switchboard", *argv], timeout)
+        result = subprocess.CompletedProcess(
+            ["switchboard", *argv], code, _read(out), _read(err)
+        )
+        out.unlink(missing_ok=True)
+        err.unlink(missing_ok=True)
+        return result
 
     def returncode(self, pid: int) -> int | None:
         """The process's exit code (negative: the signal that ended it), None while it runs."""
@@ -181,6 +216,10 @@ class PlatformForks:
         except subprocess.TimeoutExpired:
             self._server.kill()
             self._server.wait()
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def platform_env(database_url: str, sandbox_url: str, **extra: str) -> dict[str, str]:

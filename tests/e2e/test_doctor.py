@@ -4,9 +4,6 @@ runs as the operator runs it, a process of its own configured by the environment
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,17 +14,15 @@ from switchboard.sandbox.testing import SandboxServer
 from switchboard.sandbox.world import WebhookConfig, World
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot
+from .platform_forks import PlatformForks
 
 PUBLIC_URL = "https://bots.example.com"
 
 
-def doctor(**environment: str) -> tuple[int, dict[str, str]]:
-    """The exit status and each check's line by its name."""
-    env = {**os.environ, **environment}
-    result = subprocess.run(
-        [sys.executable, "-m", "switchboard", "doctor"],
-        capture_output=True, text=True, timeout=120, env=env, cwd=Path(__file__).parent,
-    )  # fmt: skip
+def doctor(forks: PlatformForks, **environment: str) -> tuple[int, dict[str, str]]:
+    """The exit status and each check's line by its name (a process of its own, forked from
+    one that imported the platform: see `platform_forks`)."""
+    result = forks.run(["doctor"], environment, cwd=Path(__file__).parent, timeout=120)
     assert BOT_TOKEN.split(":")[1] not in result.stdout + result.stderr
     assert not result.stderr.strip(), result.stderr
     lines = {}
@@ -50,8 +45,10 @@ async def setup(sandbox: SandboxServer, database_url: str, redis_url: str) -> di
     }
 
 
-def test_a_good_setup_passes_every_check(setup: dict[str, str]) -> None:
-    status, lines = doctor(**setup)
+def test_a_good_setup_passes_every_check(
+    setup: dict[str, str], platform_forks: PlatformForks
+) -> None:
+    status, lines = doctor(platform_forks, **setup)
     assert status == 0, lines
     for name in ("settings", "database", "migrations", "redis", f"bot {BOT_ID}"):
         assert lines[name].startswith("ok "), (name, lines)
@@ -61,8 +58,10 @@ def test_a_good_setup_passes_every_check(setup: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-def test_an_unreachable_database(setup: dict[str, str]) -> None:
-    status, lines = doctor(**{**setup, "DATABASE_URL": "postgresql+asyncpg://sb@127.0.0.1:1/sb"})
+def test_an_unreachable_database(setup: dict[str, str], platform_forks: PlatformForks) -> None:
+    status, lines = doctor(
+        platform_forks, **{**setup, "DATABASE_URL": "postgresql+asyncpg://sb@127.0.0.1:1/sb"}
+    )
     assert status == 1
     assert lines["database"].startswith("problem ")
     assert "cannot reach PostgreSQL at 127.0.0.1:1" in lines["database"]
@@ -72,21 +71,27 @@ def test_an_unreachable_database(setup: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-def test_a_database_not_migrated(setup: dict[str, str], tmp_path: Path) -> None:
-    status, lines = doctor(**{**setup, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/new.db"})
+def test_a_database_not_migrated(
+    setup: dict[str, str], tmp_path: Path, platform_forks: PlatformForks
+) -> None:
+    status, lines = doctor(
+        platform_forks, **{**setup, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/new.db"}
+    )
     assert status == 1
     assert lines["migrations"].startswith("problem ")
     assert "switchboard migrate" in lines["migrations"]
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-def test_a_refused_token(setup: dict[str, str], sandbox: SandboxServer) -> None:
+def test_a_refused_token(
+    setup: dict[str, str], sandbox: SandboxServer, platform_forks: PlatformForks
+) -> None:
     def revoke(world: World) -> None:  # as @BotFather does; unknown tokens are then refused
         world.auto_register = False
         world.tokens.pop(BOT_TOKEN)
 
     sandbox.call(revoke)
-    status, lines = doctor(**setup)
+    status, lines = doctor(platform_forks, **setup)
     assert status == 1
     line = lines[f"bot {BOT_ID}"]
     assert line.startswith("problem ") and "refused the token" in line
@@ -94,9 +99,12 @@ def test_a_refused_token(setup: dict[str, str], sandbox: SandboxServer) -> None:
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-def test_an_unreachable_bot_api_and_redis(setup: dict[str, str]) -> None:
+def test_an_unreachable_bot_api_and_redis(
+    setup: dict[str, str], platform_forks: PlatformForks
+) -> None:
     status, lines = doctor(
-        **{**setup, "TELEGRAM_API_URL": "http://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:1/0"}
+        platform_forks,
+        **{**setup, "TELEGRAM_API_URL": "http://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:1/0"},
     )
     assert status == 1
     assert "cannot reach the Bot API at http://127.0.0.1:1" in lines[f"bot {BOT_ID}"]
@@ -104,19 +112,19 @@ def test_an_unreachable_bot_api_and_redis(setup: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-def test_a_wrong_setting(setup: dict[str, str]) -> None:
-    status, lines = doctor(**{**setup, "LOG_LEVEL": "LOUD"})
+def test_a_wrong_setting(setup: dict[str, str], platform_forks: PlatformForks) -> None:
+    status, lines = doctor(platform_forks, **{**setup, "LOG_LEVEL": "LOUD"})
     assert status == 1
     assert lines["settings"].startswith("problem ") and "LOG_LEVEL" in lines["settings"]
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
 def test_the_webhook_registration_and_its_last_error(
-    setup: dict[str, str], sandbox: SandboxServer
+    setup: dict[str, str], sandbox: SandboxServer, platform_forks: PlatformForks
 ) -> None:
     setup = {**setup, "WEBHOOK_BASE_URL": PUBLIC_URL}
     wanted = f"{PUBLIC_URL}/telegram/{BOT_ID}"
-    status, lines = doctor(**setup)
+    status, lines = doctor(platform_forks, **setup)
     assert status == 1
     assert "is not registered" in lines[f"bot {BOT_ID} webhook"]
     assert "switchboard serve" in lines[f"bot {BOT_ID} webhook"]
@@ -125,7 +133,7 @@ def test_the_webhook_registration_and_its_last_error(
         world.bot(BOT_ID).webhook = WebhookConfig(url=wanted, **fields)
 
     sandbox.call(lambda world: register(world))
-    status, lines = doctor(**setup)
+    status, lines = doctor(platform_forks, **setup)
     assert status == 0, lines
     assert lines[f"bot {BOT_ID} webhook"].startswith(f"ok registered at {wanted}")
 
@@ -134,7 +142,7 @@ def test_the_webhook_registration_and_its_last_error(
     sandbox.call(
         lambda world: register(world, last_error_date=failed_at, last_error_message=message)
     )
-    status, lines = doctor(**setup)
+    status, lines = doctor(platform_forks, **setup)
     assert status == 1
     line = lines[f"bot {BOT_ID} webhook"]
     assert line.startswith("problem ") and "certificate verify failed" in line
