@@ -7,8 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,10 +19,11 @@ from ai.standins import Behaviour, OpenAIStandIn
 from switchboard.apps.notes.models import NotesTopic
 from switchboard.db import create_engine, session_factory
 from switchboard.sandbox.methods import registry
-from switchboard.sandbox.testing import SandboxClient, SandboxServer, free_port
+from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID, BOT_TOKEN, register_bot, running
 from .notes_scene import Json, bound_forum, confirmation_in, until
+from .platform_forks import PlatformForks, platform_env
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -72,21 +71,10 @@ async def _tap(tg: SandboxClient, user: Json, message: Json) -> Json:
     )
 
 
-def _start(database_url: str, sandbox_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_API_URL": sandbox_url,
-        "WEB_PORT": str(free_port()),
-        "LOG_LEVEL": "WARNING",
-        "JOB_LEASE_SECONDS": "6",  # the job killed mid-way runs again soon
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "switchboard", "run"],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+def _start(forks: PlatformForks, database_url: str, sandbox_url: str, log: Path) -> int:
+    """`switchboard run`, forked (see `platform_forks`); its pid."""
+    env = platform_env(database_url, sandbox_url, JOB_LEASE_SECONDS="6")  # the killed job soon
+    return forks.start(env, log)
 
 
 @pytest.mark.parametrize("made_before_the_crash", [True, False], ids=["made", "not-made"])
@@ -96,13 +84,14 @@ async def test_starter_topics_are_made_once_across_a_crash(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     made_before_the_crash: bool,
+    platform_forks: PlatformForks,
 ) -> None:
     """The platform dies while Telegram makes "Ideas" (after it made it, or before: the bot
     cannot tell which), and the tap is delivered again after the restart (a duplicate: the
     topics are made by a job, which runs again). Each starter topic exists once in the end:
     "Ideas" is recognised when Telegram tells of it, or made when the user, told that it may
     be missing, taps again."""
-    platform: dict[str, subprocess.Popen[bytes]] = {}
+    platform: dict[str, int] = {}  # pids
     name, make_topic = registry.find("createForumTopic") or (None, None)
     assert name is not None and make_topic is not None
 
@@ -110,19 +99,19 @@ async def test_starter_topics_are_made_once_across_a_crash(
         dies = call.params.str("name") == "Ideas" and "killed" not in platform
         if dies and not made_before_the_crash:
             platform["killed"] = platform["process"]
-            platform["process"].send_signal(signal.SIGKILL)  # before Telegram made it
+            os.kill(platform["process"], signal.SIGKILL)  # before Telegram made it
             raise ConnectionResetError("the caller is gone")
         made = await make_topic(call)
         if dies:
             platform["killed"] = platform["process"]
-            platform["process"].send_signal(signal.SIGKILL)  # it never hears the answer
+            os.kill(platform["process"], signal.SIGKILL)  # it never hears the answer
         return made
 
     monkeypatch.setitem(registry._HANDLERS, "createforumtopic", (name, make_then_die))
     sandbox.world.register_bot(BOT_TOKEN)
     await register_bot(database_url)
     log = tmp_path / "platform.log"
-    platform["process"] = _start(database_url, sandbox.url, log)
+    platform["process"] = _start(platform_forks, database_url, sandbox.url, log)
     try:
         async with sandbox.client(timeout=30) as tg:
             user = await tg.create_user("Kim")
@@ -136,8 +125,8 @@ async def test_starter_topics_are_made_once_across_a_crash(
                 if "killed" in platform:
                     break
                 await asyncio.sleep(0.05)
-            platform["killed"].wait()
-            platform["process"] = _start(database_url, sandbox.url, log)
+            platform_forks.wait(platform["killed"], 30)
+            platform["process"] = _start(platform_forks, database_url, sandbox.url, log)
             try:
                 # The same tap, delivered again: the offer is edited once it is handled.
                 told = await tg.expect_edit(
@@ -162,11 +151,7 @@ async def test_starter_topics_are_made_once_across_a_crash(
             assert _topic_names(sandbox, chat["id"]) == Counter(STARTERS)
             assert await _known_topics(database_url) == len(STARTERS)
     finally:
-        platform["process"].send_signal(signal.SIGTERM)
-        try:
-            platform["process"].wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            platform["process"].kill()
+        platform_forks.stop(platform["process"], 20)
 
 
 async def test_binding_a_forum_again_recognises_its_topics(
