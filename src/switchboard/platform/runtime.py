@@ -320,8 +320,10 @@ class Platform:
             default=DefaultBotProperties(parse_mode="HTML"),
         )
         install_call_boundary(bot)  # first: commit before anything waits
+        # The turn before flood control: the limiter decides once the turn is held, so a
+        # wait for the turn never makes a send reach Telegram later than it was counted.
+        install_send_turns(bot, self.limiter)
         install_flood_control(bot, self.limiter)
-        install_send_turns(bot)  # last: a turn is taken once the limiter let the call go
         return bot
 
     async def process(
