@@ -97,6 +97,11 @@ class FloodLimiter:
         _WAITS.get(priority).observe(waited)
         return SendPermit(granted_at, waited, priority)
 
+    @property
+    def tells_chat_waits(self) -> bool:
+        """Whether `until_chat_allows` can tell (the in-process backend) or returns at once."""
+        return isinstance(self.backend, InMemoryFloodBackend)
+
     def settle(self, bot_id: int, permit: SendPermit) -> None:
         """The permitted send was answered now (see `InMemoryFloodBackend.settle`); only the
         in-process backend learns from it."""
