@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
 from sqlalchemy.exc import StatementError
 
-from switchboard.db import UTCDateTime, create_engine, session_factory
+from switchboard.db import UTCDateTime, create_engine, session_factory, writing_first
 
 metadata = MetaData()
 events = Table(
@@ -98,3 +99,37 @@ async def test_sqlite_read_then_write_transactions_wait_instead_of_failing(tmp_p
 def test_unknown_databases_are_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database"):
         create_engine("mysql+aiomysql://localhost/db")
+
+
+async def test_a_write_begun_first_goes_ahead_of_the_writes_waiting(tmp_path: Path) -> None:
+    """A bot's send turn waits for its outbox row's deletion: that commit must not queue behind
+    every other write of the process (the turn, and with it the bot's posts, would crawl)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'first.db'}")
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        await session.execute(text("CREATE TABLE t (x INTEGER)"))
+    order: list[str] = []
+
+    async def write(name: str, delay: float, *, first: bool = False) -> None:
+        await asyncio.sleep(delay)
+        with writing_first() if first else contextlib.nullcontext():
+            async with sessions() as session, session.begin():
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+                order.append(name)
+
+    async def holder() -> None:
+        async with sessions() as session, session.begin():
+            await session.execute(text("INSERT INTO t VALUES (0)"))
+            await asyncio.sleep(0.3)
+            order.append("holder")
+
+    try:
+        await asyncio.gather(
+            holder(),
+            *(write(f"queued {n}", 0.05) for n in range(5)),
+            write("first", 0.15, first=True),
+        )
+    finally:
+        await engine.dispose()
+    assert order[:2] == ["holder", "first"]
+    assert sorted(order[2:]) == [f"queued {n}" for n in range(5)]

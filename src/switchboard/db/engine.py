@@ -23,7 +23,9 @@ import asyncio
 import contextlib
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -119,20 +121,74 @@ _TURN = "switchboard_write_turn"
 WRITE_TURN_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
-class _WriteTurns:
-    """One asyncio lock per event loop (tests run several loops over one engine)."""
+class _TurnLock:
+    """The write turn: first come, first served, except that a transaction begun inside
+    `writing_first()` is served before the ordinary ones waiting."""
 
     def __init__(self) -> None:
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        self._held = False
+        self._first: deque[asyncio.Future[None]] = deque()
+        self._rest: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._held
+
+    async def acquire(self) -> None:
+        if not self._held and not self._first and not self._rest:
+            self._held = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        queue = self._first if _first.get() else self._rest
+        queue.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the turn just as it gave up: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._first, self._rest):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the turn goes straight to it: still held
+                    return
+        self._held = False
+
+
+_first: ContextVar[bool] = ContextVar("sqlite_write_first", default=False)
+
+
+@contextlib.contextmanager
+def writing_first() -> Iterator[None]:
+    """Transactions begun in this block go ahead of the others waiting for this process's
+    write turn: for a short write that something scarce waits on (a bot's send turn is held
+    until its outbox row is deleted, and would otherwise wait behind every queued write)."""
+    token = _first.set(True)
+    try:
+        yield
+    finally:
+        _first.reset(token)
+
+
+class _WriteTurns:
+    """One turn lock per event loop (tests run several loops over one engine)."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _TurnLock] = (
             weakref.WeakKeyDictionary()
         )
 
-    async def take(self) -> asyncio.Lock:
+    async def take(self) -> _TurnLock:
         """Wait for this process's turn at the write lock; the lock to release after."""
         loop = asyncio.get_running_loop()
         lock = self._locks.get(loop)
         if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
+            lock = self._locks[loop] = _TurnLock()
         try:
             await asyncio.wait_for(lock.acquire(), WRITE_TURN_TIMEOUT_S)
         except TimeoutError:

@@ -320,8 +320,17 @@ class Platform:
             default=DefaultBotProperties(parse_mode="HTML"),
         )
         install_call_boundary(bot)  # first: commit before anything waits
-        install_flood_control(bot, self.limiter)
-        install_send_turns(bot)  # last: a turn is taken once the limiter let the call go
+        if self.limiter.tells_chat_waits:
+            # The turn before flood control: the limiter decides once the turn is held, so a
+            # wait for the turn never makes a send reach Telegram later than it was counted.
+            install_send_turns(bot, self.limiter)
+            install_flood_control(bot, self.limiter)
+        else:
+            # A shared backend cannot say, without a round trip, how long a chat holds a send:
+            # a turn taken first would be held through that wait, holding up the bot's other
+            # chats. The turn comes after flood control there (posts may then arrive late).
+            install_flood_control(bot, self.limiter)
+            install_send_turns(bot)
         return bot
 
     async def process(

@@ -22,6 +22,7 @@ from aiogram.exceptions import TelegramBadRequest
 
 from switchboard.kernel.pipeline import send_turns
 from switchboard.kernel.pipeline.send_turns import install_send_turns, uncertain_call
+from switchboard.kernel.sender import FloodLimiter, InMemoryFloodBackend, install_flood_control
 from switchboard.sandbox.testing import SandboxServer
 
 TOKENS = ("5550101:send-turns-one-abcdefghijklm", "5550102:send-turns-two-abcdefghijklm")
@@ -140,3 +141,32 @@ async def test_a_call_that_waited_its_patience_goes_out_and_is_counted(
 async def _after(delay: float, work: Any) -> None:
     await asyncio.sleep(delay)
     await work
+
+
+async def test_flood_control_decides_once_the_turn_is_held() -> None:
+    """A call kept waiting for its bot's turn is counted by the limiter when it goes out, not
+    before the wait: granted first and sent later, a channel's burst reached Telegram closer
+    to its next post than the limiter counted (429s, each pausing the whole bot)."""
+    with SandboxServer(flood="off") as sandbox:
+        user = sandbox.world.create_user("Turns", user_id=USER)
+        bot_record = sandbox.world.register_bot(TOKENS[0])
+        sandbox.world.private_chat(bot_record.account.id, user.id)
+        bot_record.started_by.add(user.id)
+        session = AiohttpSession(api=TelegramAPIServer.from_base(sandbox.url))
+        bot = Bot(TOKENS[0], session=session)
+        backend = InMemoryFloodBackend()
+        limiter = FloodLimiter(backend, safety_margin=0.0)  # grants are recorded as made
+        install_send_turns(bot, limiter)
+        install_flood_control(bot, limiter)
+        ends: dict[str, float] = {}
+        try:
+            await asyncio.gather(
+                _uncertain(bot, "first", ends, 0.5),
+                _after(0.05, _uncertain(bot, "second", ends, 0.0)),
+            )
+        finally:
+            await session.close()
+        granted = sorted(backend._bots[bot.id].sends)
+        assert len(granted) == 2
+        # The second was granted after the first's row was gone (loop time is monotonic).
+        assert granted[1] >= ends["first"]

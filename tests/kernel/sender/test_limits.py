@@ -4,10 +4,14 @@ import pytest
 
 from switchboard.kernel.sender import (
     TELEGRAM_LIMITS,
+    InMemoryFloodBackend,
+    Priority,
     SendTarget,
     is_counted_method,
     is_group_chat,
 )
+
+BOT = 5550001
 
 
 @pytest.mark.parametrize(
@@ -52,11 +56,13 @@ def test_the_telegram_numbers() -> None:
     assert (TELEGRAM_LIMITS.per_group.max_calls, TELEGRAM_LIMITS.per_group.window) == (20, 60.0)
 
 
-def test_the_margin_widens_every_window_and_period() -> None:
+def test_the_margin_widens_every_window_and_cuts_the_bucket_tolerance() -> None:
     widened = TELEGRAM_LIMITS.with_margin(0.05)
 
     assert widened.per_bot.window == pytest.approx(1.05)
-    assert widened.per_chat.refill_period == pytest.approx(1.05)
+    # The bucket's rate is kept: the margin comes off its burst tolerance instead.
+    assert widened.per_chat.refill_period == pytest.approx(1.0)
+    assert widened.per_chat.slack == pytest.approx(0.05)
     assert widened.per_group.window == pytest.approx(60.05)
     assert (widened.per_bot.max_calls, widened.per_chat.capacity) == (30, 3)
 
@@ -77,3 +83,18 @@ def test_send_targets(chat_id: int | str, key: str, group: bool) -> None:
 
     assert (target.key, target.is_group) == (key, group)
     assert is_group_chat(chat_id) == group
+
+
+def test_an_answered_send_costs_the_bot_window_its_round_trip_not_the_margin() -> None:
+    """A send answered 10 ms after its grant reached Telegram by then: the window counts it
+    from there, not from its grant plus the whole margin (0.2 s made 30/s into 25/s)."""
+    limits = TELEGRAM_LIMITS.with_margin(0.2)
+    backend = InMemoryFloodBackend()
+    for _ in range(30):
+        assert backend.decide(BOT, None, Priority.BULK, limits, 0.0).granted
+    backend.settle(BOT, 0.0, 0.01, 0.2)  # only the first was answered yet
+
+    assert not backend.decide(BOT, None, Priority.BULK, limits, 1.0).granted
+    assert backend.decide(BOT, None, Priority.BULK, limits, 1.01).granted
+    # The other 29 still count from grant + margin.
+    assert not backend.decide(BOT, None, Priority.BULK, limits, 1.1).granted

@@ -42,11 +42,12 @@ def _window_overflows(times: Sequence[float], limit: SlidingWindowLimit) -> list
 def _bucket_overflows(times: Sequence[float], limit: TokenBucketLimit) -> list[float]:
     """Times of sends made with less than one token in the bucket."""
     overflows = []
-    tokens = float(limit.capacity)
+    full = limit.capacity - limit.slack / limit.refill_period
+    tokens = full
     last: float | None = None
     for t in sorted(times):
         if last is not None:
-            tokens = min(float(limit.capacity), tokens + (t - last) / limit.refill_period)
+            tokens = min(full, tokens + (t - last) / limit.refill_period)
         last = t
         if tokens < 1.0:
             overflows.append(t)

@@ -55,6 +55,9 @@ HOUR = timedelta(hours=1)
 _GONE = ("chat not found", "bot was kicked", "bot is not a member", "have no rights", "blocked")
 _NOT_ENOUGH_RIGHTS = "not enough rights"
 _DIGEST_LINES = 30
+# While a sweep runs, how often it looks for targets that got something new (routing commits
+# deliveries one item at a time, while the sweep is posting).
+_LOOK_AGAIN = 0.25
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -92,36 +95,60 @@ class Poster:
         self.bot = bot
         self.tell = tell
         self.clock = clock
+        self._sweeping: dict[int, asyncio.Lock] = {}
 
     async def sweep(self, bot_id: int, concurrency: int = 64) -> int:
         """Post into every target of the bot with something queued, all at once (each target
-        in its own order), until a round posts nothing; how many went out."""
+        in its own order); how many went out. A target starts as soon as it has something new:
+        it does not wait for the others (a chat takes a post a second, so the slowest target
+        would hold up every chat routed after the sweep began). Ends when no target runs and
+        none got anything new. One sweep per bot at a time in this process: a second one
+        waits, so no target is posted by two coroutines at once."""
+        lock = self._sweeping.setdefault(bot_id, asyncio.Lock())
+        async with lock:
+            return await self._sweep(bot_id, concurrency)
+
+    async def _sweep(self, bot_id: int, concurrency: int) -> int:
         total = 0
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(target_id: int) -> int:
-            async with gate:
-                return await self.post_target(target_id)
-
-        while True:
-            async with self.sessions() as session:
-                target_ids = list(
-                    (
-                        await session.scalars(
-                            select(RepostDelivery.target_id)
-                            .join(RepostTarget, RepostTarget.id == RepostDelivery.target_id)
-                            .where(
-                                RepostTarget.bot_id == bot_id,
-                                RepostDelivery.state == DeliveryState.QUEUED.value,
-                            )
-                            .distinct()
-                        )
-                    ).all()
+        running: dict[int, asyncio.Task[int]] = {}
+        seen: dict[int, int] = {}  # target -> the newest queued delivery when it last started
+        try:
+            while True:
+                for target_id, newest in await self._queued_targets(bot_id):
+                    if target_id in running or seen.get(target_id, 0) >= newest:
+                        continue
+                    if len(running) >= concurrency:
+                        break
+                    seen[target_id] = newest
+                    running[target_id] = asyncio.create_task(self.post_target(target_id))
+                if not running:
+                    return total
+                done, _ = await asyncio.wait(
+                    running.values(), timeout=_LOOK_AGAIN, return_when=asyncio.FIRST_COMPLETED
                 )
-            posted = sum(await asyncio.gather(*(one(t) for t in target_ids)))
-            total += posted
-            if not posted:
-                return total
+                for target_id, task in list(running.items()):
+                    if task in done:
+                        del running[target_id]
+                        total += task.result()
+        finally:
+            for task in running.values():
+                task.cancel()
+            if running:
+                await asyncio.gather(*running.values(), return_exceptions=True)
+
+    async def _queued_targets(self, bot_id: int) -> list[tuple[int, int]]:
+        """The bot's targets with something queued, each with its newest queued delivery."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(RepostDelivery.target_id, func.max(RepostDelivery.id))
+                .join(RepostTarget, RepostTarget.id == RepostDelivery.target_id)
+                .where(
+                    RepostTarget.bot_id == bot_id,
+                    RepostDelivery.state == DeliveryState.QUEUED.value,
+                )
+                .group_by(RepostDelivery.target_id)
+            )
+            return [(int(target_id), int(newest)) for target_id, newest in rows.all()]
 
     async def post_target(self, target_id: int) -> int:
         """Post what is queued for the target, oldest first; how many went out."""

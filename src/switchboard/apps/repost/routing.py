@@ -4,8 +4,8 @@ For every unrouted item of the source, oldest first, and every active route: a *
 when an earlier delivery to the same target (queued, posted or sent in a digest) has the same
 GUID, normalised URL or content hash; else **filtered** when the route's filters say no; else
 **queued** for posting (the cap is posting's business: over it a delivery waits, or goes into
-the route's digest). Then the item's `routed_at` is set. One short transaction per item; the
-unique (route_id, item_id) makes a repeated run change nothing.
+the route's digest). Then the item's `routed_at` is set. One short transaction per few items
+(`_ITEMS_PER_COMMIT`); the unique (route_id, item_id) makes a repeated run change nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ POST_JOB = "repost.post"
 # A posting job already running may have looked for work just before this commit: a second,
 # later job of its own key catches what it missed.
 _LATE = timedelta(seconds=2)
+# The sweep is claimed ahead of the other route jobs due: it starts posting the first items
+# routed while the rest are still being routed, instead of after them.
+_POSTING_FIRST = 1
+# Items routed per transaction: a few, so a commit holds the write lock for milliseconds.
+_ITEMS_PER_COMMIT = 5
 
 
 async def add_route(
@@ -159,51 +164,73 @@ async def queue_posting(session: AsyncSession, bot_id: int) -> None:
     target's order holds): per-target jobs would leave most chats idle behind the workers'
     few slots, while Telegram allows a post a second into each chat and 30 a second in all."""
     key = f"{POST_JOB}:bot:{bot_id}"
-    job = await enqueue(session, POST_JOB, {"bot_id": bot_id}, unique_key=key)
+    job = await enqueue(
+        session, POST_JOB, {"bot_id": bot_id}, unique_key=key, priority=_POSTING_FIRST
+    )
     if job is None and await is_job_running(session, key):
         await enqueue(
-            session, POST_JOB, {"bot_id": bot_id}, unique_key=f"{key}:late", run_at=utcnow() + _LATE
+            session,
+            POST_JOB,
+            {"bot_id": bot_id},
+            unique_key=f"{key}:late",
+            run_at=utcnow() + _LATE,
+            priority=_POSTING_FIRST,
         )
 
 
 async def route_source(
     sessions: async_sessionmaker[AsyncSession], source_id: int, now: datetime | None = None
 ) -> int:
-    """Route every unrouted item of the source, oldest first; how many were routed."""
+    """Route every unrouted item of the source, oldest first, a few items per commit (one
+    commit per item held SQLite's write lock once per item, and ten sources routing at once
+    spent more time waiting for it than routing: the first posts waited for the last routes);
+    how many were routed."""
     routed = 0
     while True:
         async with sessions() as session, session.begin():
-            item = await session.scalar(
-                select(RepostItem)
-                .where(RepostItem.source_id == source_id, RepostItem.routed_at.is_(None))
-                .order_by(RepostItem.published_at.is_(None), RepostItem.published_at, RepostItem.id)
-                .limit(1)
-            )
-            if item is None:
-                return routed
-            routes: list[RepostRoute] = []
-            if not item.baseline:
-                routes = list(
-                    (
-                        await session.scalars(
-                            select(RepostRoute)
-                            .join(RepostSource, RepostSource.id == RepostRoute.source_id)
-                            .where(
-                                and_(
-                                    RepostRoute.source_id == source_id,
-                                    RepostRoute.paused.is_(False),
-                                    RepostSource.paused.is_(False),
-                                )
-                            )
-                            .order_by(RepostRoute.id)
-                        )
-                    ).all()
+            batch = 0
+            queued = False
+            while batch < _ITEMS_PER_COMMIT:
+                item = await session.scalar(
+                    select(RepostItem)
+                    .where(RepostItem.source_id == source_id, RepostItem.routed_at.is_(None))
+                    .order_by(
+                        RepostItem.published_at.is_(None), RepostItem.published_at, RepostItem.id
+                    )
+                    .limit(1)
                 )
-            targets = await route_item(session, item, routes)
-            item.routed_at = now or utcnow()
-            if targets:
+                if item is None:
+                    break
+                routes = [] if item.baseline else await _active_routes(session, source_id)
+                if await route_item(session, item, routes):
+                    queued = True
+                item.routed_at = now or utcnow()
+                await session.flush()  # the next look skips it
+                batch += 1
+            if queued:
                 bot_id = await session.scalar(
                     select(RepostSource.bot_id).where(RepostSource.id == source_id)
                 )
                 await queue_posting(session, int(bot_id or 0))
-            routed += 1
+        routed += batch
+        if batch < _ITEMS_PER_COMMIT:
+            return routed
+
+
+async def _active_routes(session: AsyncSession, source_id: int) -> list[RepostRoute]:
+    return list(
+        (
+            await session.scalars(
+                select(RepostRoute)
+                .join(RepostSource, RepostSource.id == RepostRoute.source_id)
+                .where(
+                    and_(
+                        RepostRoute.source_id == source_id,
+                        RepostRoute.paused.is_(False),
+                        RepostSource.paused.is_(False),
+                    )
+                )
+                .order_by(RepostRoute.id)
+            )
+        ).all()
+    )

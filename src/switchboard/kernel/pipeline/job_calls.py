@@ -23,7 +23,7 @@ from aiogram.methods.base import TelegramMethod
 from sqlalchemy import Table, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from switchboard.db import utcnow
+from switchboard.db import utcnow, writing_first
 from switchboard.kernel.jobs.worker import default_worker_id
 from switchboard.kernel.models import OutboxMessage
 from switchboard.kernel.pipeline.outbox import delivery_of
@@ -105,8 +105,10 @@ class JobCalls:
                 await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(outbox_ids)))
 
     async def _delete(self, outbox_id: int) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id == outbox_id))
+        # The bot's send turn waits for this commit: ahead of the other writes queued.
+        with writing_first():
+            async with self.sessions() as session, session.begin():
+                await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id == outbox_id))
 
     async def _keep_leased(self, outbox_ids: list[int]) -> None:
         interval = max(0.2, self.lease.total_seconds() / 3)

@@ -5,10 +5,16 @@ A call written down in the outbox (a handler's reply, a job's post, the courier'
 uncertain from the moment its request leaves until its row is deleted: a process killed in
 between never learns that Telegram has it, and the courier makes it again. Telegram has no
 idempotency key, so that window cannot be closed, only kept from overlapping: each such call
-takes its bot's turn just before its request goes out (after flood control, so waiting for a
-chat's limit holds no turn) and keeps it until its row is gone. A kill then finds at most one
-call per bot in that window: at most one doubled message per bot per crash, however many chats
-are being answered at once.
+takes its bot's turn just before its request goes out and keeps it until its row is gone. A kill
+then finds at most one call per bot in that window: at most one doubled message per bot per
+crash, however many chats are being answered at once.
+
+The turns sit before flood control: a call first waits (holding nothing) until its chat's limit
+would let it go, then takes the turn, and flood control decides inside it. Deciding after the
+turn matters: a call granted first and then kept waiting for the turn reaches Telegram later
+than the limiter counted it, and a chat's burst delayed so meets its next post too closely
+(429, and the whole bot paused). Waiting for the bot-wide limit while holding the turn costs
+nothing: no other counted call of the bot could go meanwhile.
 
 The turn costs a bot one round trip plus one small commit per uncertain call (on loopback about
 a millisecond; over the Internet tens, above Telegram's own ~30 messages a second). A call that
@@ -33,6 +39,8 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.methods.base import TelegramType
 from prometheus_client import Counter
+
+from switchboard.kernel.sender import FloodLimiter, is_counted_method
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -92,11 +100,13 @@ async def uncertain_call() -> AsyncIterator[None]:
 
 
 class SendTurnMiddleware(BaseRequestMiddleware):
-    """The last of a session's request middlewares: a call inside `uncertain_call` waits here
-    for its bot's turn. Bots sharing a session share this middleware; turns are per bot."""
+    """Just before flood control on a session's request middlewares: a call inside
+    `uncertain_call` waits here for its chat's limit (`limiter`), then for its bot's turn.
+    Bots sharing a session share this middleware; turns are per bot."""
 
-    def __init__(self) -> None:
+    def __init__(self, limiter: FloodLimiter | None = None) -> None:
         self._turns: dict[int, asyncio.Lock] = {}
+        self._limiter = limiter
 
     async def __call__(
         self,
@@ -108,6 +118,10 @@ class SendTurnMiddleware(BaseRequestMiddleware):
         if ticket is None:
             return await make_request(bot, method)
         if not ticket.holds:
+            chat_id = getattr(method, "chat_id", None)
+            counted = is_counted_method(method.__api_method__)
+            if self._limiter is not None and chat_id is not None and counted:
+                await self._limiter.until_chat_allows(bot.id, chat_id)
             turn = self._turns.get(bot.id)
             if turn is None:
                 turn = self._turns[bot.id] = asyncio.Lock()
@@ -119,11 +133,12 @@ class SendTurnMiddleware(BaseRequestMiddleware):
             raise
 
 
-def install_send_turns(bot: Bot) -> SendTurnMiddleware:
-    """Put the turns last on the bot's session (after flood control). Idempotent per session."""
+def install_send_turns(bot: Bot, limiter: FloodLimiter | None = None) -> SendTurnMiddleware:
+    """Put the turns on the bot's session, before flood control with `limiter` is installed
+    (so flood control decides inside the turn). Idempotent per session."""
     for existing in bot.session.middleware:
         if isinstance(existing, SendTurnMiddleware):
             return existing
-    middleware = SendTurnMiddleware()
+    middleware = SendTurnMiddleware(limiter)
     bot.session.middleware(middleware)
     return middleware

@@ -5,13 +5,14 @@
 --       5-6 bot max/window, 7-8 chat capacity/refill period, 9-10 group max/window,
 --       11 lane mark grace, 12 bulk share, 13 yield retry, 14 backlog ('1': more of this
 --       lane wait in the caller's process), 15 bulk turn ('1': the caller's queue gives this
---       bulk send its share).
+--       bulk send its share), 16 chat slack (seconds off the burst tolerance).
 -- Returns strings (Lua numbers would come back truncated to integers):
 --       {granted '1'|'0', time, bot wait, chat wait, lane wait}.
 local state, bot_key, chat_key, group_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local priority, has_chat, is_group = ARGV[2], ARGV[3] == '1', ARGV[4] == '1'
 local bot_max, bot_window = tonumber(ARGV[5]), tonumber(ARGV[6])
 local capacity, period = tonumber(ARGV[7]), tonumber(ARGV[8])
+local slack = tonumber(ARGV[16]) or 0
 local group_max, group_window = tonumber(ARGV[9]), tonumber(ARGV[10])
 local mark_grace, bulk_share, yield_retry = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local rival = priority == 'interactive' and 'bulk' or 'interactive'
@@ -47,7 +48,7 @@ local chat_wait, full_at = 0, now
 if has_chat then
   full_at = tonumber(redis.call('GET', chat_key)) or now
   if full_at < now then full_at = now end
-  chat_wait = math.max(0, full_at - (capacity - 1) * period - now)
+  chat_wait = math.max(0, full_at - ((capacity - 1) * period - slack) - now)
   if is_group then chat_wait = math.max(chat_wait, window_wait(group_key, group_max, group_window)) end
 end
 local bot_wait = window_wait(bot_key, bot_max, bot_window)

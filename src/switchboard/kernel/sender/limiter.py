@@ -97,6 +97,31 @@ class FloodLimiter:
         _WAITS.get(priority).observe(waited)
         return SendPermit(granted_at, waited, priority)
 
+    @property
+    def tells_chat_waits(self) -> bool:
+        """Whether `until_chat_allows` can tell (the in-process backend) or returns at once."""
+        return isinstance(self.backend, InMemoryFloodBackend)
+
+    def settle(self, bot_id: int, permit: SendPermit) -> None:
+        """The permitted send was answered now (see `InMemoryFloodBackend.settle`); only the
+        in-process backend learns from it."""
+        if isinstance(self.backend, InMemoryFloodBackend):
+            answered_at = self.clock.now()
+            self.backend.settle(bot_id, permit.granted_at, answered_at, self.safety_margin)
+
+    async def until_chat_allows(self, bot_id: int, chat_id: int | str) -> None:
+        """Wait, recording nothing, until the chat's own limits would let one more send go (so
+        a caller can take a scarce turn only when its send is not held by its chat). Only the
+        in-process backend can tell without a round trip; with another this returns at once."""
+        backend = self.backend
+        if not isinstance(backend, InMemoryFloodBackend):
+            return
+        target = SendTarget.of(chat_id)
+        while (
+            wait := backend.chat_wait(bot_id, target, self.enforced_limits, self.clock.now())
+        ) > 0:
+            await self.clock.sleep(wait)
+
     async def pause(self, bot_id: int, seconds: float) -> None:
         """Hold every send of the bot, in every lane, for `seconds` (plus the safety margin):
         Telegram answered 429 with this `retry_after`."""

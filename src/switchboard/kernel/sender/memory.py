@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .backend import BULK_SHARE, LANE_MARK_GRACE, YIELD_RETRY, Decision, SendTarget
-from .limits import FloodLimits, SlidingWindowLimit
+from .limits import FloodLimits, SlidingWindowLimit, TokenBucketLimit
 from .priority import Priority
 
 __all__ = ["InMemoryFloodBackend"]
@@ -41,6 +41,11 @@ def _window_wait(sends: deque[float], limit: SlidingWindowLimit, now: float) -> 
     if len(sends) < limit.max_calls:
         return 0.0
     return sends[len(sends) - limit.max_calls] + limit.window - now
+
+
+def _tolerance(bucket: TokenBucketLimit) -> float:
+    """How far ahead of now a chat's bucket may be booked (GCRA's tolerance)."""
+    return (bucket.capacity - 1) * bucket.refill_period - bucket.slack
 
 
 def _other(priority: Priority) -> Priority:
@@ -89,7 +94,7 @@ class InMemoryFloodBackend:
         if target is not None:
             bucket = limits.per_chat
             full_at = max(bot.chat_full_at.get(target.key, now), now)
-            chat_wait = max(0.0, full_at - (bucket.capacity - 1) * bucket.refill_period - now)
+            chat_wait = max(0.0, full_at - _tolerance(bucket) - now)
             if target.is_group:
                 group_sends = bot.group_sends.get(target.key)
                 if group_sends is None:
@@ -129,6 +134,36 @@ class InMemoryFloodBackend:
                 self._forget_idle_chats(bot, now, limits)
                 bot.sweep_at = max(_FIRST_SWEEP_AT, 2 * len(bot.chat_full_at))
         return Decision(now)
+
+    def settle(self, bot_id: int, granted_at: float, answered_at: float, margin: float) -> None:
+        """The send granted at `granted_at` was answered at `answered_at`: it reached the server
+        by then, so the bot's window may count it from `answered_at - margin` (the window is
+        widened by `margin`) instead of its grant, when that is earlier. Sends answered within
+        the margin (on loopback, most) then cost the window only their round trip, not the whole
+        margin. Never below the send before it, so the window stays in order."""
+        bot = self._bots.get(bot_id)
+        if bot is None:
+            return
+        sends = bot.sends
+        for index, at in enumerate(sends):  # sends granted at one time are interchangeable
+            if at == granted_at:
+                floor = sends[index - 1] if index > 0 else -math.inf
+                sends[index] = max(floor, min(granted_at, answered_at - margin))
+                return
+            if at > granted_at:
+                return
+
+    def chat_wait(self, bot_id: int, target: SendTarget, limits: FloodLimits, now: float) -> float:
+        """How long until the chat's own limits (bucket, group window) would let one more send
+        go, recording nothing: 0 if they would now. The bot-wide window is not asked."""
+        bot = self._bot(bot_id)
+        now = max(now, bot.latest)
+        bucket = limits.per_chat
+        full_at = max(bot.chat_full_at.get(target.key, now), now)
+        wait = max(0.0, full_at - _tolerance(bucket) - now)
+        if target.is_group and (sends := bot.group_sends.get(target.key)):
+            wait = max(wait, _window_wait(sends, limits.per_group, now))
+        return wait
 
     async def pause(self, bot_id: int, seconds: float, now: float) -> None:
         bot = self._bot(bot_id)

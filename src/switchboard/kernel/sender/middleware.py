@@ -24,7 +24,7 @@ from switchboard.kernel.rollup_counters import COUNTERS as ROLLUPS
 from switchboard.kernel.rollup_counters import SENDS
 from switchboard.kernel.rollup_counters import THROTTLED as RETRIED_AFTER
 
-from .limiter import FloodLimiter
+from .limiter import FloodLimiter, SendPermit
 from .limits import is_counted_method
 from .metrics import RETRY_AFTER_TOTAL, SENDS_TOTAL
 from .priority import send_priority
@@ -80,6 +80,7 @@ class FloodControlMiddleware(BaseRequestMiddleware):
         counted = is_counted_method(api_method)
         chat_id = _target_chat(method) if counted else None
         retries = 0
+        permit: SendPermit | None = None
         while True:
             if counted:
                 # Most sends may go at once: then no coroutine is made to wait for the limiter.
@@ -90,7 +91,7 @@ class FloodControlMiddleware(BaseRequestMiddleware):
                 _SENDS.get(api_method, priority).inc()
                 ROLLUPS.event(bot.id, SENDS)
             try:
-                return await make_request(bot, method)
+                response = await make_request(bot, method)
             except TelegramRetryAfter as error:
                 RETRY_AFTER_TOTAL.labels(method=api_method).inc()
                 tracing.note("telegram_retry_after", retry_after=error.retry_after)
@@ -110,6 +111,10 @@ class FloodControlMiddleware(BaseRequestMiddleware):
                 if not counted:
                     # Uncounted calls do not queue in the limiter; wait out the pause here.
                     await self.limiter.clock.sleep(error.retry_after + self.limiter.safety_margin)
+                continue
+            if permit is not None:
+                self.limiter.settle(bot.id, permit)
+            return response
 
 
 def install_flood_control(

@@ -86,6 +86,7 @@ class RedisFloodBackend:
             repr(YIELD_RETRY),
             "1" if backlog else "0",
             "1" if bulk_turn else "0",
+            repr(limits.per_chat.slack),
         ]
         reply = await self._acquire(keys=keys, args=args)
         granted, at, bot_wait, chat_wait, lane_wait = (_text(item) for item in reply)
