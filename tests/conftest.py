@@ -221,4 +221,3 @@ def platform_forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platfor
         yield forks
     finally:
         forks.close()
-

@@ -168,9 +168,7 @@ class PlatformForks:
         if code is None:
             self.kill(pid)
             raise subprocess.TimeoutExpired(["switchboard", *argv], timeout)
-        result = subprocess.CompletedProcess(
-            ["switchboard", *argv], code, _read(out), _read(err)
-        )
+        result = subprocess.CompletedProcess(["switchboard", *argv], code, _read(out), _read(err))
         out.unlink(missing_ok=True)
         err.unlink(missing_ok=True)
         return result
