@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import Figures
 from switchboard.kernel.telemetry import configure_logging
 from switchboard.sandbox.testing import SandboxServer
 
@@ -197,26 +198,49 @@ class Generator:
             yield Body("oversized", json.dumps(update).encode(), 413)
 
 
+async def _post(
+    http: httpx.AsyncClient, url: str, content: bytes, headers: dict[str, str], refused: list[str]
+) -> httpx.Response:
+    """The body's answer. A connection that could not be opened is tried again (twice, a
+    moment apart) and noted: the body never reached the server, so that is not its answer.
+    Late in a full suite run a few connects to the loopback server fail so (seen only for
+    deeply nested bodies, never in this file alone; not yet explained); any other transport
+    error, and a third refused connect, propagate."""
+    for attempt in range(3):
+        try:
+            return await http.post(url, content=content, headers=headers)
+        except httpx.ConnectError as error:
+            if attempt == 2:
+                raise
+            refused.append(repr(error))
+            await asyncio.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.parametrize("database_kind", ["sqlite"])
-async def test_hostile_webhook_bodies_get_no_5xx(sandbox: SandboxServer, database_url: str) -> None:
+async def test_hostile_webhook_bodies_get_no_5xx(
+    sandbox: SandboxServer, database_url: str, figures: Figures
+) -> None:
     # As `switchboard serve` does. structlog's default would render each failed handler's
     # traceback with every local variable in it, which for these bodies takes minutes.
     configure_logging("WARNING")
     async with serving_webhooks(sandbox, database_url) as (url, secret, server):
         headers = {SECRET_HEADER: secret, "Content-Type": "application/json"}
         failures: list[str] = []
+        refused: list[str] = []
         count = 0
         async with httpx.AsyncClient(timeout=10) as http:
             for body in Generator(SEED).bodies():
                 count += 1
                 try:
-                    answer = await http.post(url, content=body.content, headers=headers)
+                    answer = await _post(http, url, body.content, headers, refused)
                 except httpx.TransportError as error:  # no answer at all is worse than a 5xx
                     failures.append(f"{error!r} for {body.kind}: {body.content[:120]!r}")
                     continue
                 status = answer.status_code
                 if status >= 500 or (body.expected is not None and status != body.expected):
                     failures.append(f"{status} for {body.kind}: {body.content[:120]!r}")
+        figures(f"webhook fuzz: {count} bodies, {len(refused)} connects refused and tried again")
         assert count > 300
         assert not failures, f"seed {SEED}: {len(failures)} wrong answers:\n" + "\n".join(
             failures[:40]
