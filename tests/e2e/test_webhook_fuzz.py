@@ -11,6 +11,7 @@ that is a retry loop, and on polling the same update would freeze the bot.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import random
@@ -212,9 +213,15 @@ async def _post(
         except httpx.ConnectError as error:
             if attempt == 2:
                 raise
-            refused.append(repr(error))
+            cause = error.__cause__ or error.__context__
+            refused.append(f"{error!r} ({cause!r}; open files: {_open_files()})")
+            gc.collect()  # in case it was this process's own sockets, left for the collector
             await asyncio.sleep(0.2)
     raise AssertionError("unreachable")
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
 
 
 @pytest.mark.parametrize("database_kind", ["sqlite"])
@@ -240,7 +247,10 @@ async def test_hostile_webhook_bodies_get_no_5xx(
                 status = answer.status_code
                 if status >= 500 or (body.expected is not None and status != body.expected):
                     failures.append(f"{status} for {body.kind}: {body.content[:120]!r}")
-        figures(f"webhook fuzz: {count} bodies, {len(refused)} connects refused and tried again")
+        figures(
+            f"webhook fuzz: {count} bodies, {len(refused)} connects refused and tried again"
+            + "".join(f"\n  {line}" for line in refused[:5])
+        )
         assert count > 300
         assert not failures, f"seed {SEED}: {len(failures)} wrong answers:\n" + "\n".join(
             failures[:40]
