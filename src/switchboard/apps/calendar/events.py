@@ -29,7 +29,7 @@ from .errors import CalendarError
 from .models import CalendarEvent, CalendarSource, SourceKind
 from .occurrences import refresh_series
 from .recurrence import RuleError, key_to_local, occurrence_key, parse_rule
-from .series_rekey import rekey_series
+from .series_rekey import overrides_of, rekey_series
 
 __all__ = [
     "Draft",
@@ -265,15 +265,7 @@ async def _split(session: AsyncSession, master: CalendarEvent, key: str) -> Cale
     start = occurrence_start(master, key)
     if start <= master.start_local or not master.rrule:
         return None
-    later = (
-        await session.scalars(
-            select(CalendarEvent).where(
-                CalendarEvent.source_id == master.source_id,
-                CalendarEvent.uid == master.uid,
-                CalendarEvent.recurrence_id != "",
-            )
-        )
-    ).all()
+    later = await overrides_of(session, master)
     new_uid = f"{uuid.uuid4()}@switchboard"
     follower = CalendarEvent(
         source_id=master.source_id,

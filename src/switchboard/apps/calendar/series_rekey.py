@@ -18,7 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import CalendarCard, CalendarEvent, CalendarRsvp
 from .recurrence import key_to_local, occurrence_key
 
-__all__ = ["rekey_series"]
+__all__ = ["overrides_of", "rekey_series"]
+
+
+async def overrides_of(session: AsyncSession, master: CalendarEvent) -> list[CalendarEvent]:
+    """The series' changed and cancelled occurrences: its rows with a `recurrence_id`."""
+    rows = await session.scalars(
+        select(CalendarEvent).where(
+            CalendarEvent.source_id == master.source_id,
+            CalendarEvent.uid == master.uid,
+            CalendarEvent.recurrence_id != "",
+        )
+    )
+    return list(rows.all())
 
 
 async def rekey_series(session: AsyncSession, master: CalendarEvent, shift: timedelta) -> None:
@@ -34,15 +46,7 @@ async def rekey_series(session: AsyncSession, master: CalendarEvent, shift: time
 
     master.exdates = [moved(k) for k in master.exdates or []]
     master.rdates = [moved(k) for k in master.rdates or []]
-    rows = (
-        await session.scalars(
-            select(CalendarEvent).where(
-                CalendarEvent.source_id == master.source_id,
-                CalendarEvent.uid == master.uid,
-                CalendarEvent.recurrence_id != "",
-            )
-        )
-    ).all()
+    rows = await overrides_of(session, master)
     for row in rows:  # two steps: a new key may be another row's old one
         row.extra = {**(row.extra or {}), "_rekey": row.recurrence_id}
         row.recurrence_id = f"~{row.id}"
