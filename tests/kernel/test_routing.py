@@ -8,13 +8,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
-from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.filters import Command, CommandStart, Filter, StateFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Document,
+    Message,
+    TelegramObject,
+    Update,
+    User,
+)
 
 from switchboard.kernel.apps import EnabledApps, app_gate
 from switchboard.kernel.filters import HasText
-from switchboard.kernel.routing import GatedRouter, commands_or_in_state, only_its_commands
+from switchboard.kernel.routing import (
+    GatedRouter,
+    NeedsFields,
+    TakesNoCommand,
+    commands_or_in_state,
+    only_its_commands,
+)
 
 TOKEN = "42:test-token-abcdefghijklmnopqrstuvw"
 
@@ -24,9 +38,18 @@ class Flow(StatesGroup):
     other = State()
 
 
-def message(text: str | None = None, caption: str | None = None) -> Message:
+def message(
+    text: str | None = None, caption: str | None = None, document: Document | None = None
+) -> Message:
     chat = Chat(id=1, type="private")
-    return Message(message_id=1, date=datetime.now(UTC), chat=chat, text=text, caption=caption)
+    return Message(
+        message_id=1,
+        date=datetime.now(UTC),
+        chat=chat,
+        text=text,
+        caption=caption,
+        document=document,
+    )
 
 
 def test_commands_and_messages_in_the_flow_pass_plain_text_does_not() -> None:
@@ -136,3 +159,53 @@ class _PassThrough(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         return await handler(event, data)
+
+
+class _NotACommand(TakesNoCommand, Filter):
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or message.caption
+        return not (text and text.startswith("/"))
+
+
+class _AnyDocument(NeedsFields, Filter):
+    needs = ("document",)
+
+    async def __call__(self, message: Message) -> bool:
+        return message.document is not None
+
+
+class _Unsaid(Filter):  # says nothing about what it takes
+    async def __call__(self, message: Message) -> bool:
+        return message.document is not None
+
+
+def test_filters_that_say_what_they_never_take_keep_the_command_gate() -> None:
+    """An app whose only catch-all handlers are "anything but a command" and "a document"
+    still turns away the commands it does not know, but not a document captioned "/x"."""
+    router = Router(name="app")
+    router.message.register(_noop, Command("import"))
+    router.message.register(_noop, _NotACommand())
+    router.message.register(_noop, _AnyDocument())
+    gate = only_its_commands(router)
+    assert gate is not None
+    assert gate("message", message("/import"), {})
+    assert not gate("message", message("/help"), {})
+    assert not gate("message", message(caption="/help"), {})
+    file = Document(file_id="f", file_unique_id="u", file_name="a.ics")
+    assert gate("message", message(caption="/help", document=file), {})
+    assert gate("message", message("a note"), {})
+
+    unsaid = Router(name="unsaid")
+    unsaid.message.register(_noop, _Unsaid())
+    assert only_its_commands(unsaid) is None
+
+
+def test_every_installed_app_turns_away_commands_it_does_not_know() -> None:
+    """Each app's router can be skipped for a command none of its handlers takes: an unknown
+    command, the webhook bench's update, meets one set lookup per app, not every filter."""
+    from switchboard.platform.installed_apps import installed_apps
+
+    for name, app in installed_apps().items():
+        gate = only_its_commands(app.make_router())
+        assert gate is not None, f"{name} may take any command"
+        assert not gate("message", message("/no_such_command_anywhere"), {}), name

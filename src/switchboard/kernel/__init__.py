@@ -75,7 +75,12 @@ from switchboard.kernel.pipeline.written_calls import WrittenCall, make_written_
 from switchboard.kernel.questions import cancel_button, cancel_keyboard
 from switchboard.kernel.rate_limits import RateLimitUnavailable, SlidingWindow, WindowDecision
 from switchboard.kernel.rollups import active_days, forget_active_user
-from switchboard.kernel.routing import GatedRouter, commands_or_in_state
+from switchboard.kernel.routing import (
+    GatedRouter,
+    NeedsFields,
+    TakesNoCommand,
+    commands_or_in_state,
+)
 from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.token_vault import TokenKeyError, token_cipher
 from switchboard.kernel.token_vault import reveal as reveal_secret
@@ -123,6 +128,7 @@ __all__ = [
     "MailjetEmailSender",
     "MiniAppUser",
     "MiniAppUserDep",
+    "NeedsFields",
     "Owner",
     "PermanentFailure",
     "PlatformServices",
@@ -133,6 +139,7 @@ __all__ = [
     "RetryLater",
     "SlidingWindow",
     "SmtpEmailSender",
+    "TakesNoCommand",
     "TokenKeyError",
     "Translate",
     "Translator",

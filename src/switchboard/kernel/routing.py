@@ -23,7 +23,14 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message, TelegramObject
 
-__all__ = ["Gate", "GatedRouter", "commands_or_in_state", "only_its_commands"]
+__all__ = [
+    "Gate",
+    "GatedRouter",
+    "NeedsFields",
+    "TakesNoCommand",
+    "commands_or_in_state",
+    "only_its_commands",
+]
 
 # (update type, event, context) -> whether the router may see the update.
 Gate = Callable[[str, TelegramObject, Mapping[str, Any]], bool]
@@ -70,21 +77,33 @@ def only_its_commands(router: Router) -> Gate | None:
     each router checks each of its `Command` filters in turn; here a router that cannot take
     it costs one set lookup. The check is a superset of aiogram's (`Command.extract_command`,
     names compared case-folded, any prefix), so a command a router takes is never turned
-    away."""
+    away.
+
+    A filter of the app's own can say what it never takes (see `TakesNoCommand` and
+    `NeedsFields`): a handler with such a filter no more opens the router to every command
+    than a `Command` handler does. A command-like message that has every field a
+    `NeedsFields` filter needs (a document with the caption "/x") still passes."""
     names: set[str] = set()
+    shapes: set[tuple[str, ...]] = set()
     for each in router.chain_tail:
         if len(each.message.outer_middleware):
             return None
         for handler in each.message.handlers:
-            filters = [f.callback for f in handler.filters or ()]
+            filters: list[object] = [f.callback for f in handler.filters or ()]
             command = next((f for f in filters if isinstance(f, Command)), None)
             if command is not None:  # every filter must pass: this one bounds what it takes
                 if not all(isinstance(name, str) for name in command.commands):
                     return None
                 names.update(str(name).casefold() for name in command.commands)
-            elif not any(_named_states(f) for f in filters):
-                return None
+            elif any(_named_states(f) or isinstance(f, TakesNoCommand) for f in filters):
+                continue
+            else:
+                needs = [f.needs for f in filters if isinstance(f, NeedsFields)]
+                if not needs:
+                    return None
+                shapes.add(tuple(sorted({field for need in needs for field in need})))
     known = frozenset(names)
+    needed = tuple(shapes)
 
     def gate(update_type: str, event: TelegramObject, _data: Mapping[str, Any]) -> bool:
         if update_type != "message" or not isinstance(event, Message):
@@ -92,9 +111,24 @@ def only_its_commands(router: Router) -> Gate | None:
         text = event.text or event.caption
         if not text or text[0] != "/":  # what `commands_leave_questions` takes as a command
             return True
-        return text.split(maxsplit=1)[0][1:].partition("@")[0].casefold() in known
+        if text.split(maxsplit=1)[0][1:].partition("@")[0].casefold() in known:
+            return True
+        return any(all(getattr(event, field) is not None for field in shape) for shape in needed)
 
     return gate
+
+
+class TakesNoCommand:
+    """Mixed into a filter that never passes a message whose text or caption starts with "/"
+    (what a command gate takes for a command): the router holding it can still turn away
+    the commands none of its handlers take."""
+
+
+class NeedsFields:
+    """Mixed into a filter that passes only messages with each of `needs` set (a document,
+    a forwarded origin, a shared chat...): a command that lacks one of them never reaches it."""
+
+    needs: tuple[str, ...] = ()
 
 
 def _named_states(candidate: object) -> bool:

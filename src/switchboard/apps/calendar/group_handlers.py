@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
 from switchboard.kernel import (
+    NeedsFields,
     PlatformServices,
     Translate,
     UserRecord,
@@ -133,9 +134,11 @@ def is_chat_picked(message: Message) -> bool:
     return shared is not None and shared.request_id in {PICK_GROUP, PICK_CHANNEL}
 
 
-class ChatPicked(Filter):
+class ChatPicked(NeedsFields, Filter):
     """`is_chat_picked` as a coroutine filter: aiogram runs a plain function or a magic filter
     (`F.func(...)`) in a thread, and every message that reaches this router is checked."""
+
+    needs = ("chat_shared",)
 
     async def __call__(self, message: Message) -> bool:
         return is_chat_picked(message)

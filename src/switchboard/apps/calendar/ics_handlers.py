@@ -24,7 +24,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel import PlatformServices, Translate, enqueue, show_time
+from switchboard.kernel import NeedsFields, PlatformServices, Translate, enqueue, show_time
 
 from .ics_export import feed_path, feed_token, reset_feed_token, user_document
 from .ics_import import IMPORT_JOB, MAX_FILE_BYTES, is_calendar_file
@@ -59,8 +59,10 @@ def is_ics_message(message: Message) -> bool:
     )
 
 
-class IcsDocument(Filter):
+class IcsDocument(NeedsFields, Filter):
     """An iCalendar file sent in private."""
+
+    needs = ("document",)
 
     async def __call__(self, message: Message) -> bool:
         return is_ics_message(message)

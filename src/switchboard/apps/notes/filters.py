@@ -5,9 +5,13 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import Message
 
+from switchboard.kernel import TakesNoCommand
+
 
 def _is_command(message: Message) -> bool:
-    return bool(message.text and message.text.startswith("/"))
+    """As aiogram's `Command` and the command gates read it: a text or a caption with "/"."""
+    text = message.text or message.caption
+    return bool(text and text.startswith("/"))
 
 
 def _is_service(message: Message) -> bool:
@@ -21,7 +25,7 @@ def _is_service(message: Message) -> bool:
     )  # fmt: skip
 
 
-class PrivateNonCommand(Filter):
+class PrivateNonCommand(TakesNoCommand, Filter):
     """Anything a user sends the bot in private that is not a command: a note to capture."""
 
     async def __call__(self, message: Message) -> bool:
@@ -30,7 +34,7 @@ class PrivateNonCommand(Filter):
         )
 
 
-class GeneralTopicMessage(Filter):
+class GeneralTopicMessage(TakesNoCommand, Filter):
     """A user's message in a forum's General topic (it has no thread id), not a command."""
 
     async def __call__(self, message: Message) -> bool:
@@ -46,7 +50,7 @@ class GeneralTopicMessage(Filter):
         )
 
 
-class TopicServiceMessage(Filter):
+class TopicServiceMessage(TakesNoCommand, Filter):
     """A topic was created or renamed in a forum: the bot learns the topics it can see."""
 
     async def __call__(self, message: Message) -> bool:

@@ -21,7 +21,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import Translate
+from switchboard.kernel import NeedsFields, Translate
 
 from .filters import FilterError
 from .rendering import TEXT_LIMIT, TemplateRefused, split_html
@@ -362,8 +362,10 @@ async def log_command(
     await message.answer("\n".join(lines), parse_mode="HTML", disable_web_page_preview=True)
 
 
-class _ForwardedFromChannel(Filter):
+class _ForwardedFromChannel(NeedsFields, Filter):
     """A channel's post forwarded in private (when no other app took the message first)."""
+
+    needs = ("forward_origin",)
 
     async def __call__(self, message: Message) -> bool:
         return message.chat.type == "private" and isinstance(

@@ -26,7 +26,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel import FetchError, PlatformServices, Translate
+from switchboard.kernel import FetchError, NeedsFields, PlatformServices, Translate
 
 from .channel_sources import ChannelPost, add_channel_source, store_channel_post
 from .delivery_handlers import route_settings
@@ -197,9 +197,11 @@ async def _add_channel(
     )
 
 
-class ForwardedFromChannel(Filter):
+class ForwardedFromChannel(NeedsFields, Filter):
     """A post forwarded into the private chat from a channel this bot administers; other
     forwards are left to other apps (the notes app files them)."""
+
+    needs = ("forward_origin",)
 
     async def __call__(self, message: Message, bot: Bot) -> bool | dict[str, Any]:
         origin = message.forward_origin
@@ -412,7 +414,9 @@ def claims(message: Message) -> bool:
     )
 
 
-class OpmlDocument(Filter):
+class OpmlDocument(NeedsFields, Filter):
+    needs = ("document",)
+
     async def __call__(self, message: Message) -> bool:
         return is_opml_message(message)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import Translate
+from switchboard.kernel import NeedsFields, Translate
 
 from .models import RepostTarget
 from .routing import queue_posting
@@ -117,8 +118,13 @@ async def retry_tapped(
         await query.message.edit_reply_markup(reply_markup=None)
 
 
-async def _topic_created(message: Message) -> bool:
-    return message.forum_topic_created is not None and message.message_thread_id is not None
+class _TopicCreated(NeedsFields, Filter):
+    """A forum topic was created (a service message: never a command)."""
+
+    needs = ("forum_topic_created",)
+
+    async def __call__(self, message: Message) -> bool:
+        return message.forum_topic_created is not None and message.message_thread_id is not None
 
 
 async def topic_created(message: Message, bot: Bot, session: AsyncSession) -> None:
@@ -137,5 +143,5 @@ def make_topic_router() -> Router:
     router = Router(name="repost.topics")
     router.callback_query.register(topics_tapped, TargetTopics.filter())
     router.callback_query.register(retry_tapped, TopicRetry.filter())
-    router.message.register(topic_created, _topic_created)
+    router.message.register(topic_created, _TopicCreated())
     return router
