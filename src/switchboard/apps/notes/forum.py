@@ -104,6 +104,15 @@ def name_key(name: str) -> str:
     return name.strip()[:128].casefold()[:128]
 
 
+async def lock_topics(session: AsyncSession, group: NotesGroup) -> None:
+    """Take the group's row for the rest of the transaction, before reading or changing what
+    it knows of its topics and their creations. On PostgreSQL two transactions otherwise
+    interleave (read committed): a creation's claim that found the topic unknown, then
+    Telegram's "topic created" message recorded and its creation ended, then the claim
+    finding no creation and making the topic a second time. SQLite has one writer at a time."""
+    await session.execute(select(NotesGroup.id).where(NotesGroup.id == group.id).with_for_update())
+
+
 async def remember_topic(
     session: AsyncSession, group: NotesGroup, thread_id: int, name: str, description: str = ""
 ) -> NotesTopic:
@@ -111,6 +120,7 @@ async def remember_topic(
 
     Telegram tells of every topic made in a forum, the bot's own too: a creation of this name
     still waiting for its outcome (see `TopicCreation`) is this topic, and ends here."""
+    await lock_topics(session, group)
     creation = await session.scalar(
         select(TopicCreation).where(
             TopicCreation.group_id == group.id,

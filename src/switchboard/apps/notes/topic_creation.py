@@ -68,6 +68,7 @@ async def make_topics(
         name = raw_name.strip()[:128]
         try:
             async with sessions() as session, session.begin():
+                await forum.lock_topics(session, group)
                 known = await _known(session, group, name, description)
                 go = known is None and await _claim(session, group, name, description, attempt)
         except IntegrityError:  # another process recorded the same creation first
