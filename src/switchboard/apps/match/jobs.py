@@ -5,7 +5,7 @@ nudged once)."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -28,7 +28,7 @@ from .models import (
 )
 from .round_handlers import Met
 from .rounds import FEEDBACK_JOB, INTRODUCE_JOB, ROUND_JOB, run_round
-from .upkeep import NUDGE_AFTER, RESUME_JOB, SLEEP_AFTER, SWEEP_JOB, WARN_BEFORE, ensure_sweep
+from .upkeep import NUDGE_AFTER, RESUME_JOB, SWEEP_JOB, SleepTimings
 
 
 async def _locale(session: AsyncSession, user_id: int) -> str | None:
@@ -170,16 +170,18 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
 
     @registry.handler(SWEEP_JOB)
     async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
-        """Warn profiles inactive for SLEEP_AFTER - WARN_BEFORE once, put those inactive for
-        SLEEP_AFTER to sleep, nudge unfinished ones once; then come back in an hour."""
+        """Remind profiles inactive for a while once (`SleepTimings`), put those inactive for
+        the sleep time to sleep, nudge unfinished ones once (the hourly `upkeep.SWEEP`)."""
         now = utcnow()
+        timings = SleepTimings.of(services.settings)
+        reminder_days = (timings.sleep_after - timings.remind_after).days
         tell: list[tuple[int, int, str, str | None]] = []
         async with ctx.session_factory() as session, session.begin():
             active = ProfileState.ACTIVE.value
             to_warn = await session.scalars(
                 select(MatchProfile).where(
                     MatchProfile.state == active,
-                    MatchProfile.last_active_at <= now - (SLEEP_AFTER - WARN_BEFORE),
+                    MatchProfile.last_active_at <= now - timings.remind_after,
                     MatchProfile.sleep_warned_at.is_(None),
                 )
             )
@@ -189,8 +191,9 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
             asleep = await session.scalars(
                 select(MatchProfile).where(
                     MatchProfile.state == active,
-                    MatchProfile.last_active_at <= now - SLEEP_AFTER,
-                    MatchProfile.sleep_warned_at.is_not(None),
+                    MatchProfile.last_active_at <= now - timings.sleep_after,
+                    # the reminder's days have passed too (a late reminder keeps its word)
+                    MatchProfile.sleep_warned_at <= now - timedelta(days=reminder_days),
                 )
             )
             for profile in asleep:
@@ -206,10 +209,9 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 profile.nudged_at = now
                 tell.append((profile.bot_id, profile.user_id, "match.sweep.nudge", None))
             tell = [(b, u, k, await _locale(session, u)) for b, u, k, _ in tell]
-            await ensure_sweep(session, now)
         for bot_id, user_id, key, locale in tell:
             try:
                 bot = services.bot(bot_id)
             except LookupError:
                 continue
-            await _send(bot, user_id, t(key, locale), parse_mode=None)
+            await _send(bot, user_id, t(key, locale, count=reminder_days), parse_mode=None)
