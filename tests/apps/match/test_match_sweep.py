@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -124,3 +125,38 @@ async def test_the_platform_keeps_the_hourly_sweep_from_its_start(
         assert job is not None and job.state == JobState.SUCCEEDED.value
     finally:
         await platform.stop()
+
+
+async def test_the_sweep_counts_profiles_by_state_and_active_users(
+    services: MatchServices,
+) -> None:
+    now = utcnow()
+    async with services.session_factory() as session, session.begin():
+        for n, (state, idle) in enumerate(
+            [
+                ("active", timedelta(hours=1)),
+                ("active", timedelta(days=2)),
+                ("active", timedelta(days=8)),  # visible, but not used this week
+                ("paused", timedelta(hours=1)),
+                ("sleeping", timedelta(days=40)),
+                ("draft", timedelta(hours=1)),
+            ]
+        ):
+            session.add(
+                MatchProfile(
+                    bot_id=BOT_ID,
+                    user_id=900 + n,
+                    state=state,
+                    name="P",
+                    age=30,
+                    last_active_at=now - idle,
+                    created_at=now,
+                )
+            )
+    await _sweep(services)
+    counted = {
+        state: REGISTRY.get_sample_value("switchboard_match_profiles", {"state": state})
+        for state in ("draft", "active", "paused", "sleeping", "hidden")
+    }
+    assert counted == {"draft": 1, "active": 3, "paused": 1, "sleeping": 1, "hidden": 0}
+    assert REGISTRY.get_sample_value("switchboard_match_active_users") == 2

@@ -1,6 +1,6 @@
 """The match app's durable jobs: pauses that end by themselves, rounds (introductions and
-feedback), and the hourly sweep (inactive profiles warned once, then asleep; unfinished ones
-nudged once)."""
+feedback), and the hourly sweep (inactive profiles reminded once, then asleep; unfinished ones
+nudged once; the profile gauges counted)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
@@ -34,6 +34,33 @@ from .upkeep import NUDGE_AFTER, RESUME_JOB, SWEEP_JOB, SleepTimings
 async def _locale(session: AsyncSession, user_id: int) -> str | None:
     user = await session.get(UserRecord, user_id)
     return (user.language or user.telegram_language) if user else None
+
+
+ACTIVE_WITHIN = timedelta(days=7)  # "active users": used the app in the last week
+
+
+async def count_profiles(session: AsyncSession, now: datetime) -> None:
+    """Set the profile gauges: profiles by state, and active users (one index range each)."""
+    by_state = dict(
+        (
+            await session.execute(
+                select(MatchProfile.state, func.count()).group_by(MatchProfile.state)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    for state in ProfileState:
+        metrics.PROFILES.labels(state=state.value).set(by_state.get(state.value, 0))
+    active = await session.scalar(
+        select(func.count())
+        .select_from(MatchProfile)
+        .where(
+            MatchProfile.state == ProfileState.ACTIVE.value,
+            MatchProfile.last_active_at > now - ACTIVE_WITHIN,
+        )
+    )
+    metrics.ACTIVE_USERS.set(active or 0)
 
 
 async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
@@ -209,6 +236,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 profile.nudged_at = now
                 tell.append((profile.bot_id, profile.user_id, "match.sweep.nudge", None))
             tell = [(b, u, k, await _locale(session, u)) for b, u, k, _ in tell]
+            await count_profiles(session, now)
         for bot_id, user_id, key, locale in tell:
             try:
                 bot = services.bot(bot_id)
