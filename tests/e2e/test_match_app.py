@@ -17,7 +17,7 @@ from switchboard.platform.serving import run_polling
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
 
-from .conftest import BOT_ID, BOT_TOKEN, register_bot
+from .conftest import BOT_ID, BOT_TOKEN, OWNER_ID, register_bot
 
 pytestmark = pytest.mark.timeout(180)
 Json = dict[str, Any]
@@ -180,7 +180,9 @@ async def test_report_hides_nothing_early_and_block_separates_both_ways(
     carol = await tg.create_user("Carol", language_code="en")
     dan = await tg.create_user("Dan", language_code="en")
     eve = await tg.create_user("Dave", language_code="en")
+    owner = await tg.create_user("Olga", language_code="en", id=OWNER_ID)
     async with running(sandbox, database_url):
+        await tg.send_text(owner, "/start", bot_id=BOT_ID)  # so the bot may write to her
         await asyncio.gather(
             onboard(tg, carol, "Carol", 28, BERLIN_MITTE),
             onboard(tg, dan, "Dan", 29, BERLIN_KREUZBERG),
@@ -194,6 +196,9 @@ async def test_report_hides_nothing_early_and_block_separates_both_ways(
         await tap(tg, carol, why, "Fake profile")
         thanks = await tg.expect_edit(chat_id=carol["id"], message_id=why["message_id"])
         assert "the report was sent" in thanks["text"]
+        # The report's job tells the bot's owner, with the review buttons.
+        notice = await tg.expect_message(chat_id=owner["id"], contains=f"New report: {first}, 29")
+        assert "Fake profile" in notice["text"] and "Restore" in buttons(notice)
         card = await tg.expect_message(chat_id=carol["id"], contains=", 29")
         second = card["text"].split(",")[0]
         assert second != first

@@ -1,6 +1,6 @@
 """The match app's durable jobs: pauses that end by themselves, rounds (introductions and
-feedback), and the hourly sweep (inactive profiles reminded once, then asleep; unfinished ones
-nudged once; the profile gauges counted)."""
+feedback), reports (hiding at K, telling the owners), and the hourly sweep (inactive profiles
+reminded once, then asleep; unfinished ones nudged once; the profile gauges counted)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, PlatformServices, UserRecord
 
 from . import metrics
+from .handlers.reports import review_buttons
 from .models import (
     MatchCommunity,
     MatchMember,
@@ -26,6 +27,7 @@ from .models import (
     MatchRoundGroup,
     ProfileState,
 )
+from .reporting import REPORT_JOB, settle_report
 from .round_handlers import Met
 from .rounds import FEEDBACK_JOB, INTRODUCE_JOB, ROUND_JOB, run_round
 from .upkeep import NUDGE_AFTER, RESUME_JOB, SWEEP_JOB, SleepTimings
@@ -194,6 +196,41 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 stored = await session.get(MatchRoundGroup, group.id)
                 if stored is not None:
                     stored.feedback_asked = True
+
+    @registry.handler(REPORT_JOB)
+    async def report_filed(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Hide the reported profile at K reports, and tell the bot's owners (with the review
+        buttons of /reports)."""
+        async with ctx.session_factory() as session, session.begin():
+            settled = await settle_report(
+                session, int(payload["report_id"]), services.settings.match_reports_to_hide
+            )
+            if settled is None:
+                return
+            owners = {o: await _locale(session, o) for o in services.owners(settled.bot_id)}
+        try:
+            bot = services.bot(settled.bot_id)
+        except LookupError:
+            return  # the bot was removed meanwhile
+        for owner, locale in sorted(owners.items()):
+            _ = services.translator.bind(locale)
+            notice = _(
+                "match.report.owner_notice",
+                name=settled.name,
+                age=settled.age,
+                reason=_(f"match.reason.{settled.reason}"),
+                count=settled.reports,
+            )
+            more = _(
+                "match.report.owner_hidden" if settled.hidden else "match.report.owner_visible"
+            )
+            await _send(
+                bot,
+                owner,
+                f"{notice}\n{more}",
+                reply_markup=review_buttons(settled.report_id, _),
+                parse_mode=None,
+            )
 
     @registry.handler(SWEEP_JOB)
     async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
