@@ -152,8 +152,8 @@ async def test_a_mutual_like_introduces_both_and_lists_them(
     sandbox: SandboxServer, database_url: str, world: SandboxClient
 ) -> None:
     tg = world
-    alice = await tg.create_user("Alice", language_code="en")
-    bob = await tg.create_user("Bob", language_code="en")
+    alice = await tg.create_user("Alice", language_code="en", username="alice_w")
+    bob = await tg.create_user("Bob", language_code="en")  # no username: a mention
     async with running(sandbox, database_url):
         await asyncio.gather(
             onboard(tg, alice, "Alice", 30, BERLIN_MITTE),
@@ -167,9 +167,15 @@ async def test_a_mutual_like_introduces_both_and_lists_them(
         await tg.send_text(bob, "/match", bot_id=BOT_ID)
         card = await tg.expect_message(chat_id=bob["id"], contains="Alice, 30")
         await tap(tg, bob, card, "❤️ Like")
+        notes = {}
         for user, other in ((alice, bob), (bob, alice)):
             note = await tg.expect_message(chat_id=user["id"], contains="It's mutual!")
             assert other["first_name"] in note["text"]
+            notes[user["id"]] = note
+        # Bob is told of Alice by her public username (a mention may be dropped by Telegram).
+        links = [e.get("url") for e in notes[bob["id"]].get("entities", [])]
+        assert "https://t.me/alice_w" in links and "@alice_w" in notes[bob["id"]]["text"]
+        assert all(e["type"] != "text_link" for e in notes[alice["id"]].get("entities", []))
         await answer(tg, alice, "/matches", "Bob, 32")
 
 

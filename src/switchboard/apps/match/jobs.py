@@ -18,6 +18,7 @@ from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, PlatformServices, UserRecord
 
 from . import metrics
+from .contact import contact_link, usernames_of
 from .handlers.reports import review_buttons
 from .models import (
     MatchCommunity,
@@ -72,10 +73,6 @@ async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
         metrics.UNREACHABLE.inc()
         return False
     return True
-
-
-def _mention(user_id: int, name: str) -> str:
-    return f'<a href="tg://user?id={user_id}">{html.escape(name or str(user_id))}</a>'
 
 
 def register(registry: JobRegistry, services: PlatformServices) -> None:
@@ -133,11 +130,14 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 )
             }
             locales = {u: await _locale(session, u) for g in groups for u in g.members}
+            usernames = await usernames_of(session, (u for g in groups for u in g.members))
         bot = services.bot(community.bot_id)
         for group in groups:
             for user_id in group.members:
                 others = ", ".join(
-                    _mention(o, names.get(o, "")) for o in group.members if o != user_id
+                    contact_link(o, names.get(o, ""), usernames.get(o))
+                    for o in group.members
+                    if o != user_id
                 )
                 key = "match.round.odd" if user_id == made.odd_user_id else "match.round.intro"
                 text = html.escape(t(key, locales[user_id], group="{group}", people="{people}"))
