@@ -294,6 +294,11 @@ async def test_a_round_in_a_group_of_seven_makes_a_three_and_asks_for_feedback(
         await tg.expect_message(chat_id=chat["id"], contains="Only the group's admins")
         await tg.send_text(admin, "/rounds weekly Mon 10:00", chat_id=chat["id"])
         card = await tg.expect_message(chat_id=chat["id"], contains="Rounds are on")
+        assert "(UTC)" in card["text"]  # the admin has no zone of their own: a first guess
+        # The group has its own zone (another admin sets it; the admin taps a lot below).
+        await tg.send_text(people[1], "/rounds zone europe/berlin", chat_id=chat["id"])
+        moved = await tg.expect_message(chat_id=chat["id"], contains="now follow Europe/Berlin")
+        assert "Mon" in moved["text"] and "10:00" in moved["text"]
         for person in people:
             query = await tap(tg, person, card, "Join rounds")
             answer_event = await tg.expect_callback_answer(query)
@@ -323,4 +328,9 @@ async def test_a_round_in_a_group_of_seven_makes_a_three_and_asks_for_feedback(
         await tg.send_text(people[5], "/rounds", chat_id=chat["id"])
         status = await tg.expect_message(chat_id=chat["id"], contains="Next round", timeout=40)
         assert "Members: 7" in status["text"] and "Rounds so far: 1" in status["text"]
-        assert "groups: 3" in status["text"]
+        assert "groups: 3" in status["text"] and "(Europe/Berlin)" in status["text"]
+        assert "Participation" not in status["text"]  # for admins
+        await tg.send_text(people[1], "/rounds", chat_id=chat["id"])
+        status = await tg.expect_message(chat_id=chat["id"], contains="Participation", timeout=40)
+        assert "7 of 7 group members joined (100%)" in status["text"]
+        assert "7 took part in the last round" in status["text"]
