@@ -33,6 +33,7 @@ import networkx as nx
 __all__ = ["EXACT_UP_TO", "History", "make_groups", "repeats"]
 
 EXACT_UP_TO = 300
+SWAP_BUDGET = 10_000  # group pairs the threes' local search tries at most
 BASE = 1_000_000
 History = Mapping[frozenset[int], int]  # pair -> how recently (and how often) they met: a penalty
 
@@ -156,13 +157,15 @@ def _improve_groups(
     of a member with another group (a sample of 200 groups in large rounds) and takes the one
     that lowers the summed penalty most; where none does, a random swap out of the group
     ("a kick") lets the search leave a local minimum. The best grouping seen is returned, so
-    the result is never worse than the greedy start; `rng` makes it repeatable."""
+    the result is never worse than the greedy start; `rng` makes it repeatable. The work is
+    bounded (`SWAP_BUDGET` group pairs tried, about two seconds) for rounds where repeats
+    cannot be avoided: there the search would otherwise kick about for long."""
     groups = [list(g) for g in groups]
     costs = [_cost(g, history) for g in groups]
     best, best_total = [list(g) for g in groups], sum(costs)
-    kicks = 0
+    kicks, tried = 0, 0
     max_kicks = 20 * len(groups)
-    while best_total and kicks <= max_kicks:
+    while best_total and kicks <= max_kicks and tried < SWAP_BUDGET:
         improved = False
         for i in [i for i, c in enumerate(costs) if c]:
             if not costs[i]:
@@ -173,6 +176,7 @@ def _improve_groups(
             for j in others:
                 if j == i:
                     continue
+                tried += 1
                 swap = _best_swap(groups[i], groups[j], history)
                 if swap is None:
                     continue
