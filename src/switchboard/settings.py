@@ -182,6 +182,10 @@ class Settings(BaseSettings):
     match_likes_per_hour: Annotated[int, Field(ge=1, le=10_000)] = 30
     match_cards_per_day: Annotated[int, Field(ge=1, le=100_000)] = 200
     match_reports_to_hide: Annotated[int, Field(ge=1, le=100)] = 3
+    # Inactive profiles go to sleep after N days, with one reminder M days before (a reminder
+    # at or past the sleep day is sent the day before it).
+    match_sleep_after_days: Annotated[int, Field(ge=2, le=3650)] = 30
+    match_sleep_reminder_days: Annotated[int, Field(ge=1, le=3650)] = 7
 
     # email (alerts now, the web later): MailJet when its key is set, else SMTP when a host is
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no SMTP")

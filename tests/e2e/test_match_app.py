@@ -17,7 +17,7 @@ from switchboard.platform.serving import run_polling
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
 
-from .conftest import BOT_ID, BOT_TOKEN, register_bot
+from .conftest import BOT_ID, BOT_TOKEN, OWNER_ID, register_bot
 
 pytestmark = pytest.mark.timeout(180)
 Json = dict[str, Any]
@@ -152,8 +152,8 @@ async def test_a_mutual_like_introduces_both_and_lists_them(
     sandbox: SandboxServer, database_url: str, world: SandboxClient
 ) -> None:
     tg = world
-    alice = await tg.create_user("Alice", language_code="en")
-    bob = await tg.create_user("Bob", language_code="en")
+    alice = await tg.create_user("Alice", language_code="en", username="alice_w")
+    bob = await tg.create_user("Bob", language_code="en")  # no username: a mention
     async with running(sandbox, database_url):
         await asyncio.gather(
             onboard(tg, alice, "Alice", 30, BERLIN_MITTE),
@@ -167,9 +167,15 @@ async def test_a_mutual_like_introduces_both_and_lists_them(
         await tg.send_text(bob, "/match", bot_id=BOT_ID)
         card = await tg.expect_message(chat_id=bob["id"], contains="Alice, 30")
         await tap(tg, bob, card, "❤️ Like")
+        notes = {}
         for user, other in ((alice, bob), (bob, alice)):
             note = await tg.expect_message(chat_id=user["id"], contains="It's mutual!")
             assert other["first_name"] in note["text"]
+            notes[user["id"]] = note
+        # Bob is told of Alice by her public username (a mention may be dropped by Telegram).
+        links = [e.get("url") for e in notes[bob["id"]].get("entities", [])]
+        assert "https://t.me/alice_w" in links and "@alice_w" in notes[bob["id"]]["text"]
+        assert all(e["type"] != "text_link" for e in notes[alice["id"]].get("entities", []))
         await answer(tg, alice, "/matches", "Bob, 32")
 
 
@@ -180,7 +186,9 @@ async def test_report_hides_nothing_early_and_block_separates_both_ways(
     carol = await tg.create_user("Carol", language_code="en")
     dan = await tg.create_user("Dan", language_code="en")
     eve = await tg.create_user("Dave", language_code="en")
+    owner = await tg.create_user("Olga", language_code="en", id=OWNER_ID)
     async with running(sandbox, database_url):
+        await tg.send_text(owner, "/start", bot_id=BOT_ID)  # so the bot may write to her
         await asyncio.gather(
             onboard(tg, carol, "Carol", 28, BERLIN_MITTE),
             onboard(tg, dan, "Dan", 29, BERLIN_KREUZBERG),
@@ -194,6 +202,9 @@ async def test_report_hides_nothing_early_and_block_separates_both_ways(
         await tap(tg, carol, why, "Fake profile")
         thanks = await tg.expect_edit(chat_id=carol["id"], message_id=why["message_id"])
         assert "the report was sent" in thanks["text"]
+        # The report's job tells the bot's owner, with the review buttons.
+        notice = await tg.expect_message(chat_id=owner["id"], contains=f"New report: {first}, 29")
+        assert "Fake profile" in notice["text"] and "Restore" in buttons(notice)
         card = await tg.expect_message(chat_id=carol["id"], contains=", 29")
         second = card["text"].split(",")[0]
         assert second != first
@@ -283,6 +294,11 @@ async def test_a_round_in_a_group_of_seven_makes_a_three_and_asks_for_feedback(
         await tg.expect_message(chat_id=chat["id"], contains="Only the group's admins")
         await tg.send_text(admin, "/rounds weekly Mon 10:00", chat_id=chat["id"])
         card = await tg.expect_message(chat_id=chat["id"], contains="Rounds are on")
+        assert "(UTC)" in card["text"]  # the admin has no zone of their own: a first guess
+        # The group has its own zone (another admin sets it; the admin taps a lot below).
+        await tg.send_text(people[1], "/rounds zone europe/berlin", chat_id=chat["id"])
+        moved = await tg.expect_message(chat_id=chat["id"], contains="now follow Europe/Berlin")
+        assert "Mon" in moved["text"] and "10:00" in moved["text"]
         for person in people:
             query = await tap(tg, person, card, "Join rounds")
             answer_event = await tg.expect_callback_answer(query)
@@ -312,4 +328,9 @@ async def test_a_round_in_a_group_of_seven_makes_a_three_and_asks_for_feedback(
         await tg.send_text(people[5], "/rounds", chat_id=chat["id"])
         status = await tg.expect_message(chat_id=chat["id"], contains="Next round", timeout=40)
         assert "Members: 7" in status["text"] and "Rounds so far: 1" in status["text"]
-        assert "groups: 3" in status["text"]
+        assert "groups: 3" in status["text"] and "(Europe/Berlin)" in status["text"]
+        assert "Participation" not in status["text"]  # for admins
+        await tg.send_text(people[1], "/rounds", chat_id=chat["id"])
+        status = await tg.expect_message(chat_id=chat["id"], contains="Participation", timeout=40)
+        assert "7 of 7 group members joined (100%)" in status["text"]
+        assert "7 took part in the last round" in status["text"]

@@ -7,6 +7,7 @@ pyproject.toml), so the kernel's insides can move without touching an app.
 from switchboard.kernel.apps import (
     App,
     AppCommand,
+    AppSchedule,
     DigestCounts,
     PlatformServices,
     UserDataDelete,
@@ -103,6 +104,7 @@ __all__ = [
     "App",
     "AppCommand",
     "AppHttpError",
+    "AppSchedule",
     "AppWeb",
     "ChatRecord",
     "DatabaseStorage",

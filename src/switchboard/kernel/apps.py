@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
 
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.kernel.housekeeping import Retention
 from switchboard.kernel.i18n import Translator
-from switchboard.kernel.jobs import JobRegistry
+from switchboard.kernel.jobs import JobRegistry, upsert_schedule
 from switchboard.kernel.rate_limits import SlidingWindow
 from switchboard.kernel.routing import Gate
 from switchboard.kernel.web_routes import AppWeb
@@ -80,12 +80,39 @@ DigestCounts = Callable[[AsyncSession, int, datetime], Awaitable[Mapping[str, in
 
 
 @dataclass(frozen=True)
+class AppSchedule:
+    """A schedule the platform keeps from its first start on: job `kind` fired every
+    `interval` or by `cron` (UTC), whether or not anyone has used the app yet. The schedule is
+    named after its kind."""
+
+    kind: str
+    interval: timedelta | None = None
+    cron: str | None = None
+
+
+async def keep_app_schedules(session: AsyncSession, apps: Sequence[App]) -> None:
+    """Create or keep every app's schedules (a start-up step; an unchanged timing keeps its
+    next fire time, so restarts neither skip nor repeat one). The caller commits."""
+    for app in apps:
+        for planned in app.schedules:
+            await upsert_schedule(
+                session,
+                planned.kind,
+                planned.kind,
+                {},
+                interval=planned.interval,
+                cron=planned.cron,
+            )
+
+
+@dataclass(frozen=True)
 class App:
     name: str
     title: str  # i18n key of the app's name, shown by /help
     make_router: Callable[[], Router]
     commands: Sequence[AppCommand] = ()
     register_jobs: Callable[[JobRegistry, PlatformServices], None] | None = None
+    schedules: Sequence[AppSchedule] = ()  # kept from start-up on (`keep_app_schedules`)
     always_enabled: bool = False
     # The app's `locales/` folder: gettext catalogues, `<lang>/LC_MESSAGES/messages.po`.
     catalog: Traversable | None = None

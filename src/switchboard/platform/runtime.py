@@ -30,7 +30,7 @@ from switchboard.db.engine import database_file
 from switchboard.db.wal_checkpoints import WalCheckpointer
 from switchboard.kernel import housekeeping, rollups, telemetry
 from switchboard.kernel.addressing import ignore_commands_for_other_bots
-from switchboard.kernel.apps import App, EnabledApps, app_gate
+from switchboard.kernel.apps import App, EnabledApps, app_gate, keep_app_schedules
 from switchboard.kernel.bots import list_bots
 from switchboard.kernel.command_menus import publish_command_menus, publish_menu_button
 from switchboard.kernel.email import register_email_jobs, schedule_email
@@ -175,6 +175,7 @@ class Platform:
         async with self.sessions() as session, session.begin():
             await housekeeping.schedule(session)
             await schedule_email(session)
+            await keep_app_schedules(session, list(self.apps.values()))
         self.dispatcher = Dispatcher(
             storage=make_fsm_storage(self.settings.redis_url, self.sessions)
         )

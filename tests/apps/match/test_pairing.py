@@ -62,3 +62,33 @@ def test_a_large_round_with_a_year_of_history_is_repaired_to_no_repeats() -> Non
     groups, odd = make_groups(members, history, seed=9)
     assert odd is None and len(groups) == 1500
     assert repeats(groups, history) == 0
+
+
+def _threes_rounds(count: int, rounds: int) -> list[int]:
+    """Repeated pairs in each of `rounds` rounds of threes among `count` members."""
+    members = list(range(1, count + 1))
+    history: Counter[frozenset[int]] = Counter()
+    found = []
+    for round_number in range(rounds):
+        groups, odd = make_groups(members, history, size=3, seed=round_number)
+        assert odd is None
+        assert sorted(m for g in groups for m in g) == members
+        assert all(len(g) in (3, 4) for g in groups)
+        found.append(repeats(groups, history))
+        _remember(history, groups)
+    return found
+
+
+def test_threes_of_twelve_repeat_no_pair_in_three_rounds() -> None:
+    # Greedy filling met a pair again in the third round although a grouping without one exists.
+    assert _threes_rounds(12, 3) == [0, 0, 0]
+
+
+def test_threes_of_thirty_repeat_no_pair_in_five_rounds() -> None:
+    assert _threes_rounds(30, 5) == [0, 0, 0, 0, 0]
+
+
+def test_threes_are_the_same_for_the_same_round() -> None:
+    history: Counter[frozenset[int]] = Counter({frozenset((1, 2)): 1, frozenset((3, 4)): 1})
+    first = make_groups(list(range(1, 13)), history, size=3, seed=7)
+    assert make_groups(list(range(1, 13)), history, size=3, seed=7) == first

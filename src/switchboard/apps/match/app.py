@@ -9,6 +9,7 @@ from switchboard.kernel import App, AppCommand, AppWeb
 from . import jobs
 from .handlers import make_router
 from .privacy import delete_user_match, export_user_match
+from .upkeep import SWEEP
 from .web_miniapp import make_router as make_miniapp_router
 from .web_owner import make_owner_router
 from .week_counts import week_counts
@@ -28,6 +29,7 @@ APP = App(
         AppCommand("reports", "match.cmd.reports", owner_only=True),
     ),
     register_jobs=jobs.register,
+    schedules=(SWEEP,),
     catalog=files("switchboard.apps.match").joinpath("locales"),
     migrations=files("switchboard.apps.match").joinpath("migrations"),
     export_user_data=export_user_match,

@@ -1,23 +1,25 @@
 """The match app's durable jobs: pauses that end by themselves, rounds (introductions and
-feedback), and the hourly sweep (inactive profiles warned once, then asleep; unfinished ones
-nudged once)."""
+feedback), reports (hiding at K, telling the owners), and the hourly sweep (inactive profiles
+reminded once, then asleep; unfinished ones nudged once; the profile gauges counted)."""
 
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, PlatformServices, UserRecord
 
 from . import metrics
+from .contact import contact_link, usernames_of
+from .handlers.reports import review_buttons
 from .models import (
     MatchCommunity,
     MatchMember,
@@ -26,14 +28,42 @@ from .models import (
     MatchRoundGroup,
     ProfileState,
 )
+from .reporting import REPORT_JOB, settle_report
 from .round_handlers import Met
 from .rounds import FEEDBACK_JOB, INTRODUCE_JOB, ROUND_JOB, run_round
-from .upkeep import NUDGE_AFTER, RESUME_JOB, SLEEP_AFTER, SWEEP_JOB, WARN_BEFORE, ensure_sweep
+from .upkeep import NUDGE_AFTER, RESUME_JOB, SWEEP_JOB, SleepTimings
 
 
 async def _locale(session: AsyncSession, user_id: int) -> str | None:
     user = await session.get(UserRecord, user_id)
     return (user.language or user.telegram_language) if user else None
+
+
+ACTIVE_WITHIN = timedelta(days=7)  # "active users": used the app in the last week
+
+
+async def count_profiles(session: AsyncSession, now: datetime) -> None:
+    """Set the profile gauges: profiles by state, and active users (one index range each)."""
+    by_state = dict(
+        (
+            await session.execute(
+                select(MatchProfile.state, func.count()).group_by(MatchProfile.state)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    for state in ProfileState:
+        metrics.PROFILES.labels(state=state.value).set(by_state.get(state.value, 0))
+    active = await session.scalar(
+        select(func.count())
+        .select_from(MatchProfile)
+        .where(
+            MatchProfile.state == ProfileState.ACTIVE.value,
+            MatchProfile.last_active_at > now - ACTIVE_WITHIN,
+        )
+    )
+    metrics.ACTIVE_USERS.set(active or 0)
 
 
 async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
@@ -43,10 +73,6 @@ async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
         metrics.UNREACHABLE.inc()
         return False
     return True
-
-
-def _mention(user_id: int, name: str) -> str:
-    return f'<a href="tg://user?id={user_id}">{html.escape(name or str(user_id))}</a>'
 
 
 def register(registry: JobRegistry, services: PlatformServices) -> None:
@@ -104,11 +130,14 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 )
             }
             locales = {u: await _locale(session, u) for g in groups for u in g.members}
+            usernames = await usernames_of(session, (u for g in groups for u in g.members))
         bot = services.bot(community.bot_id)
         for group in groups:
             for user_id in group.members:
                 others = ", ".join(
-                    _mention(o, names.get(o, "")) for o in group.members if o != user_id
+                    contact_link(o, names.get(o, ""), usernames.get(o))
+                    for o in group.members
+                    if o != user_id
                 )
                 key = "match.round.odd" if user_id == made.odd_user_id else "match.round.intro"
                 text = html.escape(t(key, locales[user_id], group="{group}", people="{people}"))
@@ -168,18 +197,55 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 if stored is not None:
                     stored.feedback_asked = True
 
+    @registry.handler(REPORT_JOB)
+    async def report_filed(ctx: JobContext, payload: dict[str, Any]) -> None:
+        """Hide the reported profile at K reports, and tell the bot's owners (with the review
+        buttons of /reports)."""
+        async with ctx.session_factory() as session, session.begin():
+            settled = await settle_report(
+                session, int(payload["report_id"]), services.settings.match_reports_to_hide
+            )
+            if settled is None:
+                return
+            owners = {o: await _locale(session, o) for o in services.owners(settled.bot_id)}
+        try:
+            bot = services.bot(settled.bot_id)
+        except LookupError:
+            return  # the bot was removed meanwhile
+        for owner, locale in sorted(owners.items()):
+            _ = services.translator.bind(locale)
+            notice = _(
+                "match.report.owner_notice",
+                name=settled.name,
+                age=settled.age,
+                reason=_(f"match.reason.{settled.reason}"),
+                count=settled.reports,
+            )
+            more = _(
+                "match.report.owner_hidden" if settled.hidden else "match.report.owner_visible"
+            )
+            await _send(
+                bot,
+                owner,
+                f"{notice}\n{more}",
+                reply_markup=review_buttons(settled.report_id, _),
+                parse_mode=None,
+            )
+
     @registry.handler(SWEEP_JOB)
     async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
-        """Warn profiles inactive for SLEEP_AFTER - WARN_BEFORE once, put those inactive for
-        SLEEP_AFTER to sleep, nudge unfinished ones once; then come back in an hour."""
+        """Remind profiles inactive for a while once (`SleepTimings`), put those inactive for
+        the sleep time to sleep, nudge unfinished ones once (the hourly `upkeep.SWEEP`)."""
         now = utcnow()
+        timings = SleepTimings.of(services.settings)
+        reminder_days = (timings.sleep_after - timings.remind_after).days
         tell: list[tuple[int, int, str, str | None]] = []
         async with ctx.session_factory() as session, session.begin():
             active = ProfileState.ACTIVE.value
             to_warn = await session.scalars(
                 select(MatchProfile).where(
                     MatchProfile.state == active,
-                    MatchProfile.last_active_at <= now - (SLEEP_AFTER - WARN_BEFORE),
+                    MatchProfile.last_active_at <= now - timings.remind_after,
                     MatchProfile.sleep_warned_at.is_(None),
                 )
             )
@@ -189,8 +255,9 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
             asleep = await session.scalars(
                 select(MatchProfile).where(
                     MatchProfile.state == active,
-                    MatchProfile.last_active_at <= now - SLEEP_AFTER,
-                    MatchProfile.sleep_warned_at.is_not(None),
+                    MatchProfile.last_active_at <= now - timings.sleep_after,
+                    # the reminder's days have passed too (a late reminder keeps its word)
+                    MatchProfile.sleep_warned_at <= now - timedelta(days=reminder_days),
                 )
             )
             for profile in asleep:
@@ -206,10 +273,10 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 profile.nudged_at = now
                 tell.append((profile.bot_id, profile.user_id, "match.sweep.nudge", None))
             tell = [(b, u, k, await _locale(session, u)) for b, u, k, _ in tell]
-            await ensure_sweep(session, now)
+            await count_profiles(session, now)
         for bot_id, user_id, key, locale in tell:
             try:
                 bot = services.bot(bot_id)
             except LookupError:
                 continue
-            await _send(bot, user_id, t(key, locale), parse_mode=None)
+            await _send(bot, user_id, t(key, locale, count=reminder_days), parse_mode=None)

@@ -41,7 +41,7 @@ from .profiles import (
     place_profile,
     profile_for_update,
 )
-from .upkeep import ensure_sweep
+from .upkeep import mark_active
 
 GENDERS = ("woman", "man", "other")
 WANTS = {"women": ["woman"], "men": ["man"], "everyone": []}
@@ -292,10 +292,9 @@ async def _finish(
     await state.clear()
     first = profile.state == ProfileState.DRAFT.value
     profile.state = ProfileState.ACTIVE.value
-    profile.last_active_at = utcnow()
+    mark_active(profile, utcnow())
     if first:
         metrics.PROFILES_MADE.inc()
-    await ensure_sweep(session, utcnow())
     await message.answer(
         _("match.profile.ready"), reply_markup=ReplyKeyboardRemove(), parse_mode=None
     )

@@ -15,7 +15,11 @@ passes; what it cannot clear (no swap exists) is returned as a repeat.
 
 An odd member joins the pair where they met the others least: a three, never someone left
 out (they are told so). With `size` 3 the groups are built greedily, each next member the one
-who met the group's members least.
+who met the group's members least, then improved by a local search that swaps members between
+groups while that lowers the penalty of pairs who met before (with random "kicks" out of local
+minima, seeded, so the same round gives the same groups): a grouping with no repeated pair is
+found whenever the search can reach one, which in practice means whenever one exists for the
+round sizes communities have.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import networkx as nx
 __all__ = ["EXACT_UP_TO", "History", "make_groups", "repeats"]
 
 EXACT_UP_TO = 300
+SWAP_BUDGET = 10_000  # group pairs the threes' local search tries at most
 BASE = 1_000_000
 History = Mapping[frozenset[int], int]  # pair -> how recently (and how often) they met: a penalty
 
@@ -103,7 +108,8 @@ def make_groups(
 
 
 def _threes(people: list[int], history: History, rng: random.Random) -> list[list[int]]:
-    """Groups of three (a four where the count does not divide by three)."""
+    """Groups of three (a four where the count does not divide by three): built greedily,
+    then improved by swapping members between groups (`_improve_groups`)."""
     order = list(people)
     rng.shuffle(order)
     count = len(order) // 3
@@ -120,7 +126,77 @@ def _threes(people: list[int], history: History, rng: random.Random) -> list[lis
     for leftover in rest:  # one or two left: they join the groups they know least
         group = min(groups, key=lambda g: sum(_penalty(history, leftover, m) for m in g))
         group.append(leftover)
-    return [sorted(group) for group in groups]
+    return [sorted(group) for group in _improve_groups(groups, history, rng)]
+
+
+def _cost(group: Sequence[int], history: History) -> int:
+    return sum(_penalty(history, a, b) for a, b in itertools.combinations(group, 2))
+
+
+def _best_swap(
+    first: list[int], second: list[int], history: History
+) -> tuple[int, int, int] | None:
+    """The swap of one member of `first` with one of `second` that lowers their summed cost
+    most: (gain, index in first, index in second), or None when none lowers it."""
+    before = _cost(first, history) + _cost(second, history)
+    best: tuple[int, int, int] | None = None
+    for i, a in enumerate(first):
+        for j, b in enumerate(second):
+            after = _cost([*first[:i], b, *first[i + 1 :]], history) + _cost(
+                [*second[:j], a, *second[j + 1 :]], history
+            )
+            if after < before and (best is None or before - after > best[0]):
+                best = (before - after, i, j)
+    return best
+
+
+def _improve_groups(
+    groups: list[list[int]], history: History, rng: random.Random
+) -> list[list[int]]:
+    """Local search over swaps: each group that holds a pair who met before tries every swap
+    of a member with another group (a sample of 200 groups in large rounds) and takes the one
+    that lowers the summed penalty most; where none does, a random swap out of the group
+    ("a kick") lets the search leave a local minimum. The best grouping seen is returned, so
+    the result is never worse than the greedy start; `rng` makes it repeatable. The work is
+    bounded (`SWAP_BUDGET` group pairs tried, about two seconds) for rounds where repeats
+    cannot be avoided: there the search would otherwise kick about for long."""
+    groups = [list(g) for g in groups]
+    costs = [_cost(g, history) for g in groups]
+    best, best_total = [list(g) for g in groups], sum(costs)
+    kicks, tried = 0, 0
+    max_kicks = 20 * len(groups)
+    while best_total and kicks <= max_kicks and tried < SWAP_BUDGET:
+        improved = False
+        for i in [i for i, c in enumerate(costs) if c]:
+            if not costs[i]:
+                continue
+            others = range(len(groups))
+            if len(groups) > 200:
+                others = rng.sample(range(len(groups)), 200)  # type: ignore[assignment]
+            for j in others:
+                if j == i:
+                    continue
+                tried += 1
+                swap = _best_swap(groups[i], groups[j], history)
+                if swap is None:
+                    continue
+                _, a, b = swap
+                groups[i][a], groups[j][b] = groups[j][b], groups[i][a]
+                costs[i], costs[j] = _cost(groups[i], history), _cost(groups[j], history)
+                improved = True
+                if not costs[i]:
+                    break
+        total = sum(costs)
+        if total < best_total:
+            best, best_total = [list(g) for g in groups], total
+        if not improved and total:
+            kicks += 1
+            i = rng.choice([i for i, c in enumerate(costs) if c])
+            j = rng.choice([j for j in range(len(groups)) if j != i])
+            a, b = rng.randrange(len(groups[i])), rng.randrange(len(groups[j]))
+            groups[i][a], groups[j][b] = groups[j][b], groups[i][a]
+            costs[i], costs[j] = _cost(groups[i], history), _cost(groups[j], history)
+    return best
 
 
 def repeats(groups: Sequence[Sequence[int]], history: History) -> int:

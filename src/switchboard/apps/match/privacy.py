@@ -1,12 +1,19 @@
-"""What /privacy exports and deletes of the match app: the user's profile (photos included, as
-the Telegram file ids the bot keeps), what they answered to others, their reports and blocks,
-pairs and round memberships, with one bot."""
+"""What /privacy exports and deletes of the match app with one bot: the user's profile (photos
+included, as the Telegram file ids the bot keeps), what they answered to others, their reports
+and blocks, mutual pairs, and their part in the bot's rounds (memberships, the groups they were
+put in, their feedback).
+
+Round groups keep user ids in a JSON list (`MatchRoundGroup.members`), so deleting a user takes
+their id out of every such list of the bot's communities, and out of `MatchRound.odd_user_id`;
+the other members keep their groups (their own history). Another bot's rows are not touched:
+/privacy answers for the bot it is sent to.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import String, case, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -17,6 +24,8 @@ from .models import (
     MatchPair,
     MatchProfile,
     MatchReport,
+    MatchRound,
+    MatchRoundGroup,
     MatchSwipe,
 )
 
@@ -27,18 +36,98 @@ async def _profile(session: AsyncSession, bot_id: int, user_id: int) -> MatchPro
     )
 
 
+def _communities(bot_id: int) -> Any:
+    return select(MatchCommunity.id).where(MatchCommunity.bot_id == bot_id).scalar_subquery()
+
+
+async def _groups_of(session: AsyncSession, bot_id: int, user_id: int) -> list[MatchRoundGroup]:
+    """The bot's round groups that name `user_id` (the text match only narrows the read; the
+    list itself decides)."""
+    found = await session.scalars(
+        select(MatchRoundGroup).where(
+            MatchRoundGroup.community_id.in_(_communities(bot_id)),
+            cast(MatchRoundGroup.members, String).like(f"%{user_id}%"),
+        )
+    )
+    return [group for group in found if user_id in group.members]
+
+
+async def _pairs_export(session: AsyncSession, profile: MatchProfile) -> list[dict[str, Any]]:
+    other = case((MatchPair.first_id == profile.id, MatchPair.second_id), else_=MatchPair.first_id)
+    rows = (
+        await session.execute(
+            select(MatchPair, MatchProfile.name)
+            .join(MatchProfile, MatchProfile.id == other)
+            .where(or_(MatchPair.first_id == profile.id, MatchPair.second_id == profile.id))
+            .order_by(MatchPair.id)
+        )
+    ).all()
+    return [
+        {"with": name, "at": pair.created_at.isoformat(), "kind": "mutual"} for pair, name in rows
+    ]
+
+
+async def _round_groups_export(
+    session: AsyncSession, bot_id: int, user_id: int
+) -> list[dict[str, Any]]:
+    groups = await _groups_of(session, bot_id, user_id)
+    if not groups:
+        return []
+    rounds = {
+        r.id: r
+        for r in await session.scalars(
+            select(MatchRound).where(MatchRound.id.in_({g.round_id for g in groups}))
+        )
+    }
+    communities = {
+        c.id: c
+        for c in await session.scalars(
+            select(MatchCommunity).where(MatchCommunity.id.in_({g.community_id for g in groups}))
+        )
+    }
+    names = {
+        (m.community_id, m.user_id): m.name
+        for m in await session.scalars(
+            select(MatchMember).where(MatchMember.community_id.in_(communities))
+        )
+    }
+    return [
+        {
+            "group": communities[g.community_id].title,
+            "round": rounds[g.round_id].scheduled_for.isoformat(),
+            "with": [names.get((g.community_id, m), "") for m in g.members if m != user_id],
+            "odd_one": rounds[g.round_id].odd_user_id == user_id,
+        }
+        for g in sorted(groups, key=lambda g: g.id)
+    ]
+
+
 async def export_user_match(session: AsyncSession, bot_id: int, user_id: int) -> dict[str, Any]:
     profile = await _profile(session, bot_id, user_id)
     memberships = list(
-        await session.scalars(select(MatchMember).where(MatchMember.user_id == user_id))
+        await session.scalars(
+            select(MatchMember).where(
+                MatchMember.user_id == user_id,
+                MatchMember.community_id.in_(_communities(bot_id)),
+            )
+        )
     )
     feedback = list(
-        await session.scalars(select(MatchFeedback).where(MatchFeedback.user_id == user_id))
+        await session.scalars(
+            select(MatchFeedback)
+            .join(MatchRoundGroup, MatchRoundGroup.id == MatchFeedback.group_id)
+            .where(
+                MatchFeedback.user_id == user_id,
+                MatchRoundGroup.community_id.in_(_communities(bot_id)),
+            )
+        )
     )
     data: dict[str, Any] = {
         "profile": None,
         "rounds": [{"community": m.community_id, "opted_in": m.opted_in} for m in memberships],
+        "round_groups": await _round_groups_export(session, bot_id, user_id),
         "feedback": [{"met": f.met, "rating": f.rating} for f in feedback],
+        "pairs": [],
     }
     if profile is None:
         return data
@@ -68,12 +157,14 @@ async def export_user_match(session: AsyncSession, bot_id: int, user_id: int) ->
     data["answers"] = [{"profile": s.shown_id, "verdict": s.verdict} for s in swipes]
     data["reports"] = [{"profile": r.reported_id, "reason": r.reason} for r in reports]
     data["blocks"] = [b.blocked_id for b in blocks]
+    data["pairs"] = await _pairs_export(session, profile)
     return data
 
 
 async def delete_user_match(session: AsyncSession, bot_id: int, user_id: int) -> int:
-    """The profile goes, and with it (cascades) swipes, pairs, reports and blocks that name it;
-    round memberships and feedback of this user in this bot's communities go too."""
+    """The profile goes, and with it swipes, pairs, reports and blocks that name it; in this
+    bot's communities the user's memberships and feedback go, and their id leaves the round
+    groups and rounds that named it."""
     removed = 0
     profile = await _profile(session, bot_id, user_id)
     if profile is not None:
@@ -94,13 +185,26 @@ async def delete_user_match(session: AsyncSession, bot_id: int, user_id: int) ->
         ):
             result = await session.execute(statement)
             removed += int(result.rowcount)  # type: ignore[attr-defined]
-    communities = select(MatchCommunity.id).where(MatchCommunity.bot_id == bot_id)
+    communities = _communities(bot_id)
+    groups_of_bot = select(MatchRoundGroup.id).where(MatchRoundGroup.community_id.in_(communities))
     for statement in (
         delete(MatchMember).where(
             MatchMember.user_id == user_id, MatchMember.community_id.in_(communities)
         ),
-        delete(MatchFeedback).where(MatchFeedback.user_id == user_id),
+        delete(MatchFeedback).where(
+            MatchFeedback.user_id == user_id, MatchFeedback.group_id.in_(groups_of_bot)
+        ),
     ):
         result = await session.execute(statement)
         removed += int(result.rowcount)  # type: ignore[attr-defined]
+    for group in await _groups_of(session, bot_id, user_id):
+        group.members = [m for m in group.members if m != user_id]
+        removed += 1
+    result = await session.execute(
+        update(MatchRound)
+        .where(MatchRound.odd_user_id == user_id, MatchRound.community_id.in_(communities))
+        .values(odd_user_id=None)
+    )
+    removed += int(result.rowcount)  # type: ignore[attr-defined]
+    await session.flush()
     return removed

@@ -1,5 +1,6 @@
-"""Rounds in a group, in chat: `/rounds` (admins set the schedule or turn it off; anyone sees the
-status), the Join / Leave / Pause buttons, and the "did you meet?" answers."""
+"""Rounds in a group, in chat: `/rounds` (admins set the schedule, the group's time zone, or
+turn it off; anyone sees the status, admins its participation too), the Join / Leave / Pause
+buttons, and the "did you meet?" answers."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from switchboard.kernel import Translate, user_timezone_of
 
 from . import metrics
 from .models import MatchCommunity, MatchFeedback, MatchMember, MatchRoundGroup
-from .rounds import community_stats, parse_schedule, schedule_next, zone_of
+from .rounds import community_stats, parse_schedule, parse_zone, schedule_next, zone_of
 
 PAUSE_DAYS = 14
 ADMINS = ("administrator", "creator")
+ZONE_WORDS = ("zone", "timezone", "tz", "пояс")
 
 
 class Join(CallbackData, prefix="mjoin"):
@@ -69,6 +71,66 @@ async def _community(session: AsyncSession, bot_id: int, chat_id: int) -> MatchC
     )
 
 
+async def _is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
+    member = await bot.get_chat_member(chat_id, user_id)
+    return member.status in ADMINS
+
+
+def _next_local(community: MatchCommunity) -> str:
+    if community.next_round_at is None:
+        return "—"
+    return community.next_round_at.astimezone(zone_of(community.timezone)).strftime(
+        "%a %d %b %H:%M"
+    )
+
+
+async def _status(
+    message: Message,
+    community: MatchCommunity | None,
+    session: AsyncSession,
+    bot: Bot,
+    _: Translate,
+) -> None:
+    """The schedule and counts for anyone; participation too for the group's admins."""
+    assert message.from_user is not None
+    if community is None or not community.enabled:
+        await message.answer(_("match.rounds.off_status"), parse_mode=None)
+        return
+    stats = await community_stats(session, community.id)
+    text = _("match.rounds.status", when=_next_local(community), zone=community.timezone, **stats)
+    if await _is_admin(bot, message.chat.id, message.from_user.id):
+        people = max(await bot.get_chat_member_count(message.chat.id) - 1, 0)  # less the bot
+        share = min(100, round(100 * stats["members"] / people)) if people else 0
+        text += "\n" + _(
+            "match.rounds.participation",
+            members=stats["members"],
+            people=people,
+            share=share,
+            last=stats["last"],
+        )
+    await message.answer(text, reply_markup=join_buttons(community.id, _), parse_mode=None)
+
+
+async def _set_zone(
+    message: Message, community: MatchCommunity | None, typed: str, session: AsyncSession,
+    _: Translate,
+) -> None:  # fmt: skip
+    """`/rounds zone Europe/Berlin`: the group's own zone; the next round moves to it."""
+    zone = parse_zone(typed)
+    if zone is None:
+        await message.answer(_("match.rounds.bad_zone"), parse_mode=None)
+        return
+    if community is None:
+        await message.answer(_("match.rounds.off_status"), parse_mode=None)
+        return
+    community.timezone = zone
+    if community.enabled:
+        await schedule_next(session, community, utcnow())  # the old time's job finds it moved
+    await message.answer(
+        _("match.rounds.zone_set", zone=zone, when=_next_local(community)), parse_mode=None
+    )
+
+
 async def rounds_command(
     message: Message, command: CommandObject, session: AsyncSession, bot: Bot, _: Translate
 ) -> None:
@@ -78,28 +140,9 @@ async def rounds_command(
     community = await _community(session, bot.id, message.chat.id)
     args = (command.args or "").strip()
     if not args:
-        if community is None or not community.enabled:
-            await message.answer(_("match.rounds.off_status"), parse_mode=None)
-            return
-        stats = await community_stats(session, community.id)
-        when = (
-            community.next_round_at.astimezone(zone_of(community.timezone))
-            if community.next_round_at
-            else None
-        )
-        await message.answer(
-            _(
-                "match.rounds.status",
-                when=when.strftime("%a %d %b %H:%M") if when else "—",
-                zone=community.timezone,
-                **stats,
-            ),
-            reply_markup=join_buttons(community.id, _),
-            parse_mode=None,
-        )
+        await _status(message, community, session, bot, _)
         return
-    member = await bot.get_chat_member(message.chat.id, message.from_user.id)
-    if member.status not in ADMINS:
+    if not await _is_admin(bot, message.chat.id, message.from_user.id):
         await message.answer(_("match.rounds.admins_only"), parse_mode=None)
         return
     if args.lower() in ("off", "выкл", "stop"):
@@ -108,32 +151,38 @@ async def rounds_command(
             community.next_round_at = None
         await message.answer(_("match.rounds.turned_off"), parse_mode=None)
         return
+    first, _space, rest = args.partition(" ")
+    if first.lower() in ZONE_WORDS:
+        await _set_zone(message, community, rest, session, _)
+        return
     plan = parse_schedule(args)
     if plan is None:
         await message.answer(_("match.rounds.bad_schedule"), parse_mode=None)
         return
-    zone = await user_timezone_of(session, message.from_user.id)
     if community is None:
+        # A new group's first guess is the zone of the admin who set it up; the group keeps
+        # its own from then on (`/rounds zone …`, or a zone at the end of the schedule).
+        admin_zone = await user_timezone_of(session, message.from_user.id)
         community = MatchCommunity(
             bot_id=bot.id,
             chat_id=message.chat.id,
             created_by=message.from_user.id,
             feedback_after_days=3,
+            timezone=getattr(admin_zone, "key", "UTC"),
         )
         session.add(community)
     community.title = message.chat.title or ""
     community.enabled = True
     community.every_days, community.weekday = plan.every_days, plan.weekday
     community.at_time, community.group_size = plan.at_time, plan.group_size
-    community.timezone = getattr(zone, "key", "UTC")
+    if plan.timezone is not None:
+        community.timezone = plan.timezone
     await session.flush()
     await schedule_next(session, community, utcnow())
-    assert community.next_round_at is not None
-    when = community.next_round_at.astimezone(zone_of(community.timezone))
     await message.answer(
         _(
             "match.rounds.enabled",
-            when=when.strftime("%a %d %b %H:%M"),
+            when=_next_local(community),
             zone=community.timezone,
             size=community.group_size,
         ),

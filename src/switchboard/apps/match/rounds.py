@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ __all__ = [
     "RoundPlan",
     "next_round_after",
     "parse_schedule",
+    "parse_zone",
     "run_round",
     "schedule_next",
 ]
@@ -54,11 +56,30 @@ class RoundPlan:
     weekday: int
     at_time: str
     group_size: int
+    timezone: str | None = None  # the group's zone, when the command named one
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_zone(text: str) -> str | None:
+    """An IANA zone from what an admin typed ('europe/berlin', 'Europe/Berlin', 'UTC')."""
+    name = _zones_by_lower_name().get(text.strip().lower())
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
 
 
 def parse_schedule(text: str) -> RoundPlan | None:
-    """`weekly Mon 10:00`, `biweekly fri 18:30 threes`, `еженедельно пн 10:00`; None when
-    it cannot be read."""
+    """`weekly Mon 10:00`, `biweekly fri 18:30 threes Europe/Berlin`, `еженедельно пн 10:00`:
+    after the time, `threes` and the group's time zone may follow in any order; None when it
+    cannot be read."""
     words = text.lower().split()
     if len(words) < 3:
         return None
@@ -70,8 +91,15 @@ def parse_schedule(text: str) -> RoundPlan | None:
     at = _TIME.match(words[2])
     if every is None or weekday is None or at is None:
         return None
-    size = 3 if len(words) > 3 and words[3] in ("threes", "тройки", "3") else 2
-    return RoundPlan(every, weekday, f"{int(at[1]):02d}:{at[2]}", size)
+    size, zone = 2, None
+    for word in words[3:]:
+        if word in ("threes", "тройки", "3"):
+            size = 3
+        elif (found := parse_zone(word)) is not None:
+            zone = found
+        else:
+            return None
+    return RoundPlan(every, weekday, f"{int(at[1]):02d}:{at[2]}", size, zone)
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -180,8 +208,8 @@ async def run_round(
 
 
 async def community_stats(session: AsyncSession, community_id: int) -> dict[str, int]:
-    """For admins: members opted in, rounds run, groups made, feedback answers and how many
-    said they met."""
+    """Members opted in, rounds run, groups made, feedback answers and how many said they met,
+    and how many took part in the last round (`last`)."""
     opted = await session.scalar(
         select(func.count())
         .select_from(MatchMember)
@@ -203,6 +231,12 @@ async def community_stats(session: AsyncSession, community_id: int) -> dict[str,
             .group_by(MatchFeedback.met)
         )
     ).all()
+    last = await session.scalar(
+        select(MatchRound.members)
+        .where(MatchRound.community_id == community_id)
+        .order_by(MatchRound.scheduled_for.desc())
+        .limit(1)
+    )
     met = sum(n for flag, n in answers if flag)
     total = sum(n for _, n in answers)
     return {
@@ -212,4 +246,5 @@ async def community_stats(session: AsyncSession, community_id: int) -> dict[str,
         "answers": total,
         "met": met,
         "rate": round(100 * met / total) if total else 0,
+        "last": int(last or 0),
     }

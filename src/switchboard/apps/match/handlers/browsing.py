@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.db import utcnow
 from switchboard.kernel import PlatformServices, Translate
 
 from .. import metrics
@@ -14,6 +15,7 @@ from ..cards import Card, buttons
 from ..limits import take_like
 from ..models import MatchProfile, MatchSwipe, ProfileState, Verdict
 from ..profiles import get_profile
+from ..upkeep import mark_active
 from .deck import show_next, shown_to
 from .introductions import introduce
 from .reports import REPORT_REASONS, Reason, block
@@ -30,6 +32,7 @@ async def _usable_profile(
     if profile.state == ProfileState.HIDDEN.value:
         await message.answer(_("match.hidden"), parse_mode=None)
         return None
+    mark_active(profile, utcnow())
     if profile.state in (ProfileState.PAUSED.value, ProfileState.SLEEPING.value):
         profile.state = ProfileState.ACTIVE.value  # using it wakes it
         profile.paused_until = None

@@ -15,6 +15,7 @@ from ..limits import take_card
 from ..models import MatchProfile, MatchSwipe
 from ..scoring import Weights
 from ..search import candidates
+from ..upkeep import mark_active
 
 
 def weights_of(platform: PlatformServices) -> Weights:
@@ -35,6 +36,7 @@ async def show_next(
     platform: PlatformServices,
     _: Translate,
 ) -> None:
+    mark_active(viewer, utcnow())  # asking for a card is using the app, found or not
     found = await candidates(session, viewer, weights_of(platform))
     if not found:
         await bot.send_message(chat_id, _("match.none"), parse_mode=None)
@@ -54,7 +56,6 @@ async def show_next(
             at=now,
         )
     )
-    viewer.last_active_at = now
     common = [k for k in viewer.interests if k in best.profile.interests]
     text = card_text(best.profile, best.km, _, common=common)
     markup = card_buttons(best.profile.id, _)

@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.kernel import PlatformServices, Translate, UserRecord
 
 from .. import metrics
+from ..contact import contact_link, usernames_of
 from ..models import MatchPair, MatchProfile
 from ..profiles import get_profile, mutual_pairs
 
 
-def _mention(profile: MatchProfile) -> str:
-    return f'<a href="tg://user?id={profile.user_id}">{html.escape(profile.name)}</a>'
+async def _links(session: AsyncSession, profiles: list[MatchProfile]) -> dict[int, str]:
+    """Each profile's name as a link to write to its user (`contact`), by profile id."""
+    usernames = await usernames_of(session, (p.user_id for p in profiles))
+    return {p.id: contact_link(p.user_id, p.name, usernames.get(p.user_id)) for p in profiles}
 
 
 async def introduce(
@@ -30,11 +33,12 @@ async def introduce(
     session.add(MatchPair(bot_id=a.bot_id, first_id=first.id, second_id=second.id))
     await session.flush()
     metrics.MUTUAL.inc()
+    links = await _links(session, [a, b])
     for me, them in ((a, b), (b, a)):
         locale = await _locale_of(session, me.user_id)
         text = platform.translate("match.mutual", locale, name="{name}")
         await _send_quietly(
-            bot, me.user_id, html.escape(text).replace("{name}", _mention(them)), parse_mode="HTML"
+            bot, me.user_id, html.escape(text).replace("{name}", links[them.id]), parse_mode="HTML"
         )
 
 
@@ -64,7 +68,8 @@ async def matches_command(message: Message, session: AsyncSession, bot: Bot, _: 
         await message.answer(_("match.matches.none"), parse_mode=None)
         return
     lines = [html.escape(_("match.matches.title"))]
-    lines += [f"• {_mention(p)}, {p.age}" for p in people]
+    links = await _links(session, people)
+    lines += [f"• {links[p.id]}, {p.age}" for p in people]
     await message.answer("\n".join(lines), parse_mode="HTML")
 
 

@@ -16,7 +16,7 @@ from switchboard.kernel import Translate, enqueue
 from ..cards import buttons
 from ..models import ProfileState
 from ..profiles import get_profile
-from ..upkeep import RESUME_JOB
+from ..upkeep import RESUME_JOB, mark_active
 
 PAUSES = {"7": 7, "30": 30, "0": None}  # days; "0": until the user resumes
 
@@ -69,6 +69,7 @@ async def resume_command(message: Message, session: AsyncSession, bot: Bot, _: T
         return
     profile.state = ProfileState.ACTIVE.value
     profile.paused_until = None
+    mark_active(profile, utcnow())
     await message.answer(_("match.resumed"), parse_mode=None)
 
 

@@ -1,21 +1,22 @@
-"""Reports and blocks: a user reports a card (which blocks it too) or blocks it; the owner's
-/reports reviews what was reported, restoring or removing the profile."""
+"""Reports and blocks: a user reports a card (which blocks it too; `reporting` hides and tells
+the owners in a job) or blocks it; the owner's /reports reviews what was reported, restoring or
+removing the profile."""
 
 from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel import PlatformServices, Translate
 
-from .. import metrics
 from ..cards import buttons
-from ..models import MatchBlock, MatchProfile, MatchReport, MatchSwipe, ProfileState, Verdict
+from ..models import MatchBlock, MatchProfile, MatchReport, MatchSwipe, Verdict
 from ..profiles import get_profile
+from ..reporting import file_report
 from ..reviews import review
 from .deck import show_next, shown_to
 
@@ -30,6 +31,18 @@ class Reason(CallbackData, prefix="mrep"):
 class Review(CallbackData, prefix="mrev"):
     report: int
     outcome: str  # restore | remove
+
+
+def review_buttons(report_id: int, _: Translate) -> InlineKeyboardMarkup:
+    """The owner's choice for a report: restore the profile, or keep it hidden."""
+    return buttons(
+        [
+            [
+                (_("match.reports.restore"), Review(report=report_id, outcome="restore").pack()),
+                (_("match.reports.remove"), Review(report=report_id, outcome="remove").pack()),
+            ]
+        ]
+    )
 
 
 async def block(session: AsyncSession, viewer: MatchProfile, other: MatchProfile) -> None:
@@ -53,33 +66,7 @@ async def report_reason(
     if viewer is None or other is None or callback_data.reason not in REPORT_REASONS:
         await query.answer(_("match.card.gone"), show_alert=True)
         return
-    existing = await session.scalar(
-        select(MatchReport).where(
-            MatchReport.reporter_id == viewer.id, MatchReport.reported_id == other.id
-        )
-    )
-    if existing is None:
-        session.add(
-            MatchReport(
-                bot_id=viewer.bot_id,
-                reporter_id=viewer.id,
-                reported_id=other.id,
-                reason=callback_data.reason,
-                card={
-                    "name": other.name,
-                    "age": other.age,
-                    "bio": other.bio,
-                    "photos": other.photos,
-                },
-            )
-        )
-        other.reports += 1
-        metrics.REPORTS.inc()
-        if (
-            other.reports >= platform.settings.match_reports_to_hide
-            and other.state == ProfileState.ACTIVE.value
-        ):
-            other.state = ProfileState.HIDDEN.value
+    await file_report(session, viewer, other, callback_data.reason)
     await block(session, viewer, other)
     await query.answer()
     if isinstance(query.message, Message):
@@ -114,20 +101,7 @@ async def reports_command(
                 reason=_(f"match.reason.{report.reason}"),
                 bio=card.get("bio", ""),
             ),
-            reply_markup=buttons(
-                [
-                    [
-                        (
-                            _("match.reports.restore"),
-                            Review(report=report.id, outcome="restore").pack(),
-                        ),
-                        (
-                            _("match.reports.remove"),
-                            Review(report=report.id, outcome="remove").pack(),
-                        ),
-                    ]
-                ]
-            ),
+            reply_markup=review_buttons(report.id, _),
             parse_mode=None,
         )
 
