@@ -4,15 +4,17 @@ with pause and resume, /unsub, OPML export and import, and a channel's posts as 
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from apps.repost.feed_samples import rss2
 from apps.repost.feed_site import FeedSite, feed_site
-from switchboard.apps.repost.models import RepostItem, RepostSource
+from switchboard.apps.repost.models import RepostDelivery, RepostItem, RepostSource
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
 from switchboard.kernel.jobs.models import Job
@@ -187,3 +189,45 @@ async def test_forwarding_a_post_from_a_channel_adds_it(
         await tg.expect_message(chat_id=user["id"], contains="Подписка на канал Dina's channel")
         (source,) = await _rows(database_url, RepostSource)
         assert source.kind == "channel" and source.address == str(channel["id"])
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_a_channels_photos_are_reposted_as_photos(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    """A channel's media is sent on by its file id (it has no web address), with the post's
+    text as the caption; a photo without text is a photo without a caption, never an empty
+    text Telegram refuses."""
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Ella", language_code="en")
+        channel = await tg.create_group(user, "Ella's photos", kind="channel")  # no username
+        first = await tg.send_text(user, "Hello", chat_id=channel["id"])
+        await tg.add_member(
+            channel, user, BOT_ID, status="administrator", rights={"can_post_messages": True}
+        )
+        await tg.forward(user, first, bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Subscribed to the channel")
+        bare = await tg.send_media(
+            user, "photo", _png(), filename="a.png", mime_type="image/png", chat_id=channel["id"]
+        )
+        photo = await tg.expect_message(chat_id=user["id"], bot_id=BOT_ID, timeout=20)
+        assert photo.get("photo"), photo
+        assert photo["photo"][-1]["file_unique_id"] == bare["photo"][-1]["file_unique_id"]
+        assert not photo.get("caption") and not photo.get("text")
+        await tg.send_media(
+            user, "photo", _png(), filename="b.png", mime_type="image/png",
+            chat_id=channel["id"], caption="Sunset over the bay",
+        )  # fmt: skip
+        captioned = await tg.expect_message(
+            chat_id=user["id"], bot_id=BOT_ID, contains="Sunset over the bay"
+        )
+        assert captioned.get("photo") and "text" not in captioned
+    deliveries = await _rows(database_url, RepostDelivery)
+    assert [d.state for d in deliveries] == ["posted", "posted"], [d.detail for d in deliveries]

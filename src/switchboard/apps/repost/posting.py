@@ -55,6 +55,7 @@ HOUR = timedelta(hours=1)
 _GONE = ("chat not found", "bot was kicked", "bot is not a member", "have no rights", "blocked")
 _NOT_ENOUGH_RIGHTS = "not enough rights"
 _DIGEST_LINES = 30
+EMPTY = "empty: the item has no text and no media to post"
 # While a sweep runs, how often it looks for targets that got something new (routing commits
 # deliveries one item at a time, while the sweep is posting).
 _LOOK_AGAIN = 0.25
@@ -311,6 +312,10 @@ class Poster:
             await self._finish(delivery.id, failed=f"template: {error.reason}")
             return 0
         calls = messages_for(rendered, target.chat_id, thread)
+        if not calls:  # no text and no media: Telegram refuses an empty message
+            await self._finish(delivery.id, failed=EMPTY)
+            metrics.FAILED.labels(kind="refused").inc()
+            return 0
         ids = await self._claim(delivery.id, target.chat_id, thread, calls)
         if ids is None:
             return 0  # another job took it
@@ -423,6 +428,9 @@ class Poster:
             link = html.escape(rendered.link, quote=True)
             text = f'{text}\n<a href="{link}">{link}</a>'
         calls = messages_for(Rendered(text, (), rendered.link), target.chat_id, thread)
+        if not calls:  # media only, and no link to it
+            await self._finish(found.delivery.id, failed=f"media refused: {why}")
+            return 0
         async with self.sessions() as session, session.begin():
             ids = [await self.calls.record(session, target.bot_id, call) for call in calls]
             await session.execute(
