@@ -6,7 +6,8 @@ A **source** (a feed URL, or a Telegram channel the bot administers) yields **it
 Every decision about an item for a route is a **delivery** row: posted (with the message),
 or skipped with its reason (duplicate, filtered, capped, failed). Deliveries are the delivery
 log and the "never twice" record: an item is a duplicate for a target when any earlier
-delivery to that target has the same GUID, normalised URL or content hash.
+delivery to that target, or a baseline item of a source routed into it, has the same GUID,
+normalised URL or content hash.
 
 Flow: a poll (or a channel post) writes new items with `routed_at` NULL and queues the
 `repost.route` job for the source in the same transaction; routing decides each item for
@@ -158,6 +159,9 @@ class RepostItem(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "guid"),
         Index("ix_repost_items_unrouted", "source_id", "routed_at"),
+        # Routing looks a new item up among its target's baseline items by each key.
+        Index("ix_repost_items_source_url", "source_id", "url_key"),
+        Index("ix_repost_items_source_hash", "source_id", "content_hash"),
         NEVER_REUSED,
     )
 
