@@ -215,7 +215,8 @@ async def template_command(
     try:
         rendered = await preview(session, owned, template)
     except TemplateRefused as error:
-        await message.answer(_text(_, "repost.template.refused", reason=error.reason))
+        reason = _(error.key, **error.params)
+        await message.answer(_text(_, "repost.template.refused", reason=reason))
         return
     await state.set_data({"repost_template_route": owned.route.id, "repost_template": template})
     save = InlineKeyboardButton(

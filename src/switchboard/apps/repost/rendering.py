@@ -26,7 +26,7 @@ from typing import Any
 from babel.core import UnknownLocaleError
 from babel.dates import format_datetime
 from jinja2 import StrictUndefined, Template, TemplateError, nodes
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -221,18 +221,21 @@ def _has_text(body: str) -> bool:
 
 
 class TemplateRefused(ValueError):
-    """A template that cannot be saved; `reason` says why, for the user."""
+    """A template that cannot be saved: `reason` says why in English (logs, the delivery
+    log's detail); `key` and `params` say it in the user's language (i18n)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, key: str = "repost.template.reason.failed", **params: Any):
         super().__init__(reason)
         self.reason = reason
+        self.key = key
+        self.params = params or {"error": reason}
 
 
 class _Sandbox(SandboxedEnvironment):
     """Unsafe access is an error, not an empty string: the user learns at once."""
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        raise SecurityError(f"access to {attribute!r} is not allowed in a template")
+        raise _forbidden(attribute)
 
 
 _ENVIRONMENT = _Sandbox(autoescape=True, undefined=StrictUndefined)
@@ -242,15 +245,18 @@ def check_template(source: str) -> None:
     """Refuse a template that is too long, does not parse, or names an underscored
     attribute (how templates reach Python internals)."""
     if len(source) > TEMPLATE_LIMIT:
-        raise TemplateRefused(f"the template is longer than {TEMPLATE_LIMIT} characters")
+        raise TemplateRefused(
+            f"the template is longer than {TEMPLATE_LIMIT} characters",
+            "repost.template.reason.too_long", limit=TEMPLATE_LIMIT,
+        )  # fmt: skip
     try:
         tree = _ENVIRONMENT.parse(source)
     except TemplateError as error:
-        raise TemplateRefused(f"it does not parse: {error.message}") from None
+        raise _unparsable(error) from None
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         name = node.attr if isinstance(node, nodes.Getattr) else _constant(node.arg)  # type: ignore[attr-defined]
         if isinstance(name, str) and name.startswith("_"):
-            raise TemplateRefused(f"access to {name!r} is not allowed in a template")
+            raise _forbidden(name)
 
 
 @lru_cache(maxsize=256)
@@ -261,7 +267,21 @@ def _template(source: str) -> Template:
     try:
         return _ENVIRONMENT.from_string(source)
     except TemplateError as error:
-        raise TemplateRefused(f"it does not parse: {error.message}") from None
+        raise _unparsable(error) from None
+
+
+def _unparsable(error: TemplateError) -> TemplateRefused:
+    return TemplateRefused(
+        f"it does not parse: {error.message}", "repost.template.reason.syntax",
+        error=error.message or type(error).__name__,
+    )  # fmt: skip
+
+
+def _forbidden(name: str) -> TemplateRefused:
+    return TemplateRefused(
+        f"access to {name!r} is not allowed in a template", "repost.template.reason.forbidden",
+        name=name,
+    )  # fmt: skip
 
 
 def _constant(node: nodes.Node) -> Any:
@@ -365,7 +385,14 @@ def render_item(
     try:
         output = compiled.render(context)
     except SecurityError as error:
-        raise TemplateRefused(str(error)) from None
+        raise TemplateRefused(
+            str(error), "repost.template.reason.unsafe", error=str(error)
+        ) from None
+    except UndefinedError as error:
+        raise TemplateRefused(
+            error.message or "undefined", "repost.template.reason.undefined",
+            error=error.message or "",
+        ) from None  # fmt: skip
     except TemplateError as error:
         raise TemplateRefused(error.message or type(error).__name__) from None
     text = visible(telegram_html(output, keep_newlines=True))
