@@ -91,6 +91,8 @@ class RepostTarget(Base):
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)  # 0: not a forum topic
     kind: Mapped[str] = mapped_column(String(16))  # private | group | supergroup | channel
     title: Mapped[str] = mapped_column(Text, default="")
+    # A public chat's @username without the @ ("" when private): its posts' t.me links.
+    username: Mapped[str] = mapped_column(String(64), default="")
     # A forum (thread 0) whose sources each post into a topic of their own, made by the bot
     # on the source's first item (`RepostTopic`).
     topic_per_source: Mapped[bool] = mapped_column(Boolean, default=False)
