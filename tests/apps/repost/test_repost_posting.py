@@ -12,6 +12,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,7 @@ from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .repost_rows import T0, item, source, target
 
+CAPPED = "switchboard_repost_skipped_total"
 TOKEN = "6660001:repost-posting-test-token-abcdef"
 BOT_ID = 6660001
 
@@ -92,8 +94,12 @@ async def test_the_cap_holds_posts_in_order_until_the_hour_has_room(
         poster = Poster(
             session_factory, JobCalls(session_factory), lambda _: bot, _noop_tell, clock
         )
+        capped = REGISTRY.get_sample_value(CAPPED, {"reason": "capped"}) or 0.0
         assert await poster.post_target(target_id) == 2
         assert await poster.post_target(target_id) == 0  # the hour is full
+        # What waits shows as capped in the delivery log and metrics, once per delivery.
+        assert await _reasons(session_factory) == [None, None, "capped", "capped", "capped"]
+        assert REGISTRY.get_sample_value(CAPPED, {"reason": "capped"}) == capped + 3
         clock.now = T0 + timedelta(minutes=59)
         assert await poster.post_target(target_id) == 0
         clock.now = T0 + timedelta(hours=1, seconds=1)
@@ -106,8 +112,16 @@ async def test_the_cap_holds_posts_in_order_until_the_hour_has_room(
             left = await session.scalar(select(func.count()).select_from(OutboxMessage))
             ids = (await session.scalars(select(RepostDelivery.message_id))).all()
         assert left == 0 and all(ids)
+        assert await _reasons(session_factory) == [None] * 5  # posted: no longer held
     finally:
         await tg.__aexit__(None, None, None)
+
+
+async def _reasons(sessions: async_sessionmaker[AsyncSession]) -> list[str | None]:
+    async with sessions() as session:
+        return list(
+            await session.scalars(select(RepostDelivery.reason).order_by(RepostDelivery.id))
+        )
 
 
 async def test_over_the_cap_a_digest_route_sends_one_digest(

@@ -197,7 +197,7 @@ class DeliveryState(StrEnum):
 class SkipReason(StrEnum):
     DUPLICATE = "duplicate"
     FILTERED = "filtered"
-    CAPPED = "capped"  # over the cap, and the route drops rather than digests
+    CAPPED = "capped"  # still queued, held by the route's hourly cap (cleared when posted)
     DIGESTED = "digested"  # went out in a digest message
     FAILED = "failed"
 

@@ -170,6 +170,7 @@ class Poster:
             room, wait = await self._cap_room(found.route)
             if room == 0:
                 capped.add(found.route.id)
+                await self._hold(found.route.id)
                 await self._schedule(target_id, wait)
                 continue
             if found.route.digest and room == 1 and await self._queued_count(found.route.id) > 1:
@@ -273,6 +274,23 @@ class Poster:
             return room, now
         return 0, moments[len(moments) - route.cap_per_hour] + HOUR
 
+    async def _hold(self, route_id: int) -> None:
+        """Mark what the route has queued as held by its cap (reason `capped`, still queued,
+        posted in order when the hour has room): the delivery log and metrics show it."""
+        async with self.sessions() as session, session.begin():
+            held = await session.execute(
+                update(RepostDelivery)
+                .where(
+                    RepostDelivery.route_id == route_id,
+                    RepostDelivery.state == DeliveryState.QUEUED.value,
+                    RepostDelivery.reason.is_(None),
+                )
+                .values(reason=SkipReason.CAPPED.value)
+            )
+        count = int(held.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            metrics.SKIPPED.labels(reason=SkipReason.CAPPED.value).inc(count)
+
     async def _queued_count(self, route_id: int) -> int:
         async with self.sessions() as session:
             count = await session.scalar(
@@ -354,6 +372,7 @@ class Poster:
                 )
                 .values(
                     state=DeliveryState.POSTED.value,
+                    reason=None,  # no longer held by the cap
                     posted_at=self.clock(),
                     chat_id=chat_id,
                     thread_id=thread,
