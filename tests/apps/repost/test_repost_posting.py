@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from switchboard.apps.repost.models import RepostDelivery
 from switchboard.apps.repost.posting import Poster
 from switchboard.apps.repost.routing import add_route, route_source
 from switchboard.kernel import JobCalls
+from switchboard.kernel.i18n.translator import Translator
 from switchboard.kernel.models import OutboxMessage
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
@@ -129,14 +131,19 @@ async def test_over_the_cap_a_digest_route_sends_one_digest(
 ) -> None:
     tg, user = await _reader(sandbox)
     try:
-        target_id = await _setup(session_factory, user["id"], 5, cap_per_hour=2, digest=True)
-        poster = Poster(
-            session_factory, JobCalls(session_factory), lambda _: bot, _noop_tell, Clock(T0)
+        target_id = await _setup(
+            session_factory, user["id"], 5, cap_per_hour=2, digest=True, locale="ru"
         )
+        translator = Translator([files("switchboard.apps.repost").joinpath("locales")])
+        poster = Poster(
+            session_factory, JobCalls(session_factory), lambda _: bot, _noop_tell, Clock(T0),
+            translate=translator.t,
+        )  # fmt: skip
         assert await poster.post_target(target_id) == 2  # one post, then one digest
         texts = [t for t in await _texts(tg, user["id"]) if t.startswith(("Item", "Feed"))]
         assert texts[0].startswith("Item 1")
         assert texts[1].startswith("Feed") and all(f"Item {n}" in texts[1] for n in range(2, 6))
+        assert texts[1].splitlines()[1] == "Новых записей: 4"  # the route's language
         async with session_factory() as session:
             reasons = (
                 await session.scalars(select(RepostDelivery.reason).order_by(RepostDelivery.id))

@@ -79,9 +79,14 @@ class _Next:
     source: RepostSource
 
 
+def _untranslated(key: str, locale: str | None, **params: Any) -> str:
+    return ""
+
+
 class Poster:
     """Posts one target's queued deliveries; `bot(id)` is the running bot,
-    `tell(bot, user_id, key, **params)` sends the owner a notice."""
+    `tell(bot, user_id, key, **params)` sends the owner a notice, `translate(key, locale,
+    **params)` words what the bot itself writes into a target (a digest's header)."""
 
     def __init__(
         self,
@@ -90,12 +95,15 @@ class Poster:
         bot: Callable[[int], Bot],
         tell: Callable[..., Any],
         clock: Callable[[], datetime] = utcnow,
+        *,
+        translate: Callable[..., str] = _untranslated,
     ) -> None:
         self.sessions = sessions
         self.calls = calls
         self.bot = bot
         self.tell = tell
         self.clock = clock
+        self.translate = translate
         self._sweeping: dict[int, asyncio.Lock] = {}
 
     async def sweep(self, bot_id: int, concurrency: int = 64) -> int:
@@ -535,6 +543,9 @@ class Poster:
         if not rows:
             return 0
         lines = [f"<b>{html.escape(found.source.title or found.source.address)}</b>"]
+        count = self.translate("repost.digest.count", found.route.locale, count=len(rows))
+        if count:  # in the route's language, like the posts' dates
+            lines.append(html.escape(count))
         for _, title, url in rows:
             name = html.escape(title or url or "…")
             lines.append(
