@@ -253,7 +253,9 @@ async def test_sub_with_a_target_routes_there_and_one_source_feeds_several(
     ):
         user = await tg.create_user("Fay", language_code="ru")
         rights = {"can_post_messages": True}
-        daily = await tg.create_group(user, "Daily", kind="channel")
+        daily = await tg._post(
+            "groups", user_id=user["id"], title="Daily", type="channel", username="fay_daily"
+        )
         await tg.add_member(daily, user, BOT_ID, status="administrator", rights=rights)
         await tg.send_text(user, f"/target {daily['id']}", bot_id=BOT_ID)
         await tg.expect_message(chat_id=user["id"], contains="добавлена")
@@ -274,7 +276,10 @@ async def test_sub_with_a_target_routes_there_and_one_source_feeds_several(
         assert "«Daily»" in again["text"]
     routes = {(r.source_id, r.target_id): r for r in await _rows(database_url, RepostRoute)}
     sources = {s.kind: s.id for s in await _rows(database_url, RepostSource)}
-    targets = {t.chat_id: t.id for t in await _rows(database_url, RepostTarget)}
+    rows = await _rows(database_url, RepostTarget)
+    targets = {t.chat_id: t.id for t in rows}
+    # The public channel's username is kept: /log links its posts as t.me/fay_daily/<id>.
+    assert {t.chat_id: t.username for t in rows}[daily["id"]] == "fay_daily"
     assert set(routes) == {
         (sources["channel"], targets[daily["id"]]),  # not the private chat
         (sources["feed"], targets[user["id"]]),
