@@ -128,25 +128,37 @@ async def run(database_url: str, channels: int, per_channel: int) -> tuple[float
             await engine.dispose()
 
 
-async def main(args: argparse.Namespace) -> int:
-    channels, per_channel = (10, 10) if args.quick else (30, 10)
+async def figures(
+    database: str, quick: bool, size: tuple[int, int] | None = None
+) -> tuple[list[str], bool]:
+    """The run's lines and whether both targets were met (what `main` prints; `repost.py`
+    prints them as its part (c)); `size` (channels, items per channel) overrides the run's."""
+    channels, per_channel = size or ((10, 10) if quick else (30, 10))
     total = channels * per_channel
     with tempfile.TemporaryDirectory() as folder:
-        async with fresh_database(args.database, Path(folder)) as url:
+        async with fresh_database(database, Path(folder)) as url:
             seconds, delivered, refused = await run(url, channels, per_channel)
     ideal = ideal_seconds(total, channels)
     rate, limit = delivered / seconds, total / ideal
     ratio = rate / limit
-    print(f"repost posting ({args.database}): {delivered}/{total} posts into {channels} channels "
-          f"in {seconds:.1f} s = {rate:.1f} posts/s; the limits allow {limit:.1f}/s "
-          f"({ideal:.1f} s): ratio {ratio:.2f}")  # fmt: skip
     met_429 = refused == 0
     met_rate = ratio >= 0.9 and delivered == total
-    print(f"  429s seen by the sandbox: {refused} (target 0) -> {'met' if met_429 else 'MISSED'}")
-    print(f"  throughput {ratio:.0%} of the limit (target >= 90 %) -> "
-          f"{'met' if met_rate else 'MISSED'}")  # fmt: skip
-    print(f"({load_note()})")
-    return 0 if met_429 and met_rate else 1
+    lines = [
+        f"repost posting ({database}): {delivered}/{total} posts into {channels} channels "
+        f"in {seconds:.1f} s = {rate:.1f} posts/s; the limits allow {limit:.1f}/s "
+        f"({ideal:.1f} s): ratio {ratio:.2f}",
+        f"  429s seen by the sandbox: {refused} (target 0) -> {'met' if met_429 else 'MISSED'}",
+        f"  throughput {ratio:.0%} of the limit (target >= 90 %) -> "
+        f"{'met' if met_rate else 'MISSED'}",
+        f"({load_note()})",
+    ]
+    return lines, met_429 and met_rate
+
+
+async def main(args: argparse.Namespace) -> int:
+    lines, met = await figures(args.database, args.quick)
+    print("\n".join(lines))
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -4,15 +4,23 @@ with pause and resume, /unsub, OPML export and import, and a channel's posts as 
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from apps.repost.feed_samples import rss2
 from apps.repost.feed_site import FeedSite, feed_site
-from switchboard.apps.repost.models import RepostItem, RepostSource
+from switchboard.apps.repost.models import (
+    RepostDelivery,
+    RepostItem,
+    RepostRoute,
+    RepostSource,
+    RepostTarget,
+)
 from switchboard.db import create_engine, session_factory
 from switchboard.kernel.bots import add_bot
 from switchboard.kernel.jobs.models import Job
@@ -187,3 +195,94 @@ async def test_forwarding_a_post_from_a_channel_adds_it(
         await tg.expect_message(chat_id=user["id"], contains="Подписка на канал Dina's channel")
         (source,) = await _rows(database_url, RepostSource)
         assert source.kind == "channel" and source.address == str(channel["id"])
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_a_channels_photos_are_reposted_as_photos(
+    sandbox: SandboxServer, database_url: str
+) -> None:
+    """A channel's media is sent on by its file id (it has no web address), with the post's
+    text as the caption; a photo without text is a photo without a caption, never an empty
+    text Telegram refuses."""
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    await register_bot(database_url)
+    async with running(sandbox, database_url), sandbox.client(timeout=20) as tg:
+        user = await tg.create_user("Ella", language_code="en")
+        channel = await tg.create_group(user, "Ella's photos", kind="channel")  # no username
+        first = await tg.send_text(user, "Hello", chat_id=channel["id"])
+        await tg.add_member(
+            channel, user, BOT_ID, status="administrator", rights={"can_post_messages": True}
+        )
+        await tg.forward(user, first, bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Subscribed to the channel")
+        bare = await tg.send_media(
+            user, "photo", _png(), filename="a.png", mime_type="image/png", chat_id=channel["id"]
+        )
+        photo = await tg.expect_message(chat_id=user["id"], bot_id=BOT_ID, timeout=20)
+        assert photo.get("photo"), photo
+        assert photo["photo"][-1]["file_unique_id"] == bare["photo"][-1]["file_unique_id"]
+        assert not photo.get("caption") and not photo.get("text")
+        await tg.send_media(
+            user, "photo", _png(), filename="b.png", mime_type="image/png",
+            chat_id=channel["id"], caption="Sunset over the bay",
+        )  # fmt: skip
+        captioned = await tg.expect_message(
+            chat_id=user["id"], bot_id=BOT_ID, contains="Sunset over the bay"
+        )
+        assert captioned.get("photo") and "text" not in captioned
+    deliveries = await _rows(database_url, RepostDelivery)
+    assert [d.state for d in deliveries] == ["posted", "posted"], [d.detail for d in deliveries]
+
+
+async def test_sub_with_a_target_routes_there_and_one_source_feeds_several(
+    sandbox: SandboxServer, database_url: str, site: FeedSite
+) -> None:
+    """`/sub @channel target` routes the channel into that target (not the private chat), and
+    `/sub URL target` for a feed the user already has adds a route to the new target."""
+    site.feeds["news"] = rss2(3, title="Local news")
+    sandbox.world.register_bot(BOT_TOKEN, username="e2e_bot")
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, repost_allow_private_feeds=True),
+        sandbox.client(timeout=20) as tg,
+    ):
+        user = await tg.create_user("Fay", language_code="ru")
+        rights = {"can_post_messages": True}
+        daily = await tg._post(
+            "groups", user_id=user["id"], title="Daily", type="channel", username="fay_daily"
+        )
+        await tg.add_member(daily, user, BOT_ID, status="administrator", rights=rights)
+        await tg.send_text(user, f"/target {daily['id']}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="добавлена")
+        origin = await tg._post(
+            "groups", user_id=user["id"], title="Fay's news", type="channel", username="fay_news"
+        )
+        await tg.add_member(origin, user, BOT_ID, status="administrator", rights=rights)
+        await tg.send_text(user, "/sub @fay_news Daily", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Подписка на канал")
+
+        await tg.send_text(user, f"/sub {site.feed_url('news')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Local news")
+        await tg.send_text(user, f"/sub {site.feed_url('news')} Daily", bot_id=BOT_ID)
+        routed = await tg.expect_message(chat_id=user["id"], contains="«Daily»")
+        assert "теперь публикуется и в" in routed["text"]
+        await tg.send_text(user, f"/sub {site.feed_url('news')} Daily", bot_id=BOT_ID)
+        again = await tg.expect_message(chat_id=user["id"], contains="уже публикуется")
+        assert "«Daily»" in again["text"]
+    routes = {(r.source_id, r.target_id): r for r in await _rows(database_url, RepostRoute)}
+    sources = {s.kind: s.id for s in await _rows(database_url, RepostSource)}
+    rows = await _rows(database_url, RepostTarget)
+    targets = {t.chat_id: t.id for t in rows}
+    # The public channel's username is kept: /log links its posts as t.me/fay_daily/<id>.
+    assert {t.chat_id: t.username for t in rows}[daily["id"]] == "fay_daily"
+    assert set(routes) == {
+        (sources["channel"], targets[daily["id"]]),  # not the private chat
+        (sources["feed"], targets[user["id"]]),
+        (sources["feed"], targets[daily["id"]]),
+    }
+    assert {r.locale for r in routes.values()} == {"ru"}  # published in Fay's language

@@ -25,7 +25,14 @@ from switchboard.apps.repost.feed_polling import (
     enqueue_due_polls,
     poll_source,
 )
-from switchboard.apps.repost.models import RepostItem, RepostRoute, RepostSource, RepostTarget
+from switchboard.apps.repost.models import (
+    RepostDelivery,
+    RepostItem,
+    RepostRoute,
+    RepostSource,
+    RepostTarget,
+)
+from switchboard.apps.repost.routing import route_source
 from switchboard.apps.repost.sources import SourceExists, add_feed_source, default_route
 from switchboard.db import utcnow
 from switchboard.kernel import FetchError, FetchFailureReason
@@ -138,6 +145,33 @@ async def test_changed_guids_and_two_urls_keep_the_other_keys(
     assert {i.url_key for i in old} == {i.url_key for i in new}
     assert {i.content_hash for i in old} == {i.content_hash for i in new}
     assert {i.guid for i in old}.isdisjoint(i.guid for i in new)
+
+
+async def test_changed_guids_do_not_repost_the_back_catalogue(
+    session_factory: async_sessionmaker[AsyncSession], site: FeedSite
+) -> None:
+    """The first fetch posts the newest item and keeps four as baseline (never posted, no
+    delivery row); when the feed renames every GUID, then moves every link too, the old
+    items are recognised by their URL, then by their content hash: nothing is posted again."""
+    site.feeds["news"] = rss2(5)
+    source = await _subscribe(session_factory, site, "news")
+    assert await route_source(session_factory, source.id) == 1
+    renamed = rss2(5).replace(b'"false">item-', b'"false">renamed-')
+    moved = rss2(5, link_base="https://mirror.example.org/p").replace(
+        b'"false">item-', b'"false">moved-'
+    )
+    for body in (renamed, moved):
+        site.feeds["news"] = body
+        result = await poll_source(session_factory, fetcher_for(site), source.id)
+        assert result.new_items == 5  # new GUIDs: stored; duplicates are routing's call
+        assert await route_source(session_factory, source.id) == 5
+    async with session_factory() as session:
+        decided = (
+            await session.execute(
+                select(RepostDelivery.state, RepostDelivery.reason).order_by(RepostDelivery.id)
+            )
+        ).all()
+    assert [tuple(row) for row in decided] == [("queued", None)] + [("skipped", "duplicate")] * 10
 
 
 async def test_failures_back_off_with_jitter_and_retry_after_is_respected(

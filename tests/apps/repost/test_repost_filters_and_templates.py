@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from importlib.resources import files
 
 import pytest
 
@@ -20,6 +21,7 @@ from switchboard.apps.repost.rendering import (
     telegram_html,
     utf16_length,
 )
+from switchboard.kernel.i18n.translator import Translator
 
 TEXT = ItemText(
     title="python 3.14 released", text="the new release", author="guido", categories="news\nrelease"
@@ -130,6 +132,24 @@ def test_a_hostile_or_broken_template_is_refused_with_a_reason(template: str) ->
     with pytest.raises(TemplateRefused) as refused:
         _render(template)
     assert refused.value.reason
+
+
+@pytest.mark.parametrize(
+    ("template", "russian"),
+    [("{{ ''.__class__ }}", "«__class__» в шаблоне использовать нельзя"),
+     ("{{ title|attr('__class__') }}", "«__class__» в шаблоне использовать нельзя"),
+     ("{{ titel }}", "несуществующее поле"), ("{% for %}", "синтаксическая ошибка"),
+     ("x" * 4001, "длиннее 4000 символов")],
+)  # fmt: skip
+def test_a_refused_templates_reason_is_said_in_the_users_language(
+    template: str, russian: str
+) -> None:
+    with pytest.raises(TemplateRefused) as refused:
+        _render(template)
+    translator = Translator([files("switchboard.apps.repost").joinpath("locales")])
+    said = translator.t(refused.value.key, "ru", **refused.value.params)
+    assert russian in said, said
+    assert translator.t(refused.value.key, "en", **refused.value.params) != said
 
 
 def test_a_template_that_reaches_for_internals_is_refused_before_rendering() -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,11 +21,13 @@ from switchboard.apps.repost.models import RepostDelivery
 from switchboard.apps.repost.posting import Poster
 from switchboard.apps.repost.routing import add_route, route_source
 from switchboard.kernel import JobCalls
+from switchboard.kernel.i18n.translator import Translator
 from switchboard.kernel.models import OutboxMessage
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .repost_rows import T0, item, source, target
 
+CAPPED = "switchboard_repost_skipped_total"
 TOKEN = "6660001:repost-posting-test-token-abcdef"
 BOT_ID = 6660001
 
@@ -92,8 +96,12 @@ async def test_the_cap_holds_posts_in_order_until_the_hour_has_room(
         poster = Poster(
             session_factory, JobCalls(session_factory), lambda _: bot, _noop_tell, clock
         )
+        capped = REGISTRY.get_sample_value(CAPPED, {"reason": "capped"}) or 0.0
         assert await poster.post_target(target_id) == 2
         assert await poster.post_target(target_id) == 0  # the hour is full
+        # What waits shows as capped in the delivery log and metrics, once per delivery.
+        assert await _reasons(session_factory) == [None, None, "capped", "capped", "capped"]
+        assert REGISTRY.get_sample_value(CAPPED, {"reason": "capped"}) == capped + 3
         clock.now = T0 + timedelta(minutes=59)
         assert await poster.post_target(target_id) == 0
         clock.now = T0 + timedelta(hours=1, seconds=1)
@@ -106,8 +114,16 @@ async def test_the_cap_holds_posts_in_order_until_the_hour_has_room(
             left = await session.scalar(select(func.count()).select_from(OutboxMessage))
             ids = (await session.scalars(select(RepostDelivery.message_id))).all()
         assert left == 0 and all(ids)
+        assert await _reasons(session_factory) == [None] * 5  # posted: no longer held
     finally:
         await tg.__aexit__(None, None, None)
+
+
+async def _reasons(sessions: async_sessionmaker[AsyncSession]) -> list[str | None]:
+    async with sessions() as session:
+        return list(
+            await session.scalars(select(RepostDelivery.reason).order_by(RepostDelivery.id))
+        )
 
 
 async def test_over_the_cap_a_digest_route_sends_one_digest(
@@ -115,14 +131,19 @@ async def test_over_the_cap_a_digest_route_sends_one_digest(
 ) -> None:
     tg, user = await _reader(sandbox)
     try:
-        target_id = await _setup(session_factory, user["id"], 5, cap_per_hour=2, digest=True)
-        poster = Poster(
-            session_factory, JobCalls(session_factory), lambda _: bot, _noop_tell, Clock(T0)
+        target_id = await _setup(
+            session_factory, user["id"], 5, cap_per_hour=2, digest=True, locale="ru"
         )
+        translator = Translator([files("switchboard.apps.repost").joinpath("locales")])
+        poster = Poster(
+            session_factory, JobCalls(session_factory), lambda _: bot, _noop_tell, Clock(T0),
+            translate=translator.t,
+        )  # fmt: skip
         assert await poster.post_target(target_id) == 2  # one post, then one digest
         texts = [t for t in await _texts(tg, user["id"]) if t.startswith(("Item", "Feed"))]
         assert texts[0].startswith("Item 1")
         assert texts[1].startswith("Feed") and all(f"Item {n}" in texts[1] for n in range(2, 6))
+        assert texts[1].splitlines()[1] == "Новых записей: 4"  # the route's language
         async with session_factory() as session:
             reasons = (
                 await session.scalars(select(RepostDelivery.reason).order_by(RepostDelivery.id))

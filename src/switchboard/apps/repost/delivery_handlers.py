@@ -215,7 +215,8 @@ async def template_command(
     try:
         rendered = await preview(session, owned, template)
     except TemplateRefused as error:
-        await message.answer(_text(_, "repost.template.refused", reason=error.reason))
+        reason = _(error.key, **error.params)
+        await message.answer(_text(_, "repost.template.refused", reason=reason))
         return
     await state.set_data({"repost_template_route": owned.route.id, "repost_template": template})
     save = InlineKeyboardButton(
@@ -267,7 +268,7 @@ async def targets_command(message: Message, bot: Bot, session: AsyncSession, _: 
 
 async def _add_target(
     message: Message, bot: Bot, session: AsyncSession, _: Translate, chat_id: int, thread: int,
-    kind: str, title: str, topics: bool = False,
+    kind: str, title: str, topics: bool = False, username: str | None = None,
 ) -> None:  # fmt: skip
     """Add the target once the bot may post there; `topics`: the forum as a whole, each
     source into a topic the bot makes (so it must be a forum and the bot manage topics)."""
@@ -284,7 +285,7 @@ async def _add_target(
         return
     target = await save_target(
         session, bot.id, message.from_user.id, chat_id, thread, kind, title,
-        topic_per_source=True if topics else None,
+        topic_per_source=True if topics else None, username=username,
     )  # fmt: skip
     key = "repost.target.added_topics" if target.topic_per_source else "repost.target.added"
     await message.answer(_(key, id=target.id, title=target.title), parse_mode=None)
@@ -311,11 +312,15 @@ async def target_command(
             await message.answer(_("repost.target.unknown_chat", chat=named), parse_mode=None)
             return
         title = found.title or str(found.id)
-        await _add_target(message, bot, session, _, found.id, 0, found.type, title, topics)
+        await _add_target(
+            message, bot, session, _, found.id, 0, found.type, title, topics, found.username
+        )
         return
     thread = message.message_thread_id if message.is_topic_message else 0
     title = chat.title or str(chat.id)
-    await _add_target(message, bot, session, _, chat.id, thread or 0, chat.type, title, topics)
+    await _add_target(
+        message, bot, session, _, chat.id, thread or 0, chat.type, title, topics, chat.username
+    )
 
 
 async def forwarded_channel_post(
@@ -325,7 +330,10 @@ async def forwarded_channel_post(
     if not isinstance(origin, MessageOriginChannel):
         return
     title = origin.chat.title or str(origin.chat.id)
-    await _add_target(message, bot, session, _, origin.chat.id, 0, "channel", title)
+    await _add_target(
+        message, bot, session, _, origin.chat.id, 0, "channel", title,
+        username=origin.chat.username,
+    )  # fmt: skip
 
 
 async def log_command(
@@ -351,9 +359,10 @@ async def log_command(
         where = html.escape(target.title or str(target.chat_id))
         if delivery.message_id and delivery.chat_id:
             thread = delivery.thread_id or target.thread_id
-            link = target_link(delivery.chat_id, delivery.message_id, thread)
+            link = target_link(delivery.chat_id, delivery.message_id, thread, target.username)
             when = delivery.posted_at.strftime("%Y-%m-%d %H:%M") if delivery.posted_at else ""
-            lines.append(f'✅ {when} {where}: <a href="{html.escape(link)}">{title}</a>')
+            shown = f'<a href="{html.escape(link)}">{title}</a>' if link else title
+            lines.append(f"✅ {when} {where}: {shown}")
         else:
             reason = delivery.reason or delivery.state
             why = _(f"repost.log.reason.{reason}")

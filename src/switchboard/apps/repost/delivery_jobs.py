@@ -42,7 +42,9 @@ def register_delivery_jobs(registry: JobRegistry, services: PlatformServices) ->
             reply_markup=markup,
         )
 
-    poster = Poster(services.session_factory, calls, services.bot, tell)
+    poster = Poster(
+        services.session_factory, calls, services.bot, tell, translate=services.translate
+    )
 
     async def route(ctx: JobContext, payload: dict[str, Any]) -> None:
         await route_source(ctx.session_factory, int(payload["source_id"]))

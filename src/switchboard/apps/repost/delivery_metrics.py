@@ -10,7 +10,7 @@ POSTED = Counter("switchboard_repost_posted_total", "Items posted into targets")
 SKIPPED = Counter(
     "switchboard_repost_skipped_total",
     "Items not posted into a target, by reason",
-    ["reason"],  # duplicate | filtered | digested
+    ["reason"],  # duplicate | filtered | capped (held by the hourly cap) | digested
 )
 FAILED = Counter(
     "switchboard_repost_failed_total",

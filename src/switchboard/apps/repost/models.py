@@ -6,7 +6,8 @@ A **source** (a feed URL, or a Telegram channel the bot administers) yields **it
 Every decision about an item for a route is a **delivery** row: posted (with the message),
 or skipped with its reason (duplicate, filtered, capped, failed). Deliveries are the delivery
 log and the "never twice" record: an item is a duplicate for a target when any earlier
-delivery to that target has the same GUID, normalised URL or content hash.
+delivery to that target, or a baseline item of a source routed into it, has the same GUID,
+normalised URL or content hash.
 
 Flow: a poll (or a channel post) writes new items with `routed_at` NULL and queues the
 `repost.route` job for the source in the same transaction; routing decides each item for
@@ -90,6 +91,8 @@ class RepostTarget(Base):
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)  # 0: not a forum topic
     kind: Mapped[str] = mapped_column(String(16))  # private | group | supergroup | channel
     title: Mapped[str] = mapped_column(Text, default="")
+    # A public chat's @username without the @ ("" when private): its posts' t.me links.
+    username: Mapped[str] = mapped_column(String(64), default="")
     # A forum (thread 0) whose sources each post into a topic of their own, made by the bot
     # on the source's first item (`RepostTopic`).
     topic_per_source: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -158,6 +161,9 @@ class RepostItem(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "guid"),
         Index("ix_repost_items_unrouted", "source_id", "routed_at"),
+        # Routing looks a new item up among its target's baseline items by each key.
+        Index("ix_repost_items_source_url", "source_id", "url_key"),
+        Index("ix_repost_items_source_hash", "source_id", "content_hash"),
         NEVER_REUSED,
     )
 
@@ -191,7 +197,7 @@ class DeliveryState(StrEnum):
 class SkipReason(StrEnum):
     DUPLICATE = "duplicate"
     FILTERED = "filtered"
-    CAPPED = "capped"  # over the cap, and the route drops rather than digests
+    CAPPED = "capped"  # still queued, held by the route's hourly cap (cleared when posted)
     DIGESTED = "digested"  # went out in a digest message
     FAILED = "failed"
 

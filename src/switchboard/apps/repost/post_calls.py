@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.methods import (
+    SendAnimation,
     SendAudio,
     SendDocument,
     SendMediaGroup,
     SendMessage,
     SendPhoto,
     SendVideo,
+    SendVoice,
 )
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
@@ -36,7 +38,7 @@ def messages_for(
     if thread_id:
         common["message_thread_id"] = thread_id
     media = list(rendered.media)[:ALBUM_LIMIT]
-    text_parts = split_html(rendered.text, TEXT_LIMIT)
+    text_parts = split_html(rendered.text, TEXT_LIMIT)  # none for an empty text
     caption: str | None = None
     if media and len(split_html(rendered.text, CAPTION_LIMIT)) <= 1:
         caption, text_parts = rendered.text or None, []
@@ -62,16 +64,26 @@ def _single_media(
 ) -> TelegramMethod[Any]:
     extra: dict[str, Any] = {"caption": caption, "parse_mode": "HTML"} if caption else {}
     if item.kind == "photo":
-        return SendPhoto(**common, photo=item.url, **extra)
+        return SendPhoto(**common, photo=item.file, **extra)
     if item.kind == "video":
-        return SendVideo(**common, video=item.url, **extra)
+        return SendVideo(**common, video=item.file, **extra)
+    if item.kind == "animation":
+        return SendAnimation(**common, animation=item.file, **extra)
     if item.kind == "audio":
-        return SendAudio(**common, audio=item.url, **extra)
-    return SendDocument(**common, document=item.url, **extra)
+        return SendAudio(**common, audio=item.file, **extra)
+    if item.kind == "voice":
+        return SendVoice(**common, voice=item.file, **extra)
+    return SendDocument(**common, document=item.file, **extra)
 
 
-def _album(media: list[MediaItem], caption: str | None, common: dict[str, Any]) -> SendMediaGroup:
-    # An album mixes photos and videos, or is all audio, or all documents.
+def _album(
+    media: list[MediaItem], caption: str | None, common: dict[str, Any]
+) -> TelegramMethod[Any]:
+    # An album mixes photos and videos, or is all audio, or all documents (animations and
+    # voice notes cannot be in one: an album of them keeps its first).
+    media = [m for m in media if m.kind not in {"animation", "voice"}] or media[:1]
+    if len(media) == 1:
+        return _single_media(media[0], caption, common)
     kinds = {m.kind for m in media}
     if not kinds <= {"photo", "video"} and len(kinds) > 1:
         media = [m for m in media if m.kind in {"photo", "video"}] or media[:1]
@@ -85,7 +97,7 @@ def _album(media: list[MediaItem], caption: str | None, common: dict[str, Any]) 
             "video": InputMediaVideo,
             "audio": InputMediaAudio,
         }.get(item.kind, InputMediaDocument)
-        built.append(kind(media=item.url, **extra))
+        built.append(kind(media=item.file, **extra))
     return SendMediaGroup(**common, media=built)
 
 

@@ -55,6 +55,7 @@ HOUR = timedelta(hours=1)
 _GONE = ("chat not found", "bot was kicked", "bot is not a member", "have no rights", "blocked")
 _NOT_ENOUGH_RIGHTS = "not enough rights"
 _DIGEST_LINES = 30
+EMPTY = "empty: the item has no text and no media to post"
 # While a sweep runs, how often it looks for targets that got something new (routing commits
 # deliveries one item at a time, while the sweep is posting).
 _LOOK_AGAIN = 0.25
@@ -78,9 +79,14 @@ class _Next:
     source: RepostSource
 
 
+def _untranslated(key: str, locale: str | None, **params: Any) -> str:
+    return ""
+
+
 class Poster:
     """Posts one target's queued deliveries; `bot(id)` is the running bot,
-    `tell(bot, user_id, key, **params)` sends the owner a notice."""
+    `tell(bot, user_id, key, **params)` sends the owner a notice, `translate(key, locale,
+    **params)` words what the bot itself writes into a target (a digest's header)."""
 
     def __init__(
         self,
@@ -89,12 +95,15 @@ class Poster:
         bot: Callable[[int], Bot],
         tell: Callable[..., Any],
         clock: Callable[[], datetime] = utcnow,
+        *,
+        translate: Callable[..., str] = _untranslated,
     ) -> None:
         self.sessions = sessions
         self.calls = calls
         self.bot = bot
         self.tell = tell
         self.clock = clock
+        self.translate = translate
         self._sweeping: dict[int, asyncio.Lock] = {}
 
     async def sweep(self, bot_id: int, concurrency: int = 64) -> int:
@@ -169,6 +178,7 @@ class Poster:
             room, wait = await self._cap_room(found.route)
             if room == 0:
                 capped.add(found.route.id)
+                await self._hold(found.route.id)
                 await self._schedule(target_id, wait)
                 continue
             if found.route.digest and room == 1 and await self._queued_count(found.route.id) > 1:
@@ -272,6 +282,23 @@ class Poster:
             return room, now
         return 0, moments[len(moments) - route.cap_per_hour] + HOUR
 
+    async def _hold(self, route_id: int) -> None:
+        """Mark what the route has queued as held by its cap (reason `capped`, still queued,
+        posted in order when the hour has room): the delivery log and metrics show it."""
+        async with self.sessions() as session, session.begin():
+            held = await session.execute(
+                update(RepostDelivery)
+                .where(
+                    RepostDelivery.route_id == route_id,
+                    RepostDelivery.state == DeliveryState.QUEUED.value,
+                    RepostDelivery.reason.is_(None),
+                )
+                .values(reason=SkipReason.CAPPED.value)
+            )
+        count = int(held.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            metrics.SKIPPED.labels(reason=SkipReason.CAPPED.value).inc(count)
+
     async def _queued_count(self, route_id: int) -> int:
         async with self.sessions() as session:
             count = await session.scalar(
@@ -311,6 +338,10 @@ class Poster:
             await self._finish(delivery.id, failed=f"template: {error.reason}")
             return 0
         calls = messages_for(rendered, target.chat_id, thread)
+        if not calls:  # no text and no media: Telegram refuses an empty message
+            await self._finish(delivery.id, failed=EMPTY)
+            metrics.FAILED.labels(kind="refused").inc()
+            return 0
         ids = await self._claim(delivery.id, target.chat_id, thread, calls)
         if ids is None:
             return 0  # another job took it
@@ -349,6 +380,7 @@ class Poster:
                 )
                 .values(
                     state=DeliveryState.POSTED.value,
+                    reason=None,  # no longer held by the cap
                     posted_at=self.clock(),
                     chat_id=chat_id,
                     thread_id=thread,
@@ -423,6 +455,9 @@ class Poster:
             link = html.escape(rendered.link, quote=True)
             text = f'{text}\n<a href="{link}">{link}</a>'
         calls = messages_for(Rendered(text, (), rendered.link), target.chat_id, thread)
+        if not calls:  # media only, and no link to it
+            await self._finish(found.delivery.id, failed=f"media refused: {why}")
+            return 0
         async with self.sessions() as session, session.begin():
             ids = [await self.calls.record(session, target.bot_id, call) for call in calls]
             await session.execute(
@@ -508,6 +543,9 @@ class Poster:
         if not rows:
             return 0
         lines = [f"<b>{html.escape(found.source.title or found.source.address)}</b>"]
+        count = self.translate("repost.digest.count", found.route.locale, count=len(rows))
+        if count:  # in the route's language, like the posts' dates
+            lines.append(html.escape(count))
         for _, title, url in rows:
             name = html.escape(title or url or "…")
             lines.append(

@@ -20,12 +20,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from babel.core import UnknownLocaleError
 from babel.dates import format_datetime
-from jinja2 import StrictUndefined, TemplateError, nodes
-from jinja2.exceptions import SecurityError
+from jinja2 import StrictUndefined, Template, TemplateError, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -45,6 +46,7 @@ __all__ = [
     "split_html",
     "telegram_html",
     "utf16_length",
+    "visible",
 ]
 
 TEXT_LIMIT = 4096
@@ -219,18 +221,21 @@ def _has_text(body: str) -> bool:
 
 
 class TemplateRefused(ValueError):
-    """A template that cannot be saved; `reason` says why, for the user."""
+    """A template that cannot be saved: `reason` says why in English (logs, the delivery
+    log's detail); `key` and `params` say it in the user's language (i18n)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, key: str = "repost.template.reason.failed", **params: Any):
         super().__init__(reason)
         self.reason = reason
+        self.key = key
+        self.params = params or {"error": reason}
 
 
 class _Sandbox(SandboxedEnvironment):
     """Unsafe access is an error, not an empty string: the user learns at once."""
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        raise SecurityError(f"access to {attribute!r} is not allowed in a template")
+        raise _forbidden(attribute)
 
 
 _ENVIRONMENT = _Sandbox(autoescape=True, undefined=StrictUndefined)
@@ -240,15 +245,43 @@ def check_template(source: str) -> None:
     """Refuse a template that is too long, does not parse, or names an underscored
     attribute (how templates reach Python internals)."""
     if len(source) > TEMPLATE_LIMIT:
-        raise TemplateRefused(f"the template is longer than {TEMPLATE_LIMIT} characters")
+        raise TemplateRefused(
+            f"the template is longer than {TEMPLATE_LIMIT} characters",
+            "repost.template.reason.too_long", limit=TEMPLATE_LIMIT,
+        )  # fmt: skip
     try:
         tree = _ENVIRONMENT.parse(source)
     except TemplateError as error:
-        raise TemplateRefused(f"it does not parse: {error.message}") from None
+        raise _unparsable(error) from None
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         name = node.attr if isinstance(node, nodes.Getattr) else _constant(node.arg)  # type: ignore[attr-defined]
         if isinstance(name, str) and name.startswith("_"):
-            raise TemplateRefused(f"access to {name!r} is not allowed in a template")
+            raise _forbidden(name)
+
+
+@lru_cache(maxsize=256)
+def _template(source: str) -> Template:
+    """`source` checked and compiled once (compiling costs more than the rest of an item's
+    work: the routes of a bot share a few templates)."""
+    check_template(source)
+    try:
+        return _ENVIRONMENT.from_string(source)
+    except TemplateError as error:
+        raise _unparsable(error) from None
+
+
+def _unparsable(error: TemplateError) -> TemplateRefused:
+    return TemplateRefused(
+        f"it does not parse: {error.message}", "repost.template.reason.syntax",
+        error=error.message or type(error).__name__,
+    )  # fmt: skip
+
+
+def _forbidden(name: str) -> TemplateRefused:
+    return TemplateRefused(
+        f"access to {name!r} is not allowed in a template", "repost.template.reason.forbidden",
+        name=name,
+    )  # fmt: skip
 
 
 def _constant(node: nodes.Node) -> Any:
@@ -257,27 +290,45 @@ def _constant(node: nodes.Node) -> Any:
 
 @dataclass(frozen=True)
 class MediaItem:
-    kind: str  # photo | video | audio | document
-    url: str
+    """One medium to send: by its web address (a feed's), or by the Telegram file id of a
+    channel post's (the bot received it, so it may send it on without downloading it)."""
+
+    kind: str  # photo | video | animation | audio | voice | document
+    url: str = ""
+    file_id: str = ""
+
+    @property
+    def file(self) -> str:
+        """What the Bot API's media parameter takes: the file id, else the URL."""
+        return self.file_id or self.url
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """An item ready to send: its text (Telegram HTML, not yet split) and media."""
+    """An item ready to send: its text (Telegram HTML, not yet split, "" when the item has
+    none to show) and media."""
 
     text: str
     media: Sequence[MediaItem] = field(default_factory=tuple)
     link: str = ""
 
 
+_FILE_KINDS = {"photo", "video", "animation", "audio", "voice", "document"}
+
+
 def media_of(media: Sequence[dict[str, Any]]) -> list[MediaItem]:
-    """The item's images and enclosures with web addresses, as Bot API media kinds."""
+    """The item's media as Bot API media kinds: images and enclosures with web addresses,
+    and a channel post's files by their file ids."""
     found = []
     for entry in media or ():
+        file_id = str(entry.get("file_id") or "")
+        kind = str(entry.get("type") or entry.get("medium") or "").lower()
+        if file_id:
+            found.append(MediaItem(kind if kind in _FILE_KINDS else "document", file_id=file_id))
+            continue
         url = str(entry.get("url") or "")
         if not url.lower().startswith(("http://", "https://")):
             continue
-        kind = str(entry.get("type") or entry.get("medium") or "").lower()
         if kind.startswith(("image", "photo")):
             found.append(MediaItem("photo", url))
         elif kind.startswith("video"):
@@ -287,6 +338,14 @@ def media_of(media: Sequence[dict[str, Any]]) -> list[MediaItem]:
         else:
             found.append(MediaItem("document", url))
     return found
+
+
+def visible(text: str) -> str:
+    """Telegram HTML without its empty tag pairs (a template's `<b>{{ title }}</b>` of an
+    item without a title), "" when no text is left: Telegram refuses an empty message."""
+    while _EMPTY_PAIR.search(text):
+        text = _EMPTY_PAIR.sub("", text)
+    return text.strip() if _has_text(text) else ""
 
 
 def published_text(published: datetime | None, locale: str, zone: Any = None) -> str:
@@ -313,8 +372,7 @@ def render_item(
     media: Sequence[dict[str, Any]] = (),
 ) -> Rendered:
     """The item through the route's template (or the default). Raises `TemplateRefused`."""
-    source_text = template or DEFAULT_TEMPLATE
-    check_template(source_text)
+    compiled = _template(template or DEFAULT_TEMPLATE)
     context = {
         "title": title,
         "link": link,
@@ -325,9 +383,17 @@ def render_item(
         "source": source,
     }
     try:
-        output = _ENVIRONMENT.from_string(source_text).render(context)
+        output = compiled.render(context)
     except SecurityError as error:
-        raise TemplateRefused(str(error)) from None
+        raise TemplateRefused(
+            str(error), "repost.template.reason.unsafe", error=str(error)
+        ) from None
+    except UndefinedError as error:
+        raise TemplateRefused(
+            error.message or "undefined", "repost.template.reason.undefined",
+            error=error.message or "",
+        ) from None  # fmt: skip
     except TemplateError as error:
         raise TemplateRefused(error.message or type(error).__name__) from None
-    return Rendered(telegram_html(output, keep_newlines=True), tuple(media_of(media)), link)
+    text = visible(telegram_html(output, keep_newlines=True))
+    return Rendered(text, tuple(media_of(media)), link)

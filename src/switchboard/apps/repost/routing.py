@@ -1,11 +1,12 @@
 """Routing: what becomes of each new item for each route of its source.
 
 For every unrouted item of the source, oldest first, and every active route: a **duplicate**
-when an earlier delivery to the same target (queued, posted or sent in a digest) has the same
-GUID, normalised URL or content hash; else **filtered** when the route's filters say no; else
-**queued** for posting (the cap is posting's business: over it a delivery waits, or goes into
-the route's digest). Then the item's `routed_at` is set. One short transaction per few items
-(`_ITEMS_PER_COMMIT`); the unique (route_id, item_id) makes a repeated run change nothing.
+when an earlier delivery to the same target (queued, posted or sent in a digest), or a
+baseline item of a source routed into it, has the same GUID, normalised URL or content hash;
+else **filtered** when the route's filters say no; else **queued** for posting (the cap is
+posting's business: over it a delivery waits, or goes into the route's digest). Then the
+item's `routed_at` is set. One short transaction per few items (`_ITEMS_PER_COMMIT`); the
+unique (route_id, item_id) makes a repeated run change nothing.
 """
 
 from __future__ import annotations
@@ -100,16 +101,36 @@ _COUNTED = or_(
 
 
 async def is_duplicate(session: AsyncSession, target_id: int, item: RepostItem) -> bool:
-    """Whether an earlier delivery to the target has the item's GUID, URL or content hash.
+    """Whether the target already has the item: an earlier delivery to it, or a baseline item
+    of a source routed into it (known from a first fetch, never posted, so without a
+    delivery), with the item's GUID, URL or content hash. A feed that renames its GUIDs keeps
+    its URLs or its text: its back catalogue is recognised, not posted as new.
 
-    Three probes, each on its own index (an OR across columns would scan on PostgreSQL)."""
-    probes = [RepostDelivery.guid == item.guid, RepostDelivery.content_hash == item.content_hash]
+    Probes each on its own index (an OR across columns would scan on PostgreSQL)."""
+    probes = [
+        (RepostDelivery.guid, RepostItem.guid, item.guid),
+        (RepostDelivery.content_hash, RepostItem.content_hash, item.content_hash),
+    ]
     if item.url_key:
-        probes.append(RepostDelivery.url_key == item.url_key)
-    for probe in probes:
+        probes.append((RepostDelivery.url_key, RepostItem.url_key, item.url_key))
+    for delivered, _known, value in probes:
         found = await session.scalar(
             select(RepostDelivery.id)
-            .where(RepostDelivery.target_id == target_id, probe, _COUNTED)
+            .where(RepostDelivery.target_id == target_id, delivered == value, _COUNTED)
+            .limit(1)
+        )
+        if found is not None:
+            return True
+    for _delivered, known, value in probes:
+        found = await session.scalar(
+            select(RepostItem.id)
+            .join(RepostRoute, RepostRoute.source_id == RepostItem.source_id)
+            .where(
+                RepostRoute.target_id == target_id,
+                RepostItem.baseline.is_(True),
+                RepostItem.id != item.id,
+                known == value,
+            )
             .limit(1)
         )
         if found is not None:

@@ -1,6 +1,7 @@
-"""The source commands: /sub, /unsub, /sources, /source, /opml and OPML import; channel posts.
+"""The source commands: /sub, /unsub, /sources, /source; channel posts (and, registered here,
+/opml and OPML import from `opml_commands`).
 
-Thin: each reads the update, calls `sources` / `channel_sources` / `opml`, answers. /sub of a
+Thin: each reads the update, calls `sources` / `channel_sources`, answers. /sub of a
 feed fetches it before anything is written (`add_feed_source`), so the update's transaction
 never holds a write across the fetch. Every button names a source id: its handler checks the
 source is the tapping user's with this bot (`owned_source`) before doing anything.
@@ -16,13 +17,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
-    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageOriginChannel,
 )
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
@@ -34,17 +35,15 @@ from .feed_jobs import feed_fetcher
 from .feed_metrics import ITEMS_FETCHED
 from .feed_parser import FeedError
 from .feed_polling import error_code
-from .models import RepostSource, SourceKind
-from .opml import MAX_OPML_BYTES, OpmlError, OpmlFeed, export_opml, read_opml
+from .models import RepostRoute, RepostSource, RepostTarget, SourceKind
+from .opml_commands import OpmlDocument, is_opml_message, opml_command, opml_import
 from .routing import add_route
+from .source_errors import describe_error
 from .sources import (
     SourceExists,
     TooManySources,
     add_feed_source,
-    add_unfetched_source,
     default_route,
-    existing_source,
-    feed_address,
     owned_source,
     remove_source,
     set_paused,
@@ -52,10 +51,9 @@ from .sources import (
 )
 from .targets import resolve_target
 
-__all__ = ["describe_error", "make_sources_router"]
+__all__ = ["claims", "make_sources_router"]
 
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
-OPML_SPREAD_SECONDS = 5.0  # between imported feeds' first polls
 
 
 class UnsubSource(CallbackData, prefix="rpu"):
@@ -65,17 +63,6 @@ class UnsubSource(CallbackData, prefix="rpu"):
 class PauseSource(CallbackData, prefix="rpp"):
     source: int
     paused: bool
-
-
-def describe_error(code: str | None, _: Translate) -> str:
-    """A stored `last_error` code (`feed_polling.error_code`) as a sentence for the owner."""
-    if not code:
-        return ""
-    key, _sep, detail = code.partition(":")
-    text = _(f"repost.error.{key}")
-    if text == f"repost.error.{key}":
-        text = _("repost.error.other")
-    return f"{text} ({detail})" if detail else text
 
 
 def _when(moment: datetime | None, _: Translate) -> str:
@@ -96,6 +83,7 @@ async def sub_command(
     session: AsyncSession,
     platform: PlatformServices,
     _: Translate,
+    locale: str = "en",
 ) -> None:
     if message.from_user is None:
         return
@@ -114,7 +102,7 @@ async def sub_command(
             return
     if address.startswith("@") or address.lower().startswith(("https://t.me/", "t.me/")):
         handle = "@" + address.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
-        await _sub_channel(message, bot, session, handle, _)
+        await _sub_channel(message, bot, session, handle, target, locale, _)
         return
     fetcher = feed_fetcher(platform.settings.repost_allow_private_feeds)
     try:
@@ -126,34 +114,68 @@ async def sub_command(
         )
         return
     except SourceExists as exists:
-        await message.answer(
-            _("repost.sub.exists", title=_name(exists.source), id=exists.source.id),
-            parse_mode=None,
-        )
+        await _existing_source(message, session, exists.source, target, locale, _)
         return
     except TooManySources:
         await message.answer(_("repost.sub.too_many"), parse_mode=None)
         return
-    if target is None:
-        await default_route(session, source)
-    else:
-        await add_route(session, source, target)
+    await _route(session, source, target, locale)
     await message.answer(
         _("repost.sub.done", title=_name(source), id=source.id, items=source.items_seen),
         parse_mode=None,
     )
 
 
-async def _sub_channel(
-    message: Message, bot: Bot, session: AsyncSession, handle: str, _: Translate
+async def _route(
+    session: AsyncSession, source: RepostSource, target: RepostTarget | None, locale: str
 ) -> None:
+    """The new source's route: into the named target, else the owner's private chat; its
+    items are published in the subscribing user's language."""
+    if target is None:
+        await default_route(session, source, locale=locale)
+    else:
+        await add_route(session, source, target, locale=locale)
+
+
+async def _existing_source(
+    message: Message, session: AsyncSession, source: RepostSource,
+    target: RepostTarget | None, locale: str, _: Translate,
+) -> None:  # fmt: skip
+    """/sub of a source the user has: with a target, the source also feeds that target (one
+    source, several targets); without one, where to find it."""
+    if target is None:
+        await message.answer(
+            _("repost.sub.exists", title=_name(source), id=source.id), parse_mode=None
+        )
+        return
+    where = target.title or str(target.chat_id)
+    known = await session.scalar(
+        select(RepostRoute).where(
+            RepostRoute.source_id == source.id, RepostRoute.target_id == target.id
+        )
+    )
+    if known is not None and not known.paused:
+        key = "repost.sub.already_routed"
+    else:
+        await add_route(session, source, target, locale=locale)
+        key = "repost.sub.routed"
+    await message.answer(_(key, title=_name(source), id=source.id, target=where), parse_mode=None)
+
+
+async def _sub_channel(
+    message: Message, bot: Bot, session: AsyncSession, handle: str,
+    target: RepostTarget | None, locale: str, _: Translate,
+) -> None:  # fmt: skip
     assert message.from_user is not None
     try:
         chat = await bot.get_chat(handle)
     except TelegramAPIError:
         await message.answer(_("repost.channel.not_found", channel=handle), parse_mode=None)
         return
-    await _add_channel(message, bot, session, chat.id, chat.type, chat.title, chat.username, _)
+    await _add_channel(
+        message, bot, session, chat.id, chat.type, chat.title, chat.username, _,
+        target=target, locale=locale,
+    )  # fmt: skip
 
 
 async def _add_channel(
@@ -165,6 +187,9 @@ async def _add_channel(
     title: str | None,
     username: str | None,
     _: Translate,
+    *,
+    target: RepostTarget | None = None,
+    locale: str = "en",
 ) -> None:
     assert message.from_user is not None
     name = title or (f"@{username}" if username else str(chat_id))
@@ -183,15 +208,12 @@ async def _add_channel(
             session, bot.id, message.from_user.id, chat_id, title or "", username
         )
     except SourceExists as exists:
-        await message.answer(
-            _("repost.sub.exists", title=_name(exists.source), id=exists.source.id),
-            parse_mode=None,
-        )
+        await _existing_source(message, session, exists.source, target, locale, _)
         return
     except TooManySources:
         await message.answer(_("repost.sub.too_many"), parse_mode=None)
         return
-    await default_route(session, source)
+    await _route(session, source, target, locale)
     await message.answer(
         _("repost.channel.done", title=_name(source), id=source.id), parse_mode=None
     )
@@ -215,13 +237,14 @@ class ForwardedFromChannel(NeedsFields, Filter):
 
 
 async def forwarded_channel_post(
-    message: Message, bot: Bot, session: AsyncSession, origin_chat: Any, _: Translate
-) -> None:
+    message: Message, bot: Bot, session: AsyncSession, origin_chat: Any, _: Translate,
+    locale: str = "en",
+) -> None:  # fmt: skip
     if message.from_user is None:
         return
     await _add_channel(
         message, bot, session, origin_chat.id, origin_chat.type, origin_chat.title,
-        origin_chat.username, _,
+        origin_chat.username, _, locale=locale,
     )  # fmt: skip
 
 
@@ -377,34 +400,6 @@ async def unsub_tapped(
         await query.message.edit_text(_("repost.unsub.done", title=title), parse_mode=None)
 
 
-# OPML -----------------------------------------------------------------------------------------
-
-
-async def opml_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
-    if message.from_user is None:
-        return
-    sources = await sources_of(session, bot.id, message.from_user.id)
-    feeds = [OpmlFeed(s.address, s.title) for s in sources if s.kind == SourceKind.FEED]
-    if not feeds:
-        await message.answer(_("repost.opml.nothing"), parse_mode=None)
-        return
-    document = export_opml(feeds, _("repost.opml.title"), utcnow())
-    await message.answer_document(
-        BufferedInputFile(document, filename="feeds.opml"),
-        caption=_("repost.opml.exported", count=len(feeds)),
-        parse_mode=None,
-    )
-
-
-def is_opml_message(message: Message) -> bool:
-    """An OPML file sent in private."""
-    document = message.document
-    if document is None or message.chat.type != "private":
-        return False
-    name = (document.file_name or "").lower()
-    return name.endswith((".opml", ".opml.xml")) or document.mime_type == "text/x-opml"
-
-
 def claims(message: Message) -> bool:
     """What the repost app takes before other apps (`App.claims`): an OPML file, and a post
     forwarded from a channel (taken only if the bot administers that channel; the filter
@@ -412,60 +407,6 @@ def claims(message: Message) -> bool:
     return is_opml_message(message) or (
         message.chat.type == "private" and isinstance(message.forward_origin, MessageOriginChannel)
     )
-
-
-class OpmlDocument(NeedsFields, Filter):
-    needs = ("document",)
-
-    async def __call__(self, message: Message) -> bool:
-        return is_opml_message(message)
-
-
-async def opml_import(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
-    assert message.document is not None
-    if message.from_user is None:
-        return
-    if (message.document.file_size or 0) > MAX_OPML_BYTES:
-        await message.answer(_("repost.opml.bad", reason=_("repost.opml.too_large")))
-        return
-    downloaded = await bot.download(message.document.file_id)
-    data = downloaded.read() if downloaded is not None else b""
-    try:
-        feeds = read_opml(data)
-    except OpmlError as error:
-        await message.answer(
-            _("repost.opml.bad", reason=_(f"repost.opml.{error.problem}")), parse_mode=None
-        )
-        return
-    added: list[str] = []
-    existing: list[str] = []
-    failed: list[str] = []
-    now = utcnow()
-    for feed in feeds:
-        label = feed.title or feed.url
-        try:
-            address = feed_address(feed.url)
-        except FetchError as error:
-            failed.append(f"{label[:80]}: {describe_error(error_code(error), _)}")
-            continue
-        if await existing_source(session, bot.id, message.from_user.id, address) is not None:
-            existing.append(label[:80])
-            continue
-        try:
-            source = await add_unfetched_source(
-                session, bot.id, message.from_user.id, address, feed.title, now,
-                delay_seconds=len(added) * OPML_SPREAD_SECONDS,
-            )  # fmt: skip
-        except TooManySources:
-            failed.append(f"{label[:80]}: {_('repost.sub.too_many')}")
-            continue
-        await default_route(session, source)
-        added.append(label[:80])
-    lines = [_("repost.opml.summary", added=len(added), existing=len(existing), failed=len(failed))]
-    lines += [f"+ {name}" for name in added[:30]]
-    lines += [f"= {name}" for name in existing[:30]]
-    lines += [f"✖ {line}" for line in failed[:30]]
-    await message.answer("\n".join(lines)[:4000], parse_mode=None, disable_web_page_preview=True)
 
 
 def make_sources_router() -> Router:

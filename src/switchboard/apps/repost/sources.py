@@ -145,9 +145,12 @@ async def add_unfetched_source(
     return source
 
 
-async def default_route(session: AsyncSession, source: RepostSource) -> RepostRoute:
+async def default_route(
+    session: AsyncSession, source: RepostSource, *, locale: str = "en"
+) -> RepostRoute:
     """Route `source` into its owner's private chat with the bot (the delivery part's
-    `/sub URL target` chooses other targets; this is the target when none is named)."""
+    `/sub URL target` chooses other targets; this is the target when none is named), its
+    items published in `locale` (the subscribing user's language)."""
     target = await session.scalar(
         select(RepostTarget).where(
             RepostTarget.bot_id == source.bot_id,
@@ -169,7 +172,9 @@ async def default_route(session: AsyncSession, source: RepostSource) -> RepostRo
         )
     )
     if route is None:
-        route = RepostRoute(source_id=source.id, target_id=target.id, include=[], exclude=[])
+        route = RepostRoute(
+            source_id=source.id, target_id=target.id, include=[], exclude=[], locale=locale
+        )
         session.add(route)
         await session.flush()
     return route

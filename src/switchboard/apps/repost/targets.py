@@ -90,9 +90,10 @@ async def save_target(
     title: str,
     *,
     topic_per_source: bool | None = None,
+    username: str | None = None,
 ) -> RepostTarget:
-    """The user's target for that chat and thread, made or its title refreshed (and its
-    topic-per-source option set, when given)."""
+    """The user's target for that chat and thread, made or its title and username refreshed
+    (and its topic-per-source option set, when given)."""
     target = await session.scalar(
         select(RepostTarget).where(
             RepostTarget.bot_id == bot_id,
@@ -107,6 +108,7 @@ async def save_target(
         )
         session.add(target)
     target.title = title[:200]
+    target.username = (username or "")[:64]
     target.kind = kind
     if topic_per_source is not None:
         target.topic_per_source = topic_per_source
@@ -146,10 +148,14 @@ async def resolve_target(
 
 
 def target_link(chat_id: int, message_id: int, thread_id: int = 0, username: str = "") -> str:
-    """A t.me link to a posted message: public by the chat's username, else t.me/c/…"""
+    """A t.me link to a posted message, "" when there is none: a public channel or group by
+    its username (t.me/<username>/…, which anyone can open), a private channel or supergroup
+    by its internal id (t.me/c/…, for its members). A private chat with the bot, or a basic
+    group, has no message links: t.me/c/<user id>/… does not exist."""
+    path = f"{thread_id}/{message_id}" if thread_id else str(message_id)
     if username:
-        return f"https://t.me/{username}/{message_id}"
-    internal = str(chat_id).removeprefix("-100")
-    if thread_id:
-        return f"https://t.me/c/{internal}/{thread_id}/{message_id}"
-    return f"https://t.me/c/{internal}/{message_id}"
+        return f"https://t.me/{username}/{path}"
+    internal = str(chat_id)
+    if not internal.startswith("-100"):
+        return ""
+    return f"https://t.me/c/{internal.removeprefix('-100')}/{path}"
