@@ -213,10 +213,11 @@ def weeks(count: int, seed: int = 11) -> list[datetime]:
 
 async def bench_database(
     kind: str, body: bytes, text: str, rounds: int, samples: int
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[float], list[float], bool]:
     """Imports into fresh databases, each between two bare parses of the same file (the
     ratio is against their mean, so load on the machine falls on both sides alike); then
-    the agenda's latency on the last one."""
+    the agenda's latency on the last one. The agenda's times, and whether the import met
+    its target."""
     imports: list[float] = []
     anchors: list[float] = []
     ratios: list[float] = []
@@ -266,7 +267,7 @@ async def bench_database(
         f"bare icalendar parse of {statistics.median(anchors):.2f} s (same rounds): ratio "
         f"{ratio:.2f}x (target <= 2x) -> {verdict}"
     )
-    return sorted(agenda), sorted(agenda_cpu)
+    return sorted(agenda), sorted(agenda_cpu), ratio <= 2.0
 
 
 def peak_memory(body: bytes) -> float:
@@ -302,19 +303,23 @@ def anchor_agenda(text: str, samples: int) -> list[float]:
     return sorted(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one import per database, < 1 min")
-    args = parser.parse_args()
-    rounds, samples = (1, 100) if args.quick else (3, 500)
-    anchor_samples = 5 if args.quick else 20
+def run(quick: bool) -> bool:
+    """Both parts, on SQLite and PostgreSQL, each figure with its ratio; whether every target
+    was met (`bench/calendar.py` runs this with the reminder burst)."""
+    rounds, samples = (1, 100) if quick else (3, 500)
+    anchor_samples = 5 if quick else 20
 
     text = make_document()
     body = text.encode("utf-8")
     print(f"calendar bench: {EVENTS:,} events, {len(body) / 1024 / 1024:.1f} MB; {load_note()}")
     results = {}
+    met = True
     for kind in ("sqlite", "postgresql"):
-        results[kind] = asyncio.run(bench_database(kind, body, text, rounds, samples))
+        agenda, agenda_cpu, import_met = asyncio.run(
+            bench_database(kind, body, text, rounds, samples)
+        )
+        results[kind] = agenda, agenda_cpu
+        met &= import_met
     print(f"  peak memory of an import (tracemalloc): {peak_memory(body):.0f} MB")
 
     anchor = anchor_agenda(text, anchor_samples)
@@ -328,12 +333,21 @@ def main() -> None:
         p99 = percentile(agenda, 0.99)
         cpu_p99 = percentile(agenda_cpu, 0.99)
         verdict = "met" if p99 < 0.010 else "MISSED"
+        met &= p99 < 0.010
         print(
             f"(b) agenda for a week, {kind}: p50 {statistics.median(agenda) * 1000:.2f} ms, "
             f"p99 {p99 * 1000:.2f} ms (this process's CPU: p99 {cpu_p99 * 1000:.2f} ms) over "
             f"{len(agenda)} weeks; ratio {anchor_p99 / p99:.0f}x "
             f"faster than expanding at query time (target p99 < 10 ms) -> {verdict}"
         )
+    return met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one import per database, < 1 min")
+    args = parser.parse_args()
+    sys.exit(0 if run(args.quick) else 1)
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ async def main(args: argparse.Namespace) -> int:
         else (["sqlite"] if args.quick else ["sqlite", "postgresql"])
     )
     parts = ["crash"] if args.crash else (["burst"] if args.quick else ["burst", "crash"])
-    size = 300 if args.quick else 1000
+    size = args.size or (300 if args.quick else 1000)
     print(
         f"calendar reminders: {', '.join(parts)}; seed {args.seed}; {', '.join(kinds)}", flush=True
     )
@@ -156,4 +156,5 @@ if __name__ == "__main__":
         "--margin", type=float, default=0.2, help="FLOOD_SAFETY_MARGIN, seconds (0.2, the default)"
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], help="only this one")
+    parser.add_argument("--size", type=int, help="reminders in the burst (300 quick, 1,000)")
     sys.exit(asyncio.run(main(parser.parse_args())))

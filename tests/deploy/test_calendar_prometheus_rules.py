@@ -5,6 +5,7 @@ the names the rules read are checked against what the app exports either way."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -57,3 +58,26 @@ def test_the_series_the_rules_read_are_exported() -> None:
     assert 'switchboard_calendar_reminder_lateness_seconds_bucket{le="60.0"}' in rules
     assert "switchboard_calendar_reminder_lateness_seconds_count " in exposed
     assert "switchboard_calendar_sync_total" in rules  # exported by the sync part
+
+
+def test_the_sync_rule_counts_every_good_outcome_the_app_emits() -> None:
+    """Regression: the rule counted "ok|not_modified" while subscriptions emitted "success" and
+    CalDAV "conflict", so good syncs read as failures. The rule's good outcomes are exactly
+    SyncOutcome's that succeeded, and every outcome exported for either kind is a SyncOutcome."""
+    from switchboard.apps.calendar.sync_metrics import SUCCEEDED, SyncOutcome
+
+    groups = yaml.safe_load((RULES / "calendar-rules.yml").read_text())["groups"]
+    (expr,) = [
+        rule["expr"]
+        for group in groups
+        for rule in group["rules"]
+        if rule.get("record") == "switchboard:calendar_sync_success:ratio_rate1h"
+    ]
+    (good,) = re.findall(r'switchboard_calendar_sync_total\{outcome=~"([^"]+)"\}', expr)
+    assert set(good.split("|")) == {outcome.value for outcome in SUCCEEDED}
+    assert SyncOutcome.FAILED not in SUCCEEDED
+    exposed = generate_latest(REGISTRY).decode()
+    emitted = set(
+        re.findall(r'switchboard_calendar_sync_total\{kind="\w+",outcome="(\w+)"\}', exposed)
+    )
+    assert emitted == {outcome.value for outcome in SyncOutcome}

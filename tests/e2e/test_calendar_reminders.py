@@ -1,7 +1,7 @@
 """Calendar reminders end to end in the sandbox, on SQLite and PostgreSQL: a reminder arrives
 once with its buttons, snooze and done act on it (and only for its owner), /advance and
 /quiet answer, and reminders missed while the platform was down come once, marked late,
-unless their event ended long ago.
+however long ago they were due (the issue: "sent once on start, marked late").
 
 The clock: reminders are planned with `now` in the past (the platform "was down" since), so
 their durable jobs are due the moment the platform starts; nothing waits on the wall clock.
@@ -53,7 +53,9 @@ async def test_reminders_arrive_once_snooze_done_and_late_after_downtime(
             [Planned(user["id"], "Yoga", now + timedelta(minutes=15) + timedelta(seconds=1))],
             now,
         )
-        # Planned 14 h ago for its start: the event ended over 12 h ago, never sent.
+        # Planned 14 h ago for its start, and the platform down since: the event ended 12.5 h
+        # ago, and its reminder still comes once, marked late with the day it was due.
+        # (Regression: it was dropped as "stale" once its event ended over 12 h before.)
         await plan_events(
             database_url,
             BOT_ID,
@@ -91,12 +93,16 @@ async def test_reminders_arrive_once_snooze_done_and_late_after_downtime(
             await tg.send_text(user, "/quiet off", bot_id=BOT_ID)
             await tg.expect_message(chat_id=user["id"], contains="Quiet hours are off")
             await tg.expect_message(chat_id=user["id"], contains="Standup")
+            gone = await tg.expect_message(chat_id=user["id"], contains="Long gone")
+            due = now - timedelta(hours=13)  # the user has no zone: UTC
+            shown = f"{due:%H:%M}" if due.date() == utcnow().date() else f"{due:%d.%m %H:%M}"
+            assert f"(late: was due {shown})" in gone["text"]
     counted = reminders_by_title(sandbox, BOT_ID, [user["id"]])
-    assert counted == {"Dentist": 1, "Standup": 1, "Yoga": 1}
+    assert counted == {"Dentist": 1, "Standup": 1, "Yoga": 1, "Long gone": 1}
     rows = {row.id: row for row in await reminder_rows(database_url)}
     states = sorted(row.state for row in rows.values())
     assert states == sorted(
-        [ReminderState.DONE, ReminderState.PLANNED, ReminderState.SENT, ReminderState.CANCELLED]
+        [ReminderState.DONE, ReminderState.PLANNED, ReminderState.SENT, ReminderState.SENT]
     )
     snoozed = next(row for row in rows.values() if row.state == ReminderState.PLANNED)
     assert snoozed.sent_at is not None  # planned again after it was sent: the snooze
@@ -110,6 +116,6 @@ async def test_reminders_arrive_once_snooze_done_and_late_after_downtime(
             late_rows = (
                 await session.scalars(select(CalendarReminder).where(CalendarReminder.late))
             ).all()
-            assert len(late_rows) == 2  # Dentist and Standup
+            assert len(late_rows) == 3  # Dentist, Standup and Long gone
     finally:
         await engine.dispose()

@@ -10,6 +10,7 @@ from switchboard.kernel.apps import (
     AppSchedule,
     DigestCounts,
     PlatformServices,
+    TimezoneChanged,
     UserDataDelete,
     UserDataExport,
 )
@@ -86,7 +87,13 @@ from switchboard.kernel.sender import bulk_sends
 from switchboard.kernel.token_vault import TokenKeyError, token_cipher
 from switchboard.kernel.token_vault import reveal as reveal_secret
 from switchboard.kernel.token_vault import seal as seal_secret
-from switchboard.kernel.user_time import local_time, show_time, user_timezone_of, zone_named
+from switchboard.kernel.user_time import (
+    change_user_timezone,
+    local_time,
+    show_time,
+    user_timezone_of,
+    zone_named,
+)
 from switchboard.kernel.web_routes import (
     AppHttpError,
     AppWeb,
@@ -142,6 +149,7 @@ __all__ = [
     "SlidingWindow",
     "SmtpEmailSender",
     "TakesNoCommand",
+    "TimezoneChanged",
     "TokenKeyError",
     "Translate",
     "Translator",
@@ -161,6 +169,7 @@ __all__ = [
     "bulk_sends",
     "cancel_button",
     "cancel_keyboard",
+    "change_user_timezone",
     "commands_or_in_state",
     "count_jobs_by_state",
     "decode_text",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources.abc import Traversable
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Message, TelegramObject
@@ -77,6 +78,11 @@ UserDataDelete = Callable[[AsyncSession, int, int], Awaitable[int]]
 # (session, bot_id, since): what the app counts of a bot's week for the owners' weekly email
 # digest, {i18n key of the line ("notes.digest.new_notes", text with a {count}): count}.
 DigestCounts = Callable[[AsyncSession, int, datetime], Awaitable[Mapping[str, int]]]
+# (session, user_id, new zone): the user's time zone changed (core's /settings,
+# `change_user_timezone`). One zone serves every bot of the deployment, so the app moves what
+# follows the user's zone with all of them, in the caller's transaction: slow work is a job
+# enqueued there.
+TimezoneChanged = Callable[[AsyncSession, int, ZoneInfo], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,9 @@ class App:
     # for `raise_alert`) and its counts in the owners' weekly digest (`kernel.email`).
     email_templates: Traversable | None = None
     digest_counts: DigestCounts | None = None
+    # What follows the user's time zone (floating reminders): told when it changes. Apps never
+    # import core, which owns /settings; this is how a change reaches them.
+    timezone_changed: TimezoneChanged | None = None
 
 
 class EnabledApps:

@@ -7,14 +7,19 @@ never set one, or whose zone is unknown to this machine, gets UTC.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel.models import UserRecord
+
+if TYPE_CHECKING:
+    from switchboard.kernel.apps import App
 
 UTC_ZONE = ZoneInfo("UTC")
 SHOWN = "%Y-%m-%d %H:%M"
@@ -35,6 +40,23 @@ async def user_timezone_of(session: AsyncSession, user_id: int) -> ZoneInfo:
     """A user's zone, for jobs and services that have no update at hand."""
     name = await session.scalar(select(UserRecord.timezone).where(UserRecord.id == user_id))
     return zone_named(name)
+
+
+async def change_user_timezone(
+    session: AsyncSession, user_id: int, name: str, apps: Iterable[App]
+) -> bool:
+    """Set the user's zone to `name` (an IANA name) and tell every app that follows it
+    (`App.timezone_changed`), in the caller's transaction; whether it changed. Every installed
+    app is told, not only the bot's: the zone is the user's with every bot of the deployment."""
+    user = await session.get(UserRecord, user_id)
+    if user is None or user.timezone == name:
+        return False
+    user.timezone = name
+    zone = zone_named(name)
+    for app in apps:
+        if app.timezone_changed is not None:
+            await app.timezone_changed(session, user_id, zone)
+    return True
 
 
 def local_time(moment: datetime, zone: tzinfo) -> datetime:

@@ -201,3 +201,67 @@ def test_at_4_could_be_either_half_of_the_day_and_says_so() -> None:
     assert (parsed.title, parsed.start) == ("Tea with Ann", datetime(2026, 12, 11, 4))
     for clear in ("tea at 4pm", "tea at 16", "tea at 4:00", "зарядка в 4", "standup at 9"):
         assert not parse_event(clear, NOW).ambiguous_hour, clear
+
+
+def _on(day_and_time: str) -> datetime:
+    """ "11.12 13:00": that minute in 2026."""
+    return datetime.strptime(f"{day_and_time} 2026", "%d.%m %H:%M %Y")
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "start", "end", "location"),
+    [
+        # A span names the end (regression: "13:00-14:00" started at 14:00 titled "Lunch 13:00",
+        # "from 10 to 11" was an all-day event, "until 11:30" stayed in the title).
+        ("lunch friday 13:00-14:00", "Lunch", "11.12 13:00", "11.12 14:00", ""),
+        ("обед в пятницу 13:00-14:00", "Обед", "11.12 13:00", "11.12 14:00", ""),
+        ("lunch friday 13:00–14:00", "Lunch", "11.12 13:00", "11.12 14:00", ""),
+        ("meeting tomorrow from 10 to 11", "Meeting", "08.12 10:00", "08.12 11:00", ""),
+        ("встреча завтра с 10 до 11", "Встреча", "08.12 10:00", "08.12 11:00", ""),
+        ("review tomorrow 10:00 until 11:30", "Review", "08.12 10:00", "08.12 11:30", ""),
+        ("созвон завтра 10:00 до 11:30", "Созвон", "08.12 10:00", "08.12 11:30", ""),
+        ("tea friday 3-4pm", "Tea", "11.12 15:00", "11.12 16:00", ""),
+        ("party saturday 22:00-01:00", "Party", "12.12 22:00", "13.12 01:00", ""),
+        # A place goes to the location, not the title.
+        ("lunch friday 13:00 at the office", "Lunch", "11.12 13:00", "11.12 14:00", "the office"),
+        ("обед в пятницу в 13:00 в офисе", "Обед", "11.12 13:00", "11.12 14:00", "в офисе"),
+        ("встреча в офисе в пятницу в 10", "Встреча", "11.12 10:00", "11.12 11:00", "в офисе"),
+        ("sync tomorrow 9:00 @ room 4", "Sync", "08.12 09:00", "08.12 10:00", "room 4"),
+        (
+            "планёрка завтра с 10 до 11 @ переговорная",
+            "Планёрка",
+            "08.12 10:00",
+            "08.12 11:00",
+            "переговорная",
+        ),
+        (
+            "meeting tomorrow from 10 to 11 at the office",
+            "Meeting",
+            "08.12 10:00",
+            "08.12 11:00",
+            "the office",
+        ),
+        (
+            "планёрка в переговорной завтра с 10 до 11",
+            "Планёрка",
+            "08.12 10:00",
+            "08.12 11:00",
+            "в переговорной",
+        ),
+    ],
+)
+def test_a_span_sets_the_end_and_a_place_the_location(
+    line: str, title: str, start: str, end: str, location: str
+) -> None:
+    parsed = parse_event(line, NOW)
+    assert (parsed.title, parsed.location) == (title, location)
+    assert (parsed.start, parsed.end) == (_on(start), _on(end))
+    assert not parsed.all_day and parsed.missing == [] and parsed.confidence >= 0.5
+
+
+def test_numbers_that_are_no_span_stay_what_they_were() -> None:
+    # "в кино" is where one goes, not where the event is; "from 3 to 4" is like "at 3".
+    parsed = parse_event("поход в кино завтра в 19:00", NOW)
+    assert (parsed.title, parsed.location) == ("Поход в кино", "")
+    assert parse_event("tea from 3 to 4 on friday", NOW).ambiguous_hour  # 03:00 or 15:00?
+    assert parse_event("cleaning every 2 weeks at 18:00", NOW).end == datetime(2026, 12, 7, 19)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.apps.calendar import subscriptions
 from switchboard.apps.calendar.models import CalendarEvent, CalendarSource
-from switchboard.apps.calendar.sync_metrics import SYNC_OUTCOMES
+from switchboard.apps.calendar.sync_metrics import SYNC_OUTCOMES, SyncOutcome
 from switchboard.kernel import AddressGuard, AddressPolicy, FetchLimits, GuardedFetcher
 from switchboard.kernel.jobs.models import Job
 from switchboard.sandbox.testing import free_port
@@ -110,10 +110,12 @@ async def test_a_feed_is_fetched_then_not_modified_then_changes_apply(
         source = await session.get(CalendarSource, source_id)
         assert source is not None and source.url == f"https://127.0.0.1:{feed.port}/team.ics"
         source.url = feed.url
+    counted = _count(SyncOutcome.OK)
     first = await subscriptions.sync_subscription(
         session_factory, fetcher, source_id, NOW, ZONE, NOW
     )
-    assert first.outcome == "success" and first.changes is not None
+    assert first.outcome is SyncOutcome.OK and first.changes is not None
+    assert _count(SyncOutcome.OK) == counted + 1  # the name the sync-success rule counts
     assert first.changes.added == 6
     stored = await _source(session_factory, source_id)
     assert stored.etag and stored.last_success_at is not None
@@ -124,7 +126,7 @@ async def test_a_feed_is_fetched_then_not_modified_then_changes_apply(
     second = await subscriptions.sync_subscription(
         session_factory, fetcher, source_id, planned, ZONE, planned
     )
-    assert second.outcome == "not_modified" and feed.seen_if_none_match[-1] == stored.etag
+    assert second.outcome is SyncOutcome.NOT_MODIFIED and feed.seen_if_none_match[-1] == stored.etag
     assert _count("not_modified") == before + 1
 
     feed.body = SAMPLE.replace("SUMMARY:Call", "SUMMARY:Call (moved)")
@@ -149,7 +151,7 @@ async def test_failures_back_off_and_the_owner_is_told_once(
         result = await subscriptions.sync_subscription(
             session_factory, fetcher, source_id, None, ZONE, now
         )
-        assert result.outcome == "failure"
+        assert result.outcome is SyncOutcome.FAILED
         told.append(result.tell_owner)
         source = await _source(session_factory, source_id)
         waits.append(source.next_sync_at.astimezone(UTC) - now)  # type: ignore[union-attr]
@@ -162,7 +164,7 @@ async def test_failures_back_off_and_the_owner_is_told_once(
 
     feed.status = 200  # a success clears the failures and re-arms the notice
     ok = await subscriptions.sync_subscription(session_factory, fetcher, source_id, None, ZONE, now)
-    assert ok.outcome == "success"
+    assert ok.outcome is SyncOutcome.OK
     source = await _source(session_factory, source_id)
     assert (source.consecutive_failures, source.failure_told, source.last_error) == (0, False, None)
     feed.status = 503
@@ -185,7 +187,7 @@ async def test_a_redirect_to_a_private_address_is_refused(
     result = await subscriptions.sync_subscription(
         session_factory, fetcher, source_id, None, ZONE, NOW
     )
-    assert result.outcome == "failure" and result.error == "PRIVATE_ADDRESS"
+    assert result.outcome is SyncOutcome.FAILED and result.error == "PRIVATE_ADDRESS"
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(CalendarEvent)) == 0
 
@@ -198,7 +200,7 @@ async def test_a_superseded_run_does_nothing_and_one_chain_lives(
     result = await subscriptions.sync_subscription(
         session_factory, fetcher, source_id, stale, ZONE, NOW
     )
-    assert result.outcome == "skipped" and feed.seen_if_none_match == []
+    assert result.outcome is None and feed.seen_if_none_match == []
     async with session_factory() as session:
         jobs = (await session.scalars(select(Job).where(Job.kind == subscriptions.SYNC_JOB))).all()
     assert len(jobs) == 1 and jobs[0].payload["source_id"] == source_id

@@ -11,7 +11,14 @@ from switchboard.kernel import App, AppCommand, AppWeb, JobRegistry, PlatformSer
 # --- chat: events in chat, agenda, daily plan ---
 # --- groups: group events with RSVP, calendars posted to chats ---
 # --- reminders: /advance, /quiet, snooze and done; reminder and planning jobs ---
-from . import daily_plan, group_handlers, post_handlers, reminder_handlers, reminder_jobs
+from . import (
+    daily_plan,
+    group_handlers,
+    post_handlers,
+    reminder_handlers,
+    reminder_jobs,
+    zone_change,
+)
 
 # --- caldav: two-way sync with the user's CalDAV server ---
 from .caldav_handlers import make_caldav_router
@@ -74,6 +81,7 @@ def register_jobs(registry: JobRegistry, services: PlatformServices) -> None:
     register_group_jobs(registry, services)  # groups
     register_ics_jobs(registry, services)  # ics
     reminder_jobs.register(registry, services)  # reminders
+    zone_change.register(registry)  # reminders: floating events follow the user's zone
     register_caldav_jobs(registry, services)  # caldav
 
 
@@ -87,6 +95,7 @@ APP = App(
     migrations=files("switchboard.apps.calendar").joinpath("migrations"),
     export_user_data=export_user_calendar,
     delete_user_data=delete_user_calendar,
+    timezone_changed=zone_change.timezone_changed,
     # An .ics file is imported, not filed as a note; a chat picked for /publish is the calendar's.
     claims=lambda message: is_ics_message(message) or is_chat_picked(message),
     web=AppWeb(owner=make_owner_router, miniapp=make_miniapp_router),

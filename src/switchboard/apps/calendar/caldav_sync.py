@@ -49,7 +49,7 @@ from .caldav_remote import (
 )
 from .models import CalendarEvent, CalendarSource, SourceKind
 from .occurrences import refresh_series
-from .sync_metrics import SYNC_OUTCOMES
+from .sync_metrics import SYNC_OUTCOMES, SyncOutcome
 
 __all__ = [
     "FAILURES_BEFORE_TELLING",
@@ -510,7 +510,7 @@ async def sync_source(
         report.error = error
         async with session_factory() as session, session.begin():
             await _record_failure(session, source_id, error, report)
-        SYNC_OUTCOMES.labels(kind=SourceKind.CALDAV.value, outcome="failed").inc()
+        SYNC_OUTCOMES.labels(kind=SourceKind.CALDAV.value, outcome=SyncOutcome.FAILED.value).inc()
         return report
     finally:
         if link is not None:
@@ -519,6 +519,6 @@ async def sync_source(
     report.ok = True
     titles = {**plan.conflict_keys, **refused}
     report.conflicts = [titles[key] for key in sorted(titles)]
-    outcome = "conflict" if report.conflicts else "ok"
-    SYNC_OUTCOMES.labels(kind=SourceKind.CALDAV.value, outcome=outcome).inc()
+    outcome = SyncOutcome.CONFLICT if report.conflicts else SyncOutcome.OK
+    SYNC_OUTCOMES.labels(kind=SourceKind.CALDAV.value, outcome=outcome.value).inc()
     return report

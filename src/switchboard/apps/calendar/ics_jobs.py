@@ -37,6 +37,7 @@ from .ics_import import (
 )
 from .models import CalendarSource
 from .subscriptions import FEED_LIMITS, SYNC_JOB, SyncResult, sync_subscription
+from .sync_metrics import SyncOutcome
 from .sync_texts import sync_error_text
 
 __all__ = ["register_ics_jobs"]
@@ -136,7 +137,7 @@ async def run_sync(
         zone = await user_timezone_of(session, source.user_id)
         _ = services.translator.bind(await _locale(session, source.user_id))
     result = await sync_subscription(ctx.session_factory, fetcher, source_id, due, zone, utcnow())
-    if result.outcome == "skipped":
+    if result.outcome is None:  # skipped
         return
     text = None
     if result.tell_owner:
@@ -152,8 +153,8 @@ async def run_sync(
 
 
 def _report(result: SyncResult, _: Translate) -> str:
-    if result.outcome == "failure":
+    if result.outcome is SyncOutcome.FAILED:
         return _("calendar.sync.failed", name=result.name, error=sync_error_text(result.error, _))
-    if result.outcome == "not_modified" or result.changes is None:
+    if result.outcome is SyncOutcome.NOT_MODIFIED or result.changes is None:
         return _("calendar.sync.unchanged", name=result.name)
     return summary_text(result.name, result.changes, _)

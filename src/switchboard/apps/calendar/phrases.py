@@ -3,9 +3,11 @@
 "dentist tomorrow 15:00 for 1h", "планёрка каждый вторник в 10", "lunch on friday at 13 at
 Cafe Roma". The line is read in passes, each taking its phrase out of the text: the repeat
 phrase (`parse_repeat`, our own small grammar yielding an RRULE), the duration ("for 1h",
-"на 30 минут"), a relative start ("in 2 hours", "через 2 часа"), the time ("at 9:30", "15:00",
-"в 10", "3pm"), the place ("at Cafe Roma", "@ home"), and the date, whose words dateparser
-reads ("tomorrow", "friday", "May 3", "3 мая"). What is left is the title.
+"на 30 минут"), a relative start ("in 2 hours", "через 2 часа"), the time or span of the day
+(`clock_phrases`: "at 9:30", "в 10", "13:00-14:00", "from 10 to 11", "с 10 до 11", "10:00
+until 11:30"), the place ("at Cafe Roma", "@ home"), the date, whose words dateparser reads
+("tomorrow", "friday", "May 3", "3 мая"), and then a Russian place ("в офисе"). What is
+left is the title.
 
 Every time is wall clock in the user's zone; `now` is the user's local time (naive). When the
 line names no time and no date, `missing` says "when" and the caller asks instead of guessing.
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import dateparser  # type: ignore[import-untyped]  # ships no type hints
+
+from .clock_phrases import take_clock
 
 __all__ = ["DEFAULT_DURATION", "Parsed", "parse_duration", "parse_event", "parse_repeat"]
 
@@ -204,12 +208,16 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(minutes=minutes) if 0 < minutes <= 60 * 24 * 14 else None
 
 
-_TIME = re.compile(
-    r"(?<![\w.:])(?:(?:at|в|во|к)\s+)?(\d{1,2})(?::|\.(?=\d\d\b))?(\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?"
-    r"(?![\w.:/-])",
+_PLACE = re.compile(r"(?:(?<!\w)at|@)\s+([^\d\s][^,;]*)$", re.I)
+# "в офисе", "во дворе", "в переговорной": a place in the prepositional case, read once the
+# date is out of the line ("в пятницу" is a date, "в кино" a direction, not a place). The
+# preposition stays: "Где: в офисе" reads right, "офисе" alone does not.
+_PLACE_RU = re.compile(
+    r"(?<!\w)((?:в|во)\s+"
+    r"(?!(?:следующ|эт|прошл|начал|конц|середин|течени)\w*)"
+    r"[^\d\s,;]\w*(?:е|и|ой|ей|ах|ях|ом|ём)(?!\w)[^,;]*)$",
     re.I,
 )
-_PLACE = re.compile(r"(?:(?<!\w)at|@)\s+([^\d\s][^,;]*)$", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\w.])(\d{4})-(\d{2})-(\d{2})(?![\w.])")
 _DAY_MONTH_NUM = re.compile(r"(?<![\w.:])(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?(?![\w:])")
 _MONTHS = (
@@ -259,35 +267,6 @@ def _date_of(phrase: str, now: datetime, languages: list[str]) -> date | None:
 
 def _languages(text: str) -> list[str]:
     return ["ru", "en"] if re.search(r"[а-яё]", text, re.I) else ["en"]
-
-
-_AMBIGUOUS = " \x00"  # marks the rest of a line whose hour could be either half of the day
-
-
-def _take_time(text: str) -> tuple[time | None, str]:
-    """The first time of day in `text` ("at 9:30", "15:00", "в 10", "3pm"), and the rest."""
-    for found in _TIME.finditer(text):
-        hour_text, minute_text, meridiem = found.group(1), found.group(2), found.group(3)
-        whole = found.group(0).lower()
-        introduced = whole.startswith(("at", "в", "к"))
-        if minute_text is None and not meridiem and not introduced:
-            continue  # a bare number is not a time ("every 2 weeks" is taken already)
-        if (
-            minute_text is None
-            and not meridiem
-            and whole.startswith("at")
-            and 1 <= int(hour_text) <= 7
-        ):
-            return time(int(hour_text), 0), _cut(text, found.span()) + _AMBIGUOUS
-        hour, minute = int(hour_text), int(minute_text or 0)
-        if meridiem:
-            if not 1 <= hour <= 12:
-                continue
-            hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
-        if hour > 23 or minute > 59:
-            continue
-        return time(hour, minute), _cut(text, found.span())
-    return None, text
 
 
 def _next_start(day_rule: str | None, at: time, now: datetime) -> datetime:
@@ -353,10 +332,10 @@ def parse_event(text: str, now: datetime) -> Parsed:
             day = None
     at: time | None = None
     if start is None:
-        at, rest = _take_time(rest)
-        if rest.endswith(_AMBIGUOUS):
-            rest = rest.removesuffix(_AMBIGUOUS)
-            result.ambiguous_hour = True
+        clock, rest = take_clock(rest)
+        if clock is not None:
+            at, result.ambiguous_hour = clock.at, clock.ambiguous
+            duration = clock.lasts or duration  # "13:00-14:00" says its end
     if place := _PLACE.search(rest):
         result.location = place.group(1).strip(" ,.;")
         rest = rest[: place.start()].strip()
@@ -368,6 +347,9 @@ def parse_event(text: str, now: datetime) -> Parsed:
             if day is not None:
                 rest = _cut(rest, found.span())
                 break
+    if not result.location and (place := _PLACE_RU.search(rest)):
+        result.location = place.group(1).strip(" ,.;")
+        rest = rest[: place.start()].strip()
     if start is None and day is None and (found := _DAY_MONTH_NUM.search(rest)):
         try:
             year = int(found.group(3)) if found.group(3) else now.year

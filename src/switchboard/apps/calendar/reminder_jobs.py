@@ -7,9 +7,11 @@ nothing; a crash after the commit leaves the written call, which the outbox cour
 So a reminder is never doubled by workers or retries, and never lost by a crash; only the
 message in flight at the moment of a crash could go out twice (Telegram has no idempotency).
 
-Missed while the platform was down: the jobs are rows, so they run at start. One sent more
-than `LATE_AFTER` past its due time says so ("late: was due 09:45"); one whose event ended
-more than `STALE_AFTER` ago is not sent at all (counted as skipped, "stale").
+Missed while the platform was down: the jobs are rows, so they run at start, and each missed
+reminder is sent once, marked late, however long the platform was down (issue 14: "missed
+while the platform was down → sent once on start, marked late"). One sent more than
+`LATE_AFTER` past its due time says so ("late: was due 09:45", with the date when it was due
+on another day) and is stored `late`. Only a reminder whose occurrence is gone is not sent.
 
 `calendar.plan` runs daily: it extends the stored occurrences of recurring series whose
 stored ones end within a day of the horizon, and plans the reminders of the next
@@ -56,11 +58,10 @@ from .recurrence import HORIZON
 from .reminder_keyboards import reminder_keyboard
 from .reminders import PLAN_AHEAD, PLAN_JOB, REMIND_JOB, enqueue_plan_job, replan_series, utc
 
-__all__ = ["LATE_AFTER", "STALE_AFTER", "plan_ahead", "register", "reminder_text", "send_reminder"]
+__all__ = ["LATE_AFTER", "plan_ahead", "register", "reminder_text", "send_reminder"]
 
 log = structlog.get_logger("switchboard.calendar")
 LATE_AFTER = timedelta(seconds=60)
-STALE_AFTER = timedelta(hours=12)
 BATCH = 8  # reminders one job sends at most (its own and others due)
 SEND_BUDGET = 0.5  # seconds one send may take, limiter wait included, before its lease ends
 TIME = "%H:%M"
@@ -100,7 +101,11 @@ def reminder_text(
     if event.location:
         lines.append(_("calendar.remind.where", where=event.location))
     if late_due is not None:
-        lines.append(_("calendar.remind.late", due=show_time(late_due, zone, TIME)))
+        same_day = now is not None and show_time(now, zone, "%Y%m%d") == show_time(
+            late_due, zone, "%Y%m%d"
+        )
+        due = show_time(late_due, zone, TIME if same_day else DAY_AND_TIME)
+        lines.append(_("calendar.remind.late", due=due))
     return "\n".join(lines)
 
 
@@ -197,7 +202,7 @@ async def _prepare(
     lease: timedelta,
 ) -> _Taken | None:
     """Move one reminder to sent and write its message down; None when there is nothing to
-    send (its occurrence is gone or long over, or another run took it)."""
+    send (its occurrence is gone, or another run took it). However late, it is sent."""
     due = utc(reminder.due_at)
     event = await session.get(CalendarEvent, reminder.event_id)
     occurrence = await session.scalar(
@@ -209,11 +214,6 @@ async def _prepare(
     if event is None or occurrence is None or event.cancelled:
         if await _move(session, reminder.id, state=ReminderState.CANCELLED.value):
             metrics.SKIPPED.labels(reason="gone").inc()
-        return None
-    if utc(occurrence.ends_at) < now - STALE_AFTER:
-        if await _move(session, reminder.id, state=ReminderState.CANCELLED.value):
-            metrics.SKIPPED.labels(reason="stale").inc()
-            log.info("stale reminder skipped", reminder_id=reminder.id, due=due.isoformat())
         return None
     late = now - due > LATE_AFTER
     if not await _move(

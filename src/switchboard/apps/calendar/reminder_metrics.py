@@ -20,8 +20,8 @@ LATE = Counter(
 )
 SKIPPED = Counter(
     "switchboard_calendar_reminders_skipped_total",
-    "Reminders not sent: stale (the event ended over 12 h before), gone (the occurrence was "
-    "removed), refused (Telegram refused the message, e.g. the user blocked the bot).",
+    "Reminders not sent: gone (the occurrence was removed), refused (Telegram refused the "
+    "message, e.g. the user blocked the bot). A missed one is sent late, never skipped.",
     ["reason"],
 )
 EVENTS = Gauge(
@@ -37,7 +37,7 @@ USERS = Gauge(
 
 
 # Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
-for _reason in ("stale", "gone", "refused"):
+for _reason in ("gone", "refused"):
     SKIPPED.labels(reason=_reason)
 for _source in ("own", "file", "subscription", "caldav"):
     EVENTS.labels(source=_source)

@@ -40,7 +40,7 @@ from switchboard.kernel import (
 from .ics_codec import IcsError, parse_calendar
 from .mirror import CalendarKey, MirrorOutcome, mirror_document
 from .models import CalendarEvent, CalendarSource, SourceKind
-from .sync_metrics import SYNC_OUTCOMES
+from .sync_metrics import SYNC_OUTCOMES, SyncOutcome
 
 __all__ = [
     "FEED_LIMITS",
@@ -193,7 +193,7 @@ async def remove_calendar(
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    outcome: str  # "success", "not_modified", "failure", "skipped"
+    outcome: SyncOutcome | None  # None: skipped (removed or superseded), nothing counted
     changes: MirrorOutcome | None = None
     error: str | None = None
     tell_owner: bool = False  # the failure notice is due now (once)
@@ -237,10 +237,10 @@ async def sync_subscription(
     async with session_factory() as session:
         source = await session.get(CalendarSource, source_id)
         if source is None or source.kind != SourceKind.SUBSCRIPTION.value or not source.url:
-            return SyncResult("skipped")
+            return SyncResult(None)
         planned = _aware(source.next_sync_at)
         if due is not None and planned is not None and abs(planned - due) > timedelta(seconds=1):
-            return SyncResult("skipped")  # superseded by a later plan
+            return SyncResult(None)  # superseded by a later plan
         key = CalendarKey(source.bot_id, source.user_id, source.kind, source.name)
         url, validators = source.url, Validators(source.etag, source.last_modified)
     changes: MirrorOutcome | None = None
@@ -249,23 +249,23 @@ async def sync_subscription(
         resource = await fetcher.fetch(parse_link(url), validators=validators, accept=ACCEPT)
         fresh = resource.validators
         if resource.not_modified:
-            outcome = "not_modified"
+            outcome = SyncOutcome.NOT_MODIFIED
         else:
             parsed = await asyncio.to_thread(parse_calendar, resource.text)
             changes = await mirror_document(
                 session_factory, key, parsed.events, floating_zone, now, skipped=parsed.skipped
             )
-            outcome = "success"
+            outcome = SyncOutcome.OK
         error: Exception | None = None
     except LookupError:
-        return SyncResult("skipped")  # removed meanwhile
+        return SyncResult(None)  # removed meanwhile
     except (FetchError, IcsError) as failed:
-        outcome, error = "failure", failed
-    SYNC_OUTCOMES.labels(kind=SourceKind.SUBSCRIPTION.value, outcome=outcome).inc()
+        outcome, error = SyncOutcome.FAILED, failed
+    SYNC_OUTCOMES.labels(kind=SourceKind.SUBSCRIPTION.value, outcome=outcome.value).inc()
     async with session_factory() as session, session.begin():
         source = await session.get(CalendarSource, source_id)
         if source is None:
-            return SyncResult("skipped")
+            return SyncResult(None)
         tell = False
         if error is None:
             source.last_success_at = now

@@ -221,12 +221,17 @@ async def settings(
 
 
 async def timezone_from_text(
-    message: Message, state: FSMContext, session: AsyncSession, lookup: ZoneLookup, _: Translate
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    lookup: ZoneLookup,
+    platform: PlatformServices,
+    _: Translate,
 ) -> None:
     assert message.from_user is not None
     user_id = message.from_user.id
     if lookup.zone is not None:
-        await service.set_timezone(session, user_id, lookup.zone)
+        await service.set_timezone(session, user_id, lookup.zone, platform.apps.values())
         await state.clear()
         await message.answer(_("core.settings.timezone_set", timezone=lookup.zone), parse_mode=None)
         return
@@ -260,12 +265,14 @@ async def timezone_chosen(
     callback_data: TimezoneChoice,
     state: FSMContext,
     session: AsyncSession,
+    platform: PlatformServices,
     _: Translate,
 ) -> None:
     if callback_data.user != query.from_user.id or not is_zone(callback_data.zone):
         await query.answer(_("kernel.question.not_yours"), show_alert=True)
         return
-    await service.set_timezone(session, query.from_user.id, callback_data.zone)
+    zone = callback_data.zone
+    await service.set_timezone(session, query.from_user.id, zone, platform.apps.values())
     await state.clear()
     text = _("core.settings.timezone_set", timezone=callback_data.zone)
     await query.answer()
@@ -274,7 +281,11 @@ async def timezone_chosen(
 
 
 async def timezone_from_location(
-    message: Message, state: FSMContext, session: AsyncSession, _: Translate
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    platform: PlatformServices,
+    _: Translate,
 ) -> None:
     assert message.location is not None and message.from_user is not None
     zone = service.timezone_at(message.location.latitude, message.location.longitude)
@@ -287,7 +298,7 @@ async def timezone_from_location(
             parse_mode=None,
         )
         return
-    await service.set_timezone(session, message.from_user.id, zone)
+    await service.set_timezone(session, message.from_user.id, zone, platform.apps.values())
     await state.clear()
     await message.answer(_("core.settings.timezone_set", timezone=zone), parse_mode=None)
 

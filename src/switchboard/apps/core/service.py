@@ -6,6 +6,7 @@ No Telegram types here; handlers translate updates into these calls.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -27,6 +28,7 @@ from switchboard.kernel import (
     active_days,
     address_export,
     addresses_of,
+    change_user_timezone,
     enqueue,
     forget_active_user,
     forget_addresses,
@@ -71,10 +73,10 @@ def timezone_at(latitude: float, longitude: float) -> str | None:
     return zone
 
 
-async def set_timezone(session: AsyncSession, user_id: int, zone: str) -> None:
-    user = await session.get(UserRecord, user_id)
-    if user is not None:
-        user.timezone = zone
+async def set_timezone(session: AsyncSession, user_id: int, zone: str, apps: Iterable[App]) -> None:
+    """Set the user's zone; the `apps` that follow it (the calendar's floating reminders) are
+    told in this transaction."""
+    await change_user_timezone(session, user_id, zone, apps)
 
 
 async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
