@@ -6,13 +6,17 @@ probes of the worker Deployment, and Prometheus's only view of the jobs a separa
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import text
 
 from e2e.platform_forks import PlatformForks
@@ -21,6 +25,7 @@ from switchboard.kernel.housekeeping import PRUNE_JOB
 from switchboard.kernel.jobs import enqueue
 from switchboard.sandbox.testing import free_port
 
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 JOB_METRICS = (
     "switchboard_jobs_total",
     "switchboard_job_leases_expired_total",
@@ -53,6 +58,16 @@ def _succeeded(metrics: str, kind: str) -> float:
     )
     assert found, f"no succeeded series of {kind} in /metrics"
     return float(found.group(1))
+
+
+def _compose_health_check(port: int) -> subprocess.CompletedProcess[str]:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    kind, program, *args = compose["services"]["worker"]["healthcheck"]["test"]
+    assert (kind, program) == ("CMD", "python")
+    environment = {**os.environ, "WORKER_WEB_PORT": str(port)}
+    return subprocess.run(
+        [sys.executable, *args], env=environment, capture_output=True, text=True, timeout=30
+    )
 
 
 def _port_is_free(port: int) -> bool:
@@ -105,6 +120,9 @@ async def test_a_worker_serves_its_probes_and_the_jobs_it_ran(
             assert unready.status_code == 503, unready.text
             assert unready.json()["problems"] == ["database migrations are not current"]
             assert (await http.get(f"{base}/healthz")).status_code == 200
+            # deploy/compose.yaml's health check of a worker passes against this one.
+            checked = await asyncio.to_thread(_compose_health_check, port)
+            assert checked.returncode == 0, checked.stderr
     finally:
         await engine.dispose()
         code = platform_forks.stop(pid)
@@ -113,21 +131,27 @@ async def test_a_worker_serves_its_probes_and_the_jobs_it_ran(
     assert _port_is_free(port)
 
 
-async def test_the_setting_names_the_port_and_a_busy_one_is_said_before_the_start(
-    tmp_path: Path, platform_forks: PlatformForks
+@pytest.mark.parametrize("given_by", ["WORKER_WEB_PORT", "--web-port"])
+async def test_a_busy_port_is_said_in_one_line_before_the_start(
+    given_by: str, tmp_path: Path, platform_forks: PlatformForks
 ) -> None:
     database = tmp_path / "worker.db"
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        taken = busy.getsockname()[1]
-        env = _worker_env(f"sqlite+aiosqlite:///{database}", WORKER_WEB_PORT=str(taken))
-        result = platform_forks.run(["worker"], env)
+        taken = str(busy.getsockname()[1])
+        env = _worker_env(f"sqlite+aiosqlite:///{database}")
+        if given_by == "--web-port":  # the option overrides the setting
+            argv = ["worker", "--web-port", taken]
+            env["WORKER_WEB_PORT"] = str(free_port())
+        else:
+            argv = ["worker"]
+            env["WORKER_WEB_PORT"] = taken
+        result = platform_forks.run(argv, env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr[-2000:]
-    assert lines[0].startswith("WORKER_WEB_PORT:") and str(taken) in lines[0]
-    assert "in use" in lines[0]
+    assert lines[0].startswith(f"{given_by}: port {taken} ") and "in use" in lines[0]
     # Said before the platform started: it migrates first, and nothing was.
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT name FROM sqlite_master").fetchall() == []

@@ -115,9 +115,11 @@ def worker(
     WEB_HOST:PORT, for probes and for Prometheus to count the jobs it runs.
     """
     settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
+    port_from = "WORKER_WEB_PORT"
     if web_port is not None:
         settings = settings.model_copy(update={"worker_web_port": web_port})
+        port_from = "--web-port"
     from switchboard.platform.serving import run_worker_only
 
     configure_logging(settings.log_level, settings.log_json)
-    _run_platform(lambda: event_loop.run(run_worker_only(settings)))
+    _run_platform(lambda: event_loop.run(run_worker_only(settings, port_from=port_from)))

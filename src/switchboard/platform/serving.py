@@ -158,12 +158,15 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
         sock.close()
 
 
-async def run_worker_only(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_worker_only(
+    settings: Settings, stop: asyncio.Event | None = None, *, port_from: str = "WORKER_WEB_PORT"
+) -> None:
     """Run jobs until `stop` (or SIGINT/SIGTERM); with WORKER_WEB_PORT, serve /healthz,
-    /readyz and /metrics (the jobs this process ran) on it, for probes and Prometheus."""
+    /readyz and /metrics (the jobs this process ran) on it, for probes and Prometheus.
+    `port_from`: what set the port (the setting, or the CLI's `--web-port`), for its errors."""
     port = settings.worker_web_port
     # Taken before the platform starts, so a busy port is the first thing said.
-    sock = bind_web_socket(settings, port, "WORKER_WEB_PORT") if port is not None else None
+    sock = bind_web_socket(settings, port, port_from) if port is not None else None
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     try:
