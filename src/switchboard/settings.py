@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     )
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    worker_web_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        default=None,
+        description="port of `switchboard worker`'s /healthz, /readyz and /metrics (on "
+        "WEB_HOST); unset: a worker serves no HTTP, so several on one host do not collide",
+    )
     # NoDecode: pydantic-settings would otherwise read a list only as JSON, and refuse the
     # `OWNER_IDS=1,2` everyone writes; `_read_owner_ids` takes both.
     owner_ids: Annotated[list[int], NoDecode] = Field(
@@ -317,11 +322,12 @@ class Settings(BaseSettings):
 
     @field_validator(
         "smtp_host", "smtp_username", "email_from", "mailjet_api_key", "mailjet_api_secret",
-        "smtp_password", mode="before",
+        "smtp_password", "worker_web_port", mode="before",
     )  # fmt: skip
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        # `SMTP_HOST=` in .env means "no SMTP", as when the line is absent.
+        # `SMTP_HOST=` in .env means "no SMTP", as when the line is absent (and
+        # `WORKER_WEB_PORT=` no worker HTTP).
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("smtp_host")

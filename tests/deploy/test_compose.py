@@ -54,6 +54,20 @@ def test_compose_file_is_valid_and_runs_the_scaled_out_column(deploy_copy: Path)
     assert services["worker"]["command"] == ["worker"]
     assert services["serve"]["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert services["serve"]["environment"]["IN_PROCESS_WORKER"] == "false"
+    # The workers run jobs only, with the shared settings, and serve their own health and
+    # metrics (WORKER_WEB_PORT), which the health check asks and Prometheus scrapes.
+    worker = services["worker"]
+    assert worker["environment"]["IN_PROCESS_WORKER"] == "false"
+    assert worker["environment"]["DATABASE_URL"] == services["serve"]["environment"]["DATABASE_URL"]
+    port = worker["environment"]["WORKER_WEB_PORT"]
+    assert "WORKER_WEB_PORT" not in services["serve"]["environment"]
+    assert port in [str(exposed) for exposed in worker["expose"]]
+    assert "/healthz" in " ".join(worker["healthcheck"]["test"])
+    assert "WORKER_WEB_PORT" in " ".join(worker["healthcheck"]["test"])
+    scrapes = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in scrapes["scrape_configs"]}
+    (found,) = jobs["switchboard-worker"]["dns_sd_configs"]
+    assert found["names"] == ["worker"] and str(found["port"]) == port
 
 
 def test_the_bot_api_server_is_only_in_its_profile(deploy_copy: Path) -> None:

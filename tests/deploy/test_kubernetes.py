@@ -61,8 +61,18 @@ def test_the_deployments_job_probes_and_budget_are_there() -> None:
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert serve["replicas"] >= 2
-    worker = manifests["Deployment/switchboard-worker"]["spec"]["template"]["spec"]
-    assert worker["containers"][0]["args"] == ["worker"]
+    worker = manifests["Deployment/switchboard-worker"]["spec"]["template"]
+    worker_container = worker["spec"]["containers"][0]
+    assert worker_container["args"] == ["worker"]
+    # The worker's own /healthz, /readyz and /metrics, on the port WORKER_WEB_PORT names.
+    environment = {item["name"]: item["value"] for item in worker_container["env"]}
+    (port,) = worker_container["ports"]
+    assert environment["WORKER_WEB_PORT"] == str(port["containerPort"])
+    assert worker_container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert worker_container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert port["name"] == "http"
+    annotations = worker["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(port["containerPort"])
     job = manifests["Job/switchboard-migrate"]["spec"]["template"]["spec"]
     assert job["containers"][0]["args"] == ["migrate"]
     budget = manifests["PodDisruptionBudget/switchboard-serve"]["spec"]

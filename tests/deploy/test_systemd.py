@@ -39,8 +39,9 @@ def _copies(tmp_path: Path, edit: tuple[str, str] | None = None) -> Path:
 
 
 def _verify(units: Path) -> subprocess.CompletedProcess[str]:
-    # The template is verified as an instance of it, as systemctl would start it.
-    names = [str(units / "switchboard.service"), str(units / "switchboard-worker@1.service")]
+    # The template is verified as an instance of it, as systemctl would start it (the instance
+    # name is the worker's web port).
+    names = [str(units / "switchboard.service"), str(units / "switchboard-worker@9101.service")]
     return subprocess.run(
         [required_tool("systemd-analyze", "systemd"), "verify", *names],
         capture_output=True, text=True, timeout=60, cwd=units,
@@ -79,3 +80,10 @@ def test_each_unit_is_hardened_and_reads_its_environment_file(name: str) -> None
     assert service["EnvironmentFile"] == "/etc/switchboard/switchboard.env"
     assert service["ExecStart"].startswith(INSTALLED_BINARY)
     assert service["User"] == "switchboard"
+
+
+def test_a_worker_instance_serves_its_metrics_on_the_port_it_is_named_by() -> None:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(SYSTEMD / "switchboard-worker@.service")
+    assert parser["Service"]["ExecStart"] == f"{INSTALLED_BINARY} worker --web-port %i"

@@ -142,10 +142,10 @@ class PlatformForks:
             self._server.stdin.flush()
             return self._read(30)
 
-    def start(self, env: dict[str, str], log: Path, command: str = "run") -> int:
-        """A new `switchboard <command>` process (`run`, `serve`, `worker`) with `env` on top
-        of this one's; its pid."""
-        return self._fork({"env": env, "log": str(log), "argv": [command]})
+    def start(self, env: dict[str, str], log: Path, command: str = "run", *args: str) -> int:
+        """A new `switchboard <command> <args>` process (`run`, `serve`, `worker`) with `env`
+        on top of this one's; its pid."""
+        return self._fork({"env": env, "log": str(log), "argv": [command, *args]})
 
     def _fork(self, request: dict[str, Any]) -> int:
         return int(self._ask("fork " + json.dumps(request)))

@@ -29,6 +29,23 @@ def test_a_bad_port_names_the_variable(platform_forks: PlatformForks) -> None:
     assert len(lines) == 1 and "WEB_PORT" in lines[0] and "integer" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("eighty", "integer"), ("0", "greater than or equal to 1"), ("65536", "less than or equal")],
+)
+def test_a_bad_worker_web_port_stops_the_worker_with_one_line(
+    value: str, expected: str, tmp_path: Path, platform_forks: PlatformForks
+) -> None:
+    database = tmp_path / "worker.db"
+    env = {"WORKER_WEB_PORT": value, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    result = platform_forks.run(["worker"], env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert "WORKER_WEB_PORT" in lines[0] and expected in lines[0] and value in lines[0]
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bad_database_url_names_the_variable_and_hides_the_value(
     platform_forks: PlatformForks,
 ) -> None:

@@ -96,10 +96,30 @@ def serve() -> None:
     _run_platform(lambda: event_loop.run(run_webhook(settings)))
 
 
-def worker() -> None:
-    """Run jobs only: scale out with several of these against one PostgreSQL database."""
+def worker(
+    web_port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            min=1,
+            max=65535,
+            help="serve /healthz, /readyz and /metrics on this port (default: WORKER_WEB_PORT; "
+            "unset: no HTTP)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run jobs only: scale out with several of these against one PostgreSQL database.
+
+    With --web-port (or WORKER_WEB_PORT) it answers /healthz, /readyz and /metrics on
+    WEB_HOST:PORT, for probes and for Prometheus to count the jobs it runs.
+    """
     settings = checked_settings(redis=True)  # before the imports: aiogram's take seconds
+    port_from = "WORKER_WEB_PORT"
+    if web_port is not None:
+        settings = settings.model_copy(update={"worker_web_port": web_port})
+        port_from = "--web-port"
     from switchboard.platform.serving import run_worker_only
 
     configure_logging(settings.log_level, settings.log_json)
-    _run_platform(lambda: event_loop.run(run_worker_only(settings)))
+    _run_platform(lambda: event_loop.run(run_worker_only(settings, port_from=port_from)))

@@ -21,7 +21,7 @@ from switchboard.platform.startup_checks import bind_web_socket
 from switchboard.platform.webhooks import ensure_webhooks
 from switchboard.settings import Settings
 from switchboard.startup_errors import StartupError
-from switchboard.web import create_web_app
+from switchboard.web import create_health_app, create_web_app
 
 log = structlog.get_logger("switchboard.serving")
 
@@ -53,6 +53,9 @@ async def _until(stop: asyncio.Event, *services: Service) -> None:
     """Run `services` until `stop` is set or one of them ends; then stop them all gracefully
     (each finishes the updates in hand within SHUTDOWN_GRACE) and cancel any still running."""
     tasks = [task for _, task in services]
+    if not tasks:
+        await stop.wait()
+        return
     waiter: asyncio.Task[Any] = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
@@ -83,8 +86,12 @@ def _served(server: uvicorn.Server, sock: socket.socket | None = None) -> Servic
 
 
 def _web_server(platform: Platform, settings: Settings) -> uvicorn.Server:
+    return _server(create_web_app(platform), settings.web_host, settings.web_port)
+
+
+def _server(app: Any, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
-        create_web_app(platform), host=settings.web_host, port=settings.web_port,
+        app, host=host, port=port,
         log_level="warning", access_log=False, lifespan="off", log_config=None,
         timeout_graceful_shutdown=int(SHUTDOWN_GRACE),
     )  # fmt: skip
@@ -151,8 +158,26 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
         sock.close()
 
 
-async def run_worker_only(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_worker_only(
+    settings: Settings, stop: asyncio.Event | None = None, *, port_from: str = "WORKER_WEB_PORT"
+) -> None:
+    """Run jobs until `stop` (or SIGINT/SIGTERM); with WORKER_WEB_PORT, serve /healthz,
+    /readyz and /metrics (the jobs this process ran) on it, for probes and Prometheus.
+    `port_from`: what set the port (the setting, or the CLI's `--web-port`), for its errors."""
+    port = settings.worker_web_port
+    # Taken before the platform starts, so a busy port is the first thing said.
+    sock = bind_web_socket(settings, port, port_from) if port is not None else None
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
-    async with running_platform(settings, with_worker=True):
-        await stop.wait()
+    try:
+        async with running_platform(settings, with_worker=True) as platform:
+            services: list[Service] = []
+            if sock is not None:
+                app = create_health_app(platform)
+                bound_port = sock.getsockname()[1]
+                services.append(_served(_server(app, settings.web_host, bound_port), sock))
+            log.info("running jobs", web_port=port)
+            await _until(stop, *services)
+    finally:
+        if sock is not None:
+            sock.close()

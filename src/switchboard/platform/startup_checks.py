@@ -1,5 +1,5 @@
 """What `run`, `serve` and `demo` check before they say they are running: the Bot API answers
-every bot's token, and WEB_PORT can be listened on.
+every bot's token, and WEB_PORT (a worker's WORKER_WEB_PORT) can be listened on.
 
 Without these, a Bot API server that is down, or a token @BotFather revoked, showed up as a
 warning with a traceback per bot and then a poller retrying for ever; a busy WEB_PORT as
@@ -66,9 +66,13 @@ def _hide(text: str, bots: Mapping[int, Bot]) -> str:
     return " ".join(text.split())[:200]
 
 
-def bind_web_socket(settings: Settings) -> socket.socket:
-    """A socket bound to WEB_HOST:WEB_PORT, for uvicorn to listen on, or StartupError."""
-    host, port = settings.web_host, settings.web_port
+def bind_web_socket(
+    settings: Settings, port: int | None = None, setting: str = "WEB_PORT"
+) -> socket.socket:
+    """A socket bound to WEB_HOST:WEB_PORT (or WEB_HOST:`port`, which `setting` names in the
+    errors: `switchboard worker`'s WORKER_WEB_PORT), for uvicorn to listen on, or StartupError."""
+    host = settings.web_host
+    port = settings.web_port if port is None else port
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -86,12 +90,13 @@ def bind_web_socket(settings: Settings) -> socket.socket:
         sock.close()
         if error.errno == errno.EADDRINUSE:
             raise StartupError(
-                f"WEB_PORT: port {port} on {host} is in use by another process; stop it, or "
-                "set WEB_PORT to a free port"
+                f"{setting}: port {port} on {host} is in use by another process; stop it, or "
+                f"set {setting} to a free port"
             ) from None
         if error.errno == errno.EACCES:
             raise StartupError(
-                f"WEB_PORT: this user may not listen on port {port}; set WEB_PORT to 1024 or above"
+                f"{setting}: this user may not listen on port {port}; set {setting} to 1024 or "
+                "above"
             ) from None
         raise StartupError(
             f"WEB_HOST: cannot listen on {host}:{port} ({error.strerror}); set WEB_HOST to an "

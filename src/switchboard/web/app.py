@@ -1,4 +1,5 @@
-"""The FastAPI app: webhook, health, metrics (and, as apps grow, their APIs and pages)."""
+"""The FastAPI apps: the web (webhook, health, metrics, the apps' APIs and pages) and a
+worker's (health and metrics only)."""
 
 from __future__ import annotations
 
@@ -28,4 +29,16 @@ def create_web_app(platform: RunningDeployment) -> FastAPI:
     mount_api(app, platform.apps)
     app.include_router(pages.router)  # /bots/{username}, /privacy, /status
     mount_spas(app)  # /dashboard/ and /app, the built single-page apps
+    return app
+
+
+def create_health_app(platform: RunningDeployment) -> FastAPI:
+    """/healthz, /readyz and /metrics only: what `switchboard worker` serves (WORKER_WEB_PORT)
+    for its probes and for Prometheus, which otherwise never sees the jobs a worker runs."""
+    app = FastAPI(
+        title="Switchboard worker", docs_url=None, redoc_url=None, openapi_url=None,
+        max_body_size=MAX_BODY_BYTES,
+    )  # fmt: skip
+    app.state.platform = platform
+    app.include_router(health.router)
     return app
