@@ -85,6 +85,24 @@ def test_send_targets(chat_id: int | str, key: str, group: bool) -> None:
     assert is_group_chat(chat_id) == group
 
 
+def test_a_send_answered_later_than_the_margin_counts_from_its_answer() -> None:
+    """A send held between its grant and the wire (a busy process) may reach Telegram as late
+    as its answer: counted from its grant, the send a window later could arrive less than a
+    window behind it (429s in a broadcast on a loaded machine). It counts from its answer."""
+    limits = TELEGRAM_LIMITS.with_margin(0.2)
+    backend = InMemoryFloodBackend()
+    for at in [0.0] + [0.35] * 29:
+        assert backend.decide(BOT, None, Priority.BULK, limits, at).granted
+    backend.settle(BOT, 0.0, 0.5, 0.2)  # the first was answered half a second after its grant
+
+    # The 31st keeps a window from the first's answer (less the margin): 0.3 + 1.2, not 1.2.
+    assert not backend.decide(BOT, None, Priority.BULK, limits, 1.3).granted
+    assert backend.decide(BOT, None, Priority.BULK, limits, 1.5).granted
+    # The next keeps a window from the second (0.35).
+    assert not backend.decide(BOT, None, Priority.BULK, limits, 1.5).granted
+    assert backend.decide(BOT, None, Priority.BULK, limits, 1.55).granted
+
+
 def test_an_answered_send_costs_the_bot_window_its_round_trip_not_the_margin() -> None:
     """A send answered 10 ms after its grant reached Telegram by then: the window counts it
     from there, not from its grant plus the whole margin (0.2 s made 30/s into 25/s)."""

@@ -137,18 +137,31 @@ class InMemoryFloodBackend:
 
     def settle(self, bot_id: int, granted_at: float, answered_at: float, margin: float) -> None:
         """The send granted at `granted_at` was answered at `answered_at`: it reached the server
-        by then, so the bot's window may count it from `answered_at - margin` (the window is
-        widened by `margin`) instead of its grant, when that is earlier. Sends answered within
-        the margin (on loopback, most) then cost the window only their round trip, not the whole
-        margin. Never below the send before it, so the window stays in order."""
+        at some time between the two, so the bot's window counts it from `answered_at - margin`
+        (the window is widened by `margin`).
+
+        Answered within the margin (on loopback, most), that is earlier than its grant: the send
+        costs the window only its round trip, not the whole margin (never below the send
+        before it, so the window stays in order). Answered later than the margin (a busy
+        process or network held it between the grant and the wire), it may have arrived that
+        late, so it counts from then: the sends after it keep a window's distance on arrival
+        too, where counting from the grant let them reach Telegram too close behind it."""
         bot = self._bots.get(bot_id)
         if bot is None:
             return
         sends = bot.sends
+        counted = answered_at - margin
         for index, at in enumerate(sends):  # sends granted at one time are interchangeable
             if at == granted_at:
-                floor = sends[index - 1] if index > 0 else -math.inf
-                sends[index] = max(floor, min(granted_at, answered_at - margin))
+                if counted <= granted_at:
+                    floor = sends[index - 1] if index > 0 else -math.inf
+                    sends[index] = max(floor, counted)
+                    return
+                del sends[index]
+                later = index
+                while later < len(sends) and sends[later] <= counted:
+                    later += 1
+                sends.insert(later, counted)
                 return
             if at > granted_at:
                 return
