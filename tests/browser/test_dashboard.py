@@ -30,6 +30,8 @@ from fastapi import Response
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pydantic import SecretStr
 
+from apps.repost.feed_samples import rss2
+from apps.repost.feed_site import feed_site
 from e2e.demo_process import DEMO_BOT_ID, DEMO_USER_ID, TEST_TIMEOUT, DemoProcess
 from switchboard.platform.demo import DEMO_TOKEN
 from switchboard.sandbox.testing import SandboxClient
@@ -91,6 +93,7 @@ def _log_in(database: Path) -> tuple[str, str]:
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     folder = tmp_path_factory.mktemp("dashboard-demo")
     os.environ["WEB_SECRET_KEY"] = SECRET  # the demo's environment starts from ours
+    os.environ["REPOST_ALLOW_PRIVATE_FEEDS"] = "true"  # the feeds a test serves on 127.0.0.1
     demo = DemoProcess(folder)
     try:
         demo.start().running()
@@ -98,6 +101,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         yield Dashboard(demo, cookie, csrf)
     finally:
         os.environ.pop("WEB_SECRET_KEY", None)
+        os.environ.pop("REPOST_ALLOW_PRIVATE_FEEDS", None)
         demo.kill()
 
 
@@ -488,3 +492,59 @@ async def test_the_mini_app_in_the_web_chat_renames_a_notes_topic(
         forum = next(c for c in state["chats"] if c["id"] == chat["id"])
         after = {topic["name"] for topic in forum["topics"]}
         assert after == (before - {old}) | {"Renamed in the browser"}, after
+
+
+async def test_the_account_page_adds_an_email_address_for_alerts(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs /api/v1/email (web-email): an address added on the account page is sent a
+    confirmation link and listed as waiting for it; the same address again says so."""
+    page = await context.new_page()
+    await page.goto(f"{dashboard.web}/dashboard/account")
+    card = page.get_by_test_id("email")
+    await expect(card).to_contain_text("No address yet.", timeout=UI_TIMEOUT)
+    await card.get_by_role("textbox", name="E-mail address").fill("owner@example.com")
+    await card.get_by_role("button", name="Add address").click()
+    await expect(card.get_by_test_id("email-notice")).to_have_text(
+        "We sent a confirmation link to owner@example.com.", timeout=UI_TIMEOUT
+    )
+    listed = card.locator('[data-address="owner@example.com"]')
+    await expect(listed).to_contain_text("waiting for confirmation")
+    async with dashboard.api() as api:
+        rows = (await api.get("/email")).raise_for_status().json()
+    assert [(r["address"], r["confirmed"]) for r in rows] == [("owner@example.com", False)]
+    await page.get_by_label("Language").select_option("ru")
+    await expect(card).to_contain_text("ждёт подтверждения", timeout=UI_TIMEOUT)
+    await _screenshot(page, artifacts, "dashboard-account-email-ru")
+    await listed.get_by_role("button", name="Удалить").click()
+    await expect(card).to_contain_text("Адресов пока нет.", timeout=UI_TIMEOUT)
+
+
+async def test_the_repost_page_adds_pauses_and_removes_a_feed(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs POST/PATCH/DELETE .../repost/sources (web-gaps): a feed served on 127.0.0.1 is
+    added from the repost page, paused, resumed and removed."""
+    async with feed_site() as site:
+        site.feeds["local"] = rss2(2, title="Local browser feed")
+        page = await context.new_page()
+        await page.goto(f"{dashboard.web}/dashboard/apps/repost")
+        choice = page.get_by_test_id("bot-select").locator(f'option[value="{DEMO_BOT_ID}"]')
+        await expect(choice).to_have_count(1, timeout=UI_TIMEOUT)
+        await page.get_by_test_id("bot-select").select_option(str(DEMO_BOT_ID))
+        form = page.get_by_test_id("add-source")
+        await form.get_by_role("textbox", name="Feed link").fill(site.feed_url("local"))
+        await form.get_by_role("button", name="Add source").click()
+        sources = page.get_by_test_id("repost-sources")
+        await expect(sources.get_by_test_id("sources-notice")).to_contain_text(
+            "Local browser feed", timeout=UI_TIMEOUT
+        )
+        row = sources.locator('[data-source="Local browser feed"]')
+        await expect(row).to_contain_text("active")
+        await row.get_by_role("button", name="Pause").click()
+        await expect(row).to_contain_text("paused", timeout=UI_TIMEOUT)
+        await _screenshot(page, artifacts, "dashboard-repost-sources")
+        await row.get_by_role("button", name="Resume").click()
+        await expect(row).to_contain_text("active", timeout=UI_TIMEOUT)
+        await row.get_by_role("button", name="Remove").click()
+        await expect(row).to_have_count(0, timeout=UI_TIMEOUT)
