@@ -67,7 +67,7 @@ async def test_an_owner_adds_pauses_and_removes_a_feed_within_the_bots_quota(
         again = await client.post(base, json={"url": site.feed_url("one")})
         assert again.status_code == 409 and again.json()["code"] == "source_exists"
         no_feed = await client.post(base, json={"url": site.feed_url("page")})
-        assert no_feed.status_code == 422 and no_feed.json()["code"] == "feed_refused"
+        assert no_feed.status_code == 400 and no_feed.json()["code"] == "feed_refused"
         assert "not an RSS, Atom or JSON feed" in no_feed.json()["detail"]
         assert [s["title"] for s in (await client.get(base)).json()] == ["First feed"]
 
@@ -120,5 +120,5 @@ async def test_a_login_without_telegram_is_told_to_link_it(
         refused = await client.post(
             f"/api/v1/bots/{BOT_ID}/repost/sources", json={"url": site.feed_url("one")}
         )
-        assert refused.status_code == 422 and refused.json()["code"] == "telegram_needed"
+        assert refused.status_code == 403 and refused.json()["code"] == "telegram_needed"
     assert await _sources(session_factory) == []

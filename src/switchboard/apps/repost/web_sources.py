@@ -121,9 +121,9 @@ def add_source_routes(router: APIRouter) -> None:
         bot_id: int, body: NewSource, request: Request, session: WebSessionDep, caller: WebOwnerDep
     ) -> Source:
         """Add a feed as the caller's source (fetched once first: a link that is no feed is
-        a 422 with the reason); 409 if they have it, 403 past the user's or bot's limit."""
+        a 400 with the reason); 409 if they have it, 403 past the limits or with no Telegram id."""
         if caller.telegram_user_id is None:
-            raise AppHttpError(422, "repost.web.telegram_needed")
+            raise AppHttpError(403, "repost.web.telegram_needed")
         target = None
         if body.target_id is not None:
             target = await session.get(RepostTarget, body.target_id)
@@ -138,7 +138,7 @@ def add_source_routes(router: APIRouter) -> None:
             )  # fmt: skip
         except (FetchError, FeedError) as error:
             reason = error_code(error).partition(":")[0]
-            raise AppHttpError(422, f"repost.error.{reason}", code="feed_refused") from None
+            raise AppHttpError(400, f"repost.error.{reason}", code="feed_refused") from None
         except SourceExists as exists:
             raise AppHttpError(409, "repost.web.source_exists", id=exists.source.id) from None
         except TooManySources as full:
