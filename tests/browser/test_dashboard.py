@@ -484,7 +484,7 @@ async def test_the_mini_app_in_the_web_chat_renames_a_notes_topic(
         await app.get_by_label("Name").fill("Renamed in the browser")
         await app.get_by_role("button", name="Save").click()
         await expect(app.get_by_text("Renamed in the browser")).to_be_visible(timeout=UI_TIMEOUT)
-        await page.screenshot(path=str(artifacts / "miniapp-webchat-topic-renamed.png"))
+        await _screenshot(page, artifacts, "miniapp-webchat-topic-renamed")
         await page.close()
         assert not errors, errors
 
