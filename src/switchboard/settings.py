@@ -236,8 +236,14 @@ class Settings(BaseSettings):
     web_login_attempts_per_minute: Annotated[int, Field(ge=1, le=100_000)] = Field(
         default=10, description="login attempts allowed per client address and per identity"
     )
-    web_max_bots_per_owner: Annotated[int, Field(ge=0, le=10_000)] = 5
-    web_max_sources_per_bot: Annotated[int, Field(ge=0, le=100_000)] = 50
+    web_max_bots_per_owner: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        default=5, description="bots someone who is not an admin may add on the web"
+    )
+    web_max_sources_per_bot: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        default=50,
+        description="repost sources a bot may have, all its users' together (/sub, channels, "
+        "OPML, the dashboard)",
+    )
 
     @field_validator("oidc_providers")
     @classmethod

@@ -2,7 +2,8 @@
 demo` (its sandbox is the Telegram they talk to).
 
 The login is made the way the web app makes it: an account for the demo user (who owns the demo
-bot) in the demo's database, and a cookie from `start_session` in the browser. Screenshots go
+bot) in the demo's database, and a cookie from `start_session` in the browser (test_login.py
+logs in through the login page itself, with Telegram and with OpenID Connect). Screenshots go
 to tests/artifacts/ (git-ignored) and, when BROWSER_ARTIFACTS names a folder, there too.
 
 Some steps use routes other parts of issue 17 add (the overview, the bots API, repost's owner
@@ -29,6 +30,8 @@ from fastapi import Response
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pydantic import SecretStr
 
+from apps.repost.feed_samples import rss2
+from apps.repost.feed_site import feed_site
 from e2e.demo_process import DEMO_BOT_ID, DEMO_USER_ID, TEST_TIMEOUT, DemoProcess
 from switchboard.platform.demo import DEMO_TOKEN
 from switchboard.sandbox.testing import SandboxClient
@@ -90,6 +93,7 @@ def _log_in(database: Path) -> tuple[str, str]:
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     folder = tmp_path_factory.mktemp("dashboard-demo")
     os.environ["WEB_SECRET_KEY"] = SECRET  # the demo's environment starts from ours
+    os.environ["REPOST_ALLOW_PRIVATE_FEEDS"] = "true"  # the feeds a test serves on 127.0.0.1
     demo = DemoProcess(folder)
     try:
         demo.start().running()
@@ -97,6 +101,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         yield Dashboard(demo, cookie, csrf)
     finally:
         os.environ.pop("WEB_SECRET_KEY", None)
+        os.environ.pop("REPOST_ALLOW_PRIVATE_FEEDS", None)
         demo.kill()
 
 
@@ -387,3 +392,159 @@ async def test_the_mini_app_opens_with_telegrams_theme_colours(
     await _screenshot(page, artifacts, "miniapp-topics")
     await page.close()
     assert not errors, errors
+
+
+async def test_a_dead_letter_is_retried_from_the_jobs_page(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs /api/v1/bots/{id}/jobs (web-owner). A dead letter of the demo bot (a kind no
+    handler takes: each run of it is refused at once, so a retry shows in the row) is listed
+    on the Jobs page's "Dead" tab; its Retry queues it again with fresh attempts."""
+    with sqlite3.connect(dashboard.demo.folder / "switchboard.db") as db:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+        job_id = db.execute(
+            "INSERT INTO jobs (kind, payload, state, priority, attempts, max_attempts, run_at,"
+            " last_error, created_at, finished_at) VALUES (?, ?, 'dead', 0, 5, 5, ?, ?, ?, ?)",
+            ("browser.dead_letter", json.dumps({"bot_id": DEMO_BOT_ID}), now,
+             "RuntimeError: broken on purpose", now, now),
+        ).lastrowid  # fmt: skip
+    assert job_id is not None
+    page = await context.new_page()
+    await page.goto(f"{dashboard.web}/dashboard/jobs")
+    # The demo bot's jobs (another test may have added a bot the page would start with).
+    choice = page.get_by_test_id("bot-select").locator(f'option[value="{DEMO_BOT_ID}"]')
+    await expect(choice).to_have_count(1, timeout=UI_TIMEOUT)
+    await page.get_by_test_id("bot-select").select_option(str(DEMO_BOT_ID))
+    await page.get_by_role("tab", name="Dead").click()
+    row = page.locator("tr", has_text="browser.dead_letter")
+    await expect(row).to_contain_text("broken on purpose", timeout=UI_TIMEOUT)
+    await expect(row).to_contain_text("5")
+    await _screenshot(page, artifacts, "dashboard-jobs-dead")
+    await row.get_by_role("button", name="Retry").click()
+    # Queued again with its attempts reset: the worker may have run it since (and, with no
+    # handler for its kind, made it a dead letter again after one attempt), never 5 again.
+    async with dashboard.api() as api:
+        for _ in range(60):
+            job = (await api.get(f"/bots/{DEMO_BOT_ID}/jobs", params={"state": "dead"})).json()
+            queued = await api.get(f"/bots/{DEMO_BOT_ID}/jobs", params={"state": "queued"})
+            found = [j for j in job["items"] + queued.json()["items"] if j["id"] == job_id]
+            if found and found[0]["attempts"] < 5:
+                break
+            await asyncio.sleep(0.5)
+    assert found and found[0]["attempts"] < 5, found
+    assert found[0]["state"] == "queued" or "no handler" in (found[0]["last_error"] or "")
+    await expect(page.get_by_role("alert")).to_have_count(0)
+
+
+async def test_the_mini_app_in_the_web_chat_renames_a_notes_topic(
+    browser: Browser, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """The demo user binds a forum to the notes app (as in Telegram: the bot an admin that
+    manages topics, /bind, the starter topics), opens the Mini App from the bot's menu button
+    inside the sandbox's web chat, and renames a topic there: the forum's topic is renamed."""
+    you = {"id": DEMO_USER_ID}
+    async with SandboxClient(dashboard.demo.url, timeout=30) as tg:
+        chat = await tg.create_group(you, "Browser notes", forum=True)
+        await tg.add_member(
+            chat, you, DEMO_BOT_ID, status="administrator",
+            rights={"can_manage_topics": True, "can_delete_messages": True},
+        )  # fmt: skip
+        await tg.send_text(you, "/bind", chat_id=chat["id"])
+        offer = await tg.expect(
+            lambda e: e["type"] == "message" and e["chat_id"] == chat["id"]
+            and "reply_markup" in e["message"],
+            "the starter topics offer", timeout=30,
+        )  # fmt: skip
+        button = offer["message"]["reply_markup"]["inline_keyboard"][0][0]
+        await tg.press(you, offer["message"], button["callback_data"])
+        for _ in range(120):
+            state = await tg.state()
+            forum = next(c for c in state["chats"] if c["id"] == chat["id"])
+            if len(forum["topics"]) >= 6:
+                break
+            await asyncio.sleep(0.25)
+        before = {topic["name"] for topic in forum["topics"]}
+        assert len(before) >= 6, forum["topics"]
+
+        page = await browser.new_page(viewport={"width": 1200, "height": 860})
+        errors: list[str] = []
+        _collect_errors(page, errors)
+        await page.goto(f"{dashboard.demo.url}/?user={DEMO_USER_ID}")
+        await page.locator('.chat-item[data-title="Switchboard Demo"]').click()
+        await expect(page.locator(".header-title")).to_have_text("Switchboard Demo")
+        await page.locator(".header-actions button.btn.primary").click(timeout=UI_TIMEOUT)
+        app = page.frame_locator("#miniapp-frame iframe")
+        await expect(app.get_by_test_id("hello")).to_have_text("Hello, You", timeout=UI_TIMEOUT)
+        await app.get_by_role("tab", name="Topics").click()
+        first = app.locator("li").filter(has=app.get_by_role("button", name="Edit")).first
+        await expect(first).to_be_visible(timeout=UI_TIMEOUT)
+        old = (await first.inner_text()).split("·")[0].strip()
+        assert old in before, (old, before)
+        await first.get_by_role("button", name="Edit").click()
+        await app.get_by_label("Name").fill("Renamed in the browser")
+        await app.get_by_role("button", name="Save").click()
+        await expect(app.get_by_text("Renamed in the browser")).to_be_visible(timeout=UI_TIMEOUT)
+        await _screenshot(page, artifacts, "miniapp-webchat-topic-renamed")
+        await page.close()
+        assert not errors, errors
+
+        state = await tg.state()
+        forum = next(c for c in state["chats"] if c["id"] == chat["id"])
+        after = {topic["name"] for topic in forum["topics"]}
+        assert after == (before - {old}) | {"Renamed in the browser"}, after
+
+
+async def test_the_account_page_adds_an_email_address_for_alerts(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs /api/v1/email (web-email): an address added on the account page is sent a
+    confirmation link and listed as waiting for it; the same address again says so."""
+    page = await context.new_page()
+    await page.goto(f"{dashboard.web}/dashboard/account")
+    card = page.get_by_test_id("email")
+    await expect(card).to_contain_text("No address yet.", timeout=UI_TIMEOUT)
+    await card.get_by_role("textbox", name="E-mail address").fill("owner@example.com")
+    await card.get_by_role("button", name="Add address").click()
+    await expect(card.get_by_test_id("email-notice")).to_have_text(
+        "We sent a confirmation link to owner@example.com.", timeout=UI_TIMEOUT
+    )
+    listed = card.locator('[data-address="owner@example.com"]')
+    await expect(listed).to_contain_text("waiting for confirmation")
+    async with dashboard.api() as api:
+        rows = (await api.get("/email")).raise_for_status().json()
+    assert [(r["address"], r["confirmed"]) for r in rows] == [("owner@example.com", False)]
+    await page.get_by_label("Language").select_option("ru")
+    await expect(card).to_contain_text("ждёт подтверждения", timeout=UI_TIMEOUT)
+    await _screenshot(page, artifacts, "dashboard-account-email-ru")
+    await listed.get_by_role("button", name="Удалить").click()
+    await expect(card).to_contain_text("Адресов пока нет.", timeout=UI_TIMEOUT)
+
+
+async def test_the_repost_page_adds_pauses_and_removes_a_feed(
+    context: BrowserContext, dashboard: Dashboard, artifacts: Path
+) -> None:
+    """Needs POST/PATCH/DELETE .../repost/sources (web-gaps): a feed served on 127.0.0.1 is
+    added from the repost page, paused, resumed and removed."""
+    async with feed_site() as site:
+        site.feeds["local"] = rss2(2, title="Local browser feed")
+        page = await context.new_page()
+        await page.goto(f"{dashboard.web}/dashboard/apps/repost")
+        choice = page.get_by_test_id("bot-select").locator(f'option[value="{DEMO_BOT_ID}"]')
+        await expect(choice).to_have_count(1, timeout=UI_TIMEOUT)
+        await page.get_by_test_id("bot-select").select_option(str(DEMO_BOT_ID))
+        form = page.get_by_test_id("add-source")
+        await form.get_by_role("textbox", name="Feed link").fill(site.feed_url("local"))
+        await form.get_by_role("button", name="Add source").click()
+        sources = page.get_by_test_id("repost-sources")
+        await expect(sources.get_by_test_id("sources-notice")).to_contain_text(
+            "Local browser feed", timeout=UI_TIMEOUT
+        )
+        row = sources.locator('[data-source="Local browser feed"]')
+        await expect(row).to_contain_text("active")
+        await row.get_by_role("button", name="Pause").click()
+        await expect(row).to_contain_text("paused", timeout=UI_TIMEOUT)
+        await _screenshot(page, artifacts, "dashboard-repost-sources")
+        await row.get_by_role("button", name="Resume").click()
+        await expect(row).to_contain_text("active", timeout=UI_TIMEOUT)
+        await row.get_by_role("button", name="Remove").click()
+        await expect(row).to_have_count(0, timeout=UI_TIMEOUT)

@@ -286,3 +286,38 @@ async def test_sub_with_a_target_routes_there_and_one_source_feeds_several(
         (sources["feed"], targets[daily["id"]]),
     }
     assert {r.locale for r in routes.values()} == {"ru"}  # published in Fay's language
+
+
+async def test_the_bots_source_quota_refuses_a_source_past_it(
+    sandbox: SandboxServer, database_url: str, site: FeedSite
+) -> None:
+    """WEB_MAX_SOURCES_PER_BOT counts every user's sources with the bot: once the bot has
+    that many, /sub and an OPML import by anyone are refused with the reason, in their
+    language, and nothing is added."""
+    site.feeds["one"] = rss2(1, title="First")
+    site.feeds["two"] = rss2(1, title="Second")
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, repost_allow_private_feeds=True, web_max_sources_per_bot=1),
+        sandbox.client(timeout=20) as tg,
+    ):
+        rita = await tg.create_user("Rita", language_code="en")
+        await tg.send_text(rita, f"/sub {site.feed_url('one')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=rita["id"], contains="Subscribed to First")
+        ivan = await tg.create_user("Ivan", language_code="ru")
+        await tg.send_text(ivan, f"/sub {site.feed_url('two')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=ivan["id"], contains="У этого бота уже 1 источников")
+        rita_opml = (
+            b'<opml version="2.0"><body><outline type="rss" text="Second" xmlUrl="'
+            + site.feed_url("two").encode()
+            + b'"/></body></opml>'
+        )
+        await tg.send_media(
+            rita, "document", rita_opml, filename="feeds.opml", mime_type="text/x-opml",
+            bot_id=BOT_ID, caption="/opml",
+        )  # fmt: skip
+        summary = await tg.expect_message(chat_id=rita["id"], contains="OPML import")
+        assert "0 added, 0 already there, 1 failed" in summary["text"]
+        assert "limit of 1 sources" in summary["text"]
+        assert [s.title for s in await _rows(database_url, RepostSource)] == ["First"]

@@ -99,6 +99,8 @@ from switchboard.kernel.web_routes import (
     AppWeb,
     MiniAppUser,
     MiniAppUserDep,
+    WebOwner,
+    WebOwnerDep,
     WebSessionDep,
 )
 
@@ -157,6 +159,8 @@ __all__ = [
     "UserDataExport",
     "UserRecord",
     "Validators",
+    "WebOwner",
+    "WebOwnerDep",
     "WebSessionDep",
     "WindowDecision",
     "WrittenCall",

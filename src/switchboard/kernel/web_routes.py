@@ -3,7 +3,8 @@
 An app contributes routers through `App.web` (`AppWeb`): its `owner` router is mounted by the
 web layer at `/api/v1/bots/{bot_id}/<app>/` behind the check that the caller manages that bot
 (owner or admin), its `miniapp` router at `/api/v1/miniapp/<app>/` behind a verified Mini App
-`initData` (the caller is `MiniAppUserDep`). Handlers ask for the database as `WebSessionDep`.
+`initData` (the caller is `MiniAppUserDep`). Handlers ask for the database as `WebSessionDep`
+and, on an owner route, for who is calling as `WebOwnerDep`.
 These dependencies are placeholders here: the web layer provides them
 (`app.dependency_overrides`), so an app's routes are plain FastAPI and testable with any
 provider of the same names.
@@ -26,8 +27,11 @@ __all__ = [
     "AppWeb",
     "MiniAppUser",
     "MiniAppUserDep",
+    "WebOwner",
+    "WebOwnerDep",
     "WebSessionDep",
     "miniapp_user",
+    "web_owner",
     "web_session",
 ]
 
@@ -41,6 +45,15 @@ class MiniAppUser:
     first_name: str = ""
     username: str | None = None
     language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class WebOwner:
+    """Who calls an owner route: a dashboard login that manages the bot (an owner or an
+    admin), with its Telegram id if the account has one (an OpenID login may not)."""
+
+    account_id: int
+    telegram_user_id: int | None
 
 
 @dataclass(frozen=True)
@@ -86,5 +99,11 @@ def miniapp_user() -> MiniAppUser:
     raise RuntimeError("the web layer provides miniapp_user")
 
 
+def web_owner() -> WebOwner:
+    """The logged-in caller of an owner route."""
+    raise RuntimeError("the web layer provides web_owner")
+
+
 WebSessionDep = Annotated[AsyncSession, Depends(web_session)]
 MiniAppUserDep = Annotated[MiniAppUser, Depends(miniapp_user)]
+WebOwnerDep = Annotated[WebOwner, Depends(web_owner)]

@@ -25,7 +25,7 @@ from switchboard.kernel.accounts import Account, BotOwnership
 from switchboard.kernel.bots import MAX_BOT_ID
 from switchboard.kernel.deployment import RunningDeployment
 from switchboard.kernel.models import BotRecord
-from switchboard.kernel.web_routes import web_session
+from switchboard.kernel.web_routes import WebOwner, web_session
 from switchboard.web.api_errors import ApiError
 from switchboard.web.sessions import CSRF_HEADER, read_session
 
@@ -40,6 +40,7 @@ __all__ = [
     "RowIdPath",
     "SessionDep",
     "principal_of",
+    "web_owner_of",
 ]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -168,3 +169,9 @@ def managed_bot(bot_id: BotIdPath, user: CurrentUser) -> int:
 
 
 ManagedBot = Annotated[int, Depends(managed_bot)]
+
+
+def web_owner_of(user: CurrentUser) -> WebOwner:
+    """The provider of `kernel.web_routes.web_owner` (owner routes are mounted behind
+    `managed_bot`, so this caller manages the bot)."""
+    return WebOwner(account_id=user.account_id, telegram_user_id=user.telegram_user_id)

@@ -44,7 +44,9 @@ async def test_tick_queues_due_polls_and_a_poll_stores_new_items(
 ) -> None:
     site.feeds["news"] = rss2(2)
     async with session_factory() as session, session.begin():
-        source = await add_feed_source(session, fetcher_for(site), 1, 2, site.feed_url("news"))
+        source = await add_feed_source(
+            session, fetcher_for(site), 1, 2, site.feed_url("news"), sources_per_bot=50
+        )
         source.next_poll_at = utcnow() - timedelta(seconds=1)  # due
     registry = JobRegistry()
     services = SimpleNamespace(settings=load_settings(repost_allow_private_feeds=True))

@@ -66,7 +66,9 @@ async def _subscribe(
     sessions: async_sessionmaker[AsyncSession], site: FeedSite, name: str
 ) -> RepostSource:
     async with sessions() as session, session.begin():
-        source = await add_feed_source(session, fetcher_for(site), BOT, OWNER, site.feed_url(name))
+        source = await add_feed_source(
+            session, fetcher_for(site), BOT, OWNER, site.feed_url(name), sources_per_bot=50
+        )
         await default_route(session, source)  # what /sub does when no target is named
         session.expunge(source)
     return source
@@ -247,7 +249,9 @@ async def test_a_50_mb_feed_is_refused_by_the_size_limit(
 ) -> None:
     async with session_factory() as session:
         with pytest.raises(FetchError) as caught:
-            await add_feed_source(session, fetcher_for(site), BOT, OWNER, site.url(path))
+            await add_feed_source(
+                session, fetcher_for(site), BOT, OWNER, site.url(path), sources_per_bot=50
+            )
     assert caught.value.reason is FetchFailureReason.TOO_LARGE
     assert feed_polling.error_code(caught.value) == "fetch.too_large"
 
@@ -262,7 +266,9 @@ async def test_private_addresses_are_refused_even_through_a_redirect(
         async with session_factory() as session:
             for url in (internal.feed_url("secret"), "http://10.1.2.3/feed.xml"):
                 with pytest.raises(FetchError) as caught:
-                    await add_feed_source(session, fetcher_for(site), BOT, OWNER, url)
+                    await add_feed_source(
+                        session, fetcher_for(site), BOT, OWNER, url, sources_per_bot=50
+                    )
                 assert caught.value.reason is FetchFailureReason.PRIVATE_ADDRESS
             # A redirect from the allowed site to the internal one is refused at its hop.
             bounce = site.url("/redirect?to=" + quote(internal.feed_url("secret"), safe=""))
@@ -273,7 +279,12 @@ async def test_private_addresses_are_refused_even_through_a_redirect(
     # A redirect within the site is followed.
     async with session_factory() as session, session.begin():
         source = await add_feed_source(
-            session, fetcher_for(site), BOT, OWNER, site.url("/redirect?to=/feed/news")
+            session,
+            fetcher_for(site),
+            BOT,
+            OWNER,
+            site.url("/redirect?to=/feed/news"),
+            sources_per_bot=50,
         )
         assert source.items_seen == 1
 
@@ -285,9 +296,13 @@ async def test_not_a_feed_and_404_change_nothing(
     site.feeds["page"] = b"<html><body>hi</body></html>"
     async with session_factory() as session:
         with pytest.raises(FeedError):
-            await add_feed_source(session, fetcher_for(site), BOT, OWNER, site.feed_url("page"))
+            await add_feed_source(
+                session, fetcher_for(site), BOT, OWNER, site.feed_url("page"), sources_per_bot=50
+            )
         with pytest.raises(FetchError) as caught:
-            await add_feed_source(session, fetcher_for(site), BOT, OWNER, site.feed_url("none"))
+            await add_feed_source(
+                session, fetcher_for(site), BOT, OWNER, site.feed_url("none"), sources_per_bot=50
+            )
         assert caught.value.http_status == 404
     async with session_factory() as session:
         assert (await session.scalars(select(RepostSource))).all() == []
@@ -303,7 +318,13 @@ async def test_polls_are_spread_over_the_interval_and_queued_once(
     for n in range(20):
         async with session_factory() as session, session.begin():
             await add_feed_source(
-                session, fetcher, BOT, OWNER, site.feed_url(f"f{n}"), now=added_at
+                session,
+                fetcher,
+                BOT,
+                OWNER,
+                site.feed_url(f"f{n}"),
+                now=added_at,
+                sources_per_bot=50,
             )
     async with session_factory() as session:
         sources = list(await session.scalars(select(RepostSource)))

@@ -42,14 +42,14 @@ class ChannelPost:
 
 async def add_channel_source(
     session: AsyncSession, bot_id: int, owner_id: int, chat_id: int, title: str,
-    username: str | None,
+    username: str | None, *, sources_per_bot: int,
 ) -> RepostSource:  # fmt: skip
     """The owner's source for channel `chat_id` (the caller checked the bot is its admin)."""
     address = str(chat_id)
     found = await existing_source(session, bot_id, owner_id, address)
     if found is not None:
         raise SourceExists(found)
-    await check_room(session, bot_id, owner_id)
+    await check_room(session, bot_id, owner_id, sources_per_bot)
     source = RepostSource(
         bot_id=bot_id, owner_id=owner_id, kind=SourceKind.CHANNEL.value, address=address,
         title=(title or (f"@{username}" if username else address))[:300], interval_seconds=900,

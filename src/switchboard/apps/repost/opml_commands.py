@@ -2,7 +2,8 @@
 
 An import adds each new feed unfetched, its first poll spread a few seconds after the last
 (`add_unfetched_source`), so a long list is not fetched inside the user's update; each is
-routed into the user's private chat, published in the user's language.
+routed into the user's private chat, published in the user's language. Each needs room
+within the user's limit and the bot's source quota (`WEB_MAX_SOURCES_PER_BOT`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel import FetchError, NeedsFields, Translate
+from switchboard.kernel import FetchError, NeedsFields, PlatformServices, Translate
 
 from .feed_polling import error_code
 from .models import SourceKind
 from .opml import MAX_OPML_BYTES, OpmlError, OpmlFeed, export_opml, read_opml
-from .source_errors import describe_error
+from .source_errors import describe_error, too_many_text
 from .sources import (
     TooManySources,
     add_unfetched_source,
@@ -66,8 +67,9 @@ class OpmlDocument(NeedsFields, Filter):
 
 
 async def opml_import(
-    message: Message, bot: Bot, session: AsyncSession, _: Translate, locale: str = "en"
-) -> None:
+    message: Message, bot: Bot, session: AsyncSession, platform: PlatformServices,
+    _: Translate, locale: str = "en",
+) -> None:  # fmt: skip
     assert message.document is not None
     if message.from_user is None:
         return
@@ -100,10 +102,11 @@ async def opml_import(
         try:
             source = await add_unfetched_source(
                 session, bot.id, message.from_user.id, address, feed.title, now,
+                sources_per_bot=platform.settings.web_max_sources_per_bot,
                 delay_seconds=len(added) * OPML_SPREAD_SECONDS,
             )  # fmt: skip
-        except TooManySources:
-            failed.append(f"{label[:80]}: {_('repost.sub.too_many')}")
+        except TooManySources as full:
+            failed.append(f"{label[:80]}: {too_many_text(full, _)}")
             continue
         await default_route(session, source, locale=locale)
         added.append(label[:80])

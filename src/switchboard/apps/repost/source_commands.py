@@ -38,7 +38,7 @@ from .feed_polling import error_code
 from .models import RepostRoute, RepostSource, RepostTarget, SourceKind
 from .opml_commands import OpmlDocument, is_opml_message, opml_command, opml_import
 from .routing import add_route
-from .source_errors import describe_error
+from .source_errors import describe_error, too_many_text
 from .sources import (
     SourceExists,
     TooManySources,
@@ -102,11 +102,17 @@ async def sub_command(
             return
     if address.startswith("@") or address.lower().startswith(("https://t.me/", "t.me/")):
         handle = "@" + address.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
-        await _sub_channel(message, bot, session, handle, target, locale, _)
+        await _sub_channel(
+            message, bot, session, handle, target, locale, _,
+            sources_per_bot=platform.settings.web_max_sources_per_bot,
+        )  # fmt: skip
         return
     fetcher = feed_fetcher(platform.settings.repost_allow_private_feeds)
     try:
-        source = await add_feed_source(session, fetcher, bot.id, message.from_user.id, address)
+        source = await add_feed_source(
+            session, fetcher, bot.id, message.from_user.id, address,
+            sources_per_bot=platform.settings.web_max_sources_per_bot,
+        )  # fmt: skip
     except (FetchError, FeedError) as error:
         await message.answer(
             _("repost.sub.failed", url=address[:200], reason=describe_error(error_code(error), _)),
@@ -116,8 +122,8 @@ async def sub_command(
     except SourceExists as exists:
         await _existing_source(message, session, exists.source, target, locale, _)
         return
-    except TooManySources:
-        await message.answer(_("repost.sub.too_many"), parse_mode=None)
+    except TooManySources as full:
+        await message.answer(too_many_text(full, _), parse_mode=None)
         return
     await _route(session, source, target, locale)
     await message.answer(
@@ -164,7 +170,7 @@ async def _existing_source(
 
 async def _sub_channel(
     message: Message, bot: Bot, session: AsyncSession, handle: str,
-    target: RepostTarget | None, locale: str, _: Translate,
+    target: RepostTarget | None, locale: str, _: Translate, *, sources_per_bot: int,
 ) -> None:  # fmt: skip
     assert message.from_user is not None
     try:
@@ -174,7 +180,7 @@ async def _sub_channel(
         return
     await _add_channel(
         message, bot, session, chat.id, chat.type, chat.title, chat.username, _,
-        target=target, locale=locale,
+        sources_per_bot=sources_per_bot, target=target, locale=locale,
     )  # fmt: skip
 
 
@@ -188,6 +194,7 @@ async def _add_channel(
     username: str | None,
     _: Translate,
     *,
+    sources_per_bot: int,
     target: RepostTarget | None = None,
     locale: str = "en",
 ) -> None:
@@ -205,13 +212,14 @@ async def _add_channel(
         return
     try:
         source = await add_channel_source(
-            session, bot.id, message.from_user.id, chat_id, title or "", username
-        )
+            session, bot.id, message.from_user.id, chat_id, title or "", username,
+            sources_per_bot=sources_per_bot,
+        )  # fmt: skip
     except SourceExists as exists:
         await _existing_source(message, session, exists.source, target, locale, _)
         return
-    except TooManySources:
-        await message.answer(_("repost.sub.too_many"), parse_mode=None)
+    except TooManySources as full:
+        await message.answer(too_many_text(full, _), parse_mode=None)
         return
     await _route(session, source, target, locale)
     await message.answer(
@@ -237,14 +245,15 @@ class ForwardedFromChannel(NeedsFields, Filter):
 
 
 async def forwarded_channel_post(
-    message: Message, bot: Bot, session: AsyncSession, origin_chat: Any, _: Translate,
-    locale: str = "en",
+    message: Message, bot: Bot, session: AsyncSession, platform: PlatformServices,
+    origin_chat: Any, _: Translate, locale: str = "en",
 ) -> None:  # fmt: skip
     if message.from_user is None:
         return
     await _add_channel(
         message, bot, session, origin_chat.id, origin_chat.type, origin_chat.title,
         origin_chat.username, _, locale=locale,
+        sources_per_bot=platform.settings.web_max_sources_per_bot,
     )  # fmt: skip
 
 

@@ -47,7 +47,14 @@ class SourceExists(Exception):
 
 
 class TooManySources(Exception):
-    pass
+    """No room for another source: the user's own limit (`MAX_SOURCES` with this bot) or,
+    `per_bot`, the bot's as the deployment's admin set it (`WEB_MAX_SOURCES_PER_BOT`: every
+    user's sources with the bot together)."""
+
+    def __init__(self, limit: int, *, per_bot: bool) -> None:
+        super().__init__(f"{'bot' if per_bot else 'user'} limit {limit}")
+        self.limit = limit
+        self.per_bot = per_bot
 
 
 def feed_address(url: str) -> str:
@@ -67,14 +74,16 @@ async def existing_source(
     )
 
 
-async def check_room(session: AsyncSession, bot_id: int, owner_id: int) -> None:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(RepostSource)
-        .where(RepostSource.bot_id == bot_id, RepostSource.owner_id == owner_id)
-    )
-    if (count or 0) >= MAX_SOURCES:
-        raise TooManySources()
+async def check_room(
+    session: AsyncSession, bot_id: int, owner_id: int, sources_per_bot: int
+) -> None:
+    """`TooManySources` unless the user and the bot each have room for one more source."""
+    of_bot = select(func.count()).select_from(RepostSource).where(RepostSource.bot_id == bot_id)
+    mine = await session.scalar(of_bot.where(RepostSource.owner_id == owner_id))
+    if (mine or 0) >= MAX_SOURCES:
+        raise TooManySources(MAX_SOURCES, per_bot=False)
+    if (await session.scalar(of_bot) or 0) >= sources_per_bot:
+        raise TooManySources(sources_per_bot, per_bot=True)
 
 
 async def add_feed_source(
@@ -84,17 +93,19 @@ async def add_feed_source(
     owner_id: int,
     url: str,
     *,
+    sources_per_bot: int,
     now: datetime | None = None,
 ) -> RepostSource:
     """Fetch `url` once and, if it is a feed, add it as the owner's source with its entries
-    (the caller commits). Raises `FetchError`, `FeedError`, `SourceExists`, `TooManySources`.
+    (the caller commits). Raises `FetchError`, `FeedError`, `SourceExists`, `TooManySources`
+    (`sources_per_bot`: the bot's quota, the platform's `web_max_sources_per_bot`).
 
     Nothing is written before the fetch: the session may read, never hold a write open."""
     address = feed_address(url)
     found = await existing_source(session, bot_id, owner_id, address)
     if found is not None:
         raise SourceExists(found)
-    await check_room(session, bot_id, owner_id)
+    await check_room(session, bot_id, owner_id, sources_per_bot)
     resource = await fetcher.fetch(address)
     feed = await asyncio.to_thread(
         parse_feed, resource.body, resource.headers.charset, resource.media_type
@@ -129,10 +140,11 @@ async def add_feed_source(
 
 async def add_unfetched_source(
     session: AsyncSession, bot_id: int, owner_id: int, address: str, title: str, now: datetime,
-    *, delay_seconds: float = 0.0,
+    *, sources_per_bot: int, delay_seconds: float = 0.0,
 ) -> RepostSource:  # fmt: skip
     """A feed source whose first fetch is its first poll, `delay_seconds` from now (OPML
     import: many feeds at once, spread out rather than fetched in the user's update)."""
+    await check_room(session, bot_id, owner_id, sources_per_bot)
     source = RepostSource(
         bot_id=bot_id, owner_id=owner_id, kind=SourceKind.FEED.value, address=address,
         title=title[:300] or address, interval_seconds=900, first_items=1,

@@ -1,6 +1,7 @@
 """The repost page of the owner's dashboard (`/api/v1/bots/{bot_id}/repost/`): the bot's
-sources with their health, its targets with their routes' filters, each target's template
-(read, changed, previewed through the app's own renderer) and the log of deliveries.
+sources with their health (listed, added, paused, removed: `web_sources`), its targets with
+their routes' filters, each target's template (read, changed, previewed through the app's own
+renderer) and the log of deliveries.
 
 The web layer mounts this behind the check that the caller manages the bot: every source,
 target and delivery of the bot is theirs to see, whichever of its owners added it.
@@ -26,30 +27,11 @@ from .models import (
     RepostTopic,
 )
 from .rendering import DEFAULT_TEMPLATE, TEMPLATE_LIMIT, TemplateRefused, render_item
+from .web_sources import add_source_routes
 
 __all__ = ["make_owner_router"]
 
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a row's id: no query for what cannot be one
-
-
-class SourceHealth(BaseModel):
-    last_polled_at: datetime | None
-    last_success_at: datetime | None
-    last_error: str | None
-    consecutive_failures: int
-    paused: bool
-    paused_reason: str | None  # owner | failing
-
-
-class Source(BaseModel):
-    id: int
-    kind: str
-    address: str
-    title: str
-    owner_id: int
-    interval_seconds: int
-    items_seen: int
-    health: SourceHealth
 
 
 class Route(BaseModel):
@@ -160,32 +142,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 def make_owner_router() -> APIRouter:
     router = APIRouter()
 
-    @router.get("/sources")
-    async def sources(bot_id: int, session: WebSessionDep) -> list[Source]:
-        """The bot's sources, oldest first, with how their polling goes."""
-        rows = await session.scalars(
-            select(RepostSource).where(RepostSource.bot_id == bot_id).order_by(RepostSource.id)
-        )
-        return [
-            Source(
-                id=row.id,
-                kind=row.kind,
-                address=row.address,
-                title=row.title,
-                owner_id=row.owner_id,
-                interval_seconds=row.interval_seconds,
-                items_seen=row.items_seen,
-                health=SourceHealth(
-                    last_polled_at=_aware(row.last_polled_at),
-                    last_success_at=_aware(row.last_success_at),
-                    last_error=row.last_error,
-                    consecutive_failures=row.consecutive_failures,
-                    paused=row.paused,
-                    paused_reason=row.paused_reason,
-                ),
-            )
-            for row in rows
-        ]
+    add_source_routes(router)
 
     @router.get("/targets")
     async def targets(bot_id: int, session: WebSessionDep) -> list[Target]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Depends, FastAPI
 
 from switchboard.kernel.apps import App
-from switchboard.kernel.web_routes import miniapp_user, web_session
+from switchboard.kernel.web_routes import miniapp_user, web_owner, web_session
 from switchboard.web import email_links
 from switchboard.web.api import (
     auth,
@@ -23,7 +23,7 @@ from switchboard.web.api import (
     overview,
 )
 from switchboard.web.api.apps import router as apps_router
-from switchboard.web.deps import db_session, managed_bot
+from switchboard.web.deps import db_session, managed_bot, web_owner_of
 from switchboard.web.miniapp_auth import miniapp_user_of
 
 __all__ = ["PREFIX", "mount_api"]
@@ -66,3 +66,4 @@ def mount_api(app: FastAPI, apps: Mapping[str, App]) -> None:
     app.include_router(api)
     app.dependency_overrides[web_session] = db_session
     app.dependency_overrides[miniapp_user] = miniapp_user_of
+    app.dependency_overrides[web_owner] = web_owner_of
