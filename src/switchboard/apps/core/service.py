@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy import delete, func, select
@@ -41,24 +41,6 @@ BROADCAST_JOB = "core.broadcast"
 NO_STATUS_CHAT = 0
 """A broadcast's `status_chat_id` when nobody waits for its progress in a chat: one started
 on the web, whose page follows it (Telegram's chat ids are never 0)."""
-
-
-@cache
-def _zones_by_lower_name() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def parse_timezone(value: str) -> str | None:
-    """An IANA zone from what a user typed ('europe/berlin', 'Europe/Berlin', 'UTC')."""
-    cleaned = value.strip().replace(" ", "_")
-    name = _zones_by_lower_name().get(cleaned.lower())
-    if name is None:
-        return None
-    try:
-        ZoneInfo(name)
-    except ZoneInfoNotFoundError:
-        return None
-    return name
 
 
 @cache
