@@ -28,24 +28,32 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
-from urllib.parse import urljoin
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
-from switchboard.kernel import AddressPolicy, TokenKeyError, raise_alert, user_timezone_of
+from switchboard.kernel import AddressPolicy, TokenKeyError, raise_alert
 
-from .caldav_mapping import ResourceError, SeriesRow, parse_resource, render_resource
+from .caldav_mapping import ResourceError, SeriesRow, parse_resource
+from .caldav_plan import (
+    SYNCED_STAMP,
+    Exchange,
+    LocalState,
+    SyncPlan,
+    aware,
+    exchange,
+    plan_run,
+    read_local,
+    server_listing,
+)
 from .caldav_remote import (
     CaldavError,
     CaldavLink,
     Failure,
-    Fetched,
     href_key,
     open_link,
-    resource_name,
 )
 from .models import CalendarEvent, CalendarSource, SourceKind
 from .occurrences import refresh_series
@@ -53,14 +61,11 @@ from .sync_metrics import SYNC_OUTCOMES, SyncOutcome
 
 __all__ = [
     "FAILURES_BEFORE_TELLING",
-    "SYNCED_STAMP",
     "SyncReport",
-    "is_changed_locally",
     "next_interval",
     "sync_source",
 ]
 
-SYNCED_STAMP = "caldav_synced"  # in an event's `extra`: when the last run left it in sync
 FAILURES_BEFORE_TELLING = 3
 INTERVAL = timedelta(minutes=5)
 MAX_INTERVAL = timedelta(hours=6)
@@ -86,191 +91,6 @@ class SyncReport:
     deleted_there: int = 0
     skipped: list[str] = field(default_factory=list)  # unreadable resources
     conflicts: list[str] = field(default_factory=list)  # titles whose local edit lost
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def is_changed_locally(row: CalendarEvent) -> bool:
-    """Whether the row changed in Telegram since the last run (or was never sent)."""
-    if row.remote_etag is None or row.remote_href is None:
-        return True
-    stamp = (row.extra or {}).get(SYNCED_STAMP)
-    if not isinstance(stamp, str):
-        return True
-    return _aware(row.updated_at) > _aware(datetime.fromisoformat(stamp))
-
-
-def _manifest(source: CalendarSource) -> tuple[dict[str, tuple[str, str]], str | None]:
-    """(what the last run saw, the server's sync-token then) from the `sync_token` column."""
-    try:
-        stored = json.loads(source.sync_token or "{}")
-        known = stored.get("known", {})
-        token = stored.get("token")
-        return (
-            {str(key): (str(value[0]), str(value[1])) for key, value in known.items()},
-            str(token) if token else None,
-        )
-    except (ValueError, AttributeError, TypeError, IndexError):
-        return {}, None
-
-
-def _listing(link: CaldavLink, local: _Local) -> tuple[dict[str, tuple[str, str]], str | None]:
-    """The server's resources and ETags now, and its sync-token: from the changes since the
-    last run's token when the server can say (RFC 6578), else from a full listing."""
-    if local.token:
-        delta = link.changes_since(local.calendar_url, local.token)
-        if delta is not None:
-            changed, deleted, newer = delta
-            listing = {k: v for k, v in local.manifest.items() if k not in deleted}
-            listing.update(changed)
-            return listing, newer
-    current = link.sync_token(local.calendar_url)  # before the listing: nothing slips between
-    return link.listing(local.calendar_url), current
-
-
-@dataclass
-class _Series:
-    uid: str
-    title: str
-    key: str | None  # the href key of its resource, None if never sent
-    url: str | None
-    etag: str | None
-    changed: bool
-    body: str  # as it would be PUT
-    stamps: dict[int, datetime]  # row id -> updated_at when read
-
-
-@dataclass
-class _Local:
-    source_id: int
-    bot_id: int
-    user_id: int
-    calendar_url: str
-    username: str
-    secret: str
-    manifest: dict[str, tuple[str, str]]
-    token: str | None
-    series: dict[str, _Series]
-    zone: tzinfo  # the owner's, for floating events
-
-
-@dataclass
-class _Plan:
-    fetch: dict[str, str] = field(default_factory=dict)  # key -> url
-    push: list[_Series] = field(default_factory=list)
-    delete_there: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> url, etag
-    delete_here: set[str] = field(default_factory=set)  # keys
-    conflict_keys: dict[str, str] = field(default_factory=dict)  # key -> title
-
-
-@dataclass
-class _Exchange:
-    fetched: dict[str, Fetched | None] = field(default_factory=dict)  # key -> resource
-    pushed: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # uid -> key, url, etag
-    deleted_there: set[str] = field(default_factory=set)
-
-
-async def _read(session: AsyncSession, source_id: int, now: datetime) -> _Local | None:
-    source = await session.get(CalendarSource, source_id)
-    if source is None or source.kind != SourceKind.CALDAV.value or not source.url:
-        return None
-    rows = (
-        await session.scalars(select(CalendarEvent).where(CalendarEvent.source_id == source_id))
-    ).all()
-    by_uid: dict[str, list[CalendarEvent]] = defaultdict(list)
-    for row in rows:
-        by_uid[row.uid].append(row)
-    series: dict[str, _Series] = {}
-    for uid, members in by_uid.items():
-        master = next((m for m in members if not m.recurrence_id), members[0])
-        href = next((m.remote_href for m in members if m.remote_href), None)
-        etag = next((m.remote_etag for m in members if m.remote_etag), None)
-        changed = any(is_changed_locally(m) for m in members)
-        series[uid] = _Series(
-            uid=uid,
-            title=master.title,
-            key=href_key(href) if href else None,
-            url=href,
-            etag=etag,
-            changed=changed,
-            body=render_resource(members, now) if changed else "",
-            stamps={m.id: m.updated_at for m in members},
-        )
-    manifest, token = _manifest(source)
-    return _Local(
-        source_id=source.id,
-        bot_id=source.bot_id,
-        user_id=source.user_id,
-        calendar_url=source.url,
-        username=source.username or "",
-        secret=source.secret or "",
-        manifest=manifest,
-        token=token,
-        series=series,
-        zone=await user_timezone_of(session, source.user_id),
-    )
-
-
-def _plan(local: _Local, listing: dict[str, tuple[str, str]]) -> _Plan:
-    plan = _Plan()
-    by_key = {s.key: s for s in local.series.values() if s.key is not None}
-    for key, (url, etag) in listing.items():
-        mine = by_key.get(key)
-        known = local.manifest.get(key)
-        if known is None:
-            if mine is None or etag != mine.etag:
-                plan.fetch[key] = url  # new on the server (or unknown to this side)
-                if mine is not None and mine.changed:
-                    plan.conflict_keys[key] = mine.title
-            elif mine.changed:
-                plan.push.append(mine)
-            continue
-        changed_there = etag != known[1]
-        if mine is None:  # deleted in Telegram
-            if changed_there:
-                plan.fetch[key] = url  # the server's change wins: it comes back
-            else:
-                plan.delete_there[key] = (url, etag)
-        elif changed_there:
-            plan.fetch[key] = url
-            if mine.changed:
-                plan.conflict_keys[key] = mine.title
-        elif mine.changed:
-            plan.push.append(mine)
-    for key in by_key:
-        if key not in listing:
-            plan.delete_here.add(key)  # deleted on the server: that wins over a local edit
-    plan.push.extend(s for s in local.series.values() if s.key is None)
-    return plan
-
-
-def _exchange(link: CaldavLink, local: _Local, plan: _Plan) -> tuple[_Exchange, dict[str, str]]:
-    """The blocking part: fetch, PUT and DELETE. Also returns the conflicts found by 412."""
-    done = _Exchange()
-    conflicts: dict[str, str] = {}
-    fetched = link.get_many(local.calendar_url, list(plan.fetch.values()))
-    for key, url in plan.fetch.items():
-        resource = fetched.get(key)
-        # The listing's URL is the one kept (a multiget may spell the href otherwise).
-        done.fetched[key] = Fetched(url, resource.text, resource.etag) if resource else None
-    for series in plan.push:
-        url = series.url or urljoin(local.calendar_url, resource_name(series.uid))
-        key = href_key(url)
-        etag = link.put(url, series.body, series.etag if series.url else None)
-        if etag is False:  # 412: the server's copy changed (or exists) — it wins
-            done.fetched[key] = link.get(url)
-            conflicts[key] = series.title
-            continue
-        assert isinstance(etag, str)
-        done.pushed[series.uid] = (key, url, etag or link.etag_of(url))
-    for key, (url, etag) in plan.delete_there.items():
-        if link.delete(url, etag):
-            done.deleted_there.add(key)
-        else:
-            done.fetched[key] = link.get(url)
-    return done, conflicts
 
 
 async def _delete_rows(session: AsyncSession, ids: Sequence[int]) -> None:
@@ -323,7 +143,7 @@ def _indexed(
 
 
 async def _apply_pulled(
-    session: AsyncSession, local: _Local, batch: Sequence[_Pulled], now: datetime
+    session: AsyncSession, local: LocalState, batch: Sequence[_Pulled], now: datetime
 ) -> None:
     """Write one batch of the server's resources (the server wins)."""
     rows = await _rows_where(
@@ -349,11 +169,11 @@ async def _apply_pulled(
 
 async def _apply(
     session_factory: async_sessionmaker[AsyncSession],
-    local: _Local,
+    local: LocalState,
     listing: dict[str, tuple[str, str]],
     token: str | None,
-    plan: _Plan,
-    done: _Exchange,
+    plan: SyncPlan,
+    done: Exchange,
     report: SyncReport,
     now: datetime,
 ) -> None:
@@ -404,7 +224,7 @@ async def _apply(
             stamps = local.series[uid].stamps
             for row in by_uid.get(uid, []):
                 row.remote_href, row.remote_etag = url, etag
-                if row.id in stamps and _aware(row.updated_at) == _aware(stamps[row.id]):
+                if row.id in stamps and aware(row.updated_at) == aware(stamps[row.id]):
                     _mark_synced(row, mark)  # else edited again meanwhile: stays changed
             known[key] = (url, etag)
             report.pushed += 1
@@ -417,7 +237,7 @@ async def _apply(
 
 async def _write_series(
     session: AsyncSession,
-    local: _Local,
+    local: LocalState,
     parsed: list[SeriesRow],
     stale: list[CalendarEvent],
     by_uid: dict[str, list[CalendarEvent]],
@@ -492,7 +312,7 @@ async def sync_source(
     now = now or utcnow()
     report = SyncReport(source_id)
     async with session_factory() as session:
-        local = await _read(session, source_id, now)
+        local = await read_local(session, source_id, now)
     if local is None:
         return report
     report.bot_id, report.user_id = local.bot_id, local.user_id
@@ -503,9 +323,9 @@ async def sync_source(
         except TokenKeyError:  # the deployment's key changed: connect again
             raise CaldavError(Failure.AUTH, "the stored password cannot be decrypted") from None
         link = await open_link(local.calendar_url, local.username, password, policy)
-        listing, token = await asyncio.to_thread(_listing, link, local)
-        plan = _plan(local, listing)
-        done, refused = await asyncio.to_thread(_exchange, link, local, plan)
+        listing, token = await asyncio.to_thread(server_listing, link, local)
+        plan = plan_run(local, listing)
+        done, refused = await asyncio.to_thread(exchange, link, local, plan)
     except CaldavError as error:
         report.error = error
         async with session_factory() as session, session.begin():
