@@ -70,7 +70,9 @@ async def test_the_plan_is_enqueued_once_and_turned_off(
     async with session_factory() as session:
         jobs = list(await session.scalars(select(Job).where(Job.kind == PLAN_JOB)))
         assert len(jobs) == 1
-        assert jobs[0].payload == {"bot_id": 1, "user_id": 2, "day": "2026-12-07", "at": "08:00"}
+        assert jobs[0].payload == {
+            "bot_id": 1, "user_id": 2, "day": "2026-12-07", "at": "08:00", "zone": "Europe/Berlin"
+        }  # fmt: skip
     async with session_factory() as session, session.begin():
         assert await set_plan(session, 1, 2, None, BERLIN, now) is None
         settings = await session.get(CalendarSettings, (1, 2))

@@ -248,6 +248,40 @@ def _on(day_and_time: str) -> datetime:
             "08.12 11:00",
             "в переговорной",
         ),
+        # A date after the place is still the date (regression: "@ office tomorrow" was the
+        # place "office tomorrow", the event had no date and started today).
+        ("meeting @ office tomorrow 10:00", "Meeting", "08.12 10:00", "08.12 11:00", "office"),
+        (
+            "meeting at the office on friday at 10:00",
+            "Meeting",
+            "11.12 10:00",
+            "11.12 11:00",
+            "the office",
+        ),
+        (
+            "lunch @ Cafe Roma 9 december 13:00",
+            "Lunch",
+            "09.12 13:00",
+            "09.12 14:00",
+            "Cafe Roma",
+        ),
+        (
+            "review @ room 4 next thursday 10:00",
+            "Review",
+            "10.12 10:00",
+            "10.12 11:00",
+            "room 4",
+        ),
+        ("встреча @ офис завтра 10:00", "Встреча", "08.12 10:00", "08.12 11:00", "офис"),
+        (
+            "планёрка @ переговорная в пятницу в 10",
+            "Планёрка",
+            "11.12 10:00",
+            "11.12 11:00",
+            "переговорная",
+        ),
+        ("обед @ кафе Рома 9 декабря 13:00", "Обед", "09.12 13:00", "09.12 14:00", "кафе Рома"),
+        ("созвон @ офис 10/12 в 15:00", "Созвон", "10.12 15:00", "10.12 16:00", "офис"),
     ],
 )
 def test_a_span_sets_the_end_and_a_place_the_location(

@@ -1,10 +1,13 @@
 """The daily plan: the day's agenda sent at the user's chosen local time (`/plan 08:00`).
 
 Each day's plan is one durable job, run at that wall time in the user's zone computed for
-that very day (so 08:00 stays 08:00 across DST), keyed by (bot, user, local date, time): two
-workers or a repeated /plan never make a second one. A run first enqueues the next day's job,
-in the same transaction that reads the agenda, then sends; a plan whose time was changed or
-turned off since it was enqueued ends without a word.
+that very day (so 08:00 stays 08:00 across DST), keyed by (bot, user, local date, time,
+zone): two workers or a repeated /plan never make a second one. A run first enqueues the next
+day's job, in the same transaction that reads the agenda, then sends; a plan whose time was
+changed or turned off since it was enqueued ends without a word, and so does one enqueued for
+a zone the user has since left: a zone change enqueues the next plan in the new zone
+(`replan_for_zone`, from the kernel's `App.timezone_changed` hook), so 08:00 is 08:00 where
+the user now is.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import TelegramForbiddenError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel import (
@@ -31,7 +36,15 @@ from .events import refloat_user
 from .models import CalendarSettings
 from .recurrence import to_utc
 
-__all__ = ["PLAN_JOB", "next_plan", "parse_plan_time", "register", "schedule_plan", "set_plan"]
+__all__ = [
+    "PLAN_JOB",
+    "next_plan",
+    "parse_plan_time",
+    "register",
+    "replan_for_zone",
+    "schedule_plan",
+    "set_plan",
+]
 
 PLAN_JOB = "calendar.daily_plan"
 _HHMM = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -64,19 +77,37 @@ async def schedule_plan(
     bot_id: int,
     user_id: int,
     at: str,
-    zone: tzinfo,
+    zone: ZoneInfo,
     now: datetime,
 ) -> datetime:
-    """Enqueue the next plan after `now`; returns when it runs (UTC)."""
+    """Enqueue the next plan after `now` in `zone`; returns when it runs (UTC)."""
     day, fire = next_plan(at, zone, now)
+    payload = {"bot_id": bot_id, "user_id": user_id, "day": day.isoformat(), "at": at}
     await enqueue(
         session,
         PLAN_JOB,
-        {"bot_id": bot_id, "user_id": user_id, "day": day.isoformat(), "at": at},
+        payload | {"zone": zone.key},
         run_at=fire,
-        unique_key=f"{PLAN_JOB}:{bot_id}:{user_id}:{day.isoformat()}:{at}",
+        unique_key=f"{PLAN_JOB}:{bot_id}:{user_id}:{day.isoformat()}:{at}:{zone.key}",
     )
     return fire
+
+
+async def replan_for_zone(
+    session: AsyncSession, user_id: int, zone: ZoneInfo, now: datetime
+) -> int:
+    """The user's zone is now `zone`: enqueue each bot's next plan there (the plans already
+    queued for the old zone will end without a word); how many."""
+    plans = (
+        await session.execute(
+            select(CalendarSettings.bot_id, CalendarSettings.daily_plan_at).where(
+                CalendarSettings.user_id == user_id, CalendarSettings.daily_plan_at.is_not(None)
+            )
+        )
+    ).all()
+    for bot_id, at in plans:
+        await schedule_plan(session, bot_id, user_id, str(at), zone, now)
+    return len(plans)
 
 
 async def settings_of(session: AsyncSession, bot_id: int, user_id: int) -> CalendarSettings:
@@ -89,7 +120,12 @@ async def settings_of(session: AsyncSession, bot_id: int, user_id: int) -> Calen
 
 
 async def set_plan(
-    session: AsyncSession, bot_id: int, user_id: int, at: str | None, zone: tzinfo, now: datetime
+    session: AsyncSession,
+    bot_id: int,
+    user_id: int,
+    at: str | None,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> datetime | None:
     """Store the plan's time (None: off) and enqueue the next one."""
     settings = await settings_of(session, bot_id, user_id)
@@ -113,6 +149,8 @@ async def run_plan(ctx: JobContext, payload: dict[str, Any], services: PlatformS
         if settings is None or settings.daily_plan_at != at:
             return  # changed or turned off since: that schedule has its own job
         zone = await user_timezone_of(session, user_id)
+        if payload.get("zone", zone.key) != zone.key:
+            return  # the user moved since: the zone change queued the plan in the new zone
         await refloat_user(session, bot_id, user_id, zone, ctx.run_at)
         # the next day's plan, before this one is sent: a crash after the send repeats nothing
         following = to_utc(datetime.combine(day + timedelta(days=1), time()), zone)

@@ -282,14 +282,14 @@ async def _expand_series(
         if master is not None and not master.cancelled:
             planned[(uid, "")] = [
                 (found.key, found)
-                for found in expand(_series(master), floating_zone, start, end)
+                for found in expand(_series(master), floating_zone, start, end, now)
                 if found.key not in replaced
             ]
         for row in rows:
             if row.recurrence_id and not row.cancelled:
                 planned[(uid, row.recurrence_id)] = [
                     (row.recurrence_id, found)
-                    for found in expand(_series(row), floating_zone, start, end)
+                    for found in expand(_series(row), floating_zone, start, end, now)
                 ]
         before, done = done, done + len(rows)
         if done // _PROGRESS_EVERY != before // _PROGRESS_EVERY:

@@ -77,13 +77,13 @@ async def refresh_series(
         )
 
     if master is not None and not master.cancelled:
-        for found in expand(series_of(master), floating_zone, start, end):
+        for found in expand(series_of(master), floating_zone, start, end, now):
             if found.key not in replaced:
                 keep(master, found, found.key)
     for row in overrides:
         if row.cancelled:
             continue
-        for found in expand(series_of(row), floating_zone, start, end):
+        for found in expand(series_of(row), floating_zone, start, end, now):
             keep(row, found, row.recurrence_id)
     session.add_all(made)
     await session.flush()

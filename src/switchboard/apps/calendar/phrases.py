@@ -5,9 +5,9 @@ Cafe Roma". The line is read in passes, each taking its phrase out of the text: 
 phrase (`parse_repeat`, our own small grammar yielding an RRULE), the duration ("for 1h",
 "на 30 минут"), a relative start ("in 2 hours", "через 2 часа"), the time or span of the day
 (`clock_phrases`: "at 9:30", "в 10", "13:00-14:00", "from 10 to 11", "с 10 до 11", "10:00
-until 11:30"), the place ("at Cafe Roma", "@ home"), the date, whose words dateparser reads
-("tomorrow", "friday", "May 3", "3 мая"), and then a Russian place ("в офисе"). What is
-left is the title.
+until 11:30"), the place ("at Cafe Roma", "@ home"), which ends where a date begins ("@ office
+tomorrow": the date stays a date), the date, whose words dateparser reads ("tomorrow",
+"friday", "May 3", "3 мая"), and then a Russian place ("в офисе"). What is left is the title.
 
 Every time is wall clock in the user's zone; `now` is the user's local time (naive). When the
 line names no time and no date, `missing` says "when" and the caller asks instead of guessing.
@@ -245,6 +245,20 @@ def _cut(text: str, span: tuple[int, int]) -> str:
     return (text[: span[0]] + " " + text[span[1] :]).strip()
 
 
+def _place_and_date(place: str) -> tuple[str, str]:
+    """A place that runs to the end of the line, split where a date phrase in it begins
+    ("office tomorrow" is the office and tomorrow); a place that is only a date ("@ friday")
+    stays whole."""
+    starts = [
+        found.start()
+        for pattern in (*_DATE_WORDS, _DAY_MONTH_NUM)
+        if (found := pattern.search(place)) is not None and found.start() > 0
+    ]
+    if not starts:
+        return place, ""
+    return place[: min(starts)], place[min(starts) :]
+
+
 def _date_of(phrase: str, now: datetime, languages: list[str]) -> date | None:
     """The date a date phrase names, on or after today."""
     lowered = phrase.lower()
@@ -337,8 +351,9 @@ def parse_event(text: str, now: datetime) -> Parsed:
             at, result.ambiguous_hour = clock.at, clock.ambiguous
             duration = clock.lasts or duration  # "13:00-14:00" says its end
     if place := _PLACE.search(rest):
-        result.location = place.group(1).strip(" ,.;")
-        rest = rest[: place.start()].strip()
+        where, after = _place_and_date(place.group(1))
+        result.location = where.strip(" ,.;")
+        rest = f"{rest[: place.start()].strip()} {after}".strip()
     if start is None and day is None:
         for pattern in _DATE_WORDS:
             if (found := pattern.search(rest)) is None:

@@ -6,6 +6,7 @@ the app enqueues `calendar.refloat` there, and the job re-expands the user's flo
 with every bot in the zone the user has when it runs (`events.refloat_user`, which re-plans
 their reminders). A zone change while an earlier job for the same user and zone is pending
 adds nothing; one for another zone adds its own, so the last change always runs after it.
+The daily plan moves in the hook itself (`daily_plan.replan_for_zone`, one row per bot).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, enqueue, user_timezone_of
 
+from .daily_plan import replan_for_zone
 from .events import refloat_user
 from .models import CalendarEvent
 
@@ -31,7 +33,8 @@ REFLOAT_JOB = "calendar.refloat"
 
 async def timezone_changed(session: AsyncSession, user_id: int, zone: ZoneInfo) -> None:
     """The kernel's hook: the user's zone is now `zone`; re-plan in a job (it may be many
-    series), enqueued in the caller's transaction."""
+    series), enqueued in the caller's transaction; the daily plan at once."""
+    await replan_for_zone(session, user_id, zone, utcnow())
     await enqueue(
         session,
         REFLOAT_JOB,
