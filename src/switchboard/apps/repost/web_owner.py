@@ -26,6 +26,7 @@ from .models import (
     RepostTopic,
 )
 from .rendering import DEFAULT_TEMPLATE, TEMPLATE_LIMIT, TemplateRefused, render_item
+from .sources import MAX_FIRST_ITEMS
 
 __all__ = ["make_owner_router"]
 
@@ -49,7 +50,17 @@ class Source(BaseModel):
     owner_id: int
     interval_seconds: int
     items_seen: int
+    first_items: int = Field(description="the newest items posted when the source is added")
     health: SourceHealth
+
+
+class FirstItemsChange(BaseModel):
+    first_items: int = Field(ge=0, le=MAX_FIRST_ITEMS)
+    pending: bool = Field(
+        default=False,
+        description="true while the source's first fetch is still ahead (the only time it "
+        "counts: later polls post every new item)",
+    )
 
 
 class Route(BaseModel):
@@ -175,6 +186,7 @@ def make_owner_router() -> APIRouter:
                 owner_id=row.owner_id,
                 interval_seconds=row.interval_seconds,
                 items_seen=row.items_seen,
+                first_items=row.first_items,
                 health=SourceHealth(
                     last_polled_at=_aware(row.last_polled_at),
                     last_success_at=_aware(row.last_success_at),
@@ -186,6 +198,21 @@ def make_owner_router() -> APIRouter:
             )
             for row in rows
         ]
+
+    @router.put("/sources/{source_id}/first_items")
+    async def set_first_items(
+        bot_id: int, source_id: RowId, change: FirstItemsChange, session: WebSessionDep
+    ) -> FirstItemsChange:
+        """How many of the newest items the source's first fetch posts (0 to 20; 1 by
+        default), as `/sub URL first=N` sets it: for a source imported from OPML and not
+        fetched yet. Once fetched it changes nothing (`pending` says which)."""
+        row = await session.get(RepostSource, source_id)
+        if row is None or row.bot_id != bot_id:
+            raise AppHttpError(404, "repost.web.no_such_source")
+        row.first_items = change.first_items
+        pending = row.last_success_at is None and not (row.extra or {}).get("baselined")
+        await session.commit()
+        return FirstItemsChange(first_items=change.first_items, pending=pending)
 
     @router.get("/targets")
     async def targets(bot_id: int, session: WebSessionDep) -> list[Target]:
