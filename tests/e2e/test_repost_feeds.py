@@ -405,6 +405,8 @@ async def test_cap_sets_any_number_of_posts_per_hour(
         other = await tg.create_user("Kira", language_code="ru")
         await tg.send_text(other, f"/cap {route.id} 2", bot_id=BOT_ID)
         await tg.expect_message(chat_id=other["id"], contains=f"нет маршрута #{route.id}")
+        await tg.send_text(other, f"/cap {route.id}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains=f"нет маршрута #{route.id}")
         assert await cap() == 12
 
         await tg.send_text(user, f"/source {route.source_id}", bot_id=BOT_ID)
@@ -414,3 +416,7 @@ async def test_cap_sets_any_number_of_posts_per_hour(
         assert await cap() is None
         await tg.send_text(other, "/cap 1 сто", bot_id=BOT_ID)
         await tg.expect_message(chat_id=other["id"], contains="нет маршрута")
+        # One answer each: an unknown route is not also answered with the usage.
+        messages = await tg.messages(other["id"], bot_id=BOT_ID)
+        texts = [m["text"] for m in messages if m["from"]["is_bot"]]
+        assert len(texts) == 3 and not any("/cap МАРШРУТ" in t for t in texts), texts

@@ -204,9 +204,10 @@ async def cap_command(
     steps do not offer), `/cap ROUTE off` for none; anything else gets the usage back."""
     owned, words, _rest = await _route_argument(message, command, bot, session, _)
     if owned is None:
-        if message.from_user is not None and not words:
+        named = (command.args or "").split()[:1]
+        if message.from_user is not None and not (named and named[0].lstrip("#").isdigit()):
             await message.answer(_("repost.cap.usage", most=MAX_CAP), parse_mode=None)
-        return
+        return  # else: no such route of theirs, and `_route_argument` said so
     try:
         cap = parse_cap(words)
     except ValueError:
