@@ -141,6 +141,11 @@ async def test_a_failing_source_is_paused_told_once_resumed_and_forgotten_by_pri
             assert repost["sources"][0]["paused"] is False
             assert [t["chat_id"] for t in repost["targets"]] == [olga["id"]]
             assert len(repost["routes"]) == 1
+            # The items and the delivery log go with them: what was posted, where.
+            [items] = repost["items"]
+            assert [i["title"] for i in items["newest"]] == ["Hello"] and items["total"] == 1
+            [log] = repost["delivery_log"]
+            assert [(d["state"], d["message_id"]) for d in log["newest"]] == [("posted", 1)]
 
             await tg.press(olga, menu, PrivacyAction(action="delete").pack(), bot_id=BOT_ID)
             confirm = await tg.expect_edit(chat_id=olga["id"], message_id=menu["message_id"])

@@ -321,3 +321,137 @@ async def test_the_bots_source_quota_refuses_a_source_past_it(
         assert "0 added, 0 already there, 1 failed" in summary["text"]
         assert "limit of 1 sources" in summary["text"]
         assert [s.title for s in await _rows(database_url, RepostSource)] == ["First"]
+
+
+async def test_sub_first_n_posts_that_many_of_the_newest(
+    sandbox: SandboxServer, database_url: str, site: FeedSite
+) -> None:
+    """`/sub URL first=N` leaves the N newest items of the first fetch to post (the rest are
+    baseline); first=0 posts none of them; an N out of range is refused with the usage and
+    adds nothing; without the option only the newest is posted."""
+    for name in ("three", "none", "plain"):
+        site.feeds[name] = rss2(6, prefix=name, title=f"Feed {name}")
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, repost_allow_private_feeds=True),
+        sandbox.client(timeout=20) as tg,
+    ):
+        user = await tg.create_user("Gina", language_code="en")
+        await tg.send_text(user, f"/sub {site.feed_url('three')} first=99", bot_id=BOT_ID)
+        refused = await tg.expect_message(chat_id=user["id"], contains="first=N")
+        assert "from 0 to 20" in refused["text"] and "/sub https://" in refused["text"]
+        assert await _rows(database_url, RepostSource) == []
+        await tg.send_text(user, f"/sub {site.feed_url('three')} first=3", bot_id=BOT_ID)
+        done = await tg.expect_message(chat_id=user["id"], contains="Subscribed to Feed three")
+        assert "as many as you asked: 3" in done["text"]
+        await tg.send_text(user, f"/sub {site.feed_url('none')} first=0", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Subscribed to Feed none")
+        await tg.send_text(user, f"/sub {site.feed_url('plain')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="newest one now")
+
+        ru = await tg.create_user("Гоша", language_code="ru")
+        await tg.send_text(ru, f"/sub {site.feed_url('three')} первые=x", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=ru["id"], contains="целое число от 0 до 20")
+    sources = {s.title: s for s in await _rows(database_url, RepostSource)}
+    assert {title: s.first_items for title, s in sources.items()} == {
+        "Feed three": 3, "Feed none": 0, "Feed plain": 1,
+    }  # fmt: skip
+    to_post: dict[str, list[str]] = {title: [] for title in sources}
+    for item in await _rows(database_url, RepostItem):
+        if not item.baseline:
+            source = next(s for s in sources.values() if s.id == item.source_id)
+            to_post[source.title].append(item.title)
+    assert to_post == {
+        "Feed three": ["three 3", "three 4", "three 5"],  # the newest three, oldest first
+        "Feed none": [],
+        "Feed plain": ["plain 5"],
+    }
+
+
+async def test_unsub_id_removes_that_source_and_says_so(
+    sandbox: SandboxServer, database_url: str, site: FeedSite
+) -> None:
+    """`/unsub ID` removes that source at once; another user's id, a made-up one or a word
+    changes nothing and says where to find the user's sources."""
+    site.feeds["a"] = rss2(2, title="Feed A")
+    site.feeds["b"] = rss2(2, title="Feed B", prefix="b")
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, repost_allow_private_feeds=True),
+        sandbox.client(timeout=20) as tg,
+    ):
+        user = await tg.create_user("Hana", language_code="en")
+        other = await tg.create_user("Ivan", language_code="ru")
+        await tg.send_text(user, f"/sub {site.feed_url('a')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Subscribed to Feed A")
+        await tg.send_text(other, f"/sub {site.feed_url('b')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains="Feed B")
+        mine, theirs = await _rows(database_url, RepostSource)
+
+        await tg.send_text(user, f"/unsub {theirs.id}", bot_id=BOT_ID)
+        unknown = await tg.expect_message(chat_id=user["id"], contains=f"no source #{theirs.id}")
+        assert "/sources" in unknown["text"]
+        await tg.send_text(other, "/unsub 999999", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains="нет источника #999999")
+        await tg.send_text(user, "/unsub feeds", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="no source #feeds")
+        assert len(await _rows(database_url, RepostSource)) == 2
+
+        await tg.send_text(user, f"/unsub #{mine.id}", bot_id=BOT_ID)
+        done = await tg.expect_message(chat_id=user["id"], contains="Removed Feed A")
+        assert "reply_markup" not in done
+    assert [s.id for s in await _rows(database_url, RepostSource)] == [theirs.id]
+
+
+async def test_cap_sets_any_number_of_posts_per_hour(
+    sandbox: SandboxServer, database_url: str, site: FeedSite
+) -> None:
+    """`/cap ROUTE N` sets any cap the buttons' steps do not offer, `/cap ROUTE off` lifts
+    it; a bad N or someone else's route changes nothing and answers how to write it."""
+    site.feeds["news"] = rss2(2, title="Local news")
+    sandbox.world.register_bot(BOT_TOKEN)
+    await register_bot(database_url)
+    async with (
+        running(sandbox, database_url, repost_allow_private_feeds=True),
+        sandbox.client(timeout=20) as tg,
+    ):
+        user = await tg.create_user("Jane", language_code="en")
+        await tg.send_text(user, f"/sub {site.feed_url('news')}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="Subscribed to Local news")
+        (route,) = await _rows(database_url, RepostRoute)
+
+        async def cap() -> int | None:
+            (row,) = await _rows(database_url, RepostRoute)
+            return row.cap_per_hour  # type: ignore[no-any-return]
+
+        await tg.send_text(user, f"/cap {route.id} 12", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="at most 12 posts an hour")
+        assert await cap() == 12
+        for bad in ("0.5", "5000", "ten", "3 4", ""):
+            await tg.send_text(user, f"/cap {route.id} {bad}".strip(), bot_id=BOT_ID)
+            usage = await tg.expect_message(chat_id=user["id"], contains="/cap ROUTE N")
+            assert "1 to 1000" in usage["text"] and "/source ID" in usage["text"]
+        assert await cap() == 12
+        await tg.send_text(user, "/cap", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="/cap ROUTE off")
+
+        other = await tg.create_user("Kira", language_code="ru")
+        await tg.send_text(other, f"/cap {route.id} 2", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains=f"нет маршрута #{route.id}")
+        await tg.send_text(other, f"/cap {route.id}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains=f"нет маршрута #{route.id}")
+        assert await cap() == 12
+
+        await tg.send_text(user, f"/source {route.source_id}", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="cap 12/h")
+        await tg.send_text(user, f"/cap {route.id} off", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=user["id"], contains="no cap per hour")
+        assert await cap() is None
+        await tg.send_text(other, "/cap 1 сто", bot_id=BOT_ID)
+        await tg.expect_message(chat_id=other["id"], contains="нет маршрута")
+        # One answer each: an unknown route is not also answered with the usage.
+        messages = await tg.messages(other["id"], bot_id=BOT_ID)
+        texts = [m["text"] for m in messages if m["from"]["is_bot"]]
+        assert len(texts) == 3 and not any("/cap МАРШРУТ" in t for t in texts), texts

@@ -1,6 +1,7 @@
 """A local web site serving feeds for the polling tests (127.0.0.1, a free port, in the test's
-event loop): validators and 304s, errors, 429 with Retry-After, a slow answer, redirects and
-a 50 MB body. Each test mutates `feeds` to make a feed change between polls."""
+event loop): validators and 304s, errors (of a feed's own URL too), 429 with Retry-After, a
+slow answer, redirects and a 50 MB body. Each test mutates `feeds` (and `statuses`) to make a
+feed change between polls."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class FeedSite:
     hits: Counter[str] = field(default_factory=Counter)
     not_modified: Counter[str] = field(default_factory=Counter)
     retry_after: str = "120"
+    # A feed answering with an error status instead (429 and 503 with `retry_after`).
+    statuses: dict[str, int] = field(default_factory=dict)
     release_slow: asyncio.Event = field(default_factory=asyncio.Event)
     # How many requests were in flight at once, at most (per-host limit).
     in_flight: int = 0
@@ -52,6 +55,8 @@ class FeedSite:
         try:
             if self.hold is not None:
                 await self.hold.wait()
+            if name in self.statuses:
+                return await self.status_of(self.statuses[name])
             body = self.feeds.get(name)
             if body is None:
                 return web.Response(status=404)
@@ -70,7 +75,9 @@ class FeedSite:
             self.in_flight -= 1
 
     async def status(self, request: web.Request) -> web.Response:
-        code = int(request.match_info["code"])
+        return await self.status_of(int(request.match_info["code"]))
+
+    async def status_of(self, code: int) -> web.Response:
         headers = {"Retry-After": self.retry_after} if code in (429, 503) else {}
         return web.Response(status=code, headers=headers, text="no")
 

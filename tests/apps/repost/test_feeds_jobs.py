@@ -71,3 +71,44 @@ async def test_tick_queues_due_polls_and_a_poll_stores_new_items(
     assert (after or 0) == (before or 0) + 1
     with pytest.raises(PermanentFailure):
         await poll(_ctx(session_factory, POLL_JOB), {"source": "x"})
+
+
+async def test_the_tick_counts_the_failing_and_paused_sources(
+    session_factory: async_sessionmaker[AsyncSession], site: FeedSite
+) -> None:
+    """`switchboard_repost_failing_sources` says how many sources fail now (the pause
+    counter only says that some paused once): the tick sets it from the table, so a source
+    that works again, or that its owner paused, drops out of it."""
+    async with session_factory() as session, session.begin():
+        states = [
+            (0, False, None),  # fine
+            (2, False, None),  # failing
+            (1, False, None),  # failing
+            (5, True, "failing"),  # paused for failing: probed
+            (3, True, "owner"),  # the owner paused it: not failing
+        ]
+        rows = [
+            RepostSource(
+                bot_id=1, owner_id=2, kind="feed", address=f"https://f.test/{n}", title=f"F{n}",
+                extra={}, next_poll_at=utcnow() + timedelta(hours=1), consecutive_failures=f,
+                paused=paused, paused_reason=reason,
+            )
+            for n, (f, paused, reason) in enumerate(states)
+        ]  # fmt: skip
+        session.add_all(rows)
+    registry = JobRegistry()
+    services = SimpleNamespace(settings=load_settings(repost_allow_private_feeds=True))
+    register_feed_jobs(registry, cast(Any, services))
+    tick = registry.get(TICK_JOB)
+    assert tick is not None
+
+    def gauge(state: str) -> float | None:
+        return REGISTRY.get_sample_value("switchboard_repost_failing_sources", {"state": state})
+
+    await tick(_ctx(session_factory, TICK_JOB), {})
+    assert (gauge("failing"), gauge("paused")) == (2, 1)
+    async with session_factory() as session, session.begin():
+        for row in await session.scalars(select(RepostSource)):
+            row.consecutive_failures, row.paused, row.paused_reason = 0, False, None
+    await tick(_ctx(session_factory, TICK_JOB), {})
+    assert (gauge("failing"), gauge("paused")) == (0, 0)

@@ -59,6 +59,23 @@ async def test_the_owner_reads_and_changes_the_repost_page(
         assert sources[0]["health"]["last_error"] == "HTTP 503"
         assert sources[0]["health"]["last_success_at"].startswith("2026-12-07T12:00:00")
         assert sources[1]["health"]["paused"] and sources[1]["health"]["paused_reason"] == "owner"
+        assert [s["first_items"] for s in sources] == [1, 1]  # the newest only, by default
+
+        # How many of the newest the first fetch posts: an imported source not fetched yet.
+        first = f"{base}/sources/{sources[1]['id']}/first_items"
+        changed_first = await client.put(first, json={"first_items": 4})
+        assert changed_first.json() == {"first_items": 4, "pending": True}
+        fetched = await client.put(
+            f"{base}/sources/{ids['feed']}/first_items", json={"first_items": 2}
+        )
+        assert fetched.json() == {"first_items": 2, "pending": False}  # its first fetch is past
+        for bad in (-1, 21, "many"):
+            refused_first = await client.put(first, json={"first_items": bad})
+            assert refused_first.status_code == 422
+        missing = await client.put(f"{base}/sources/999999/first_items", json={"first_items": 2})
+        assert missing.status_code == 404
+        sources = (await client.get(f"{base}/sources")).json()
+        assert [s["first_items"] for s in sources] == [2, 4]
 
         targets = (await client.get(f"{base}/targets")).json()
         assert [t["title"] for t in targets] == ["Channel"]  # not the other bot's

@@ -53,6 +53,7 @@ APP = App(
         AppCommand("target", "repost.cmd.target"),
         AppCommand("filter", "repost.cmd.filter"),
         AppCommand("template", "repost.cmd.template"),
+        AppCommand("cap", "repost.cmd.cap"),
         AppCommand("test", "repost.cmd.test"),
         AppCommand("log", "repost.cmd.log"),
         AppCommand("opml", "repost.cmd.opml"),

@@ -1,5 +1,5 @@
 """The delivery part in Telegram: /targets, /target, a forwarded channel post, /source ID's
-route buttons, /filter, /template (with a preview), /test and /log. Thin: read the update,
+route buttons, /filter, /cap, /template (with a preview), /test and /log. Thin: read the update,
 call `targets` / `route_settings`, answer."""
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from switchboard.kernel import NeedsFields, Translate
 from .filters import FilterError
 from .rendering import TEXT_LIMIT, TemplateRefused, split_html
 from .route_settings import (
+    MAX_CAP,
     OwnedRoute,
     add_filter,
     delivery_log,
     next_cap,
     owned_route,
+    parse_cap,
     preview,
     routes_of_source,
     would_pass,
@@ -193,6 +195,30 @@ async def filter_command(
         await message.answer(_text(_, error.key, **error.params), parse_mode="HTML")
         return
     await message.answer(_text(_, "repost.filter.saved", id=owned.route.id), parse_mode="HTML")
+
+
+async def cap_command(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
+) -> None:
+    """`/cap ROUTE N`: at most N posts an hour into the route's target (any N the buttons'
+    steps do not offer), `/cap ROUTE off` for none; anything else gets the usage back."""
+    owned, words, _rest = await _route_argument(message, command, bot, session, _)
+    if owned is None:
+        named = (command.args or "").split()[:1]
+        if message.from_user is not None and not (named and named[0].lstrip("#").isdigit()):
+            await message.answer(_("repost.cap.usage", most=MAX_CAP), parse_mode=None)
+        return  # else: no such route of theirs, and `_route_argument` said so
+    try:
+        cap = parse_cap(words)
+    except ValueError:
+        await message.answer(_("repost.cap.usage", most=MAX_CAP), parse_mode=None)
+        return
+    owned.route.cap_per_hour = cap
+    await session.flush()
+    if cap is None:
+        await message.answer(_("repost.cap.off", id=owned.route.id), parse_mode=None)
+    else:
+        await message.answer(_("repost.cap.saved", id=owned.route.id, cap=cap), parse_mode=None)
 
 
 async def template_command(
@@ -388,6 +414,7 @@ def make_delivery_router() -> Router:
     router.message.register(target_command, Command("target"))
     router.message.register(filter_command, Command("filter"))
     router.message.register(template_command, Command("template"))
+    router.message.register(cap_command, Command("cap"))
     router.message.register(test_command, Command("test"))
     router.message.register(log_command, Command("log"))
     router.message.register(forwarded_channel_post, _ForwardedFromChannel())

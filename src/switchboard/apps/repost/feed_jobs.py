@@ -1,4 +1,5 @@
-"""The feed part's jobs: the minutely tick that queues due polls, and the poll itself."""
+"""The feed part's jobs: the minutely tick that queues due polls (and counts the failing
+sources for the metrics), and the poll itself."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from switchboard.kernel import JobContext, JobRegistry, PermanentFailure, Platfo
 from .feed_fetching import FeedFetcher
 from .feed_metrics import ITEMS_FETCHED, POLL_FAILURES, POLL_SECONDS, POLLS
 from .feed_polling import POLL_JOB, TICK_JOB, enqueue_due_polls, poll_source
+from .health_metrics import FAILING_SOURCES
+from .source_health import count_failing_sources
 
 __all__ = ["feed_fetcher", "register_feed_jobs"]
 
@@ -28,6 +31,9 @@ def register_feed_jobs(registry: JobRegistry, services: PlatformServices) -> Non
     async def tick(ctx: JobContext, payload: dict[str, Any]) -> None:
         async with ctx.session_factory() as session, session.begin():
             await enqueue_due_polls(session, utcnow())
+            failing = await count_failing_sources(session)
+        for state, count in failing.items():
+            FAILING_SOURCES.labels(state=state).set(count)
 
     async def poll(ctx: JobContext, payload: dict[str, Any]) -> None:
         try:

@@ -1,9 +1,12 @@
 """Prometheus metrics of sources' health and the alerts about it (no user, chat or source ids
-as labels). Polling and delivery count their own (fetched, posted, skipped) elsewhere."""
+as labels). Polling and delivery count their own (fetched, posted, skipped) elsewhere.
+
+`FAILING_SOURCES` is counted by the minutely tick (`feed_jobs`), in the worker that ran it;
+with several workers each reports what it last counted, so dashboards read it with `max`."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 FAILED_POLLS = Counter(
     "switchboard_repost_health_failed_polls_total",
@@ -25,8 +28,19 @@ ALERTS = Counter(
     ["channel", "outcome"],
 )
 
+FAILING_SOURCES = Gauge(
+    "switchboard_repost_failing_sources",
+    "Sources of every bot whose polls are failing, as last counted: failing (the last poll "
+    "failed, not paused yet) or paused (paused after too many failed polls in a row; probed "
+    "until one works).",
+    ["state"],
+)
+FAILING_STATES = ("failing", "paused")
+
 
 # Known label values start at 0: dashboards and alerts read 0, not "no data", until they move.
 for _channel in ("telegram", "email"):
     for _outcome in ("sent", "failed", "skipped"):
         ALERTS.labels(channel=_channel, outcome=_outcome)
+for _state in FAILING_STATES:
+    FAILING_SOURCES.labels(state=_state)

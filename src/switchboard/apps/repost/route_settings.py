@@ -22,17 +22,21 @@ from .rendering import Rendered, render_item
 
 __all__ = [
     "CAP_STEPS",
+    "MAX_CAP",
     "OwnedRoute",
     "add_filter",
     "delivery_log",
     "next_cap",
     "owned_route",
+    "parse_cap",
     "preview",
     "routes_of_source",
     "would_pass",
 ]
 
 CAP_STEPS = (None, 1, 5, 10, 30)
+MAX_CAP = 1000  # posts per hour: beyond it the kernel's flood limiter is the only cap
+CAP_OFF_WORDS = frozenset({"off", "none", "0", "выкл", "нет"})
 TEST_ITEMS = 10
 LOG_LINES = 20
 
@@ -85,6 +89,19 @@ def next_cap(current: int | None) -> int | None:
     steps = list(CAP_STEPS)
     index = steps.index(current) if current in steps else 0
     return steps[(index + 1) % len(steps)]
+
+
+def parse_cap(words: list[str]) -> int | None:
+    """`/cap ROUTE N|off`'s value: N posts per hour (1 to `MAX_CAP`), None for no cap;
+    `ValueError` for anything else (nothing, two words, 1.5, 5000, ten)."""
+    if len(words) != 1:
+        raise ValueError(words)
+    word = words[0].casefold()
+    if word in CAP_OFF_WORDS:
+        return None
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MAX_CAP:
+        raise ValueError(word)
+    return int(word)
 
 
 def add_filter(route: RepostRoute, words: list[str]) -> None:

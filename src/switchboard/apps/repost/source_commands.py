@@ -1,5 +1,5 @@
-"""The source commands: /sub, /unsub, /sources, /source; channel posts (and, registered here,
-/opml and OPML import from `opml_commands`).
+"""The source commands: /sub, /sources, /source; channel posts (and, registered here, /unsub
+from `unsub_commands`, /opml and OPML import from `opml_commands`).
 
 Thin: each reads the update, calls `sources` / `channel_sources`, answers. /sub of a
 feed fetches it before anything is written (`add_feed_source`), so the update's transaction
@@ -40,24 +40,24 @@ from .opml_commands import OpmlDocument, is_opml_message, opml_command, opml_imp
 from .routing import add_route
 from .source_errors import describe_error, too_many_text
 from .sources import (
+    DEFAULT_FIRST_ITEMS,
+    MAX_FIRST_ITEMS,
     SourceExists,
     TooManySources,
     add_feed_source,
     default_route,
     owned_source,
-    remove_source,
     set_paused,
     sources_of,
 )
 from .targets import resolve_target
+from .unsub_commands import UnsubSource, unsub_command, unsub_tapped
 
 __all__ = ["claims", "make_sources_router"]
 
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
-
-
-class UnsubSource(CallbackData, prefix="rpu"):
-    source: int
+FIRST_OPTION_NAMES = frozenset({"first", "первые"})  # `/sub URL first=3`
+BAD_FIRST = -1
 
 
 class PauseSource(CallbackData, prefix="rpp"):
@@ -87,7 +87,10 @@ async def sub_command(
 ) -> None:
     if message.from_user is None:
         return
-    words = (command.args or "").split()
+    words, first = _first_option((command.args or "").split())
+    if first == BAD_FIRST:
+        await message.answer(_("repost.sub.first_invalid", most=MAX_FIRST_ITEMS), parse_mode=None)
+        return
     if not words:
         await message.answer(_("repost.sub.usage"), parse_mode=None)
         return
@@ -111,7 +114,7 @@ async def sub_command(
     try:
         source = await add_feed_source(
             session, fetcher, bot.id, message.from_user.id, address,
-            sources_per_bot=platform.settings.web_max_sources_per_bot,
+            sources_per_bot=platform.settings.web_max_sources_per_bot, first_items=first,
         )  # fmt: skip
     except (FetchError, FeedError) as error:
         await message.answer(
@@ -126,10 +129,26 @@ async def sub_command(
         await message.answer(too_many_text(full, _), parse_mode=None)
         return
     await _route(session, source, target, locale)
+    key = "repost.sub.done" if first == DEFAULT_FIRST_ITEMS else "repost.sub.done_first"
     await message.answer(
-        _("repost.sub.done", title=_name(source), id=source.id, items=source.items_seen),
+        _(key, title=_name(source), id=source.id, items=source.items_seen, first=first),
         parse_mode=None,
     )
+
+
+def _first_option(words: list[str]) -> tuple[list[str], int]:
+    """`/sub URL [target] first=N`: the words without the option, and how many of the feed's
+    newest items to post at once (`DEFAULT_FIRST_ITEMS` when not given, `BAD_FIRST` when N
+    is no whole number from 0 to `MAX_FIRST_ITEMS`)."""
+    rest, first = [], DEFAULT_FIRST_ITEMS
+    for word in words:
+        name, sep, value = word.partition("=")
+        if not sep or name.casefold() not in FIRST_OPTION_NAMES:
+            rest.append(word)
+            continue
+        valid = value.isascii() and value.isdigit() and int(value) <= MAX_FIRST_ITEMS
+        first = int(value) if valid else BAD_FIRST
+    return rest, first
 
 
 async def _route(
@@ -372,41 +391,6 @@ async def pause_tapped(
             _source_text(source, _), reply_markup=_source_keyboard(source, _), parse_mode=None,
             disable_web_page_preview=True,
         )  # fmt: skip
-
-
-async def unsub_command(message: Message, bot: Bot, session: AsyncSession, _: Translate) -> None:
-    if message.from_user is None:
-        return
-    sources = await sources_of(session, bot.id, message.from_user.id)
-    if not sources:
-        await message.answer(_("repost.sources.none"), parse_mode=None)
-        return
-    rows = [
-        [InlineKeyboardButton(
-            text=f"✖ {_name(source)}"[:60], callback_data=UnsubSource(source=source.id).pack()
-        )]
-        for source in sources[:50]
-    ]  # fmt: skip
-    await message.answer(
-        _("repost.unsub.choose"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-        parse_mode=None,
-    )
-
-
-async def unsub_tapped(
-    query: CallbackQuery, callback_data: UnsubSource, bot: Bot, session: AsyncSession,
-    _: Translate,
-) -> None:  # fmt: skip
-    source = await owned_source(session, bot.id, query.from_user.id, callback_data.source)
-    if source is None:
-        await query.answer(_("repost.source.gone"), show_alert=True)
-        return
-    title = _name(source)
-    await remove_source(session, source)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(_("repost.unsub.done", title=title), parse_mode=None)
 
 
 def claims(message: Message) -> bool:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.kernel import enqueue, raise_alert
@@ -70,6 +70,25 @@ def success_values(now: datetime) -> dict[str, Any]:
         "last_polled_at": now,
         "last_success_at": now,
     }
+
+
+async def count_failing_sources(session: AsyncSession) -> dict[str, int]:
+    """Sources of every bot by failing state: "failing" (failures in a row, still running)
+    and "paused" (paused for failing); a source its owner paused is neither."""
+    state = case((RepostSource.paused.is_(True), "paused"), else_="failing")
+    rows = await session.execute(
+        select(state, func.count())
+        .where(
+            or_(
+                and_(RepostSource.paused.is_(False), RepostSource.consecutive_failures > 0),
+                RepostSource.paused_reason == PausedReason.FAILING.value,
+            )
+        )
+        .group_by(state)
+    )
+    counts = dict.fromkeys(health_metrics.FAILING_STATES, 0)
+    counts.update({str(name): int(count) for name, count in rows.all()})
+    return counts
 
 
 def health_of(source: RepostSource) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 `add_feed_source` fetches and parses the feed *before* it writes anything, so a bad URL or a
 feed that is not one changes nothing, and the fetch never runs inside a write transaction.
 The first fetch is the source's first poll: its entries are stored at once (all but the
-newest `first_items` as baseline) and routing is queued, so the newest item is posted now.
+newest `first_items` as baseline: 1 unless `/sub URL first=N` asked for more, or 0) and
+routing is queued, so the newest item is posted now.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .models import RepostItem, RepostRoute, RepostSource, RepostTarget, SourceK
 from .source_health import on_poll_succeeded
 
 __all__ = [
+    "DEFAULT_FIRST_ITEMS",
+    "MAX_FIRST_ITEMS",
     "MAX_SOURCES",
     "SourceExists",
     "TooManySources",
@@ -38,6 +41,8 @@ __all__ = [
 ]
 
 MAX_SOURCES = 200  # per user and bot
+DEFAULT_FIRST_ITEMS = 1  # posted when a feed is added: the newest only, unless asked
+MAX_FIRST_ITEMS = 20  # a first subscription never floods its target
 
 
 class SourceExists(Exception):
@@ -94,11 +99,13 @@ async def add_feed_source(
     url: str,
     *,
     sources_per_bot: int,
+    first_items: int = DEFAULT_FIRST_ITEMS,
     now: datetime | None = None,
 ) -> RepostSource:
     """Fetch `url` once and, if it is a feed, add it as the owner's source with its entries
-    (the caller commits). Raises `FetchError`, `FeedError`, `SourceExists`, `TooManySources`
-    (`sources_per_bot`: the bot's quota, the platform's `web_max_sources_per_bot`).
+    (the caller commits): its `first_items` newest entries are posted, the rest are baseline.
+    Raises `FetchError`, `FeedError`, `SourceExists`, `TooManySources` (`sources_per_bot`:
+    the bot's quota, the platform's `web_max_sources_per_bot`).
 
     Nothing is written before the fetch: the session may read, never hold a write open."""
     address = feed_address(url)
@@ -120,7 +127,7 @@ async def add_feed_source(
         etag=resource.validators.etag,
         last_modified=resource.validators.last_modified,
         interval_seconds=900,
-        first_items=1,
+        first_items=max(0, min(first_items, MAX_FIRST_ITEMS)),
         consecutive_failures=0,
         items_seen=0,
         paused=False,
@@ -140,14 +147,14 @@ async def add_feed_source(
 
 async def add_unfetched_source(
     session: AsyncSession, bot_id: int, owner_id: int, address: str, title: str, now: datetime,
-    *, sources_per_bot: int, delay_seconds: float = 0.0,
+    *, sources_per_bot: int, delay_seconds: float = 0.0, first_items: int = DEFAULT_FIRST_ITEMS,
 ) -> RepostSource:  # fmt: skip
     """A feed source whose first fetch is its first poll, `delay_seconds` from now (OPML
     import: many feeds at once, spread out rather than fetched in the user's update)."""
     await check_room(session, bot_id, owner_id, sources_per_bot)
     source = RepostSource(
         bot_id=bot_id, owner_id=owner_id, kind=SourceKind.FEED.value, address=address,
-        title=title[:300] or address, interval_seconds=900, first_items=1,
+        title=title[:300] or address, interval_seconds=900, first_items=first_items,
         consecutive_failures=0, items_seen=0, paused=False, extra={}, created_at=now,
         next_poll_at=now + timedelta(seconds=delay_seconds),
     )  # fmt: skip

@@ -27,6 +27,7 @@ from .feed_polling import error_code
 from .models import RepostSource, RepostTarget
 from .routing import add_route
 from .sources import (
+    MAX_FIRST_ITEMS,
     SourceExists,
     TooManySources,
     add_feed_source,
@@ -57,6 +58,7 @@ class Source(BaseModel):
     owner_id: int
     interval_seconds: int
     items_seen: int
+    first_items: int = Field(description="the newest items posted when the source is added")
     health: SourceHealth
 
 
@@ -72,6 +74,15 @@ class SourceChange(BaseModel):
     paused: bool
 
 
+class FirstItemsChange(BaseModel):
+    first_items: int = Field(ge=0, le=MAX_FIRST_ITEMS)
+    pending: bool = Field(
+        default=False,
+        description="true while the source's first fetch is still ahead (the only time it "
+        "counts: later polls post every new item)",
+    )
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -85,6 +96,7 @@ def source_out(row: RepostSource) -> Source:
         owner_id=row.owner_id,
         interval_seconds=row.interval_seconds,
         items_seen=row.items_seen,
+        first_items=row.first_items,
         health=SourceHealth(
             last_polled_at=_aware(row.last_polled_at),
             last_success_at=_aware(row.last_success_at),
@@ -168,3 +180,16 @@ def add_source_routes(router: APIRouter) -> None:
         await remove_source(session, await _source(session, bot_id, source_id))
         await session.commit()
         return Response(status_code=204)
+
+    @router.put("/sources/{source_id}/first_items")
+    async def set_first_items(
+        bot_id: int, source_id: RowId, change: FirstItemsChange, session: WebSessionDep
+    ) -> FirstItemsChange:
+        """How many of the newest items the source's first fetch posts (0 to 20; 1 by
+        default), as `/sub URL first=N` sets it: for a source imported from OPML and not
+        fetched yet. Once fetched it changes nothing (`pending` says which)."""
+        row = await _source(session, bot_id, source_id)
+        row.first_items = change.first_items
+        pending = row.last_success_at is None and not (row.extra or {}).get("baselined")
+        await session.commit()
+        return FirstItemsChange(first_items=change.first_items, pending=pending)
