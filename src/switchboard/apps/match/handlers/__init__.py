@@ -1,7 +1,8 @@
 """The match app in chat: one router per feature, each thin (read the update, call the
 profiles, search or reviews, answer).
 
-- profile_questions: the onboarding's answers and the Edit button that asks them again;
+- profile_questions: the onboarding's answers, and the Edit button's menu of fields and
+  the answer to the one picked;
 - profile: /profile and /delete;
 - browsing: /match and the Like / Skip / Report / Block buttons under a card (deck: which card
   comes next, shared with reports);
@@ -16,7 +17,7 @@ before the commands (a photo whose caption is a command, sent at the photo step,
 photo), and Edit comes before the other `Pick` answers.
 
 The app's router is gated: a message reaches it only if it is a command or the user is in one
-of the onboarding's steps.
+of the onboarding's steps or editing a field.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from aiogram import Router
 from switchboard.kernel import GatedRouter, commands_or_in_state
 
 from .. import round_handlers
+from ..editing import EDIT_STEPS
 from ..onboarding import STEPS
 from . import browsing, introductions, pauses, profile, profile_questions, reports
 
@@ -43,7 +45,7 @@ def make_router() -> Router:
         reports.make_router(),
         rounds,
     )
-    return GatedRouter(router, commands_or_in_state(*STEPS))
+    return GatedRouter(router, commands_or_in_state(*STEPS, *EDIT_STEPS))
 
 
 __all__ = ["make_router"]
