@@ -13,12 +13,20 @@ from PIL import Image
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID
-from .test_match_app import BERLIN_MITTE, Json, answer, onboard, profile_of, running, tap, world
+from .test_match_app import (
+    BERLIN_KREUZBERG,
+    BERLIN_MITTE,
+    Json,
+    answer,
+    onboard,
+    profile_of,
+    running,
+    tap,
+    world,
+)
 
 pytestmark = pytest.mark.timeout(180)
 __all__ = ["world"]
-
-BERLIN_KREUZBERG = (52.4986, 13.4030)
 
 
 def png(width: int) -> bytes:  # a real image: Telegram refuses bytes that are none

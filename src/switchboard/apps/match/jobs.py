@@ -30,6 +30,7 @@ from .models import (
 )
 from .reporting import REPORT_JOB, settle_report
 from .round_handlers import Met
+from .round_pauses import resume_memberships
 from .rounds import FEEDBACK_JOB, INTRODUCE_JOB, ROUND_JOB, run_round
 from .upkeep import NUDGE_AFTER, RESUME_JOB, SWEEP_JOB, SleepTimings
 
@@ -81,22 +82,43 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
 
     @registry.handler(RESUME_JOB)
     async def resume(ctx: JobContext, payload: dict[str, Any]) -> None:
-        """Wake a paused profile whose pause ended, and say so (once: the row decides)."""
+        """End a pause: the profile's (`profile_id`) and the user's rounds (all of the bot's
+        groups, or `community_id`'s), and say so once (the rows decide: a pause resumed or
+        taken again for longer meanwhile is left alone)."""
+        until = datetime.fromisoformat(str(payload["until"]))
+        ended_by = max(until, utcnow())
         async with ctx.session_factory() as session, session.begin():
-            profile = await session.get(MatchProfile, int(payload["profile_id"]))
-            until = datetime.fromisoformat(str(payload["until"]))
-            if (
-                profile is None
-                or profile.state != ProfileState.PAUSED.value
-                or profile.paused_until is None
-                or profile.paused_until > max(until, utcnow())
-            ):
-                return  # resumed, deleted, or paused again for longer meanwhile
-            profile.state = ProfileState.ACTIVE.value
-            profile.paused_until = None
-            locale = await _locale(session, profile.user_id)
-            bot_id, user_id = profile.bot_id, profile.user_id
-        await _send(services.bot(bot_id), user_id, t("match.resumed_auto", locale), parse_mode=None)
+            profile_id = payload.get("profile_id")
+            profile = await session.get(MatchProfile, int(profile_id)) if profile_id else None
+            if "user_id" in payload:
+                bot_id, user_id = int(payload["bot_id"]), int(payload["user_id"])
+            elif profile is not None:  # queued before pauses covered rounds
+                bot_id, user_id = profile.bot_id, profile.user_id
+            else:
+                return
+            woke = (
+                profile is not None
+                and profile.state == ProfileState.PAUSED.value
+                and profile.paused_until is not None
+                and profile.paused_until <= ended_by
+            )
+            if profile is not None and woke:
+                profile.state = ProfileState.ACTIVE.value
+                profile.paused_until = None
+            community = payload.get("community_id")
+            titles = await resume_memberships(
+                session,
+                bot_id,
+                user_id,
+                ended_by=ended_by,
+                community_id=None if community is None else int(community),
+            )
+            locale = await _locale(session, user_id)
+        lines = [t("match.resumed_auto", locale)] if woke else []
+        if titles:
+            lines.append(t("match.rounds.resumed_auto", locale, groups=", ".join(titles)))
+        if lines:
+            await _send(services.bot(bot_id), user_id, "\n".join(lines), parse_mode=None)
 
     @registry.handler(ROUND_JOB)
     async def round_due(ctx: JobContext, payload: dict[str, Any]) -> None:
