@@ -12,12 +12,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, PlatformServices, UserRecord
 
 from . import metrics
+from .blocked_bot import blocked_by_user, put_to_sleep
 from .contact import contact_link, usernames_of
 from .handlers.reports import review_buttons
 from .models import (
@@ -67,11 +68,22 @@ async def count_profiles(session: AsyncSession, now: datetime) -> None:
     metrics.ACTIVE_USERS.set(active or 0)
 
 
-async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
+async def _send(
+    bot: Bot,
+    sessions: async_sessionmaker[AsyncSession],
+    chat_id: int,
+    text: str,
+    **kwargs: Any,
+) -> bool:
+    """Send, or skip a user the bot may not write to (counted, never retried); one who blocked
+    the bot has their profile put to sleep."""
     try:
         await bot.send_message(chat_id, text, **kwargs)
-    except TelegramForbiddenError:  # blocked the bot, or never started it: skip them
+    except TelegramForbiddenError as error:  # blocked the bot, or never started it
         metrics.UNREACHABLE.inc()
+        if blocked_by_user(error):
+            async with sessions() as session, session.begin():
+                await put_to_sleep(session, bot.id, chat_id)
         return False
     return True
 
@@ -118,7 +130,13 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
         if titles:
             lines.append(t("match.rounds.resumed_auto", locale, groups=", ".join(titles)))
         if lines:
-            await _send(services.bot(bot_id), user_id, "\n".join(lines), parse_mode=None)
+            await _send(
+                services.bot(bot_id),
+                ctx.session_factory,
+                user_id,
+                "\n".join(lines),
+                parse_mode=None,
+            )
 
     @registry.handler(ROUND_JOB)
     async def round_due(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -166,7 +184,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 text = text.replace("{group}", html.escape(community.title)).replace(
                     "{people}", others
                 )
-                await _send(bot, user_id, text, parse_mode="HTML")
+                await _send(bot, ctx.session_factory, user_id, text, parse_mode="HTML")
             async with ctx.session_factory() as session, session.begin():
                 stored = await session.get(MatchRoundGroup, group.id)
                 if stored is not None:
@@ -209,6 +227,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 )
                 await _send(
                     bot,
+                    ctx.session_factory,
                     user_id,
                     t("match.feedback.ask", locale, group=community.title),
                     reply_markup=buttons,
@@ -248,6 +267,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
             )
             await _send(
                 bot,
+                ctx.session_factory,
                 owner,
                 f"{notice}\n{more}",
                 reply_markup=review_buttons(settled.report_id, _),
@@ -301,4 +321,10 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 bot = services.bot(bot_id)
             except LookupError:
                 continue
-            await _send(bot, user_id, t(key, locale, count=reminder_days), parse_mode=None)
+            await _send(
+                bot,
+                ctx.session_factory,
+                user_id,
+                t(key, locale, count=reminder_days),
+                parse_mode=None,
+            )

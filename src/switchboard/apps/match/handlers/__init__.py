@@ -9,6 +9,7 @@ profiles, search or reviews, answer).
 - introductions: a mutual like introduces both people; /matches;
 - pauses: /pause and /resume;
 - reports: a reported card's reason, the owner's /reports and its review;
+- blocking: the user blocked the bot, so their profile sleeps;
 - rounds (`round_handlers`): group rounds.
 
 The order they are included in is the order aiogram tries them in. Commands and callback
@@ -29,7 +30,7 @@ from switchboard.kernel import GatedRouter, commands_or_in_state
 from .. import round_handlers
 from ..editing import EDIT_STEPS
 from ..onboarding import STEPS
-from . import browsing, introductions, pauses, profile, profile_questions, reports
+from . import blocking, browsing, introductions, pauses, profile, profile_questions, reports
 
 
 def make_router() -> Router:
@@ -43,6 +44,7 @@ def make_router() -> Router:
         introductions.make_router(),
         pauses.make_router(),
         reports.make_router(),
+        blocking.make_router(),
         rounds,
     )
     return GatedRouter(router, commands_or_in_state(*STEPS, *EDIT_STEPS))
