@@ -12,12 +12,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.db import utcnow
 from switchboard.kernel import JobContext, JobRegistry, PlatformServices, UserRecord
 
 from . import metrics
+from .blocked_bot import blocked_by_user, put_to_sleep
 from .contact import contact_link, usernames_of
 from .handlers.reports import review_buttons
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
 )
 from .reporting import REPORT_JOB, settle_report
 from .round_handlers import Met
+from .round_pauses import resume_memberships
 from .rounds import FEEDBACK_JOB, INTRODUCE_JOB, ROUND_JOB, run_round
 from .upkeep import NUDGE_AFTER, RESUME_JOB, SWEEP_JOB, SleepTimings
 
@@ -66,11 +68,22 @@ async def count_profiles(session: AsyncSession, now: datetime) -> None:
     metrics.ACTIVE_USERS.set(active or 0)
 
 
-async def _send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> bool:
+async def _send(
+    bot: Bot,
+    sessions: async_sessionmaker[AsyncSession],
+    chat_id: int,
+    text: str,
+    **kwargs: Any,
+) -> bool:
+    """Send, or skip a user the bot may not write to (counted, never retried); one who blocked
+    the bot has their profile put to sleep."""
     try:
         await bot.send_message(chat_id, text, **kwargs)
-    except TelegramForbiddenError:  # blocked the bot, or never started it: skip them
+    except TelegramForbiddenError as error:  # blocked the bot, or never started it
         metrics.UNREACHABLE.inc()
+        if blocked_by_user(error):
+            async with sessions() as session, session.begin():
+                await put_to_sleep(session, bot.id, chat_id)
         return False
     return True
 
@@ -81,22 +94,49 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
 
     @registry.handler(RESUME_JOB)
     async def resume(ctx: JobContext, payload: dict[str, Any]) -> None:
-        """Wake a paused profile whose pause ended, and say so (once: the row decides)."""
+        """End a pause: the profile's (`profile_id`) and the user's rounds (all of the bot's
+        groups, or `community_id`'s), and say so once (the rows decide: a pause resumed or
+        taken again for longer meanwhile is left alone)."""
+        until = datetime.fromisoformat(str(payload["until"]))
+        ended_by = max(until, utcnow())
         async with ctx.session_factory() as session, session.begin():
-            profile = await session.get(MatchProfile, int(payload["profile_id"]))
-            until = datetime.fromisoformat(str(payload["until"]))
-            if (
-                profile is None
-                or profile.state != ProfileState.PAUSED.value
-                or profile.paused_until is None
-                or profile.paused_until > max(until, utcnow())
-            ):
-                return  # resumed, deleted, or paused again for longer meanwhile
-            profile.state = ProfileState.ACTIVE.value
-            profile.paused_until = None
-            locale = await _locale(session, profile.user_id)
-            bot_id, user_id = profile.bot_id, profile.user_id
-        await _send(services.bot(bot_id), user_id, t("match.resumed_auto", locale), parse_mode=None)
+            profile_id = payload.get("profile_id")
+            profile = await session.get(MatchProfile, int(profile_id)) if profile_id else None
+            if "user_id" in payload:
+                bot_id, user_id = int(payload["bot_id"]), int(payload["user_id"])
+            elif profile is not None:  # queued before pauses covered rounds
+                bot_id, user_id = profile.bot_id, profile.user_id
+            else:
+                return
+            woke = (
+                profile is not None
+                and profile.state == ProfileState.PAUSED.value
+                and profile.paused_until is not None
+                and profile.paused_until <= ended_by
+            )
+            if profile is not None and woke:
+                profile.state = ProfileState.ACTIVE.value
+                profile.paused_until = None
+            community = payload.get("community_id")
+            titles = await resume_memberships(
+                session,
+                bot_id,
+                user_id,
+                ended_by=ended_by,
+                community_id=None if community is None else int(community),
+            )
+            locale = await _locale(session, user_id)
+        lines = [t("match.resumed_auto", locale)] if woke else []
+        if titles:
+            lines.append(t("match.rounds.resumed_auto", locale, groups=", ".join(titles)))
+        if lines:
+            await _send(
+                services.bot(bot_id),
+                ctx.session_factory,
+                user_id,
+                "\n".join(lines),
+                parse_mode=None,
+            )
 
     @registry.handler(ROUND_JOB)
     async def round_due(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -144,7 +184,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 text = text.replace("{group}", html.escape(community.title)).replace(
                     "{people}", others
                 )
-                await _send(bot, user_id, text, parse_mode="HTML")
+                await _send(bot, ctx.session_factory, user_id, text, parse_mode="HTML")
             async with ctx.session_factory() as session, session.begin():
                 stored = await session.get(MatchRoundGroup, group.id)
                 if stored is not None:
@@ -187,6 +227,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 )
                 await _send(
                     bot,
+                    ctx.session_factory,
                     user_id,
                     t("match.feedback.ask", locale, group=community.title),
                     reply_markup=buttons,
@@ -226,6 +267,7 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
             )
             await _send(
                 bot,
+                ctx.session_factory,
                 owner,
                 f"{notice}\n{more}",
                 reply_markup=review_buttons(settled.report_id, _),
@@ -279,4 +321,10 @@ def register(registry: JobRegistry, services: PlatformServices) -> None:
                 bot = services.bot(bot_id)
             except LookupError:
                 continue
-            await _send(bot, user_id, t(key, locale, count=reminder_days), parse_mode=None)
+            await _send(
+                bot,
+                ctx.session_factory,
+                user_id,
+                t(key, locale, count=reminder_days),
+                parse_mode=None,
+            )

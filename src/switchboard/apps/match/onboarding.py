@@ -59,6 +59,8 @@ class Onboarding(StatesGroup):
 
 
 STEPS = tuple(Onboarding.__states__)
+EDITING = "editing"  # FSM data: one field of a finished profile is being edited, not onboarding
+REPLACING = "replacing"  # FSM data: the photos being sent replace the old ones
 
 
 class Pick(CallbackData, prefix="mpick"):
@@ -162,6 +164,9 @@ def _interest_keyboard(profile: MatchProfile, _: Translate) -> InlineKeyboardMar
 async def _next(
     after: State, message: Message, state: FSMContext, profile: MatchProfile, _: Translate
 ) -> None:
+    if (await state.get_data()).get(EDITING):
+        await saved(message, state, profile, _)
+        return
     index = STEPS.index(after)
     if index + 1 < len(STEPS):
         await ask(STEPS[index + 1], message, state, profile, _)
@@ -172,6 +177,7 @@ async def start_onboarding(
 ) -> None:
     assert message.from_user is not None
     profile = await profile_for_update(session, bot.id, message.from_user.id)
+    await state.set_data({})
     await message.answer(_("match.onboarding.intro", adult=ADULT_AGE), parse_mode=None)
     await ask(Onboarding.name, message, state, profile, _)
 
@@ -204,8 +210,9 @@ async def answer_age(
         return
     profile = await profile_for_update(session, bot.id, message.from_user.id)
     profile.age = age
-    profile.age_min = max(ADULT_AGE, age - 10)
-    profile.age_max = min(MAX_AGE, age + 10)
+    if not (await state.get_data()).get(EDITING):  # an edited age keeps the chosen range
+        profile.age_min = max(ADULT_AGE, age - 10)
+        profile.age_max = min(MAX_AGE, age + 10)
     await _next(Onboarding.age, message, state, profile, _)
 
 
@@ -233,7 +240,12 @@ async def answer_photo(
 ) -> None:
     assert message.from_user is not None and message.photo
     profile = await profile_for_update(session, bot.id, message.from_user.id)
-    photos = [*profile.photos, message.photo[-1].file_id][:MAX_PHOTOS]
+    kept = profile.photos
+    data = await state.get_data()
+    if data.get(EDITING) and not data.get(REPLACING):  # the first new photo replaces the old
+        kept = []
+        await state.update_data({REPLACING: True})
+    photos = [*kept, message.photo[-1].file_id][:MAX_PHOTOS]
     profile.photos = photos
     if len(photos) >= MAX_PHOTOS:
         await _next(Onboarding.photos, message, state, profile, _)
@@ -289,15 +301,25 @@ async def answer_city(
 async def _finish(
     message: Message, state: FSMContext, session: AsyncSession, profile: MatchProfile, _: Translate
 ) -> None:
+    editing = (await state.get_data()).get(EDITING)
     await state.clear()
     first = profile.state == ProfileState.DRAFT.value
-    profile.state = ProfileState.ACTIVE.value
+    # A paused or hidden profile stays so when its place changes; a sleeping one wakes.
+    if first or profile.state == ProfileState.SLEEPING.value:
+        profile.state = ProfileState.ACTIVE.value
     mark_active(profile, utcnow())
     if first:
         metrics.PROFILES_MADE.inc()
-    await message.answer(
-        _("match.profile.ready"), reply_markup=ReplyKeyboardRemove(), parse_mode=None
-    )
+    ready = _("match.edit.saved") if editing and not first else _("match.profile.ready")
+    await message.answer(ready, reply_markup=ReplyKeyboardRemove(), parse_mode=None)
+    await message.answer(card_text(profile, None, _, own=True), parse_mode=None)
+
+
+async def saved(message: Message, state: FSMContext, profile: MatchProfile, _: Translate) -> None:
+    """An edited field is stored: the edit is over, and the profile is shown as it is now."""
+    await state.clear()
+    mark_active(profile, utcnow())
+    await message.answer(_("match.edit.saved"), parse_mode=None)
     await message.answer(card_text(profile, None, _, own=True), parse_mode=None)
 
 

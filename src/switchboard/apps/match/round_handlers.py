@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.db import utcnow
-from switchboard.kernel import Translate, user_timezone_of
+from switchboard.kernel import Translate, enqueue, user_timezone_of
 
 from . import metrics
 from .models import MatchCommunity, MatchFeedback, MatchMember, MatchRoundGroup
 from .rounds import community_stats, parse_schedule, parse_zone, schedule_next, zone_of
+from .upkeep import RESUME_JOB
 
 PAUSE_DAYS = 14
 ADMINS = ("administrator", "creator")
@@ -214,6 +215,17 @@ async def join_tapped(
     else:
         member.opted_in = True
         member.paused_until = utcnow() + timedelta(days=PAUSE_DAYS)
+        await enqueue(  # its end is a job, which tells the member they are back
+            session,
+            RESUME_JOB,
+            {
+                "bot_id": bot.id,
+                "user_id": user.id,
+                "community_id": community.id,
+                "until": member.paused_until.isoformat(),
+            },
+            run_at=member.paused_until,
+        )
         text = _("match.rounds.paused", count=PAUSE_DAYS)
     await query.answer(text, show_alert=True)
 

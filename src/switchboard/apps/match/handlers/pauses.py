@@ -1,4 +1,5 @@
-"""Pauses: /pause hides a profile from others for a while or until /resume."""
+"""Pauses: /pause hides a profile from others and takes the user out of their groups' rounds,
+for a while (a job ends it and says so) or until /resume."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from switchboard.kernel import Translate, enqueue
 from ..cards import buttons
 from ..models import ProfileState
 from ..profiles import get_profile
+from ..round_pauses import memberships, pause_memberships, resume_memberships
 from ..upkeep import RESUME_JOB, mark_active
 
 PAUSES = {"7": 7, "30": 30, "0": None}  # days; "0": until the user resumes
@@ -28,7 +30,8 @@ class Pause(CallbackData, prefix="mpause"):
 async def pause_command(message: Message, session: AsyncSession, bot: Bot, _: Translate) -> None:
     assert message.from_user is not None
     profile = await get_profile(session, bot.id, message.from_user.id)
-    if profile is None or profile.state == ProfileState.DRAFT.value:
+    drafted = profile is None or profile.state == ProfileState.DRAFT.value
+    if drafted and not await memberships(session, bot.id, message.from_user.id):
         await message.answer(_("match.no_profile"), parse_mode=None)
         return
     rows = [[(_(f"match.pause.{key}"), Pause(days=key).pack())] for key in PAUSES]
@@ -39,21 +42,33 @@ async def pause_chosen(
     query: CallbackQuery, callback_data: Pause, session: AsyncSession, bot: Bot, _: Translate
 ) -> None:
     profile = await get_profile(session, bot.id, query.from_user.id)
-    if profile is None or callback_data.days not in PAUSES:
+    if profile is not None and profile.state == ProfileState.DRAFT.value:
+        profile = None
+    if callback_data.days not in PAUSES:
         await query.answer(_("match.no_profile"), show_alert=True)
         return
     days = PAUSES[callback_data.days]
-    profile.state = ProfileState.PAUSED.value
-    profile.paused_until = None if days is None else utcnow() + timedelta(days=days)
-    if profile.paused_until is not None:
-        await enqueue(
-            session,
-            RESUME_JOB,
-            {"profile_id": profile.id, "until": profile.paused_until.isoformat()},
-            run_at=profile.paused_until,
-        )
+    until = None if days is None else utcnow() + timedelta(days=days)
+    rounds = await pause_memberships(session, bot.id, query.from_user.id, until)
+    if profile is None and not rounds:
+        await query.answer(_("match.no_profile"), show_alert=True)
+        return
+    if profile is not None:
+        profile.state = ProfileState.PAUSED.value
+        profile.paused_until = until
+    if until is not None:
+        payload: dict[str, object] = {
+            "bot_id": bot.id,
+            "user_id": query.from_user.id,
+            "until": until.isoformat(),
+        }
+        if profile is not None:
+            payload["profile_id"] = profile.id
+        await enqueue(session, RESUME_JOB, payload, run_at=until)
     await query.answer()
     text = _("match.paused") if days is None else _("match.paused_until", count=days)
+    if rounds:
+        text += "\n" + _("match.pause.rounds_too")
     if isinstance(query.message, Message):
         await query.message.edit_text(text, parse_mode=None)
 
@@ -61,16 +76,22 @@ async def pause_chosen(
 async def resume_command(message: Message, session: AsyncSession, bot: Bot, _: Translate) -> None:
     assert message.from_user is not None
     profile = await get_profile(session, bot.id, message.from_user.id)
-    if profile is None or profile.state not in (
+    titles = await resume_memberships(session, bot.id, message.from_user.id)
+    paused = profile is not None and profile.state in (
         ProfileState.PAUSED.value,
         ProfileState.SLEEPING.value,
-    ):
-        await message.answer(_("match.not_paused"), parse_mode=None)
+    )
+    if profile is None or not paused:
+        text = _("match.rounds.resumed", groups=", ".join(titles)) if titles else None
+        await message.answer(text or _("match.not_paused"), parse_mode=None)
         return
     profile.state = ProfileState.ACTIVE.value
     profile.paused_until = None
     mark_active(profile, utcnow())
-    await message.answer(_("match.resumed"), parse_mode=None)
+    text = _("match.resumed")
+    if titles:
+        text += "\n" + _("match.rounds.resumed", groups=", ".join(titles))
+    await message.answer(text, parse_mode=None)
 
 
 def make_router() -> Router:

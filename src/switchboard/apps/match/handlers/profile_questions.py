@@ -1,20 +1,24 @@
-"""The profile's questions in chat: the answers to onboarding's steps, and the Edit button
-under /profile, which asks them again from the name.
+"""The profile's questions in chat: the answers to onboarding's steps, the Edit button under
+/profile (a menu of the fields) and the answers to the one field picked from it.
 
-Edit is registered here, ahead of `picked`: both take `Pick` callbacks, and Edit is the
-narrower filter.
+Edit and the distance buttons are registered here, ahead of `picked`: all take `Pick`
+callbacks, and theirs are the narrower filters.
 """
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from switchboard.kernel import Translate
-
+from ..editing import (
+    EditField,
+    Editing,
+    answer_ages,
+    answer_distance,
+    distance_picked,
+    field_picked,
+    show_menu,
+)
 from ..onboarding import (
     Onboarding,
     Pick,
@@ -25,27 +29,8 @@ from ..onboarding import (
     answer_location,
     answer_name,
     answer_photo,
-    ask,
     picked,
 )
-from ..profiles import profile_for_update
-
-
-async def edit_profile(
-    query: CallbackQuery,
-    callback_data: Pick,
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    _: Translate,
-) -> None:
-    if callback_data.user != query.from_user.id:
-        await query.answer(_("kernel.question.not_yours"), show_alert=True)
-        return
-    await query.answer()
-    if isinstance(query.message, Message):
-        profile = await profile_for_update(session, bot.id, query.from_user.id)
-        await ask(Onboarding.name, query.message, state, profile, _)
 
 
 def make_router() -> Router:
@@ -74,6 +59,18 @@ def make_router() -> Router:
     router.message.register(
         answer_city, StateFilter(Onboarding.place), F.text, ~F.text.startswith("/"), flags=captures
     )
-    router.callback_query.register(edit_profile, Pick.filter(F.field == "edit"))
+    router.message.register(
+        answer_distance,
+        StateFilter(Editing.distance),
+        F.text,
+        ~F.text.startswith("/"),
+        flags=captures,
+    )
+    router.message.register(
+        answer_ages, StateFilter(Editing.ages), F.text, ~F.text.startswith("/"), flags=captures
+    )
+    router.callback_query.register(show_menu, Pick.filter(F.field == "edit"))
+    router.callback_query.register(distance_picked, Pick.filter(F.field == "distance"))
+    router.callback_query.register(field_picked, EditField.filter())
     router.callback_query.register(picked, Pick.filter())
     return router
