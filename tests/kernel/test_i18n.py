@@ -215,13 +215,18 @@ def test_plural_entries_spell_out_each_form_of_their_language(locale: str) -> No
             assert "count" in placeholders(form), f"{key}: every form shows the number"
 
 
+# Texts only ever sent as plain text (parse_mode=None): a match card holds the user's own
+# words, and its distance reads "< 1 km" as the issue writes it.
+PLAIN_TEXT_ONLY = {"match.card.near"}
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_texts_are_safe_under_any_parse_mode(locale: str) -> None:
     # The bots default to HTML; a stray '<' or '&' in a text would make Telegram reject it.
     for key, message in TRANSLATOR.catalog(locale).items():
         texts = [message] if isinstance(message, str) else list(message.values())
         for text in texts:
-            assert not re.search(r"[<>&]", text), key
+            assert key in PLAIN_TEXT_ONLY or not re.search(r"[<>&]", text), key
             assert text == text.strip() and text, key
 
 
