@@ -39,6 +39,8 @@ from switchboard.sandbox.webapp import sign_init_data
 from switchboard.settings import Settings
 from switchboard.web.sessions import COOKIE, start_session
 
+from .doc_screenshots import BESIDE_A_PANEL, doc_screenshot
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(TEST_TIMEOUT)]
 
 SECRET = "browser-test-web-secret-key-0123456789"
@@ -239,6 +241,7 @@ async def test_the_overview_charts_draw_the_bots_traffic(
     assert await _drawn(page, "updates", "#2563eb") > 20
     assert await _drawn(page, "active", "#16a34a") > 200  # the day's bar
     await _screenshot(page, artifacts, "dashboard-charts")
+    await doc_screenshot(page, artifacts, "dashboard-overview")
 
 
 async def _counted(dashboard: Dashboard) -> dict[str, Any]:
@@ -485,6 +488,7 @@ async def test_the_mini_app_in_the_web_chat_renames_a_notes_topic(
         await app.get_by_role("button", name="Save").click()
         await expect(app.get_by_text("Renamed in the browser")).to_be_visible(timeout=UI_TIMEOUT)
         await _screenshot(page, artifacts, "miniapp-webchat-topic-renamed")
+        await doc_screenshot(page, artifacts, "miniapp-topics", BESIDE_A_PANEL)
         await page.close()
         assert not errors, errors
 
