@@ -227,11 +227,20 @@ async def test_targets_rights_routes_and_the_log_by_command(platform: RunningPla
                 [_item(source.id, 1, title="Python news"), _item(source.id, 2, title="Rust news")]
             )
             source_id, route_id = source.id, route.id
+        # Someone else's (or no) route gets one answer, not the usage as well.
+        await tg.send_text(owner, f"/filter {route_id + 1000}", bot_id=bot_id)
+        await tg.expect_message(chat_id=OWNER_ID, contains=f"нет маршрута #{route_id + 1000}")
+        await tg.send_text(owner, "/filter", bot_id=bot_id)
+        await tg.expect_message(chat_id=OWNER_ID, contains="Так: /filter")
         # A filter re2 cannot run is refused; a good one saved; /test shows the verdicts.
         await tg.send_text(owner, rf"/filter {route_id} include title regex (a)\1", bot_id=bot_id)
         await tg.expect_message(chat_id=OWNER_ID, contains="Ничего не сохранено")
         await tg.send_text(owner, f"/filter {route_id} include title keyword python", bot_id=bot_id)
         await tg.expect_message(chat_id=OWNER_ID, contains="сохранён")
+        # The chat's replies come in order: by now every earlier one is in the chat.
+        shown = platform.sandbox.world.private_chat(bot_id, OWNER_ID).messages.values()
+        usages = [m for m in shown if "Так: /filter" in (m.get("text") or "")]
+        assert len(usages) == 1, "an unknown route got the usage as well"
         await tg.send_text(owner, f"/test {route_id}", bot_id=bot_id)
         verdicts = await tg.expect_message(chat_id=OWNER_ID, contains="Python news")
         assert "✅ Python news" in verdicts["text"] and "🚫 Rust news" in verdicts["text"]

@@ -164,12 +164,17 @@ async def route_button(
         )
 
 
+def _names_a_route(command: CommandObject) -> bool:
+    """Whether the command's first word is a route number (`12` or `#12`)."""
+    return (command.args or "").strip().partition(" ")[0].lstrip("#").isdigit()
+
+
 async def _route_argument(
     message: Message, command: CommandObject, bot: Bot, session: AsyncSession, _: Translate
 ) -> tuple[OwnedRoute | None, list[str], str]:
     raw = command.args or ""
     head, _sep, rest = raw.strip().partition(" ")
-    if message.from_user is None or not head.lstrip("#").isdigit():
+    if message.from_user is None or not _names_a_route(command):
         return None, [], rest
     owned = await owned_route(session, bot.id, message.from_user.id, int(head.lstrip("#")))
     if owned is None:
@@ -182,9 +187,9 @@ async def filter_command(
 ) -> None:
     owned, words, _rest = await _route_argument(message, command, bot, session, _)
     if owned is None:
-        if message.from_user is not None and not words:
+        if message.from_user is not None and not _names_a_route(command):
             await message.answer(_("repost.filter.usage"), parse_mode=None)
-        return
+        return  # else: no such route of theirs, and `_route_argument` said so
     if words == ["clear"]:
         owned.route.include, owned.route.exclude = [], []
         await message.answer(_("repost.filter.cleared", id=owned.route.id), parse_mode=None)
@@ -204,8 +209,7 @@ async def cap_command(
     steps do not offer), `/cap ROUTE off` for none; anything else gets the usage back."""
     owned, words, _rest = await _route_argument(message, command, bot, session, _)
     if owned is None:
-        named = (command.args or "").split()[:1]
-        if message.from_user is not None and not (named and named[0].lstrip("#").isdigit()):
+        if message.from_user is not None and not _names_a_route(command):
             await message.answer(_("repost.cap.usage", most=MAX_CAP), parse_mode=None)
         return  # else: no such route of theirs, and `_route_argument` said so
     try:
