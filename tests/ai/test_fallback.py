@@ -57,7 +57,10 @@ async def test_any_failure_is_answered_locally(
     for name, value in setup.items():
         setattr(openai_standin.behaviour, name, value)
     counted = fallbacks(reason)
-    ranking = await fallback(openai_standin, timeout=0.3).classify(NOTE, topics)
+    # Short only where the case is the timeout: a busy machine (two test workers starting)
+    # can take more than 0.3 s to answer, and a bad reply counted as a timeout is not the case.
+    timeout = 0.3 if reason == "timeout" else 10.0
+    ranking = await fallback(openai_standin, timeout=timeout).classify(NOTE, topics)
     assert ranking.provider == "local"
     assert ranking.top(1) == [11]
     assert fallbacks(reason) == counted + 1
