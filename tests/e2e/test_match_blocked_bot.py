@@ -15,12 +15,12 @@ from switchboard.kernel.jobs.models import Job
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID
-from .test_match_app import (
+from .match_scene import (
     BERLIN_KREUZBERG,
     BERLIN_MITTE,
     Json,
-    _make_due,
     answer,
+    make_due,
     onboard,
     profile_of,
     rows,
@@ -86,7 +86,7 @@ async def test_a_job_meeting_forbidden_skips_the_user_once_and_succeeds(
         await block(tg, dora)
         await asyncio.sleep(0.5)  # the block's update: a paused profile stays paused
         # The pause ends: the job wakes the profile, and telling Dora meets Forbidden.
-        await _make_due(database_url, "match.resume")
+        await make_due(database_url, "match.resume")
         await state_becomes(database_url, dora, "sleeping")
 
         async def resume_jobs(session: Any) -> list[Any]:

@@ -16,7 +16,7 @@ from switchboard.sandbox.testing import SandboxClient, SandboxServer
 from switchboard.settings import load_settings
 
 from .conftest import BOT_ID
-from .test_match_app import BERLIN_KREUZBERG, BERLIN_MITTE, onboard, profile_of, tap, world
+from .match_scene import BERLIN_KREUZBERG, BERLIN_MITTE, onboard, profile_of, tap, world
 
 __all__ = ["world"]  # the fixture, shared with the match app's tests
 

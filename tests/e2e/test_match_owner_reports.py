@@ -10,7 +10,7 @@ import pytest
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID, OWNER_ID
-from .test_match_app import (
+from .match_scene import (
     BERLIN_KREUZBERG,
     BERLIN_MITTE,
     Json,

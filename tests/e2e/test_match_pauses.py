@@ -16,12 +16,12 @@ from switchboard.db import utcnow
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID
-from .test_match_app import (
+from .match_scene import (
     BERLIN_KREUZBERG,
     BERLIN_MITTE,
     Json,
-    _make_due,
     answer,
+    make_due,
     onboard,
     profile_of,
     rows,
@@ -77,7 +77,7 @@ async def test_pause_hides_the_profile_and_the_rounds_and_ends_by_itself(
         # Hidden while paused.
         await answer(tg, bob, "/match", "No one new to show")
 
-        await _make_due(database_url, "match.resume")
+        await make_due(database_url, "match.resume")
         back = await tg.expect_message(chat_id=anna["id"], contains="Your pause is over")
         assert "next rounds of Coffee club" in back["text"]
         await answer(tg, bob, "/match", "Anna, 30")
@@ -96,7 +96,7 @@ async def test_the_rounds_pause_button_ends_with_a_message_and_resume_brings_rou
         card = await rounds_card(tg, cleo, "Chess club")
         query = await tap(tg, cleo, card, "Pause 14 days")
         assert "Paused for 14 days" in (await tg.expect_callback_answer(query))["text"]
-        await _make_due(database_url, "match.resume")
+        await make_due(database_url, "match.resume")
         back = await tg.expect_message(chat_id=cleo["id"], contains="Your pause from rounds")
         assert "Chess club" in back["text"]
         assert (await member_of(database_url, cleo["id"])).paused_until is None

@@ -13,7 +13,7 @@ from PIL import Image
 from switchboard.sandbox.testing import SandboxClient, SandboxServer
 
 from .conftest import BOT_ID
-from .test_match_app import (
+from .match_scene import (
     BERLIN_KREUZBERG,
     BERLIN_MITTE,
     Json,
